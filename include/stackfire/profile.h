@@ -1,0 +1,62 @@
+// The stack model shared by every stage: folded stacks with weights.
+//
+// A stack is its frames joined by ';', root first, exactly as in the folded
+// format of FlameGraph ("main;foo;bar"). Producers (the perf script parser,
+// the recorder) must pass each frame name through SanitizeFrameName so that a
+// name can never split a stack or a line. Stacks keep their first-seen order
+// (flame charts need it) and can also be listed sorted bytewise (the order the
+// FlameGraph scripts print).
+#ifndef STACKFIRE_PROFILE_H_
+#define STACKFIRE_PROFILE_H_
+
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+
+namespace stackfire {
+
+class Profile {
+ public:
+  struct Entry {
+    std::string stack;
+    double weight = 0;
+  };
+
+  // Adds weight to stack, creating it on first use.
+  void Add(std::string_view stack, double weight);
+  void Merge(const Profile& other);
+
+  // Stacks in first-seen order.
+  const std::vector<Entry>& entries() const { return entries_; }
+  // Indices into entries(), ordered bytewise by stack.
+  std::vector<size_t> SortedOrder() const;
+
+  size_t size() const { return entries_.size(); }
+  bool empty() const { return entries_.empty(); }
+  double total() const { return total_; }
+
+ private:
+  std::vector<Entry> entries_;
+  absl::flat_hash_map<std::string, size_t> index_;
+  double total_ = 0;
+};
+
+// Replaces the characters that would break the folded format (';', '\n',
+// '\r') with ':' or ' '. Other bytes are kept; renderers escape them.
+std::string SanitizeFrameName(std::string_view name);
+
+// Formats a weight as the perl tools print it: integers without a decimal
+// point, other values with up to 15 significant digits.
+std::string FormatWeight(double weight);
+
+// Writes "stack weight\n" for every stack, sorted bytewise.
+void WriteFolded(const Profile& profile, std::ostream& out);
+
+}  // namespace stackfire
+
+#endif  // STACKFIRE_PROFILE_H_

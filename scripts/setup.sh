@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs the missing Debian 12 packages, then configures and builds
+# stackfire in ./build. Safe to run again: it only does what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  meson ninja-build g++ pkg-config
+  libunwind-dev libdw-dev libelf-dev libabsl-dev libcli11-dev
+  libgtest-dev libgmock-dev zlib1g-dev
+  libxml2-utils linux-perf python3
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+sudo_cmd=()
+[ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
+echo "setup: apt-get update" >&2
+if ! "${sudo_cmd[@]}" apt-get update -qq; then
+  [ ${#missing[@]} -eq 0 ] || { echo "setup: apt-get update failed" >&2; exit 1; }
+  echo "setup: apt-get update failed; every package is already installed, going on" >&2
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+builddir=${STACKFIRE_BUILDDIR:-build}
+if [ ! -f "$builddir/build.ninja" ]; then
+  meson setup "$builddir" --buildtype=release
+fi
+ninja -C "$builddir"

@@ -1,0 +1,21 @@
+// Each subcommand registers itself on the top-level CLI11 app and returns the
+// function that runs it once parsing succeeded. main.cc is the only place
+// that catches exceptions; runners return the process exit code
+// (0 ok, 1 runtime failure, 2 usage error).
+#ifndef STACKFIRE_SRC_CLI_COMMANDS_H_
+#define STACKFIRE_SRC_CLI_COMMANDS_H_
+
+#include <functional>
+
+#include "CLI/CLI.hpp"
+
+namespace stackfire::cli {
+
+using Runner = std::function<int()>;
+
+// Prints "error: MESSAGE" and, when hint is not empty, "hint: HINT" on stderr.
+void PrintError(std::string_view message, std::string_view hint = {});
+
+}  // namespace stackfire::cli
+
+#endif  // STACKFIRE_SRC_CLI_COMMANDS_H_

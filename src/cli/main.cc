@@ -1,0 +1,64 @@
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "CLI/CLI.hpp"
+#include "src/cli/commands.h"
+#include "stackfire_config.h"
+
+namespace stackfire::cli {
+
+void PrintError(std::string_view message, std::string_view hint) {
+  std::fprintf(stderr, "stackfire: error: %.*s\n", static_cast<int>(message.size()),
+               message.data());
+  if (!hint.empty()) {
+    std::fprintf(stderr, "stackfire: hint: %.*s\n", static_cast<int>(hint.size()), hint.data());
+  }
+}
+
+}  // namespace stackfire::cli
+
+int main(int argc, char** argv) {
+  using stackfire::cli::Runner;
+  CLI::App app{"stackfire: a sampling profiler that writes flame graphs", "stackfire"};
+  app.set_version_flag("--version", std::string("stackfire ") + STACKFIRE_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough(false);
+
+  std::vector<std::pair<CLI::App*, Runner>> commands;
+  // Subcommands are registered here, one line each.
+
+  // "stackfire help SUBCOMMAND" is "stackfire SUBCOMMAND --help".
+  std::vector<std::string> args(argv, argv + argc);
+  if (args.size() >= 2 && args[1] == "help") {
+    args.erase(args.begin() + 1);
+    args.push_back("--help");
+  }
+  std::vector<char*> cargs;
+  for (std::string& a : args) cargs.push_back(a.data());
+
+  try {
+    app.parse(static_cast<int>(cargs.size()), cargs.data());
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return 2;
+  }
+  try {
+    for (auto& [sub, run] : commands) {
+      if (sub->parsed()) return run();
+    }
+  } catch (const std::exception& e) {
+    stackfire::cli::PrintError(e.what());
+    return 1;
+  }
+  return 2;
+}
