@@ -56,6 +56,14 @@ void PerfScriptCollapser::Finish() {
   EndSample();
 }
 
+PerfScriptStats PerfScriptCollapser::TakeStats() {
+  PerfScriptStats taken = std::move(stats_);
+  stats_ = PerfScriptStats();
+  stats_.event = taken.event;
+  stats_.event_defaulted = taken.event_defaulted;
+  return taken;
+}
+
 void PerfScriptCollapser::OnLine(std::string_view line) {
   ++stats_.lines;
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);

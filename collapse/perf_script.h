@@ -75,6 +75,9 @@ class PerfScriptCollapser {
   const Profile& profile() const { return profile_; }
   Profile TakeProfile() { return std::move(profile_); }
   const PerfScriptStats& stats() const { return stats_; }
+  // Returns the counts so far and starts new ones; the event filter (given,
+  // or chosen from the first event) stays.
+  PerfScriptStats TakeStats();
 
  private:
   void OnLine(std::string_view line);

@@ -2,6 +2,11 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace stackfire::perf_script {
 namespace {
@@ -65,11 +70,37 @@ struct SpecialTable {
 };
 constexpr SpecialTable kSpecial;
 
-bool HasSpecial(string_view s) {
-  for (unsigned char c : s) {
-    if (kSpecial.special[c]) return true;
+bool HasSpecialScalar(const char* p, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    if (kSpecial.special[static_cast<unsigned char>(p[i])]) return true;
   }
   return false;
+}
+
+#if defined(__SSE2__)
+int SpecialMask(const char* p) {
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  __m128i m = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('-')),
+                           _mm_cmpeq_epi8(v, _mm_set1_epi8(';')));
+  m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('(')));
+  m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('"')));
+  m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('\'')));
+  return _mm_movemask_epi8(m);
+}
+#endif
+
+bool HasSpecial(string_view s) {
+#if defined(__SSE2__)
+  const char* p = s.data();
+  const size_t n = s.size();
+  if (n < 16) return HasSpecialScalar(p, n);
+  for (size_t i = 0; i + 16 <= n; i += 16) {
+    if (SpecialMask(p + i) != 0) return true;
+  }
+  return SpecialMask(p + n - 16) != 0;
+#else
+  return HasSpecialScalar(s.data(), s.size());
+#endif
 }
 
 struct ModuleFlags {
@@ -78,60 +109,72 @@ struct ModuleFlags {
 };
 
 // The annotations of the script: "_[i]" on every frame but the first of an
-// inline chain, else "_[k]" / "_[j]" by module.
-void Annotate(size_t index, const ModuleFlags& m, std::string* f) {
+// inline chain, else "_[k]" / "_[j]" by module. `f` is the frame just
+// appended to `out`, from offset `begin`.
+void Annotate(size_t index, const ModuleFlags& m, size_t begin, std::string* out) {
+  string_view f = string_view(*out).substr(begin);
   if (index > 0) {
-    if (!Contains(*f, "_[i]")) f->append("_[i]");
+    if (!Contains(f, "_[i]")) out->append("_[i]");
   } else if (m.kernel) {
-    f->append("_[k]");
+    out->append("_[k]");
   } else if (m.jit) {
-    if (!Contains(*f, "_[j]")) f->append("_[j]");
+    if (!Contains(f, "_[j]")) out->append("_[j]");
   }
 }
 
-// The general path for one frame of a stack line: every rule of the script.
-void TidyFrame(string_view piece, size_t index, const StackLine& line, const FrameContext& ctx,
-               const ModuleFlags& m, std::string* f) {
-  if (piece == "[unknown]") {
-    // Use the module's file name instead, if known.
-    f->assign("[");
-    if (line.mod != "[unknown]") {
-      size_t slash = line.mod.rfind('/');
-      f->append(slash == string_view::npos ? line.mod : line.mod.substr(slash + 1));
-    } else {
-      f->append("unknown");
-    }
-    if (ctx.include_addrs) {
-      f->append(" <");
-      f->append(line.pc);
-      f->append(">");
-    }
-    f->append("]");
-  } else {
-    f->assign(piece);
-  }
-  for (char& c : *f) {
-    if (c == ';') c = ':';
-  }
-  if (!IsGoMethod(*f)) {
-    // Everything from the first '(' on is an argument list, except
-    // "(anonymous namespace)".
-    for (size_t p = f->find('('); p != std::string::npos; p = f->find('(', p + 1)) {
-      if (string_view(*f).substr(p + 1, 20) != "anonymous namespace)") {
-        f->resize(p);
+// The script's generic and Java clean-up of one name, appended to `out`:
+// ';' becomes ':', an argument list is cut (unless the name is a Go method,
+// or the '(' opens "(anonymous namespace)"), quotes go, and in Java
+// processes a leading 'L' goes from class names.
+void AppendTidy(string_view f, bool java, std::string* out) {
+  size_t cut = f.size();
+  if (std::memchr(f.data(), '(', f.size()) != nullptr && !IsGoMethod(f)) {
+    for (size_t p = f.find('('); p != string_view::npos; p = f.find('(', p + 1)) {
+      if (f.substr(p + 1, 20) != "anonymous namespace)") {
+        cut = p;
         break;
       }
     }
   }
-  size_t out = 0;
-  for (char c : *f) {
-    if (c != '"' && c != '\'') (*f)[out++] = c;
+  const size_t begin = out->size();
+  out->append(f.data(), cut);
+  char* w = out->data() + begin;
+  for (char* r = w; r != out->data() + begin + cut; ++r) {
+    char c = *r;
+    if (c == '"' || c == '\'') continue;
+    *w++ = c == ';' ? ':' : c;
   }
-  f->resize(out);
-  if (ctx.java && !f->empty() && (*f)[0] == 'L' && f->find('/') != std::string::npos) {
-    f->erase(0, 1);
+  out->resize(static_cast<size_t>(w - out->data()));
+  if (java && out->size() > begin && (*out)[begin] == 'L' &&
+      string_view(*out).find('/', begin) != string_view::npos) {
+    out->erase(begin, 1);
   }
-  Annotate(index, m, f);
+}
+
+// One frame of a stack line through every rule of the script.
+void AppendFrame(string_view piece, size_t index, const StackLine& line, const FrameContext& ctx,
+                 const ModuleFlags& m, std::string* out, std::string* scratch) {
+  const size_t begin = out->size();
+  if (piece == "[unknown]") {
+    // The module's file name stands in for the symbol, when known.
+    scratch->assign("[");
+    if (line.mod != "[unknown]") {
+      size_t slash = line.mod.rfind('/');
+      scratch->append(slash == string_view::npos ? line.mod : line.mod.substr(slash + 1));
+    } else {
+      scratch->append("unknown");
+    }
+    if (ctx.include_addrs) {
+      scratch->append(" <");
+      scratch->append(line.pc);
+      scratch->append(">");
+    }
+    scratch->append("]");
+    AppendTidy(*scratch, ctx.java, out);
+  } else {
+    AppendTidy(piece, ctx.java, out);
+  }
+  Annotate(index, m, begin, out);
 }
 
 }  // namespace
@@ -190,16 +233,17 @@ std::optional<StackLine> MatchStackLine(string_view line) {
   size_t e = s;
   while (e < n && IsWord(line[e])) ++e;
   size_t w = SkipSpaces(line, e);
-  size_t close = line.rfind(')');
-  if (close == string_view::npos || close < 2) return std::nullopt;
+  const char* base = line.data();
+  const void* close_at = memrchr(base, ')', n);
+  if (close_at == nullptr) return std::nullopt;
+  size_t close = static_cast<size_t>(static_cast<const char*>(close_at) - base);
   // (.+) is greedy: the last " (" that still has a ')' after it.
-  size_t open = close - 1;
+  size_t open = close;
   while (true) {
-    open = line.rfind('(', open);
-    if (open == string_view::npos || open == 0) return std::nullopt;
-    if (line[open - 1] == ' ') break;
-    --open;
-    if (open == 0) return std::nullopt;
+    const void* at = open == 0 ? nullptr : memrchr(base, '(', open);
+    if (at == nullptr) return std::nullopt;
+    open = static_cast<size_t>(static_cast<const char*>(at) - base);
+    if (open > 0 && line[open - 1] == ' ') break;
   }
   size_t i = open - 1;  // the ' ' of " ("
   if (i < s + 2) return std::nullopt;
@@ -262,13 +306,9 @@ bool AppendFrames(const StackLine& line, const FrameContext& ctx, std::string* o
   if (!HasSpecial(raw) && raw != "[unknown]") {
     // The common case: the name is kept as it is.
     if (ctx.java && raw[0] == 'L' && raw.find('/') != string_view::npos) raw.remove_prefix(1);
-    if (!m.kernel && !m.jit) {
-      out->append(raw);
-      return true;
-    }
-    scratch->assign(raw);
-    Annotate(0, m, scratch);
-    out->append(*scratch);
+    const size_t begin = out->size();
+    out->append(raw);
+    if (m.kernel || m.jit) Annotate(0, m, begin, out);
     return true;
   }
 
@@ -277,8 +317,7 @@ bool AppendFrames(const StackLine& line, const FrameContext& ctx, std::string* o
     size_t sep = raw.find("->", pos);
     string_view piece = raw.substr(pos, sep == string_view::npos ? string_view::npos : sep - pos);
     if (index > 0) out->push_back(';');
-    TidyFrame(piece, index, line, ctx, m, scratch);
-    out->append(*scratch);
+    AppendFrame(piece, index, line, ctx, m, out, scratch);
     if (sep == string_view::npos) break;
     pos = sep + 2;
   }

@@ -27,13 +27,32 @@
 
 namespace stackfire::perf_script {
 
-// Perl's \s on a byte string.
+namespace internal {
+enum : unsigned char { kSpaceBit = 1, kDigitBit = 2, kWordBit = 4 };
+// Perl's \s, \d and \w on byte strings, as a table (this is the hot path).
+struct CharClasses {
+  unsigned char bits[256] = {};
+  constexpr CharClasses() {
+    for (unsigned char c : {' ', '\t', '\n', '\r', '\f', '\v'}) bits[c] |= kSpaceBit;
+    for (int c = 0; c < 256; ++c) {
+      bool digit = c >= '0' && c <= '9';
+      bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+      if (digit) bits[c] |= kDigitBit;
+      if (digit || alpha || c == '_') bits[c] |= kWordBit;
+    }
+  }
+};
+inline constexpr CharClasses kCharClasses;
+}  // namespace internal
+
 inline bool IsSpace(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+  return internal::kCharClasses.bits[static_cast<unsigned char>(c)] & internal::kSpaceBit;
 }
-inline bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+inline bool IsDigit(char c) {
+  return internal::kCharClasses.bits[static_cast<unsigned char>(c)] & internal::kDigitBit;
+}
 inline bool IsWord(char c) {
-  return IsDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+  return internal::kCharClasses.bits[static_cast<unsigned char>(c)] & internal::kWordBit;
 }
 
 // /^(\S.+?)\s+(\d+)\/*(\d+)*\s+/: "comm pid/tid ..." or "comm tid ...".

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "collapse/parallel_collapse.h"
 #include "collapse/perf_script.h"
 #include "src/cli/commands.h"
 #include "src/io/input_reader.h"
@@ -28,6 +29,7 @@ struct CollapseArgs {
   bool all = false;
   bool addrs = false;
   std::string event_filter;
+  int threads = 0;
 };
 
 void PrintWarning(std::string_view message) {
@@ -108,23 +110,31 @@ int RunCollapse(const CollapseArgs& args) {
   options.annotate_jit = args.jit || args.all;
   options.include_addrs = args.addrs;
   options.event_filter = args.event_filter;
-  PerfScriptCollapser collapser(options);
-  while (true) {
-    absl::StatusOr<std::string_view> piece = (*reader)->Next();
-    if (!piece.ok()) {
-      PrintError(std::string(piece.status().message()), "no output was written; fix or re-create the input");
-      return 1;
-    }
-    if (piece->empty()) break;
-    collapser.Feed(*piece);
+  absl::StatusOr<std::optional<std::string_view>> mapped = (*reader)->Mapped();
+  if (!mapped.ok()) {
+    PrintError(std::string(mapped.status().message()));
+    return 1;
   }
-  collapser.Finish();
-  const std::string& name = (*reader)->name();
-  ReportStats(collapser.stats(), name);
-  if (collapser.profile().empty()) return ReportNoStacks(collapser.stats(), args, name);
+  io::InputReader* r = reader->get();
+  CollapseSource source;
+  source.whole = *mapped;
+  source.next = [r] { return r->Next(); };
+  source.release = [r](size_t offset) { r->ReleaseMapped(offset); };
+  ParallelOptions parallel;
+  parallel.threads = args.threads;
+  Profile profile;
+  PerfScriptStats stats;
+  absl::Status status = CollapsePerfScriptParallel(source, options, parallel, &profile, &stats);
+  if (!status.ok()) {
+    PrintError(std::string(status.message()), "no output was written; fix or re-create the input");
+    return 1;
+  }
+  const std::string& name = r->name();
+  ReportStats(stats, name);
+  if (profile.empty()) return ReportNoStacks(stats, args, name);
 
   if (args.output.empty()) {
-    WriteFolded(collapser.profile(), std::cout);
+    WriteFolded(profile, std::cout);
     std::cout.flush();
     if (!std::cout) {
       PrintError("cannot write the folded stacks to stdout");
@@ -133,7 +143,7 @@ int RunCollapse(const CollapseArgs& args) {
     return 0;
   }
   std::ofstream out(args.output, std::ios::binary | std::ios::trunc);
-  if (out) WriteFolded(collapser.profile(), out);
+  if (out) WriteFolded(profile, out);
   out.close();
   if (!out) {
     PrintError(absl::StrCat("cannot write '", args.output, "'"),
@@ -173,6 +183,10 @@ std::pair<CLI::App*, Runner> RegisterCollapse(CLI::App& app) {
                   "Keep only samples of this event (e.g. cycles, cpu-clock); by default, the "
                   "first event type in the input")
       ->type_name("EVENT");
+  sub->add_option("-j,--threads", args->threads,
+                  "Worker threads (default: one per CPU, at most 8); the output does not "
+                  "depend on it")
+      ->check(CLI::Range(0, 256));
   return {sub, [args] { return RunCollapse(*args); }};
 }
 

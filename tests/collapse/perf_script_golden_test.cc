@@ -15,6 +15,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "collapse/parallel_collapse.h"
 #include "collapse/perf_script.h"
 #include "gtest/gtest.h"
 #include "stackfire/profile.h"
@@ -104,6 +105,49 @@ TEST_P(PerfScriptGoldenTest, MatchesStackcollapsePerf) {
   std::ostringstream out;
   WriteFolded(profile, out);
   if (out.str() != *expected) ADD_FAILURE() << ExplainMismatch(c.name, *expected, out.str());
+}
+
+// The multi-threaded path the CLI takes, with tiny segments so that every
+// input is cut in many places, reading from memory and from a stream.
+TEST_P(PerfScriptGoldenTest, MatchesWhenCutIntoSegments) {
+  const GoldenCase& c = GetParam();
+  absl::StatusOr<std::string> input = ReadWholeFile(c.input);
+  ASSERT_TRUE(input.ok()) << input.status();
+  absl::StatusOr<std::string> expected = ReadWholeFile(c.expected);
+  ASSERT_TRUE(expected.ok()) << expected.status();
+  ParallelOptions parallel;
+  parallel.threads = 3;
+  parallel.segment_bytes = 2048;
+  for (bool whole : {true, false}) {
+    std::string_view rest = *input;
+    CollapseSource source;
+    if (whole) {
+      source.whole = rest;
+    } else {
+      source.next = [&rest]() -> absl::StatusOr<std::string_view> {
+        std::string_view piece = rest.substr(0, 1000);
+        rest.remove_prefix(piece.size());
+        return piece;
+      };
+    }
+    Profile profile;
+    PerfScriptStats stats;
+    ASSERT_TRUE(CollapsePerfScriptParallel(source, OptionsFor(c.option), parallel, &profile, &stats).ok());
+    std::ostringstream out;
+    WriteFolded(profile, out);
+    if (out.str() != *expected) {
+      ADD_FAILURE() << (whole ? "in memory: " : "streamed: ")
+                    << ExplainMismatch(c.name + (whole ? ".whole" : ".stream"), *expected, out.str());
+    }
+    PerfScriptStats serial;
+    CollapsePerfScript(*input, OptionsFor(c.option), &serial);
+    EXPECT_EQ(stats.lines, serial.lines);
+    EXPECT_EQ(stats.samples, serial.samples);
+    EXPECT_EQ(stats.unparsable_lines, serial.unparsable_lines);
+    EXPECT_EQ(stats.first_unparsable_line, serial.first_unparsable_line);
+    EXPECT_EQ(stats.event, serial.event);
+    EXPECT_EQ(stats.filtered_samples, serial.filtered_samples);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Corpus, PerfScriptGoldenTest, ::testing::ValuesIn(ListCases()),
