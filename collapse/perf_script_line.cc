@@ -54,10 +54,29 @@ bool IsJitModule(string_view mod) {
 
 // $func =~ m/\.\(.*\)\./: looks like a Go method, "net/http.(*Client).Do".
 bool IsGoMethod(string_view f) {
-  size_t open = f.find(".(");
-  if (open == string_view::npos) return false;
-  size_t close = f.rfind(").");
-  return close != string_view::npos && close >= open + 2;
+  // The first ".(", then a ")." at least two bytes on.
+  const char* b = f.data();
+  const char* e = b + f.size();
+  const char* open = nullptr;
+  for (const char* p = b + 1; p < e;) {
+    const void* at = std::memchr(p, '(', e - p);
+    if (at == nullptr) return false;
+    p = static_cast<const char*>(at);
+    if (p[-1] == '.') {
+      open = p - 1;
+      break;
+    }
+    ++p;
+  }
+  if (open == nullptr) return false;
+  for (size_t n = f.size() - 1; n > 0;) {
+    const void* at = memrchr(b, ')', n);
+    if (at == nullptr) return false;
+    const char* close = static_cast<const char*>(at);
+    if (close[1] == '.') return close >= open + 2;
+    n = static_cast<size_t>(close - b);
+  }
+  return false;
 }
 
 // Bytes that make a frame name need more than a copy: "->" (inlined
@@ -128,8 +147,10 @@ void Annotate(size_t index, const ModuleFlags& m, size_t begin, std::string* out
 // processes a leading 'L' goes from class names.
 void AppendTidy(string_view f, bool java, std::string* out) {
   size_t cut = f.size();
-  if (std::memchr(f.data(), '(', f.size()) != nullptr && !IsGoMethod(f)) {
-    for (size_t p = f.find('('); p != string_view::npos; p = f.find('(', p + 1)) {
+  const void* paren = std::memchr(f.data(), '(', f.size());
+  if (paren != nullptr && !IsGoMethod(f)) {
+    for (size_t p = static_cast<const char*>(paren) - f.data(); p != string_view::npos;
+         p = f.find('(', p + 1)) {
       if (f.substr(p + 1, 20) != "anonymous namespace)") {
         cut = p;
         break;
@@ -138,15 +159,20 @@ void AppendTidy(string_view f, bool java, std::string* out) {
   }
   const size_t begin = out->size();
   out->append(f.data(), cut);
-  char* w = out->data() + begin;
-  for (char* r = w; r != out->data() + begin + cut; ++r) {
-    char c = *r;
-    if (c == '"' || c == '\'') continue;
-    *w++ = c == ';' ? ':' : c;
+  char* const first = out->data() + begin;
+  char* const last = first + cut;
+  for (char* p = first; (p = static_cast<char*>(std::memchr(p, ';', last - p))) != nullptr;) {
+    *p++ = ':';
   }
-  out->resize(static_cast<size_t>(w - out->data()));
+  if (std::memchr(first, '"', cut) != nullptr || std::memchr(first, '\'', cut) != nullptr) {
+    char* w = first;
+    for (char* r = first; r != last; ++r) {
+      if (*r != '"' && *r != '\'') *w++ = *r;
+    }
+    out->resize(static_cast<size_t>(w - out->data()));
+  }
   if (java && out->size() > begin && (*out)[begin] == 'L' &&
-      string_view(*out).find('/', begin) != string_view::npos) {
+      std::memchr(out->data() + begin, '/', out->size() - begin) != nullptr) {
     out->erase(begin, 1);
   }
 }
