@@ -172,6 +172,7 @@ void AppendTitle(const Layout& layout, const Frame& f, std::string_view name,
     *s += Fixed(100 * samples_rounded / (layout.total * o.factor), 2) + "%";
     if (layout.differential && !o.diff_details) {
       double d = o.negate ? -f.self_delta : f.self_delta;
+      if (d == 0) d = 0;  // perl prints 0.00, not -0.00
       *s += "; " + Signed(Fixed(100 * d / (layout.total * o.factor), 2), d) + "%";
     }
     *s += ")";
