@@ -188,7 +188,8 @@ TEST(DiffSvg, NegateSwapsHues) {
   o.negate = true;
   std::ostringstream svg;
   ASSERT_TRUE(render::WriteDiffFlameGraph(Synthetic(), o, svg).ok());
-  const SvgFrame* grew = Find(ParseStackfireSvg(svg.str()), "grew");
+  SvgDoc doc = ParseStackfireSvg(svg.str());
+  const SvgFrame* grew = Find(doc, "grew");
   ASSERT_NE(grew, nullptr);
   EXPECT_EQ(grew->fill, "#7e7eff");
 }
