@@ -20,6 +20,8 @@ void PrintError(std::string_view message, std::string_view hint = {});
 
 // One function per subcommand, each in its own file.
 std::pair<CLI::App*, Runner> RegisterCollapse(CLI::App& app);  // collapse_cmd.cc
+std::pair<CLI::App*, Runner> RegisterRender(CLI::App& app);
+std::pair<CLI::App*, Runner> RegisterDiff(CLI::App& app);
 
 }  // namespace stackfire::cli
 
