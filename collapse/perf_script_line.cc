@@ -183,7 +183,8 @@ void AppendFrame(string_view piece, size_t index, const StackLine& line, const F
   const size_t begin = out->size();
   if (piece == "[unknown]") {
     // The module's file name stands in for the symbol, when known.
-    scratch->assign("[");
+    scratch->clear();
+    scratch->push_back('[');
     if (line.mod != "[unknown]") {
       size_t slash = line.mod.rfind('/');
       scratch->append(slash == string_view::npos ? line.mod : line.mod.substr(slash + 1));
