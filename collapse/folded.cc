@@ -4,7 +4,6 @@
 #include <cmath>
 #include <limits>
 #include <istream>
-#include <memory>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -84,9 +83,9 @@ std::string FoldedInput::BadLinesMessage() const {
 absl::Status ReadFolded(std::istream& in, std::string_view source, FoldedInput* out,
                         bool allow_two_columns) {
   constexpr size_t kChunk = 1 << 20;
-  std::unique_ptr<char[]> buf(new char[kChunk]);
   std::string carry;
   uint64_t line_no = 0;
+  // `line` must stay valid: it points into out->storage.
   auto handle = [&](std::string_view line) {
     ++line_no;
     ++out->lines;
@@ -100,15 +99,17 @@ absl::Status ReadFolded(std::istream& in, std::string_view source, FoldedInput* 
       return;
     }
     out->differential |= parsed->two_column;
-    out->records.push_back(FoldedRecord{std::string(parsed->stack), parsed->count,
+    out->records.push_back(FoldedRecord{parsed->stack, parsed->count,
                                         parsed->two_column ? parsed->before : parsed->count,
                                         parsed->separator});
   };
   while (in) {
-    in.read(buf.get(), kChunk);
+    std::string block(kChunk, '\0');
+    in.read(block.data(), kChunk);
     size_t n = static_cast<size_t>(in.gcount());
     if (n == 0) break;
-    std::string_view chunk(buf.get(), n);
+    block.resize(n);
+    std::string_view chunk = out->storage.emplace_back(std::move(block));
     size_t start = 0;
     while (true) {
       size_t nl = chunk.find('\n', start);
@@ -120,14 +121,14 @@ absl::Status ReadFolded(std::istream& in, std::string_view source, FoldedInput* 
         handle(chunk.substr(start, nl - start));
       } else {
         carry.append(chunk.substr(start, nl - start));
-        handle(carry);
+        handle(out->storage.emplace_back(std::move(carry)));
         carry.clear();
       }
       start = nl + 1;
     }
   }
   if (in.bad()) return absl::DataLossError("read error on " + std::string(source));
-  if (!carry.empty()) handle(carry);
+  if (!carry.empty()) handle(out->storage.emplace_back(std::move(carry)));
   return absl::OkStatus();
 }
 

@@ -20,6 +20,7 @@
 #define STACKFIRE_COLLAPSE_FOLDED_H_
 
 #include <cstdint>
+#include <deque>
 #include <iosfwd>
 #include <optional>
 #include <string>
@@ -45,14 +46,21 @@ struct FoldedLine {
 std::optional<FoldedLine> ParseFoldedLine(std::string_view line, bool allow_two_columns = true);
 
 struct FoldedRecord {
-  std::string stack;
+  std::string_view stack;  // points into FoldedInput::storage
   double count = 0;
   double before = 0;
   char separator = ' ';
 };
 
 struct FoldedInput {
+  FoldedInput() = default;
+  FoldedInput(FoldedInput&&) = default;
+  FoldedInput& operator=(FoldedInput&&) = default;
+  FoldedInput(const FoldedInput&) = delete;  // records point into storage
+  FoldedInput& operator=(const FoldedInput&) = delete;
+
   std::vector<FoldedRecord> records;  // input order, not merged
+  std::deque<std::string> storage;    // the text the records point into
   bool differential = false;          // at least one two-column line
   uint64_t lines = 0;                 // lines read, bad ones included
   uint64_t bad_lines = 0;

@@ -1,6 +1,7 @@
 #include "render/svg_format.h"
 
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 
 #include "render/utf8.h"
@@ -58,6 +59,18 @@ std::string FontFamily(std::string_view font) {
 
 std::string Num(double v) {
   if (v == 0) return "0";
+  if (v == std::floor(v) && std::fabs(v) < 1e15) {
+    char buf[24];
+    char* p = buf + sizeof buf;
+    bool neg = v < 0;
+    uint64_t u = static_cast<uint64_t>(neg ? -v : v);
+    do {
+      *--p = static_cast<char>('0' + u % 10);
+      u /= 10;
+    } while (u != 0);
+    if (neg) *--p = '-';
+    return std::string(p, buf + sizeof buf - p);
+  }
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.15g", v);
   return buf;
