@@ -144,7 +144,7 @@ void AppendStyle(const RenderOptions& o, std::string* s) {
         "#frames rect.p { opacity:0.5; }\n"
         "#frames rect.rm { stroke:#0033aa; stroke-width:3; stroke-dasharray:3 2; }\n"
         "#frames rect.rm:hover { stroke-width:5; }\n"
-        "#labels { pointer-events:none; }\n"
+        "#labels, #zlabels { pointer-events:none; }\n"
         ".hide { display:none; }\n"
         "</style>\n";
 }
