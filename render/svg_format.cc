@@ -7,13 +7,38 @@
 #include "render/utf8.h"
 
 namespace stackfire::render {
-namespace {
 
 std::string Fixed(double v, int decimals) {
+  // Fast path for the common case; printf's exact rounding decides whenever
+  // the value is close to a rounding tie.
+  if (decimals >= 0 && decimals <= 3 && std::fabs(v) < 1e12) {
+    static constexpr double kScale[] = {1, 10, 100, 1000};
+    double scaled = std::fabs(v) * kScale[decimals];
+    double r = std::floor(scaled + 0.5);
+    double frac = scaled - std::floor(scaled);
+    if (std::fabs(frac - 0.5) > 1e-6) {
+      uint64_t u = static_cast<uint64_t>(r);
+      char buf[40];
+      char* p = buf + sizeof buf;
+      for (int d = 0; d < decimals; ++d) {
+        *--p = static_cast<char>('0' + u % 10);
+        u /= 10;
+      }
+      if (decimals > 0) *--p = '.';
+      do {
+        *--p = static_cast<char>('0' + u % 10);
+        u /= 10;
+      } while (u != 0);
+      if (v < 0) *--p = '-';  // like printf, -0.00 keeps its sign
+      return std::string(p, buf + sizeof buf - p);
+    }
+  }
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
   return buf;
 }
+
+namespace {
 
 std::string WithCommas(std::string digits) {
   size_t start = (!digits.empty() && (digits[0] == '-' || digits[0] == '+')) ? 1 : 0;

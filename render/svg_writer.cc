@@ -118,9 +118,7 @@ absl::Status WriteSvg(const Layout& layout, const RenderOptions& o, std::ostream
     if (!f.removed && width_px >= 3 * o.fontsize * o.fontwidth) {
       size_t mark = labels.size();
       labels += "<text x=\"";
-      char buf[64];
-      std::snprintf(buf, sizeof buf, "%.2f", g.xpad + f.start * wpt + 3);
-      labels += buf;
+      labels += Fixed(g.xpad + f.start * wpt + 3, 2);
       labels += "\" y=\"";
       labels += Num(3 + y1 + frame_h / 2);
       labels += "\">";
