@@ -219,19 +219,19 @@ void AppendTitle(const Layout& layout, const Frame& f, std::string_view name,
   double before = f.before * o.factor;
   double after = (f.removed ? 0 : width) * o.factor;
   double delta = after - before;
-  *s += "\nbefore: " + DiffCount(before) + ", after: " + DiffCount(after) +
-        ", delta: " + Signed(DiffCount(delta), delta) + " " + countname + " (";
+  *s += "\nbefore " + DiffCount(before) + ", after " + DiffCount(after) + ", delta " +
+        Signed(DiffCount(delta), delta) + " (";
   if (f.removed) {
     *s += "removed, ";
   } else if (before == 0) {
     *s += "new, ";
   } else {
-    *s += Signed(Fixed(100 * delta / before, 2), delta) + "% of this frame, ";
+    *s += Signed(Fixed(100 * delta / before, 2), delta) + "% of frame, ";
   }
   *s += Signed(Fixed(100 * delta / (layout.total * o.factor), 2), delta) + "% of total)";
   double self = f.self_delta * o.factor;
   if (!root && self != 0 && std::fabs(self - delta) > 1e-9 * std::fabs(delta)) {
-    *s += "\nself delta: " + Signed(DiffCount(self), self) + " " + countname;
+    *s += "\nself delta " + Signed(DiffCount(self), self);
   }
 }
 

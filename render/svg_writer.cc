@@ -75,8 +75,11 @@ absl::Status WriteSvg(const Layout& layout, const RenderOptions& o, std::ostream
   const double frame_h = o.height - 1;  // framepad = 1
   // The frames are drawn in count units: x and width are counts, and the
   // group's transform maps them to pixels. Zooming changes that transform.
+  // Differential graphs are mostly white (unchanged frames): white is the
+  // group's fill and those frames leave theirs out.
   s += "<g id=\"frames\" clip-path=\"url(#clip)\"><g id=\"zoom\" transform=\"matrix(" +
-       Num(wpt) + " 0 0 1 " + Num(g.xpad) + " 0)\">\n";
+       Num(wpt) + " 0 0 1 " + Num(g.xpad) + " 0)\"" +
+       (layout.differential ? " fill=\"#ffffff\"" : "") + ">\n";
   std::string labels;
   const double removed_width = layout.total * 1e-7;
   for (size_t i = 0; i < layout.frames.size(); ++i) {
@@ -108,8 +111,10 @@ absl::Status WriteSvg(const Layout& layout, const RenderOptions& o, std::ostream
     s += Num(f.removed ? removed_width : f.width());
     s += "\" height=\"";
     s += Num(frame_h);
-    s += "\" fill=\"";
-    s += color;
+    if (!(layout.differential && color == "#ffffff")) {
+      s += "\" fill=\"";
+      s += color;
+    }
     s += f.removed ? "\" class=\"rm\"><title>" : "\"><title>";
     AppendTitle(layout, f, i == 0 ? std::string_view("all") : name, o, &s);
     s += "</title></rect>\n";
