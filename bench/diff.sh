@@ -52,7 +52,7 @@ print("|---|---|---|---|---|")
 for perl, sf in [("difffolded.pl | flamegraph.pl", "stackfire diff"),
                  ("difffolded.pl", "stackfire diff --folded")]:
     p, s = r[perl], r[sf]
-    print(f"| {sf} vs {perl} | {p['mean']*1000:.0f} ms | {s['mean']*1000:.1f} ms "
+    print(f"| {sf} vs {perl.replace('|', '+')} | {p['mean']*1000:.0f} ms | {s['mean']*1000:.1f} ms "
           f"| **{p['mean']/s['mean']:.1f}x** | **{cpu(p)/cpu(s):.1f}x** |")
 print(f"\nPeak RSS: difffolded.pl {rss1} MB, flamegraph.pl {rss2} MB, stackfire diff {rss_s} MB. "
       f"SVG: flamegraph.pl {int(size_p)/1e6:.2f} MB, stackfire {int(size_s)/1e6:.2f} MB.")

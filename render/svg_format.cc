@@ -200,7 +200,7 @@ void AppendTitle(const Layout& layout, const Frame& f, std::string_view name,
   const bool root = f.depth == 0;
   double width = root ? layout.total : f.width();
   std::string samples = Fixed(width * o.factor, 0);
-  double samples_rounded = std::strtod(samples.c_str(), nullptr);
+  double samples_rounded = std::nearbyint(width * o.factor);  // as printf's %.0f rounds
   AppendXmlEscaped(name, s);
   std::string countname = XmlEscape(o.countname);
   *s += " (" + WithCommas(samples) + " " + countname + ", ";

@@ -5,6 +5,7 @@
 #include <ostream>
 #include <string>
 
+#include "absl/container/flat_hash_map.h"
 #include "render/flamegraph.h"
 #include "render/palette.h"
 #include "render/svg_format.h"
@@ -81,6 +82,7 @@ absl::Status WriteSvg(const Layout& layout, const RenderOptions& o, std::ostream
        Num(wpt) + " 0 0 1 " + Num(g.xpad) + " 0)\"" +
        (layout.differential ? " fill=\"#ffffff\"" : "") + ">\n";
   std::string labels;
+  absl::flat_hash_map<absl::string_view, std::string> color_cache;
   const double removed_width = layout.total * 1e-7;
   for (size_t i = 0; i < layout.frames.size(); ++i) {
     const Frame& f = layout.frames[i];
@@ -101,7 +103,11 @@ absl::Status WriteSvg(const Layout& layout, const RenderOptions& o, std::ostream
       }
       color = CssColorToHex(it->second);
     } else {
-      color = FrameColor(*palette, f.name, o.hash).Hex();
+      // Names repeat across frames; colour each one once.
+      auto [it, inserted] =
+          color_cache.try_emplace(absl::string_view(f.name.data(), f.name.size()));
+      if (inserted) it->second = FrameColor(*palette, f.name, o.hash).Hex();
+      color = it->second;
     }
     s += "<rect x=\"";
     s += Num(f.start);
