@@ -13,7 +13,7 @@ trap 'rm -rf "$tmp"' EXIT
 {
   sed '$d' "$svg" | sed '/^<\/svg>$/d'
   printf '<script type="text/ecmascript"><![CDATA[\n'
-  cat "$here/svg_harness.js"
+  cat "$here/../tests/render/svg_harness.js"
   printf ']]></script>\n</svg>\n'
 } > "$tmp/page.svg"
 start=$(date +%s.%N)

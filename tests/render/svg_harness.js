@@ -1,5 +1,6 @@
-// Appended to a copy of a flame-graph SVG by bench/svg_interaction.sh. On
-// load it clicks a frame (zoom), resets, searches and zooms+resets again,
+// Appended to a copy of a flame-graph SVG by bench/svg_interaction.sh and
+// tests/render/browser_test.cc. On load it hovers and clicks a frame (zoom),
+// resets, and searches (Ctrl-F, answering the prompt with the frame's name),
 // timing each step with performance.now() (forcing style and layout with
 // getBoundingClientRect so the browser's work is counted, not only the
 // script's), and writes the results as JSON into <text id="harness">.
@@ -23,7 +24,12 @@ window.addEventListener("load", function() {
       }
     }
     var target = rectOf(best);
-    out.target = target.textContent.split("\n")[0];
+    var title = stackfire ? target.firstChild.textContent
+                          : target.parentNode.querySelector("title").textContent;
+    out.target = title.split("\n")[0];
+    out.target_width = target.getBoundingClientRect().width;
+    target.dispatchEvent(new MouseEvent("mouseover", {bubbles: true}));
+    out.details = document.getElementById("details").textContent;
     var t0 = performance.now();
     click(target);
     settle();
@@ -35,7 +41,10 @@ window.addEventListener("load", function() {
     settle();
     out.reset_ms = performance.now() - t0;
     out.width_after_reset = target.getBoundingClientRect().width;
-    window.prompt = function() { return "a"; };
+    var name = out.target.substring(0, out.target.lastIndexOf(" ("));
+    var term = "^" + name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&") + "$";
+    out.term = term;
+    window.prompt = function() { return term; };
     t0 = performance.now();
     window.dispatchEvent(new KeyboardEvent("keydown", {keyCode: 70, ctrlKey: true, bubbles: true}));
     settle();
