@@ -42,7 +42,8 @@ window.addEventListener("load", function() {
     out.reset_ms = performance.now() - t0;
     out.width_after_reset = target.getBoundingClientRect().width;
     var name = out.target.substring(0, out.target.lastIndexOf(" ("));
-    var term = "^" + name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&") + "$";
+    // Unanchored, so that flamegraph.pl's search (over whole titles) finds it too.
+    var term = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
     out.term = term;
     window.prompt = function() { return term; };
     t0 = performance.now();
