@@ -24,11 +24,12 @@ UnwindOutcome TableUnwinder::Unwind(const RawSample& sample, const ProcessMaps& 
   uint64_t sp = sample.regs[kRsp];
   uint64_t bp = sample.regs[kRbp];
   bool bp_valid = true;
+  bool exact_pc = true;  // the sampled pc, or the pc a signal interrupted
 
   for (int depth = 0; depth < kMaxFrames; ++depth) {
     pcs->push_back(pc);
     ++stats_.frames;
-    const uint64_t lookup = depth == 0 ? pc : pc - 1;
+    const uint64_t lookup = exact_pc ? pc : pc - 1;
     const Mapping* mapping = maps.Find(lookup);
     const ModuleRef* ref = mapping != nullptr ? modules_->Lookup(*mapping) : nullptr;
     if (ref == nullptr || ref->module == nullptr) {
@@ -49,6 +50,23 @@ UnwindOutcome TableUnwinder::Unwind(const RawSample& sample, const ProcessMaps& 
       case CfiRow::kPlt:
         cfa = sp + 8 + ((pc & 15) >= row.plt_threshold ? 8 : 0);
         break;
+      case CfiRow::kSignal: {
+        uint64_t new_sp, new_pc, new_bp;
+        if (!stack.Read64(sp + static_cast<int64_t>(row.cfa_offset), &new_sp) ||
+            !stack.Read64(sp + static_cast<int64_t>(row.ra_offset), &new_pc)) {
+          return stack.PastEnd(sp + static_cast<int64_t>(row.cfa_offset))
+                     ? UnwindOutcome::kTruncated
+                     : UnwindOutcome::kFailed;
+        }
+        bp_valid = stack.Read64(sp + static_cast<int64_t>(row.rbp_offset), &new_bp);
+        if (bp_valid) bp = new_bp;
+        ++stats_.signal_frames;
+        if (new_pc == 0) return UnwindOutcome::kComplete;
+        sp = new_sp;
+        pc = new_pc;
+        exact_pc = true;
+        continue;
+      }
       case CfiRow::kOutermost:
         return UnwindOutcome::kComplete;
       case CfiRow::kFallback:
@@ -77,6 +95,7 @@ UnwindOutcome TableUnwinder::Unwind(const RawSample& sample, const ProcessMaps& 
     if (cfa <= sp) return UnwindOutcome::kFailed;  // no progress: a loop
     sp = cfa;
     pc = ra;
+    exact_pc = false;
   }
   return UnwindOutcome::kFailed;
 }

@@ -5,12 +5,13 @@
 //   g++ -O2 -g -fomit-frame-pointer -rdynamic unwind_target.cc -o unwind_target
 //   objcopy --strip-all unwind_target unwind_target_stripped
 //
-// It cycles forever (or for argv[1] seconds) through four phases whose stacks
+// It cycles forever (or for argv[1] seconds) through five phases whose stacks
 // the tests know by name:
 //   main;run_phase;outer::inner::Walker<int>::Descend (x kDepth+1);leaf_compute
 //   main;run_phase;checkout;mix_helper (inlined);  main;run_phase;checkout;leaf_compute
 //   ...raise;<signal frame>;on_signal;signal_work;leaf_compute
 //   main;run_phase;big_frame;leaf_compute   (a 64 KiB frame: copies truncate)
+//   main;run_phase;realigned_frame;leaf_compute (CFA expression: the fallback)
 #include <signal.h>
 #include <unistd.h>
 
@@ -83,13 +84,44 @@ __attribute__((noinline)) uint64_t big_frame(uint64_t n) {
   return r;
 }
 
+// realigned_frame(n) calls leaf_compute(n) from a 64-byte realigned stack.
+// Its CFI defines the CFA with an expression (DW_OP_breg3 16: rbx + 16), as
+// stack-realigning code does; the compact table cannot express that, so
+// frames through it exercise the libunwind fallback.
+extern "C" uint64_t realigned_frame(uint64_t n);
+asm(R"(
+  .text
+  .globl realigned_frame
+  .type realigned_frame, @function
+realigned_frame:
+  .cfi_startproc
+  push %rbx
+  .cfi_adjust_cfa_offset 8
+  .cfi_offset rbx, -16
+  mov %rsp, %rbx
+  .cfi_escape 0x0f, 0x02, 0x73, 0x10
+  and $-64, %rsp
+  sub $128, %rsp
+  call _Z12leaf_computem
+  nop
+  mov %rbx, %rsp
+  .cfi_def_cfa rsp, 16
+  pop %rbx
+  .cfi_def_cfa_offset 8
+  .cfi_restore rbx
+  ret
+  .cfi_endproc
+  .size realigned_frame, .-realigned_frame
+)");
+
 __attribute__((noinline)) uint64_t run_phase(uint64_t phase) {
   uint64_t r = 0;
-  switch (phase % 4) {
+  switch (phase % 5) {
     case 0: r = static_cast<uint64_t>(outer::inner::Walker<int>::Descend(kDepth, g_work)); break;
     case 1: r = checkout(g_work); break;
     case 2: raise(SIGUSR1); break;
-    default: r = big_frame(g_work); break;
+    case 3: r = big_frame(g_work); break;
+    default: r = realigned_frame(g_work); break;
   }
   OPAQUE(r);
   return r;

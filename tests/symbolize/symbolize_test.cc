@@ -110,6 +110,12 @@ TEST_F(SymbolizeWorkloadTest, DemangledTemplateChainUnderMain) {
   for (int i = 0; i < 13; ++i) expected += ";" + descend;
   expected += ";leaf_compute";
   EXPECT_GT(Count([&](const Folded& f) { return EndsWith(f.stack, expected); }), 5);
+  // Through the frame whose CFA is an expression (the libunwind fallback).
+  EXPECT_GT(Count([](const Folded& f) {
+              return f.outcome == UnwindOutcome::kComplete &&
+                     EndsWith(f.stack, ";main;run_phase;realigned_frame;leaf_compute");
+            }),
+            5);
   // No frame carries its parameter list or a clone suffix.
   for (const Folded& f : *stacks_) {
     EXPECT_FALSE(Contains(f.stack, "(unsigned long)")) << f.stack;

@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "src/symbolize/debug_info.h"
+#include "src/symbolize/symbol_table.h"
 #include "src/unwind/libunwind_unwinder.h"
 #include "src/unwind/table_unwinder.h"
 #include "src/unwind/unwinders.h"
@@ -69,12 +71,15 @@ TEST_F(UnwindTest, TableAndLibunwindGiveIdenticalPcs) {
     complete += oa == UnwindOutcome::kComplete;
     truncated += oa == UnwindOutcome::kTruncated;
   }
-  std::printf("%zu samples: %d complete, %d truncated, %llu handed to libunwind\n",
+  std::printf("%zu samples: %d complete, %d truncated, %llu handed to libunwind, %llu signal frames\n",
               capture_->samples.size(), complete, truncated,
-              static_cast<unsigned long long>(table.stats().fallbacks));
-  // The workload has a signal-handler phase (the only rows the table hands
-  // over) and three others; most samples must be pure table work.
+              static_cast<unsigned long long>(table.stats().fallbacks),
+              static_cast<unsigned long long>(table.stats().signal_frames));
+  // One phase in five runs under a frame with a CFA expression: those
+  // samples, and only those, go to libunwind. Signal frames stay in the table.
+  EXPECT_GT(table.stats().fallbacks, 0u);
   EXPECT_LT(table.stats().fallbacks, capture_->samples.size() / 2);
+  EXPECT_GT(table.stats().signal_frames, 0u);
   EXPECT_GT(complete, static_cast<int>(capture_->samples.size()) / 3);
   // The 64 KiB frame phase cannot fit in an 8 KiB copy.
   EXPECT_GT(truncated, 0);
@@ -143,6 +148,45 @@ TEST_F(UnwindTest, SharesModulesByBuildId) {
   // but one ElfModule each.
   EXPECT_GE(table.modules().stats().files_opened, 2u);
   EXPECT_EQ(table.modules().stats().open_failures, 0u);
+}
+
+// The rows of known code in the workload binary.
+TEST(CfiTable, ClassifiesKnownRows) {
+  Mapping m;
+  m.path = m.open_path = Env("UNWIND_TARGET");
+  m.start = 0x1000;
+  auto module = ElfModule::Open(m);
+  ASSERT_TRUE(module.ok()) << module.status();
+  auto exe = symbolize::ElfFile::Open(m.path);
+  ASSERT_NE(exe, nullptr);
+  symbolize::SymbolTable syms = symbolize::SymbolTable::FromElf(exe->elf(), SHT_SYMTAB);
+  auto addr_of = [&](const char* name) -> uint64_t {
+    for (uint64_t a = 0; a < 0x100000; a += 1) {
+      const auto* s = syms.Lookup(a);
+      if (s != nullptr && std::string(s->name) == name) return a;
+    }
+    return 0;
+  };
+  CfiTable& t = (*module)->cfi_table();
+  const uint64_t leaf = addr_of("_Z12leaf_computem");
+  ASSERT_NE(leaf, 0u);
+  const CfiRow& entry = t.Find(leaf);
+  EXPECT_EQ(entry.kind, CfiRow::kNormal);
+  EXPECT_EQ(entry.cfa_reg, 7);
+  EXPECT_EQ(entry.cfa_offset, 8);
+  EXPECT_EQ(entry.ra_offset, -8);
+  EXPECT_EQ(entry.rbp_rule, CfiRow::kRbpSame);
+  const uint64_t realigned = addr_of("realigned_frame");
+  ASSERT_NE(realigned, 0u);
+  EXPECT_EQ(t.Find(realigned + 1).kind, CfiRow::kNormal);  // after push %rbx: rsp + 16
+  EXPECT_EQ(t.Find(realigned + 1).cfa_offset, 16);
+  EXPECT_EQ(t.Find(realigned + 8).kind, CfiRow::kFallback);  // CFA = rbx + 16
+  EXPECT_EQ(t.Find(addr_of("_start")).kind, CfiRow::kOutermost);
+  // Lookups are cached: the same row object answers again.
+  const size_t rows = t.size();
+  EXPECT_EQ(&t.Find(leaf), &t.Find(leaf + 1));
+  EXPECT_EQ(t.size(), rows);
+  EXPECT_EQ(t.Find(0x10).kind, CfiRow::kNoCfi);
 }
 
 TEST(UnwinderFactory, ParsesKinds) {
