@@ -6,6 +6,7 @@
 namespace stackfire::unwind {
 namespace {
 constexpr int kMaxFrames = 1024;
+constexpr int kSeen = 4;
 }  // namespace
 
 TableUnwinder::TableUnwinder(bool allow_fallback) : modules_(std::make_unique<ModuleCache>()) {
@@ -25,16 +26,34 @@ UnwindOutcome TableUnwinder::Unwind(const RawSample& sample, const ProcessMaps& 
   uint64_t bp = sample.regs[kRbp];
   bool bp_valid = true;
   bool exact_pc = true;  // the sampled pc, or the pc a signal interrupted
+  struct Seen {
+    uint64_t start, size;
+    const ModuleRef* ref;
+  };
+  Seen seen[kSeen];
+  int seen_count = 0;
 
   for (int depth = 0; depth < kMaxFrames; ++depth) {
     pcs->push_back(pc);
     ++stats_.frames;
     const uint64_t lookup = exact_pc ? pc : pc - 1;
-    const Mapping* mapping = maps.Find(lookup);
-    const ModuleRef* ref = mapping != nullptr ? modules_->Lookup(*mapping) : nullptr;
-    if (ref == nullptr || ref->module == nullptr) {
-      ++stats_.no_module;
-      return UnwindOutcome::kFailed;
+    // Within one sample the maps cannot change: remember the mappings seen.
+    const ModuleRef* ref = nullptr;
+    for (int i = 0; i < seen_count; ++i) {
+      if (lookup - seen[i].start < seen[i].size) {
+        ref = seen[i].ref;
+        break;
+      }
+    }
+    if (ref == nullptr) {
+      const Mapping* mapping = maps.Find(lookup);
+      ref = mapping != nullptr ? modules_->Lookup(*mapping) : nullptr;
+      if (ref == nullptr || ref->module == nullptr) {
+        ++stats_.no_module;
+        return UnwindOutcome::kFailed;
+      }
+      seen[seen_count % kSeen] = {mapping->start, mapping->end - mapping->start, ref};
+      if (seen_count < kSeen) ++seen_count;
     }
     const CfiRow& row = ref->module->cfi_table().Find(lookup - ref->bias);
     uint64_t cfa;

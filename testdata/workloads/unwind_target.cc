@@ -5,7 +5,8 @@
 //   g++ -O2 -g -fomit-frame-pointer -rdynamic unwind_target.cc -o unwind_target
 //   objcopy --strip-all unwind_target unwind_target_stripped
 //
-// It cycles forever (or for argv[1] seconds) through five phases whose stacks
+// It cycles forever (or for argv[1] seconds; argv[2] limits the phases to the
+// first N) through five phases whose stacks
 // the tests know by name:
 //   main;run_phase;outer::inner::Walker<int>::Descend (x kDepth+1);leaf_compute
 //   main;run_phase;checkout;mix_helper (inlined);  main;run_phase;checkout;leaf_compute
@@ -116,7 +117,7 @@ realigned_frame:
 
 __attribute__((noinline)) uint64_t run_phase(uint64_t phase) {
   uint64_t r = 0;
-  switch (phase % 5) {
+  switch (phase) {
     case 0: r = static_cast<uint64_t>(outer::inner::Walker<int>::Descend(kDepth, g_work)); break;
     case 1: r = checkout(g_work); break;
     case 2: raise(SIGUSR1); break;
@@ -132,5 +133,7 @@ int main(int argc, char** argv) {
   sa.sa_handler = on_signal;
   sigaction(SIGUSR1, &sa, nullptr);
   if (argc > 1) alarm(static_cast<unsigned>(std::atoi(argv[1])));
-  for (uint64_t phase = 0;; ++phase) g_sink = g_sink + run_phase(phase);
+  // argv[2]: how many of the phases to cycle through (default all five).
+  const uint64_t phases = argc > 2 ? static_cast<uint64_t>(std::atoi(argv[2])) : 5;
+  for (uint64_t i = 0;; ++i) g_sink = g_sink + run_phase(i % (phases ? phases : 5));
 }
