@@ -115,6 +115,49 @@ realigned_frame:
   .size realigned_frame, .-realigned_frame
 )");
 
+// restore_state_frame(n): returns at once for n == 0, else calls
+// leaf_compute. Its CFI uses DW_CFA_remember_state/restore_state around the
+// early-return epilogue, as gcc does for functions with several exits; libdw
+// reports the wrong start for the row after restore_state, which the table
+// must not trust (tests/unwind: CfiTable.RestoreStateRowsDoNotCoverEpilogue).
+// The labels rs_epilogue_ret and rs_body mark the addresses the test needs.
+extern "C" uint64_t restore_state_frame(uint64_t n);
+asm(R"(
+  .text
+  .globl restore_state_frame, rs_epilogue_ret, rs_body
+  .type restore_state_frame, @function
+  .type rs_epilogue_ret, @function
+  .type rs_body, @function
+restore_state_frame:
+  .cfi_startproc
+  push %rbx
+  .cfi_adjust_cfa_offset 8
+  .cfi_offset rbx, -16
+  sub $16, %rsp
+  .cfi_adjust_cfa_offset 16
+  test %rdi, %rdi
+  jne rs_body
+  .cfi_remember_state
+  add $16, %rsp
+  .cfi_adjust_cfa_offset -16
+  pop %rbx
+  .cfi_adjust_cfa_offset -8
+  .cfi_restore rbx
+rs_epilogue_ret:
+  ret
+rs_body:
+  .cfi_restore_state
+  call _Z12leaf_computem
+  add $16, %rsp
+  .cfi_adjust_cfa_offset -16
+  pop %rbx
+  .cfi_adjust_cfa_offset -8
+  .cfi_restore rbx
+  ret
+  .cfi_endproc
+  .size restore_state_frame, .-restore_state_frame
+)");
+
 __attribute__((noinline)) uint64_t run_phase(uint64_t phase) {
   uint64_t r = 0;
   switch (phase) {

@@ -189,6 +189,33 @@ TEST(CfiTable, ClassifiesKnownRows) {
   EXPECT_EQ(t.Find(0x10).kind, CfiRow::kNoCfi);
 }
 
+TEST(CfiTable, RestoreStateRowsDoNotCoverEpilogue) {
+  Mapping m;
+  m.path = m.open_path = Env("UNWIND_TARGET");
+  auto module = ElfModule::Open(m);
+  ASSERT_TRUE(module.ok()) << module.status();
+  auto exe = symbolize::ElfFile::Open(m.path);
+  ASSERT_NE(exe, nullptr);
+  symbolize::SymbolTable syms = symbolize::SymbolTable::FromElf(exe->elf(), SHT_SYMTAB);
+  uint64_t ret = 0, body = 0;
+  for (uint64_t a = 0x1000; a < 0x100000 && (ret == 0 || body == 0); ++a) {
+    const auto* s = syms.Lookup(a);
+    if (s == nullptr || s->addr != a) continue;
+    if (std::string(s->name) == "rs_epilogue_ret") ret = a;
+    if (std::string(s->name) == "rs_body") body = a;
+  }
+  ASSERT_NE(ret, 0u);
+  ASSERT_NE(body, 0u);
+  CfiTable& t = (*module)->cfi_table();
+  // First the row after DW_CFA_restore_state (CFA = rsp + 32)...
+  const CfiRow& after = t.Find(body + 1);
+  EXPECT_EQ(after.cfa_offset, 32);
+  EXPECT_GE(after.start, ret + 1);
+  // ...then the epilogue before it: its own row, not the cached one.
+  EXPECT_EQ(t.Find(ret).cfa_offset, 8);
+  EXPECT_EQ(t.Find(ret - 1).cfa_offset, 16);  // after add $16 (pop %rbx pending)
+}
+
 TEST(UnwinderFactory, ParsesKinds) {
   EXPECT_EQ(ParseUnwinderKind("table"), UnwinderKind::kTable);
   EXPECT_EQ(ParseUnwinderKind("libunwind"), UnwinderKind::kLibunwind);
