@@ -6,14 +6,16 @@
 //   objcopy --strip-all unwind_target unwind_target_stripped
 //
 // It cycles forever (or for argv[1] seconds; argv[2] limits the phases to the
-// first N) through five phases whose stacks
+// first N) through six phases whose stacks
 // the tests know by name:
 //   main;run_phase;outer::inner::Walker<int>::Descend (x kDepth+1);leaf_compute
 //   main;run_phase;checkout;mix_helper (inlined);  main;run_phase;checkout;leaf_compute
 //   ...raise;<signal frame>;on_signal;signal_work;leaf_compute
 //   main;run_phase;big_frame;leaf_compute   (a 64 KiB frame: copies truncate)
 //   main;run_phase;realigned_frame;leaf_compute (CFA expression: the fallback)
+//   main;run_phase;vdso_phase;clock_gettime...   (code in the vDSO image)
 #include <signal.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cstdint>
@@ -158,6 +160,17 @@ rs_body:
   .size restore_state_frame, .-restore_state_frame
 )");
 
+// Reads the clock in a loop: samples land in the vDSO, which has no file.
+__attribute__((noinline)) uint64_t vdso_phase(uint64_t n) {
+  uint64_t sum = 0;
+  for (uint64_t i = 0; i < n / 64; ++i) {
+    timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    sum += static_cast<uint64_t>(ts.tv_nsec);
+  }
+  return sum;
+}
+
 __attribute__((noinline)) uint64_t run_phase(uint64_t phase) {
   uint64_t r = 0;
   switch (phase) {
@@ -165,7 +178,8 @@ __attribute__((noinline)) uint64_t run_phase(uint64_t phase) {
     case 1: r = checkout(g_work); break;
     case 2: raise(SIGUSR1); break;
     case 3: r = big_frame(g_work); break;
-    default: r = realigned_frame(g_work); break;
+    case 4: r = realigned_frame(g_work); break;
+    default: r = vdso_phase(g_work); break;
   }
   OPAQUE(r);
   return r;
@@ -176,7 +190,7 @@ int main(int argc, char** argv) {
   sa.sa_handler = on_signal;
   sigaction(SIGUSR1, &sa, nullptr);
   if (argc > 1) alarm(static_cast<unsigned>(std::atoi(argv[1])));
-  // argv[2]: how many of the phases to cycle through (default all five).
-  const uint64_t phases = argc > 2 ? static_cast<uint64_t>(std::atoi(argv[2])) : 5;
-  for (uint64_t i = 0;; ++i) g_sink = g_sink + run_phase(i % (phases ? phases : 5));
+  // argv[2]: how many of the phases to cycle through (default all six).
+  const uint64_t phases = argc > 2 ? static_cast<uint64_t>(std::atoi(argv[2])) : 6;
+  for (uint64_t i = 0;; ++i) g_sink = g_sink + run_phase(i % (phases ? phases : 6));
 }

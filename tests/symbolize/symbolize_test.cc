@@ -7,6 +7,7 @@
 #include <functional>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -148,6 +149,22 @@ TEST_F(SymbolizeWorkloadTest, SignalHandlerFramesSitAboveTheInterruptedCode) {
     EXPECT_LT(caller, handler) << f.stack;
   }
   EXPECT_GT(found, 5);
+}
+
+TEST_F(SymbolizeWorkloadTest, VdsoFramesUnwindAndResolve) {
+  ASSERT_NE(stacks_, nullptr);
+  // clock_gettime lives in the vDSO image read from /proc/PID/mem.
+  int in_vdso = 0;
+  for (const Folded& f : *stacks_) {
+    const size_t at = f.stack.find(";main;run_phase;vdso_phase;");
+    if (at == std::string::npos) continue;
+    const std::string callee = f.stack.substr(at + std::strlen(";main;run_phase;vdso_phase;"));
+    if (callee.empty()) continue;
+    ++in_vdso;
+    EXPECT_EQ(f.outcome, UnwindOutcome::kComplete) << f.stack;
+    EXPECT_TRUE(Contains(callee, "clock_gettime") || callee == "[vdso]") << f.stack;
+  }
+  EXPECT_GT(in_vdso, 3);
 }
 
 TEST_F(SymbolizeWorkloadTest, TruncatedStacksEndInTheLargeFrame) {
