@@ -119,15 +119,18 @@ void Compare(const testing::Capture& c) {
   std::vector<uint64_t> a, b;
   int same = 0, differ = 0, needs_fallback = 0, complete = 0, truncated = 0, failed = 0;
   for (const RawSample& s : c.samples) {
+    const uint64_t unsupported = table.stats().unsupported;
     UnwindOutcome oa = table.Unwind(s, c.maps, &a);
     UnwindOutcome ob = libunwind.Unwind(s, c.maps, &b);
     complete += ob == UnwindOutcome::kComplete;
     truncated += ob == UnwindOutcome::kTruncated;
     failed += ob == UnwindOutcome::kFailed;
-    if (oa == UnwindOutcome::kFailed && table.stats().fallbacks == 0 && a != b &&
-        a.size() < b.size() && std::equal(a.begin(), a.end(), b.begin())) {
+    if (table.stats().unsupported != unsupported && a.size() <= b.size() &&
+        std::equal(a.begin(), a.end(), b.begin())) {
       ++needs_fallback;  // stopped at a row only libunwind can do
-    } else if (a == b && oa == ob) {
+      continue;
+    }
+    if (a == b && oa == ob) {
       ++same;
     } else {
       ++differ;

@@ -89,7 +89,10 @@ UnwindOutcome TableUnwinder::Unwind(const RawSample& sample, const ProcessMaps& 
       case CfiRow::kOutermost:
         return UnwindOutcome::kComplete;
       case CfiRow::kFallback:
-        if (fallback_ == nullptr) return UnwindOutcome::kFailed;
+        if (fallback_ == nullptr) {
+          ++stats_.unsupported;
+          return UnwindOutcome::kFailed;
+        }
         ++stats_.fallbacks;
         return fallback_->Unwind(sample, maps, pcs);
       case CfiRow::kNoCfi:

@@ -154,6 +154,11 @@ absl::StatusOr<Capture> CaptureSamples(const std::vector<std::string>& argv,
     capture.samples.push_back(std::move(s));
     ptrace(PTRACE_CONT, pid, nullptr, nullptr);
   }
+  // Libraries loaded while sampling (a slow start, dlopen) are in the final
+  // maps; the sampler follows them with PERF_RECORD_MMAP2 instead.
+  if (absl::StatusOr<ProcessMaps> last = ProcessMaps::Read(pid); last.ok()) {
+    capture.maps = *std::move(last);
+  }
   cleanup();
   return capture;
 }

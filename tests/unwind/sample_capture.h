@@ -3,7 +3,7 @@
 // PTRACE_INTERRUPT at random moments, takes its registers (converted to DWARF
 // numbering, as the sampler does) and a copy of up to `stack_bytes` of its
 // stack from rsp (cut at the end of the stack mapping, like dyn_size), and
-// reads its maps. The samples are then unwound offline, after the target is
+// reads its maps (again at the end, so late-loaded libraries are known). The samples are then unwound offline, after the target is
 // gone, exactly as recorded samples are.
 #ifndef STACKFIRE_TESTS_UNWIND_SAMPLE_CAPTURE_H_
 #define STACKFIRE_TESTS_UNWIND_SAMPLE_CAPTURE_H_
