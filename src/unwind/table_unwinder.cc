@@ -15,6 +15,20 @@ TableUnwinder::TableUnwinder(bool allow_fallback) : modules_(std::make_unique<Mo
 
 TableUnwinder::~TableUnwinder() = default;
 
+UnwindOutcome TableUnwinder::Fallback(const RawSample& sample, const ProcessMaps& maps,
+                                      std::vector<uint64_t>* pcs) {
+  // libunwind restarts from the sampled registers (the table does not track
+  // every callee-saved register a CFA expression may use). If it fails
+  // earlier than the table got, keep the table's frames.
+  scratch_.swap(*pcs);
+  const UnwindOutcome o = fallback_->Unwind(sample, maps, pcs);
+  if (o == UnwindOutcome::kFailed && pcs->size() < scratch_.size()) {
+    pcs->swap(scratch_);
+    return UnwindOutcome::kFailed;
+  }
+  return o;
+}
+
 UnwindOutcome TableUnwinder::Unwind(const RawSample& sample, const ProcessMaps& maps,
                                     std::vector<uint64_t>* pcs) {
   pcs->clear();
@@ -94,7 +108,7 @@ UnwindOutcome TableUnwinder::Unwind(const RawSample& sample, const ProcessMaps& 
           return UnwindOutcome::kFailed;
         }
         ++stats_.fallbacks;
-        return fallback_->Unwind(sample, maps, pcs);
+        return Fallback(sample, maps, pcs);
       case CfiRow::kNoCfi:
       default:
         ++stats_.no_cfi;

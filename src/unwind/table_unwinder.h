@@ -44,7 +44,11 @@ class TableUnwinder final : public Unwinder {
   ModuleCache& modules() { return *modules_; }
 
  private:
+  UnwindOutcome Fallback(const RawSample& sample, const ProcessMaps& maps,
+                         std::vector<uint64_t>* pcs);
+
   std::unique_ptr<ModuleCache> modules_;
+  std::vector<uint64_t> scratch_;
   std::unique_ptr<Unwinder> fallback_;  // shares modules_
   Stats stats_;
 };
