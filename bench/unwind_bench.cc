@@ -125,6 +125,15 @@ void Compare(const testing::Capture& c) {
     complete += ob == UnwindOutcome::kComplete;
     truncated += ob == UnwindOutcome::kTruncated;
     failed += ob == UnwindOutcome::kFailed;
+    if (ob == UnwindOutcome::kFailed && std::getenv("UNWIND_BENCH_VERBOSE") != nullptr) {
+      auto sym = symbolize::CreateSymbolizer({});
+      std::vector<Frame> f;
+      sym->SymbolizeUser(c.pid, c.maps, b.back(), b.size() > 1, &f);
+      const Mapping* m = c.maps.Find(b.back() - (b.size() > 1));
+      std::printf("failed after %zu frames at %llx %s (%s)\n", b.size(),
+                  static_cast<unsigned long long>(b.back()), f.back().name.c_str(),
+                  m != nullptr ? m->path.c_str() : "unmapped");
+    }
     if (table.stats().unsupported != unsupported && a.size() <= b.size() &&
         std::equal(a.begin(), a.end(), b.begin())) {
       ++needs_fallback;  // stopped at a row only libunwind can do

@@ -11,7 +11,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <fstream>
 #include <random>
+#include <sstream>
+#include <string>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -49,6 +52,13 @@ bool WaitInterruptStop(int pid) {
     if ((status >> 16) == PTRACE_EVENT_STOP) return true;
     ptrace(PTRACE_CONT, pid, nullptr, reinterpret_cast<void*>(static_cast<long>(WSTOPSIG(status))));
   }
+}
+
+std::string MapsText(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/maps");
+  std::stringstream buf;
+  buf << in.rdbuf();
+  return buf.str();
 }
 
 uint64_t NowUs() {
@@ -108,7 +118,7 @@ absl::StatusOr<Capture> CaptureSamples(const std::vector<std::string>& argv,
   if (pid < 0) return absl::ErrnoToStatus(errno, "fork");
   if (pid == 0) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
-    execv(cargv[0], cargv.data());
+    execvp(cargv[0], cargv.data());
     _exit(127);
   }
   Capture capture;
@@ -120,6 +130,13 @@ absl::StatusOr<Capture> CaptureSamples(const std::vector<std::string>& argv,
     }
   };
   usleep(static_cast<useconds_t>(options.warmup_ms) * 1000);
+  // A loaded machine can stretch the target's start (exec, ld.so, imports):
+  // wait until its maps stop changing, at most 3 s.
+  for (int i = 0; i < 150; ++i) {
+    std::string before = MapsText(pid);
+    usleep(20000);
+    if (!before.empty() && before == MapsText(pid)) break;
+  }
   if (ptrace(PTRACE_SEIZE, pid, nullptr, nullptr) != 0) {
     absl::Status st = absl::ErrnoToStatus(errno, absl::StrCat("PTRACE_SEIZE ", argv[0]));
     cleanup();
