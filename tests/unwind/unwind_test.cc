@@ -3,6 +3,8 @@
 // unwound offline after the target is dead.
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -150,6 +152,35 @@ TEST_F(UnwindTest, SharesModulesByBuildId) {
   EXPECT_EQ(table.modules().stats().open_failures, 0u);
 }
 
+// Corrupt stacks (random bytes, random registers) must end in a bounded
+// number of frames with a non-complete outcome, never a crash or a hang.
+TEST_F(UnwindTest, GarbageStacksEndCleanly) {
+  ASSERT_NE(capture_, nullptr);
+  std::mt19937_64 rng(42);
+  TableUnwinder table;
+  LibunwindUnwinder libunwind;
+  std::vector<uint64_t> pcs;
+  for (size_t i = 0; i < capture_->samples.size() && i < 200; ++i) {
+    RawSample s = ::stackfire::testing::TruncatedCopy(capture_->samples[i], 8192);
+    // Keep a plausible leaf half of the time, so the walk gets going.
+    if (i % 2 == 0) s.regs[kRip] = rng();
+    s.regs[kRbp] = rng();
+    for (size_t k = 0; k + 8 <= s.stack.size(); k += 8) {
+      uint64_t w = rng();
+      // Mix in pointers into the stack and into code, the worst case.
+      if (w % 3 == 0) w = s.regs[kRsp] + (w % 8192);
+      if (w % 3 == 1) w = capture_->samples[i].regs[kRip] + (w % 4096);
+      std::memcpy(s.stack.data() + k, &w, 8);
+    }
+    for (Unwinder* u : {static_cast<Unwinder*>(&table), static_cast<Unwinder*>(&libunwind)}) {
+      UnwindOutcome o = u->Unwind(s, capture_->maps, &pcs);
+      EXPECT_LE(pcs.size(), 1024u);
+      EXPECT_GE(pcs.size(), 1u);
+      (void)o;
+    }
+  }
+}
+
 // The rows of known code in the workload binary.
 TEST(CfiTable, ClassifiesKnownRows) {
   Mapping m;
@@ -220,6 +251,17 @@ TEST(UnwinderFactory, ParsesKinds) {
   EXPECT_EQ(ParseUnwinderKind("table"), UnwinderKind::kTable);
   EXPECT_EQ(ParseUnwinderKind("libunwind"), UnwinderKind::kLibunwind);
   EXPECT_EQ(ParseUnwinderKind("dwarf"), std::nullopt);
+}
+
+TEST(UnwinderFactory, FramePointerChainDropsMarkersAndKernelAddresses) {
+  RawSample s;
+  s.user_ips = {0x401000, 0, 0xffffffff81000000, 0x401234};
+  std::vector<uint64_t> pcs;
+  EXPECT_EQ(FramePointerPcs(s, &pcs), UnwindOutcome::kComplete);
+  EXPECT_EQ(pcs, (std::vector<uint64_t>{0x401000, 0x401234}));
+  s.user_ips.clear();
+  EXPECT_EQ(FramePointerPcs(s, &pcs), UnwindOutcome::kFailed);
+  EXPECT_TRUE(pcs.empty());
 }
 
 TEST(UnwinderFactory, NoUserRegsFails) {
