@@ -15,6 +15,7 @@
 #include "gtest/gtest.h"
 #include "src/symbolize/debug_info.h"
 #include "src/symbolize/demangle.h"
+#include "src/symbolize/symbol_table.h"
 #include "src/symbolize/symbolizers.h"
 #include "src/symbolize/text_symbols.h"
 #include "src/unwind/elf_module.h"
@@ -236,6 +237,26 @@ TEST(Demangle, StripsParametersNotNames) {
   EXPECT_EQ(StripParameters("void std::sort<int*>(int*, int*)"), "void std::sort<int*>");
   EXPECT_EQ(StripParameters("(anonymous namespace)::g()"), "(anonymous namespace)::g");
   EXPECT_EQ(StripParameters("plain"), "plain");
+}
+
+// Aliases resolve to the name perf shows: "free", not the compatibility
+// alias "cfree" (a hidden symbol version) nor "__libc_free".
+TEST(SymbolTable, PrefersTheCanonicalAlias) {
+  auto libc = ElfFile::Open("/lib/x86_64-linux-gnu/libc.so.6");
+  if (libc == nullptr) GTEST_SKIP() << "no /lib/x86_64-linux-gnu/libc.so.6";
+  SymbolTable dynsym = SymbolTable::FromElf(libc->elf(), SHT_DYNSYM);
+  ASSERT_FALSE(dynsym.empty());
+  // Find free's address through its own name, then look it up.
+  uint64_t free_addr = 0;
+  for (uint64_t a = 0x1000; a < 0x200000 && free_addr == 0; a += 16) {
+    const SymbolTable::Symbol* s = dynsym.Lookup(a);
+    if (s != nullptr && (std::string(s->name) == "free" || std::string(s->name) == "cfree")) {
+      free_addr = s->addr;
+    }
+  }
+  ASSERT_NE(free_addr, 0u);
+  EXPECT_STREQ(dynsym.Lookup(free_addr)->name, "free");
+  EXPECT_STREQ(dynsym.Lookup(free_addr + 1)->name, "free");
 }
 
 TEST(TextSymbols, Kallsyms) {
