@@ -216,6 +216,10 @@ int Main(int argc, char** argv) {
     std::fprintf(stderr, "unwind_bench: error: %s\n", c.status().ToString().c_str());
     return 1;
   }
+  struct JitMapCleanup {
+    const testing::Capture& c;
+    ~JitMapCleanup() { testing::RemoveJitMap(c); }
+  } cleanup{*c};
   std::string what;
   for (const std::string& a : command) what += " " + a;
   std::printf("%zu samples of%s, 8 KiB stack copies; peak RSS after capture %ld KB\n",

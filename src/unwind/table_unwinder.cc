@@ -63,6 +63,22 @@ UnwindOutcome TableUnwinder::Unwind(const RawSample& sample, const ProcessMaps& 
       const Mapping* mapping = maps.Find(lookup);
       ref = mapping != nullptr ? modules_->Lookup(*mapping) : nullptr;
       if (ref == nullptr || ref->module == nullptr) {
+        // JIT code (an anonymous executable mapping) has no CFI; JITs keep
+        // frame pointers, so follow rbp as libunwind does there.
+        if (mapping != nullptr && mapping->executable() && mapping->open_path.empty() &&
+            mapping->image == nullptr && bp_valid) {
+          uint64_t saved_bp, ra;
+          if (bp >= sp && stack.Read64(bp, &saved_bp) && stack.Read64(bp + 8, &ra)) {
+            ++stats_.frame_pointer_frames;
+            if (ra == 0) return UnwindOutcome::kComplete;
+            sp = bp + 16;
+            pc = ra;
+            bp = saved_bp;
+            exact_pc = false;
+            continue;
+          }
+          if (stack.PastEnd(bp + 8)) return UnwindOutcome::kTruncated;
+        }
         ++stats_.no_module;
         return UnwindOutcome::kFailed;
       }

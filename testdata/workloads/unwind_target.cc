@@ -6,7 +6,7 @@
 //   objcopy --strip-all unwind_target unwind_target_stripped
 //
 // It cycles forever (or for argv[1] seconds; argv[2] limits the phases to the
-// first N) through six phases whose stacks
+// first N) through seven phases whose stacks
 // the tests know by name:
 //   main;run_phase;outer::inner::Walker<int>::Descend (x kDepth+1);leaf_compute
 //   main;run_phase;checkout;mix_helper (inlined);  main;run_phase;checkout;leaf_compute
@@ -14,12 +14,17 @@
 //   main;run_phase;big_frame;leaf_compute   (a 64 KiB frame: copies truncate)
 //   main;run_phase;realigned_frame;leaf_compute (CFA expression: the fallback)
 //   main;run_phase;vdso_phase;clock_gettime...   (code in the vDSO image)
+//   main;run_phase;jit_phase;jit_trampoline_[j];leaf_compute (JIT code: no
+//       file, no CFI, a frame pointer; named in /tmp/perf-PID.map)
 #include <signal.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 volatile uint64_t g_work = 1000000;
 volatile uint64_t g_sink = 0;
@@ -171,6 +176,35 @@ __attribute__((noinline)) uint64_t vdso_phase(uint64_t n) {
   return sum;
 }
 
+// A "JIT": machine code copied into an anonymous executable mapping, with a
+// frame-pointer prologue and no CFI (as V8 and HotSpot emit), announced in
+// /tmp/perf-PID.map as jit_trampoline. It calls its second argument with its
+// first: push %rbp; mov %rsp,%rbp; mov %rsi,%rax; call *%rax; pop %rbp; ret.
+using JitFn = uint64_t (*)(uint64_t, uint64_t (*)(uint64_t));
+JitFn g_jit = nullptr;
+
+void SetUpJit() {
+  static const unsigned char kCode[] = {0x55, 0x48, 0x89, 0xe5, 0x48, 0x89, 0xf0,
+                                        0xff, 0xd0, 0x5d, 0xc3};
+  void* mem = mmap(nullptr, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (mem == MAP_FAILED) return;
+  std::memcpy(mem, kCode, sizeof kCode);
+  g_jit = reinterpret_cast<JitFn>(mem);
+  char path[64];
+  std::snprintf(path, sizeof path, "/tmp/perf-%d.map", static_cast<int>(getpid()));
+  if (FILE* f = std::fopen(path, "w")) {
+    std::fprintf(f, "%lx %zx jit_trampoline\n", reinterpret_cast<unsigned long>(mem), sizeof kCode);
+    std::fclose(f);
+  }
+}
+
+__attribute__((noinline)) uint64_t jit_phase(uint64_t n) {
+  uint64_t r = g_jit != nullptr ? g_jit(n, leaf_compute) : leaf_compute(n);
+  OPAQUE(r);
+  return r;
+}
+
 __attribute__((noinline)) uint64_t run_phase(uint64_t phase) {
   uint64_t r = 0;
   switch (phase) {
@@ -179,7 +213,8 @@ __attribute__((noinline)) uint64_t run_phase(uint64_t phase) {
     case 2: raise(SIGUSR1); break;
     case 3: r = big_frame(g_work); break;
     case 4: r = realigned_frame(g_work); break;
-    default: r = vdso_phase(g_work); break;
+    case 5: r = vdso_phase(g_work); break;
+    default: r = jit_phase(g_work); break;
   }
   OPAQUE(r);
   return r;
@@ -190,7 +225,8 @@ int main(int argc, char** argv) {
   sa.sa_handler = on_signal;
   sigaction(SIGUSR1, &sa, nullptr);
   if (argc > 1) alarm(static_cast<unsigned>(std::atoi(argv[1])));
-  // argv[2]: how many of the phases to cycle through (default all six).
-  const uint64_t phases = argc > 2 ? static_cast<uint64_t>(std::atoi(argv[2])) : 6;
-  for (uint64_t i = 0;; ++i) g_sink = g_sink + run_phase(i % (phases ? phases : 6));
+  // argv[2]: how many of the phases to cycle through (default all seven).
+  const uint64_t phases = argc > 2 ? static_cast<uint64_t>(std::atoi(argv[2])) : 7;
+  if (phases == 0 || phases > 6) SetUpJit();
+  for (uint64_t i = 0;; ++i) g_sink = g_sink + run_phase(i % (phases ? phases : 7));
 }

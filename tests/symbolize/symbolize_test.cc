@@ -77,6 +77,7 @@ class SymbolizeWorkloadTest : public ::testing::Test {
     ASSERT_TRUE(c.ok()) << c.status();
     auto symbolizer = CreateSymbolizer({});
     stacks_ = new std::vector<Folded>(FoldCapture(*c, *symbolizer));
+    testing::RemoveJitMap(*c);
     if (std::getenv("STACKFIRE_DUMP_STACKS") != nullptr) {
       for (const Folded& f : *stacks_) std::printf("%s\n", f.stack.c_str());
     }
@@ -168,6 +169,17 @@ TEST_F(SymbolizeWorkloadTest, VdsoFramesUnwindAndResolve) {
   EXPECT_GT(in_vdso, 3);
 }
 
+TEST_F(SymbolizeWorkloadTest, JitFramesComeFromPerfMap) {
+  ASSERT_NE(stacks_, nullptr);
+  // The workload's JIT trampoline has no file and no CFI: the unwinder walks
+  // it by frame pointer and /tmp/perf-PID.map names it.
+  EXPECT_GT(Count([](const Folded& f) {
+              return f.outcome == UnwindOutcome::kComplete &&
+                     EndsWith(f.stack, ";main;run_phase;jit_phase;jit_trampoline_[j];leaf_compute");
+            }),
+            3);
+}
+
 TEST_F(SymbolizeWorkloadTest, TruncatedStacksEndInTheLargeFrame) {
   ASSERT_NE(stacks_, nullptr);
   int truncated = 0;
@@ -204,6 +216,7 @@ TEST(SymbolizeStripped, FallsBackToDynsym) {
   options.seed = 3;
   auto c = testing::CaptureSamples({target, "30"}, options);
   ASSERT_TRUE(c.ok()) << c.status();
+  testing::RemoveJitMap(*c);
   // Stripping keeps .eh_frame: both unwinders still agree on every sample.
   auto table = unwind::CreateUnwinder(unwind::UnwinderKind::kTable);
   auto libunwind = unwind::CreateUnwinder(unwind::UnwinderKind::kLibunwind);

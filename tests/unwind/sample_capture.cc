@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -178,6 +179,10 @@ absl::StatusOr<Capture> CaptureSamples(const std::vector<std::string>& argv,
   }
   cleanup();
   return capture;
+}
+
+void RemoveJitMap(const Capture& capture) {
+  std::remove(("/tmp/perf-" + std::to_string(capture.pid) + ".map").c_str());
 }
 
 RawSample TruncatedCopy(const RawSample& s, size_t bytes) {

@@ -37,6 +37,10 @@ struct Capture {
 absl::StatusOr<Capture> CaptureSamples(const std::vector<std::string>& argv,
                                        const CaptureOptions& options);
 
+// Removes the /tmp/perf-PID.map the target may have written (the workload's
+// JIT phase does).
+void RemoveJitMap(const Capture& capture);
+
 // A copy of a sample with the stack copy cut to `bytes` (a tiny dyn_size).
 RawSample TruncatedCopy(const RawSample& s, size_t bytes);
 

@@ -37,6 +37,7 @@ class UnwindTest : public ::testing::Test {
     options.samples = 400;
     auto c = CaptureSamples({target, "30"}, options);
     ASSERT_TRUE(c.ok()) << c.status();
+    ::stackfire::testing::RemoveJitMap(*c);
     capture_ = new Capture(*std::move(c));
   }
   static void TearDownTestSuite() {
@@ -73,15 +74,19 @@ TEST_F(UnwindTest, TableAndLibunwindGiveIdenticalPcs) {
     complete += oa == UnwindOutcome::kComplete;
     truncated += oa == UnwindOutcome::kTruncated;
   }
-  std::printf("%zu samples: %d complete, %d truncated, %llu handed to libunwind, %llu signal frames\n",
+  std::printf("%zu samples: %d complete, %d truncated, %llu handed to libunwind, %llu signal "
+              "frames, %llu JIT frames\n",
               capture_->samples.size(), complete, truncated,
               static_cast<unsigned long long>(table.stats().fallbacks),
-              static_cast<unsigned long long>(table.stats().signal_frames));
+              static_cast<unsigned long long>(table.stats().signal_frames),
+              static_cast<unsigned long long>(table.stats().frame_pointer_frames));
   // One phase in five runs under a frame with a CFA expression: those
   // samples, and only those, go to libunwind. Signal frames stay in the table.
   EXPECT_GT(table.stats().fallbacks, 0u);
   EXPECT_LT(table.stats().fallbacks, capture_->samples.size() / 2);
   EXPECT_GT(table.stats().signal_frames, 0u);
+  // The JIT phase's frame has no file and no CFI, only a frame pointer.
+  EXPECT_GT(table.stats().frame_pointer_frames, 0u);
   EXPECT_GT(complete, static_cast<int>(capture_->samples.size()) / 3);
   // The 64 KiB frame phase cannot fit in an 8 KiB copy.
   EXPECT_GT(truncated, 0);
