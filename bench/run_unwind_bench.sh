@@ -11,8 +11,8 @@ args=(--samples "${SAMPLES:-3000}" --seconds "${SECONDS_PER_UNWINDER:-3}")
 
 echo "## unwind_target, phases 0-3"
 "$bench" --target "$target" --phases 4 "${args[@]}"
-echo "## unwind_target, all phases (one under a CFA expression)"
-"$bench" --target "$target" --phases 6 "${args[@]}"
+echo "## unwind_target, all 7 phases (one under a CFA expression, one JIT)"
+"$bench" --target "$target" --phases 7 "${args[@]}"
 echo "## python3: fib + json.dumps"
 "$bench" "${args[@]}" -- /usr/bin/python3 -c '
 import json

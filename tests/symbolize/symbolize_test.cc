@@ -101,7 +101,9 @@ TEST_F(SymbolizeWorkloadTest, CompleteStacksReachMainFromStart) {
     if (f.outcome != UnwindOutcome::kComplete) continue;
     ++complete;
     EXPECT_EQ(f.stack.rfind("_start;", 0), 0u) << f.stack;
-    EXPECT_TRUE(Contains(f.stack + ";", ";main;run_phase;")) << f.stack;  // may be the leaf
+    // main, then run_phase, unless the sample hit main or run_phase itself.
+    const std::string tail = f.stack.substr(f.stack.find(";main") + 1) + ";";
+    EXPECT_TRUE(tail == "main;" || tail.rfind("main;run_phase;", 0) == 0) << f.stack;
   }
   EXPECT_GT(complete, 100);
 }
