@@ -1,0 +1,109 @@
+#include "src/symbolize/symbol_table.h"
+
+#include <gelf.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace stackfire::symbolize {
+namespace {
+
+// Among aliases at one address, pick the one perf picks (tools/perf/util/
+// symbol.c, choose_best_symbol), so that names match `perf script`: a sized
+// symbol, then a non-weak one, then a global one, then fewer leading
+// underscores, then the longer name. One rule is added: a name without a
+// symbol version beats a versioned alias ("free" over "cfree@GLIBC_2.2.5").
+struct Candidate {
+  uint64_t addr;
+  uint64_t size;
+  const char* name;
+  bool weak;
+  bool global;
+  bool versioned;  // "cfree@GLIBC_2.2.5": a compatibility alias
+  int underscores;
+  size_t length;
+};
+
+bool Better(const Candidate& a, const Candidate& b) {
+  if ((a.size > 0) != (b.size > 0)) return a.size > 0;
+  if (a.weak != b.weak) return !a.weak;
+  if (a.global != b.global) return a.global;
+  if (a.versioned != b.versioned) return !a.versioned;
+  if (a.underscores != b.underscores) return a.underscores < b.underscores;
+  if (a.length != b.length) return a.length > b.length;
+  return std::strcmp(a.name, b.name) < 0;
+}
+
+}  // namespace
+
+SymbolTable SymbolTable::FromElf(Elf* elf, uint32_t section_type) {
+  SymbolTable table;
+  std::vector<Candidate> all;
+  // .dynsym spells versions in .gnu.version: the hidden bit marks the
+  // non-default ("name@VERSION") aliases.
+  Elf_Data* versym = nullptr;
+  if (section_type == SHT_DYNSYM) {
+    Elf_Scn* v = nullptr;
+    while ((v = elf_nextscn(elf, v)) != nullptr) {
+      GElf_Shdr vh;
+      if (gelf_getshdr(v, &vh) != nullptr && vh.sh_type == SHT_GNU_versym) {
+        versym = elf_getdata(v, nullptr);
+        break;
+      }
+    }
+  }
+  Elf_Scn* scn = nullptr;
+  while ((scn = elf_nextscn(elf, scn)) != nullptr) {
+    GElf_Shdr shdr;
+    if (gelf_getshdr(scn, &shdr) == nullptr || shdr.sh_type != section_type) continue;
+    Elf_Data* data = elf_getdata(scn, nullptr);
+    if (data == nullptr || shdr.sh_entsize == 0) continue;
+    const size_t count = shdr.sh_size / shdr.sh_entsize;
+    for (size_t i = 0; i < count; ++i) {
+      GElf_Sym sym;
+      if (gelf_getsym(data, static_cast<int>(i), &sym) == nullptr) continue;
+      const int type = GELF_ST_TYPE(sym.st_info);
+      if ((type != STT_FUNC && type != STT_GNU_IFUNC) || sym.st_shndx == SHN_UNDEF ||
+          sym.st_value == 0) {
+        continue;
+      }
+      const char* name = elf_strptr(elf, shdr.sh_link, sym.st_name);
+      if (name == nullptr || name[0] == '\0') continue;
+      const int bind = GELF_ST_BIND(sym.st_info);
+      int underscores = 0;
+      while (name[underscores] == '_') ++underscores;
+      bool versioned = std::strchr(name, '@') != nullptr;
+      GElf_Versym vs;
+      if (versym != nullptr && gelf_getversym(versym, static_cast<int>(i), &vs) != nullptr) {
+        versioned |= (vs & 0x8000) != 0;
+      }
+      all.push_back({sym.st_value, sym.st_size, name, bind == STB_WEAK, bind == STB_GLOBAL,
+                     versioned, underscores, std::strlen(name)});
+    }
+  }
+  std::sort(all.begin(), all.end(), [](const Candidate& a, const Candidate& b) {
+    if (a.addr != b.addr) return a.addr < b.addr;
+    return Better(a, b);
+  });
+  table.symbols_.reserve(all.size());
+  for (const Candidate& c : all) {
+    if (!table.symbols_.empty() && table.symbols_.back().addr == c.addr) continue;
+    table.symbols_.push_back({c.addr, c.size, c.name});
+  }
+  return table;
+}
+
+const SymbolTable::Symbol* SymbolTable::Lookup(uint64_t vaddr) const {
+  auto it = std::upper_bound(symbols_.begin(), symbols_.end(), vaddr,
+                             [](uint64_t a, const Symbol& s) { return a < s.addr; });
+  if (it == symbols_.begin()) return nullptr;
+  const Symbol* sym = &*(it - 1);
+  uint64_t limit = sym->size;
+  if (limit == 0) {
+    limit = 4096;
+    if (it != symbols_.end()) limit = std::min<uint64_t>(limit, it->addr - sym->addr);
+  }
+  return vaddr - sym->addr < limit ? sym : nullptr;
+}
+
+}  // namespace stackfire::symbolize

@@ -1,0 +1,155 @@
+#include "src/unwind/table_unwinder.h"
+
+#include "src/unwind/libunwind_unwinder.h"
+#include "src/unwind/stack_view.h"
+
+namespace stackfire::unwind {
+namespace {
+constexpr int kMaxFrames = 1024;
+constexpr int kSeen = 4;
+}  // namespace
+
+TableUnwinder::TableUnwinder(bool allow_fallback) : modules_(std::make_unique<ModuleCache>()) {
+  if (allow_fallback) fallback_ = std::make_unique<LibunwindUnwinder>(modules_.get());
+}
+
+TableUnwinder::~TableUnwinder() = default;
+
+UnwindOutcome TableUnwinder::Fallback(const RawSample& sample, const ProcessMaps& maps,
+                                      std::vector<uint64_t>* pcs) {
+  // libunwind restarts from the sampled registers (the table does not track
+  // every callee-saved register a CFA expression may use). If it fails
+  // earlier than the table got, keep the table's frames.
+  scratch_.swap(*pcs);
+  const UnwindOutcome o = fallback_->Unwind(sample, maps, pcs);
+  if (o == UnwindOutcome::kFailed && pcs->size() < scratch_.size()) {
+    pcs->swap(scratch_);
+    return UnwindOutcome::kFailed;
+  }
+  return o;
+}
+
+UnwindOutcome TableUnwinder::Unwind(const RawSample& sample, const ProcessMaps& maps,
+                                    std::vector<uint64_t>* pcs) {
+  pcs->clear();
+  ++stats_.samples;
+  if (!sample.has_user_regs) return UnwindOutcome::kFailed;
+  const StackView stack(sample);
+  uint64_t pc = sample.regs[kRip];
+  uint64_t sp = sample.regs[kRsp];
+  uint64_t bp = sample.regs[kRbp];
+  bool bp_valid = true;
+  bool exact_pc = true;  // the sampled pc, or the pc a signal interrupted
+  struct Seen {
+    uint64_t start, size;
+    const ModuleRef* ref;
+  };
+  Seen seen[kSeen];
+  int seen_count = 0;
+
+  for (int depth = 0; depth < kMaxFrames; ++depth) {
+    pcs->push_back(pc);
+    ++stats_.frames;
+    const uint64_t lookup = exact_pc ? pc : pc - 1;
+    // Within one sample the maps cannot change: remember the mappings seen.
+    const ModuleRef* ref = nullptr;
+    for (int i = 0; i < seen_count; ++i) {
+      if (lookup - seen[i].start < seen[i].size) {
+        ref = seen[i].ref;
+        break;
+      }
+    }
+    if (ref == nullptr) {
+      const Mapping* mapping = maps.Find(lookup);
+      ref = mapping != nullptr ? modules_->Lookup(*mapping) : nullptr;
+      if (ref == nullptr || ref->module == nullptr) {
+        // JIT code (an anonymous executable mapping) has no CFI; JITs keep
+        // frame pointers, so follow rbp as libunwind does there.
+        if (mapping != nullptr && mapping->executable() && mapping->open_path.empty() &&
+            mapping->image == nullptr && bp_valid) {
+          uint64_t saved_bp, ra;
+          if (bp >= sp && stack.Read64(bp, &saved_bp) && stack.Read64(bp + 8, &ra)) {
+            ++stats_.frame_pointer_frames;
+            if (ra == 0) return UnwindOutcome::kComplete;
+            sp = bp + 16;
+            pc = ra;
+            bp = saved_bp;
+            exact_pc = false;
+            continue;
+          }
+          if (stack.PastEnd(bp + 8)) return UnwindOutcome::kTruncated;
+        }
+        ++stats_.no_module;
+        return UnwindOutcome::kFailed;
+      }
+      seen[seen_count % kSeen] = {mapping->start, mapping->end - mapping->start, ref};
+      if (seen_count < kSeen) ++seen_count;
+    }
+    const CfiRow& row = ref->module->cfi_table().Find(lookup - ref->bias);
+    uint64_t cfa;
+    switch (row.kind) {
+      case CfiRow::kNormal:
+        if (row.cfa_reg == kRsp) {
+          cfa = sp + static_cast<int64_t>(row.cfa_offset);
+        } else {
+          if (!bp_valid) return UnwindOutcome::kFailed;
+          cfa = bp + static_cast<int64_t>(row.cfa_offset);
+        }
+        break;
+      case CfiRow::kPlt:
+        cfa = sp + 8 + ((pc & 15) >= row.plt_threshold ? 8 : 0);
+        break;
+      case CfiRow::kSignal: {
+        uint64_t new_sp, new_pc, new_bp;
+        if (!stack.Read64(sp + static_cast<int64_t>(row.cfa_offset), &new_sp) ||
+            !stack.Read64(sp + static_cast<int64_t>(row.ra_offset), &new_pc)) {
+          return stack.PastEnd(sp + static_cast<int64_t>(row.cfa_offset))
+                     ? UnwindOutcome::kTruncated
+                     : UnwindOutcome::kFailed;
+        }
+        bp_valid = stack.Read64(sp + static_cast<int64_t>(row.rbp_offset), &new_bp);
+        if (bp_valid) bp = new_bp;
+        ++stats_.signal_frames;
+        if (new_pc == 0) return UnwindOutcome::kComplete;
+        sp = new_sp;
+        pc = new_pc;
+        exact_pc = true;
+        continue;
+      }
+      case CfiRow::kOutermost:
+        return UnwindOutcome::kComplete;
+      case CfiRow::kFallback:
+        if (fallback_ == nullptr) {
+          ++stats_.unsupported;
+          return UnwindOutcome::kFailed;
+        }
+        ++stats_.fallbacks;
+        return Fallback(sample, maps, pcs);
+      case CfiRow::kNoCfi:
+      default:
+        ++stats_.no_cfi;
+        return UnwindOutcome::kFailed;
+    }
+    const uint64_t ra_addr = cfa + static_cast<int64_t>(row.ra_offset);
+    uint64_t ra;
+    if (!stack.Read64(ra_addr, &ra)) {
+      return stack.PastEnd(ra_addr) ? UnwindOutcome::kTruncated : UnwindOutcome::kFailed;
+    }
+    if (row.rbp_rule == CfiRow::kRbpSaved) {
+      const uint64_t slot = cfa + static_cast<int64_t>(row.rbp_offset);
+      // Below the current rsp the slot was already popped: rbp holds the
+      // caller's value (gcc epilogue, pitfall 4).
+      if (slot >= sp) bp_valid = stack.Read64(slot, &bp);
+    } else if (row.rbp_rule == CfiRow::kRbpLost) {
+      bp_valid = false;
+    }
+    if (ra == 0) return UnwindOutcome::kComplete;
+    if (cfa <= sp) return UnwindOutcome::kFailed;  // no progress: a loop
+    sp = cfa;
+    pc = ra;
+    exact_pc = false;
+  }
+  return UnwindOutcome::kFailed;
+}
+
+}  // namespace stackfire::unwind
