@@ -170,8 +170,8 @@ void AppendStyle(const RenderOptions& o, std::string* s) {
         "#frames rect:hover { stroke:#000; stroke-width:0.5; }\n"
         "#frames rect.m { fill:rgb(230,0,230); }\n"
         "#frames rect.p { opacity:0.5; }\n"
-        "#frames rect.rm { stroke:#0033aa; stroke-width:3; stroke-dasharray:3 2; }\n"
-        "#frames rect.rm:hover { stroke-width:5; }\n"
+        "#frames rect.rm { stroke:#1f3bd6; stroke-width:4; stroke-dasharray:4 2; }\n"
+        "#frames rect.rm:hover { stroke-width:6; }\n"
         "#labels, #zlabels { pointer-events:none; }\n"
         ".hide { display:none; }\n"
         "</style>\n";
