@@ -1,5 +1,7 @@
 #include "render/layout.h"
 
+#include "stackfire/profile.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -24,15 +26,27 @@ size_t CommonPrefix(std::string_view a, std::string_view b) {
 // flamegraph.pl sorts whole lines, so when one stack is a prefix of another
 // the byte after the shorter stack is its separator (usually ' '). Equal
 // stacks compare equal whatever their counts (they merge anyway).
+std::string Line(const StackWeight& s) {
+  std::string line(s.stack);
+  line += s.separator;
+  if (s.tail.empty()) {
+    line += FormatWeight(s.after);
+  } else {
+    line.append(s.tail);
+  }
+  return line;
+}
+
 bool LineLess(const StackWeight& a, const StackWeight& b) {
   size_t n = std::min(a.stack.size(), b.stack.size());
   int c = std::memcmp(a.stack.data(), b.stack.data(), n);
   if (c != 0) return c < 0;
   if (a.stack.size() == b.stack.size()) return false;
-  if (a.stack.size() < b.stack.size()) {
-    return static_cast<unsigned char>(a.separator) < static_cast<unsigned char>(b.stack[n]);
-  }
-  return static_cast<unsigned char>(a.stack[n]) < static_cast<unsigned char>(b.separator);
+  unsigned char x = a.stack.size() > n ? a.stack[n] : a.separator;
+  unsigned char y = b.stack.size() > n ? b.stack[n] : b.separator;
+  if (x != y) return x < y;
+  // Rare: "f 12" against "f x 3": the counts' text decides.
+  return Line(a) < Line(b);
 }
 
 std::string Reversed(std::string_view stack) {

@@ -34,7 +34,10 @@ struct StackWeight {
   std::string_view stack;
   double after = 0;
   double before = 0;
-  char separator = ' ';  // flamegraph.pl sorts whole lines; this byte follows the stack
+  // flamegraph.pl sorts whole lines "STACK<separator>TAIL"; an empty tail
+  // stands for the formatted weight (a Profile has no line text).
+  char separator = ' ';
+  std::string_view tail;
 };
 
 struct LayoutOptions {
