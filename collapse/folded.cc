@@ -51,6 +51,7 @@ std::optional<FoldedLine> ParseFoldedLine(std::string_view line, bool allow_two_
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   FoldedLine out;
   if (!SplitCount(line, &out.stack, &out.count, &out.separator)) return std::nullopt;
+  out.tail = line.substr(out.stack.size() + 1);
   if (!std::isfinite(out.count)) return std::nullopt;
   if (allow_two_columns) {
     std::string_view stack;
@@ -61,6 +62,7 @@ std::optional<FoldedLine> ParseFoldedLine(std::string_view line, bool allow_two_
       out.two_column = true;
       out.stack = stack;
       out.separator = sep;
+      out.tail = line.substr(stack.size() + 1);
     }
   }
   return out;
@@ -98,7 +100,7 @@ void HandleLine(std::string_view line, uint64_t line_no, std::string_view source
   out->differential |= parsed->two_column;
   out->records.push_back(FoldedRecord{parsed->stack, parsed->count,
                                       parsed->two_column ? parsed->before : parsed->count,
-                                      parsed->separator});
+                                      parsed->separator, parsed->tail});
 }
 
 }  // namespace

@@ -40,6 +40,7 @@ struct FoldedLine {
   double before = 0;      // the column before it when two_column
   bool two_column = false;
   char separator = ' ';   // the whitespace byte that ends the stack
+  std::string_view tail;  // the text after it: the count column(s)
 };
 
 // Parses one line (without its '\n'). With allow_two_columns false the
@@ -51,6 +52,7 @@ struct FoldedRecord {
   double count = 0;
   double before = 0;
   char separator = ' ';
+  std::string_view tail;  // the count column(s) as written
 };
 
 struct FoldedInput {

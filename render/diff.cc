@@ -134,7 +134,10 @@ std::vector<StackWeight> StacksOf(const DiffProfile& diff) {
 absl::Status WriteDiffFlameGraph(const DiffProfile& diff, RenderOptions options,
                                  std::ostream& out) {
   options.diff_details = true;
-  if (options.title.empty()) options.title = "Differential Flame Graph";
+  if (options.title.empty()) {
+    options.title = options.negate ? "Differential Flame Graph (blue: grew, red: shrank)"
+                                   : "Differential Flame Graph (red: grew, blue: shrank)";
+  }
   return WriteFlameGraph(StacksOf(diff), /*differential=*/true, options, out);
 }
 

@@ -72,7 +72,7 @@ void WriteDiffFolded(const DiffProfile& diff, std::ostream& out);
 std::vector<StackWeight> StacksOf(const DiffProfile& diff);
 
 // The differential SVG (options.diff_details is forced on). The default
-// title is "Differential Flame Graph".
+// title is "Differential Flame Graph (red: grew, blue: shrank)".
 absl::Status WriteDiffFlameGraph(const DiffProfile& diff, RenderOptions options,
                                  std::ostream& out);
 

@@ -97,7 +97,7 @@ std::vector<StackWeight> StacksOf(const FoldedInput& input) {
   std::vector<StackWeight> out;
   out.reserve(input.records.size());
   for (const FoldedRecord& r : input.records) {
-    out.push_back(StackWeight{r.stack, r.count, r.before, r.separator});
+    out.push_back(StackWeight{r.stack, r.count, r.before, r.separator, r.tail});
   }
   return out;
 }

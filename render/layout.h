@@ -10,11 +10,20 @@
 // to right), so a frame's subtree is the contiguous range after it whose
 // depth is greater. frames[0] is the root, whose name is empty ("all").
 //
-// Differences from flamegraph.pl, on purpose:
+// Differences from flamegraph.pl, on purpose (bench/compare_flamegraph.py
+// checks everything else against it on random inputs):
 //   - a frame's delta (two-column input) sums every line ending in it; perl
 //     drops the delta of a line whose last frame is already open (duplicates);
+//   - perl keys frames by (name, depth, end time), so a zero-count line can
+//     overwrite an earlier frame of the same name and depth; here every
+//     frame is kept;
+//   - perl re-reads reversed lines (--reverse), so a frame name ending in
+//     " <digits>" turns into a count; here the parse happens once;
 //   - with keep_removed, a frame whose AFTER count is 0 but BEFORE count is
 //     not (it vanished) is kept as a zero-width frame marked `removed`.
+// In a file that mixes one- and two-column lines, every frame gets a delta
+// (one-column lines count as unchanged); perl leaves the frames of the
+// one-column lines uncoloured by delta.
 #ifndef STACKFIRE_RENDER_LAYOUT_H_
 #define STACKFIRE_RENDER_LAYOUT_H_
 
@@ -34,7 +43,10 @@ struct StackWeight {
   std::string_view stack;
   double after = 0;
   double before = 0;
-  char separator = ' ';  // flamegraph.pl sorts whole lines; this byte follows the stack
+  // flamegraph.pl sorts whole lines "STACK<separator>TAIL"; an empty tail
+  // stands for the formatted weight (a Profile has no line text).
+  char separator = ' ';
+  std::string_view tail;
 };
 
 struct LayoutOptions {

@@ -40,14 +40,17 @@ std::string Fixed(double v, int decimals) {
 
 namespace {
 
-std::string WithCommas(std::string digits) {
+std::string WithCommas(const std::string& digits) {
   size_t start = (!digits.empty() && (digits[0] == '-' || digits[0] == '+')) ? 1 : 0;
   size_t end = digits.find('.');
   if (end == std::string::npos) end = digits.size();
-  for (long i = static_cast<long>(end) - 3; i > static_cast<long>(start); i -= 3) {
-    digits.insert(static_cast<size_t>(i), ",");
+  std::string out = digits.substr(0, start);
+  for (size_t i = start; i < end; ++i) {
+    if (i > start && (end - i) % 3 == 0) out += ',';
+    out += digits[i];
   }
-  return digits;
+  out.append(digits, end, std::string::npos);
+  return out;
 }
 
 // A count in a diff tooltip: integers with separators, fractions with two decimals.
@@ -167,8 +170,8 @@ void AppendStyle(const RenderOptions& o, std::string* s) {
         "#frames rect:hover { stroke:#000; stroke-width:0.5; }\n"
         "#frames rect.m { fill:rgb(230,0,230); }\n"
         "#frames rect.p { opacity:0.5; }\n"
-        "#frames rect.rm { stroke:#0033aa; stroke-width:3; stroke-dasharray:3 2; }\n"
-        "#frames rect.rm:hover { stroke-width:5; }\n"
+        "#frames rect.rm { stroke:#1f3bd6; stroke-width:4; stroke-dasharray:4 2; }\n"
+        "#frames rect.rm:hover { stroke-width:6; }\n"
         "#labels, #zlabels { pointer-events:none; }\n"
         ".hide { display:none; }\n"
         "</style>\n";

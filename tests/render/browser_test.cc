@@ -107,6 +107,36 @@ TEST_F(BrowserTest, ZoomResetSearchAndUrlState) {
   EXPECT_GE(std::stod(matched.substr(9)) + 0.051, pct) << matched;
 }
 
+TEST_F(BrowserTest, UrlRestoresZoomSearchAndCase) {
+  std::ifstream in(std::string(std::getenv("STACKFIRE_TESTDATA")) +
+                   "/render/input/example-perf-stacks.folded");
+  FoldedInput input;
+  ASSERT_TRUE(ReadFolded(in, "example", &input).ok());
+  std::string page = ::testing::TempDir() + "/url.svg";
+  {
+    std::ofstream out(page, std::ios::binary);
+    ASSERT_TRUE(render::WriteFlameGraph(input, {}, out).ok());
+  }
+  // start_thread: x=11 (counts), y=1189, 985 of 1315 samples.
+  std::string cmd = Chromium() +
+                    " --headless --no-sandbox --disable-gpu --disable-background-networking"
+                    " --virtual-time-budget=10000 --dump-dom 'file://" + page +
+                    "?x=11&y=1189&s=START_thread&i=1' 2>/dev/null";
+  FILE* p = popen(cmd.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  std::string dom;
+  char buf[65536];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) dom.append(buf, n);
+  pclose(p);
+  EXPECT_NE(dom.find("<text id=\"unzoom\" x=\"10\" y=\"24\" class=\"\">Reset Zoom"),
+            std::string::npos);
+  EXPECT_NE(dom.find("<g id=\"zoom\" transform=\"matrix(1.19796954314"), std::string::npos);
+  EXPECT_NE(dom.find("class=\"show\">ic<"), std::string::npos);  // case-insensitive search
+  // Inside the zoomed start_thread frame, start_thread matches all of it.
+  EXPECT_NE(dom.find(">Matched: 100%<"), std::string::npos);
+}
+
 TEST_F(BrowserTest, DiffTooltipShowsBeforeAfterDelta) {
   std::string dir = std::string(std::getenv("STACKFIRE_TESTDATA")) + "/diff/input/";
   std::ifstream b(dir + "before.folded"), a(dir + "after.folded");
