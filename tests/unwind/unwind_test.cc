@@ -305,6 +305,49 @@ TEST(TableUnwinder, PltEntriesUseTheStandardRule) {
   }
 }
 
+// Pitfall 4: at epilogue_leaf's `ret` the CFI still says rbp is saved at
+// CFA-16, below rsp; the caller's CFA is rbp-based, so only keeping the
+// current rbp lets the walk go on.
+TEST(TableUnwinder, EpilogueKeepsTheCurrentRbp) {
+  const std::string path = Env("UNWIND_TARGET");
+  auto exe = symbolize::ElfFile::Open(path);
+  ASSERT_NE(exe, nullptr);
+  symbolize::SymbolTable syms = symbolize::SymbolTable::FromElf(exe->elf(), SHT_SYMTAB);
+  uint64_t leaf_ret = 0, caller_ret = 0;
+  for (uint64_t a = 0x1000; a < 0x100000 && (leaf_ret == 0 || caller_ret == 0); ++a) {
+    const auto* sym = syms.Lookup(a);
+    if (sym == nullptr || sym->addr != a) continue;
+    if (std::string(sym->name) == "epilogue_leaf_ret") leaf_ret = a;
+    if (std::string(sym->name) == "rbp_caller_ret") caller_ret = a;
+  }
+  ASSERT_NE(leaf_ret, 0u);
+  ASSERT_NE(caller_ret, 0u);
+  const uint64_t base = 0x555555554000;
+  auto maps = ProcessMaps::Parse(
+      absl::StrFormat("%x-%x r--p 00000000 00:00 1 %s\n"
+                      "%x-%x r-xp 00001000 00:00 1 %s\n",
+                      base, base + 0x1000, path, base + 0x1000, base + 0x2000, path),
+      "");
+  ASSERT_TRUE(maps.ok()) << maps.status();
+  const uint64_t sp = 0x7ffff0008000;
+  const uint64_t outer_ra = 0x7777;  // unmapped: the walk stops there
+  RawSample s;
+  s.has_user_regs = true;
+  s.regs[kRip] = base + leaf_ret;
+  s.regs[kRsp] = sp;
+  s.regs[kRbp] = sp + 8;  // rbp_caller's frame: its saved rbp at sp + 8
+  const uint64_t words[] = {base + caller_ret, 0, outer_ra};
+  s.stack.resize(sizeof words);
+  std::memcpy(s.stack.data(), words, sizeof words);
+  s.stack_requested = 8192;
+  // (libunwind 1.6.2 reads the stale slot, which lies outside the copy, and
+  // stops after two frames here.)
+  TableUnwinder table(/*allow_fallback=*/false);
+  std::vector<uint64_t> pcs;
+  table.Unwind(s, *maps, &pcs);
+  EXPECT_EQ(pcs, (std::vector<uint64_t>{base + leaf_ret, base + caller_ret, outer_ra}));
+}
+
 TEST(UnwinderFactory, ParsesKinds) {
   EXPECT_EQ(ParseUnwinderKind("table"), UnwinderKind::kTable);
   EXPECT_EQ(ParseUnwinderKind("libunwind"), UnwinderKind::kLibunwind);
