@@ -124,20 +124,43 @@ LibunwindUnwinder::LibunwindUnwinder(ModuleCache* modules)
       context_(std::make_unique<Context>()) {}
 
 LibunwindUnwinder::~LibunwindUnwinder() {
-  for (auto& [pid, as] : spaces_) unw_destroy_addr_space(static_cast<unw_addr_space_t>(as));
+  for (auto& [pid, space] : spaces_) unw_destroy_addr_space(static_cast<unw_addr_space_t>(space.as));
 }
 
-void* LibunwindUnwinder::AddressSpaceFor(uint32_t pid) {
+namespace {
+
+uint64_t Fingerprint(const ProcessMaps& maps) {
+  uint64_t h = 1469598103934665603ull;
+  auto mix = [&h](uint64_t v) { h = (h ^ v) * 1099511628211ull; };
+  for (const Mapping& m : maps.mappings()) {
+    mix(m.start);
+    mix(m.end);
+    mix(m.pgoff);
+    mix(m.inode);
+  }
+  return h;
+}
+
+}  // namespace
+
+void* LibunwindUnwinder::AddressSpaceFor(uint32_t pid, const ProcessMaps& maps) {
+  const uint64_t fingerprint = Fingerprint(maps);
   auto it = spaces_.find(pid);
-  if (it != spaces_.end()) return it->second;
+  if (it != spaces_.end()) {
+    if (it->second.fingerprint != fingerprint) {
+      unw_flush_cache(static_cast<unw_addr_space_t>(it->second.as), 0, 0);
+      it->second.fingerprint = fingerprint;
+    }
+    return it->second.as;
+  }
   if (spaces_.size() >= kMaxAddressSpaces) {
-    for (auto& [p, as] : spaces_) unw_destroy_addr_space(static_cast<unw_addr_space_t>(as));
+    for (auto& [p, space] : spaces_) unw_destroy_addr_space(static_cast<unw_addr_space_t>(space.as));
     spaces_.clear();
   }
   unw_addr_space_t as = unw_create_addr_space(&kAccessors, 0);
   if (as == nullptr) return nullptr;
   unw_set_caching_policy(as, UNW_CACHE_GLOBAL);
-  spaces_.emplace(pid, as);
+  spaces_.emplace(pid, Space{as, fingerprint});
   return as;
 }
 
@@ -145,7 +168,7 @@ UnwindOutcome LibunwindUnwinder::Unwind(const RawSample& sample, const ProcessMa
                                         std::vector<uint64_t>* pcs) {
   pcs->clear();
   if (!sample.has_user_regs) return UnwindOutcome::kFailed;
-  auto as = static_cast<unw_addr_space_t>(AddressSpaceFor(sample.pid));
+  auto as = static_cast<unw_addr_space_t>(AddressSpaceFor(sample.pid, maps));
   if (as == nullptr) return UnwindOutcome::kFailed;
   Context& ctx = *context_;
   ctx.sample = &sample;

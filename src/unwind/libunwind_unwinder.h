@@ -5,7 +5,8 @@
 // table cannot express (CFA expressions, signal frames). CFI is found through
 // each module's .eh_frame_hdr (pitfall 6 of shared/notes/unwinding.md) and
 // libunwind's global cache is kept per pid, so one process's addresses never
-// answer for another's. Not thread-safe: one instance per unwinding thread.
+// answer for another's, and flushed when the pid's maps change (dlclose and a
+// new library at the same address, exec). Not thread-safe: one instance per unwinding thread.
 #ifndef STACKFIRE_SRC_UNWIND_LIBUNWIND_UNWINDER_H_
 #define STACKFIRE_SRC_UNWIND_LIBUNWIND_UNWINDER_H_
 
@@ -32,12 +33,17 @@ class LibunwindUnwinder final : public Unwinder {
   struct Context;
 
  private:
-  void* AddressSpaceFor(uint32_t pid);
+  void* AddressSpaceFor(uint32_t pid, const ProcessMaps& maps);
+
+  struct Space {
+    void* as = nullptr;         // unw_addr_space_t
+    uint64_t fingerprint = 0;   // of the maps its cache was filled under
+  };
 
   std::unique_ptr<ModuleCache> owned_modules_;
   ModuleCache* modules_;
   std::unique_ptr<Context> context_;
-  absl::flat_hash_map<uint32_t, void*> spaces_;  // pid -> unw_addr_space_t
+  absl::flat_hash_map<uint32_t, Space> spaces_;  // by pid
 };
 
 }  // namespace stackfire::unwind

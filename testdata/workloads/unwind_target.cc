@@ -205,6 +205,42 @@ __attribute__((noinline)) uint64_t jit_phase(uint64_t n) {
   return r;
 }
 
+// gcc's epilogue after `pop %rbp` still says "rbp saved at CFA-16", a slot
+// below rsp (notes, pitfall 4). rbp_caller keeps its CFA in rbp, so unwinding
+// through it from epilogue_leaf's `ret` needs the current rbp, not the stale
+// slot. Not called; tests/unwind builds synthetic samples on these labels.
+asm(R"(
+  .text
+  .globl rbp_caller, rbp_caller_ret, epilogue_leaf, epilogue_leaf_ret
+  .type rbp_caller, @function
+  .type rbp_caller_ret, @function
+  .type epilogue_leaf, @function
+  .type epilogue_leaf_ret, @function
+rbp_caller:
+  .cfi_startproc
+  push %rbp
+  .cfi_def_cfa_offset 16
+  .cfi_offset rbp, -16
+  mov %rsp, %rbp
+  .cfi_def_cfa_register rbp
+  call epilogue_leaf
+rbp_caller_ret:
+  pop %rbp
+  .cfi_def_cfa rsp, 8
+  ret
+  .cfi_endproc
+epilogue_leaf:
+  .cfi_startproc
+  push %rbp
+  .cfi_def_cfa_offset 16
+  .cfi_offset rbp, -16
+  pop %rbp
+  .cfi_def_cfa_offset 8
+epilogue_leaf_ret:
+  ret
+  .cfi_endproc
+)");
+
 __attribute__((noinline)) uint64_t run_phase(uint64_t phase) {
   uint64_t r = 0;
   switch (phase) {

@@ -8,6 +8,9 @@
 #include <string>
 #include <vector>
 
+#include <gelf.h>
+
+#include "absl/strings/str_format.h"
 #include "gtest/gtest.h"
 #include "src/symbolize/debug_info.h"
 #include "src/symbolize/symbol_table.h"
@@ -250,6 +253,99 @@ TEST(CfiTable, RestoreStateRowsDoNotCoverEpilogue) {
   // ...then the epilogue before it: its own row, not the cached one.
   EXPECT_EQ(t.Find(ret).cfa_offset, 8);
   EXPECT_EQ(t.Find(ret - 1).cfa_offset, 16);  // after add $16 (pop %rbx pending)
+}
+
+// PLT entries have a CFA expression that depends on the pc; the table
+// evaluates gcc/ld's standard rule itself. Synthetic samples at the two
+// halves of the first PLT entry (before and after its push).
+TEST(TableUnwinder, PltEntriesUseTheStandardRule) {
+  const std::string path = Env("UNWIND_TARGET");
+  auto exe = symbolize::ElfFile::Open(path);
+  ASSERT_NE(exe, nullptr);
+  uint64_t plt = 0, plt_size = 0;
+  size_t shstrndx = 0;
+  ASSERT_EQ(elf_getshdrstrndx(exe->elf(), &shstrndx), 0);
+  for (Elf_Scn* scn = nullptr; (scn = elf_nextscn(exe->elf(), scn)) != nullptr;) {
+    GElf_Shdr sh;
+    gelf_getshdr(scn, &sh);
+    if (std::string(elf_strptr(exe->elf(), shstrndx, sh.sh_name)) == ".plt") {
+      plt = sh.sh_addr;
+      plt_size = sh.sh_size;
+    }
+  }
+  ASSERT_NE(plt, 0u);
+  ASSERT_GE(plt_size, 32u);
+  const uint64_t base = 0x555555554000;
+  auto maps = ProcessMaps::Parse(
+      absl::StrFormat("%x-%x r--p 00000000 00:00 1 %s\n"
+                      "%x-%x r-xp 00001000 00:00 1 %s\n"
+                      "7ffff0000000-7ffff0010000 rw-p 00000000 00:00 0 [stack]\n",
+                      base, base + 0x1000, path, base + 0x1000, base + 0x2000, path),
+      "");
+  ASSERT_TRUE(maps.ok()) << maps.status();
+  const uint64_t entry = base + plt + 16;  // PLT0 is 16 bytes
+  const uint64_t ret = 0x7777;             // unmapped: the walk stops there
+  for (int pushed = 0; pushed < 2; ++pushed) {
+    RawSample s;
+    s.has_user_regs = true;
+    s.regs[kRsp] = 0x7ffff0008000;
+    // Before the push (entry + 0: jmp *GOT) rsp points at the return
+    // address; after it (entry + 11: jmp PLT0) one slot higher.
+    s.regs[kRip] = entry + (pushed ? 11 : 0);
+    std::vector<uint64_t> words = pushed ? std::vector<uint64_t>{0, ret} : std::vector<uint64_t>{ret};
+    s.stack.resize(words.size() * 8);
+    std::memcpy(s.stack.data(), words.data(), s.stack.size());
+    s.stack_requested = 8192;
+    TableUnwinder table(/*allow_fallback=*/false);
+    std::vector<uint64_t> pcs;
+    EXPECT_EQ(table.Unwind(s, *maps, &pcs), UnwindOutcome::kFailed);  // 0x7777 is unmapped
+    ASSERT_EQ(pcs.size(), 2u) << "pushed=" << pushed;
+    EXPECT_EQ(pcs[1], ret) << "pushed=" << pushed;
+    EXPECT_EQ(table.stats().unsupported, 0u);
+  }
+}
+
+// Pitfall 4: at epilogue_leaf's `ret` the CFI still says rbp is saved at
+// CFA-16, below rsp; the caller's CFA is rbp-based, so only keeping the
+// current rbp lets the walk go on.
+TEST(TableUnwinder, EpilogueKeepsTheCurrentRbp) {
+  const std::string path = Env("UNWIND_TARGET");
+  auto exe = symbolize::ElfFile::Open(path);
+  ASSERT_NE(exe, nullptr);
+  symbolize::SymbolTable syms = symbolize::SymbolTable::FromElf(exe->elf(), SHT_SYMTAB);
+  uint64_t leaf_ret = 0, caller_ret = 0;
+  for (uint64_t a = 0x1000; a < 0x100000 && (leaf_ret == 0 || caller_ret == 0); ++a) {
+    const auto* sym = syms.Lookup(a);
+    if (sym == nullptr || sym->addr != a) continue;
+    if (std::string(sym->name) == "epilogue_leaf_ret") leaf_ret = a;
+    if (std::string(sym->name) == "rbp_caller_ret") caller_ret = a;
+  }
+  ASSERT_NE(leaf_ret, 0u);
+  ASSERT_NE(caller_ret, 0u);
+  const uint64_t base = 0x555555554000;
+  auto maps = ProcessMaps::Parse(
+      absl::StrFormat("%x-%x r--p 00000000 00:00 1 %s\n"
+                      "%x-%x r-xp 00001000 00:00 1 %s\n",
+                      base, base + 0x1000, path, base + 0x1000, base + 0x2000, path),
+      "");
+  ASSERT_TRUE(maps.ok()) << maps.status();
+  const uint64_t sp = 0x7ffff0008000;
+  const uint64_t outer_ra = 0x7777;  // unmapped: the walk stops there
+  RawSample s;
+  s.has_user_regs = true;
+  s.regs[kRip] = base + leaf_ret;
+  s.regs[kRsp] = sp;
+  s.regs[kRbp] = sp + 8;  // rbp_caller's frame: its saved rbp at sp + 8
+  const uint64_t words[] = {base + caller_ret, 0, outer_ra};
+  s.stack.resize(sizeof words);
+  std::memcpy(s.stack.data(), words, sizeof words);
+  s.stack_requested = 8192;
+  // (libunwind 1.6.2 reads the stale slot, which lies outside the copy, and
+  // stops after two frames here.)
+  TableUnwinder table(/*allow_fallback=*/false);
+  std::vector<uint64_t> pcs;
+  table.Unwind(s, *maps, &pcs);
+  EXPECT_EQ(pcs, (std::vector<uint64_t>{base + leaf_ret, base + caller_ret, outer_ra}));
 }
 
 TEST(UnwinderFactory, ParsesKinds) {
