@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -49,6 +50,11 @@ int RunReport(const ReportState& st) {
   if (st.file == "-") {
     s = ReadFolded(std::cin, source, &input);
   } else {
+    std::error_code ec;
+    if (std::filesystem::is_directory(st.file, ec)) {
+      PrintError(st.file + " is a directory", "pass a folded file, or '-' for stdin");
+      return 1;
+    }
     std::ifstream in(st.file, std::ios::binary);
     if (!in) {
       PrintError("cannot open " + st.file + ": " + std::strerror(errno),

@@ -192,6 +192,10 @@ TEST(ReportCli, EmptyAndBadInputsFailClearly) {
       << r.err;
   EXPECT_NE(r.err.find("no samples"), std::string::npos) << r.err;
 
+  r = Stackfire("report " + ::testing::TempDir());
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("is a directory"), std::string::npos) << r.err;
+
   r = Stackfire("report /nonexistent/profile.folded");
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("cannot open /nonexistent/profile.folded"), std::string::npos) << r.err;
