@@ -165,8 +165,7 @@ absl::StatusOr<ReportTable> BuildReport(const Profile& profile, const ReportOpti
   table.functions = rows.size();
 
   if (pattern != nullptr) {
-    std::erase_if(rows,
-                  [&](const ReportRow& r) { return !RE2::PartialMatch(r.name, *pattern); });
+    std::erase_if(rows, [&](const ReportRow& r) { return !RE2::PartialMatch(r.name, *pattern); });
   }
   table.matched = rows.size();
 
@@ -233,8 +232,8 @@ std::string FormatReport(const ReportTable& table, const ReportOptions& options)
     absl::StrAppend(&out, self_color, PadLeft(Percent(r.self, table.samples), kPctW),
                     *self_color ? kReset : "", "  ", PadLeft(FormatWeight(r.self), self_w), "  ",
                     total_color, PadLeft(Percent(r.total, table.samples), kPctW),
-                    *total_color ? kReset : "", "  ", PadLeft(FormatWeight(r.total), total_w),
-                    "  ", name, "\n");
+                    *total_color ? kReset : "", "  ", PadLeft(FormatWeight(r.total), total_w), "  ",
+                    name, "\n");
   }
   if (table.rows.empty() && !options.grep.empty()) {
     absl::StrAppend(&out, "(no function name matches /", EscapeForTerminal(options.grep), "/)\n");

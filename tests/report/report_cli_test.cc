@@ -39,8 +39,7 @@ std::string TestData(const std::string& rel) {
 // stdout and stderr go to files, so stdout is not a terminal.
 CliRun Stackfire(const std::string& args) {
   const std::string dir = ::testing::TempDir();
-  const std::string cmd =
-      Bin() + " " + args + " >" + dir + "/report.out 2>" + dir + "/report.err";
+  const std::string cmd = Bin() + " " + args + " >" + dir + "/report.out 2>" + dir + "/report.err";
   const int rc = std::system(cmd.c_str());
   CliRun r;
   r.code = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;

@@ -196,7 +196,7 @@ TEST(FormatReportTest, WidthTruncatesNamesInTheMiddle) {
     EXPECT_LE(nl - line_start, 60u) << text.substr(line_start, nl - line_start);
   }
   EXPECT_NE(text.find("std::_Hash"), std::string::npos) << text;
-  EXPECT_NE(text.find("...") , std::string::npos) << text;
+  EXPECT_NE(text.find("..."), std::string::npos) << text;
   EXPECT_NE(text.find("::find\n"), std::string::npos) << text;
   o.width = 0;  // plain mode: full names
   EXPECT_NE(FormatReport(Build(p, o), o).find(name), std::string::npos);
