@@ -3,11 +3,12 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
-#include <regex>
+#include <memory>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "re2/re2.h"
 
 namespace stackfire {
 namespace {
@@ -115,14 +116,15 @@ bool ParseReportSortKey(std::string_view text, ReportSortKey* key) {
 }
 
 absl::StatusOr<ReportTable> BuildReport(const Profile& profile, const ReportOptions& options) {
-  std::regex pattern;
+  // RE2, not std::regex: libstdc++'s matcher recurses once per character and
+  // overflows the stack on long (untrusted) names; RE2 runs in linear time.
+  std::unique_ptr<RE2> pattern;
   if (!options.grep.empty()) {
-    try {
-      pattern.assign(options.grep, std::regex::ECMAScript);
-    } catch (const std::regex_error& e) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--grep: '", options.grep, "' is not a valid regular expression (",
-                       e.what(), ")"));
+    pattern = std::make_unique<RE2>(options.grep, RE2::Quiet);
+    if (!pattern->ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("--grep: '", options.grep,
+                                                     "' is not a valid regular expression (",
+                                                     pattern->error(), ")"));
     }
   }
 
@@ -162,8 +164,8 @@ absl::StatusOr<ReportTable> BuildReport(const Profile& profile, const ReportOpti
   }
   table.functions = rows.size();
 
-  if (!options.grep.empty()) {
-    std::erase_if(rows, [&](const ReportRow& r) { return !std::regex_search(r.name, pattern); });
+  if (pattern != nullptr) {
+    std::erase_if(rows, [&](const ReportRow& r) { return !RE2::PartialMatch(r.name, *pattern); });
   }
   table.matched = rows.size();
 
@@ -230,8 +232,8 @@ std::string FormatReport(const ReportTable& table, const ReportOptions& options)
     absl::StrAppend(&out, self_color, PadLeft(Percent(r.self, table.samples), kPctW),
                     *self_color ? kReset : "", "  ", PadLeft(FormatWeight(r.self), self_w), "  ",
                     total_color, PadLeft(Percent(r.total, table.samples), kPctW),
-                    *total_color ? kReset : "", "  ", PadLeft(FormatWeight(r.total), total_w),
-                    "  ", name, "\n");
+                    *total_color ? kReset : "", "  ", PadLeft(FormatWeight(r.total), total_w), "  ",
+                    name, "\n");
   }
   if (table.rows.empty() && !options.grep.empty()) {
     absl::StrAppend(&out, "(no function name matches /", EscapeForTerminal(options.grep), "/)\n");

@@ -35,7 +35,7 @@ enum class ReportSortKey { kSelf, kTotal };
 struct ReportOptions {
   size_t top = 20;  // rows to print after filtering; 0 prints every row
   ReportSortKey by = ReportSortKey::kSelf;
-  std::string grep;  // ECMAScript regex searched in each name; empty keeps all
+  std::string grep;    // RE2 regex searched in each name; empty keeps all
   bool color = false;  // ANSI colours (bold header, hot percentages)
   size_t width = 0;    // terminal columns to fit names in; 0 never truncates
 };

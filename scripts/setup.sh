@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 packages=(
   meson ninja-build g++ pkg-config
   libunwind-dev libdw-dev libelf-dev libabsl-dev libcli11-dev
-  libgtest-dev libgmock-dev zlib1g-dev
+  libgtest-dev libgmock-dev zlib1g-dev libre2-dev
   libxml2-utils linux-perf python3
   man-db groff-base
 )

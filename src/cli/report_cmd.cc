@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -49,6 +50,11 @@ int RunReport(const ReportState& st) {
   if (st.file == "-") {
     s = ReadFolded(std::cin, source, &input);
   } else {
+    std::error_code ec;
+    if (std::filesystem::is_directory(st.file, ec)) {
+      PrintError(st.file + " is a directory", "pass a folded file, or '-' for stdin");
+      return 1;
+    }
     std::ifstream in(st.file, std::ios::binary);
     if (!in) {
       PrintError("cannot open " + st.file + ": " + std::strerror(errno),
@@ -76,8 +82,8 @@ int RunReport(const ReportState& st) {
   if (!s.ok()) {
     if (absl::IsInvalidArgument(s)) {
       PrintError(std::string(s.message()),
-                 "--grep takes an ECMAScript regular expression, e.g. --grep '^std::' or "
-                 "--grep 'malloc|free'");
+                 "--grep takes a regular expression in RE2 syntax (like egrep), e.g. "
+                 "--grep '^std::' or --grep 'malloc|free'");
       return 2;
     }
     PrintError(std::string(s.message()), "check that stdout is writable");
@@ -99,7 +105,7 @@ std::pair<CLI::App*, Runner> RegisterReport(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--by", st->by, "Sort key: self or total")->capture_default_str();
   cmd->add_option("--grep", st->grep,
-                  "Only rows whose function name matches this ECMAScript regular expression");
+                  "Only rows whose function name matches this regular expression (RE2 syntax)");
   cmd->add_option("--color", st->color,
                   "Colour: auto (when stdout is a terminal and NO_COLOR is unset), always, never")
       ->capture_default_str();

@@ -10,6 +10,7 @@ For the page of `stackfire COMMAND` (binary from $STACKFIRE_BIN):
     long, e.g. "-o,--output") is documented: it is in the tag line of a .TP
     entry of the OPTIONS section, written with escaped hyphens (\\-\\-output);
   - every flag documented there is one that --help lists (no stale options);
+  - .TH names the page, section 1 and the binary's `--version` as source;
   - the sections NAME, SYNOPSIS, DESCRIPTION, OPTIONS, EXIT STATUS, EXAMPLES
     and SEE ALSO are there, in that order, and .TH and NAME name the page;
   - `man -l` and `groff -man -ww -z` render it without a single warning.
@@ -24,6 +25,7 @@ checks catch every one of them.
 import argparse
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -99,7 +101,7 @@ def tag_lines(lines):
     return [lines[i + 1] for i, l in enumerate(lines[:-1]) if l.strip() == ".TP"]
 
 
-def check_page(text, page_name, command, helptext):
+def check_page(text, page_name, command, helptext, version=None):
     """Returns a list of problems with the page's source text."""
     problems = []
     lines = text.splitlines()
@@ -114,9 +116,14 @@ def check_page(text, page_name, command, helptext):
 
     title = page_name.rsplit(".", 1)[0]
     th = next((l for l in lines if l.startswith(".TH ")), "")
-    th_words = plain(th).split()
-    if len(th_words) < 2 or th_words[0] != title.upper() or th_words[1] != "1":
-        problems.append(f".TH should start with {title.upper()} 1, found: {th!r}")
+    try:
+        th_words = shlex.split(th.replace("\\-", "-"))[1:]
+    except ValueError:
+        th_words = []
+    if len(th_words) < 4 or th_words[0] != title.upper() or th_words[1] != "1":
+        problems.append(f".TH should read {title.upper()} 1 DATE SOURCE ..., found: {th!r}")
+    elif version and th_words[3] != version:
+        problems.append(f".TH names {th_words[3]!r} but the binary is {version!r}")
     name_body = plain(" ".join(dict(secs).get("NAME", []))).strip()
     if not name_body.startswith(title + " - "):
         problems.append(f"NAME should read '{title} \\- summary', found: {name_body!r}")
@@ -237,7 +244,8 @@ def main():
         if not missed:
             print(f"ok: every mutation of {page_name} was caught")
         return 1 if missed else 0
-    problems = check_page(text, page_name, a.command, helptext) + lint(a.page)
+    version = run([binary, "--version"]).stdout.strip()
+    problems = check_page(text, page_name, a.command, helptext, version) + lint(a.page)
     for p in problems:
         print(f"FAIL: {page_name}: {p}")
     if problems:

@@ -39,8 +39,7 @@ std::string TestData(const std::string& rel) {
 // stdout and stderr go to files, so stdout is not a terminal.
 CliRun Stackfire(const std::string& args) {
   const std::string dir = ::testing::TempDir();
-  const std::string cmd =
-      Bin() + " " + args + " >" + dir + "/report.out 2>" + dir + "/report.err";
+  const std::string cmd = Bin() + " " + args + " >" + dir + "/report.out 2>" + dir + "/report.err";
   const int rc = std::system(cmd.c_str());
   CliRun r;
   r.code = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
@@ -191,6 +190,10 @@ TEST(ReportCli, EmptyAndBadInputsFailClearly) {
             std::string::npos)
       << r.err;
   EXPECT_NE(r.err.find("no samples"), std::string::npos) << r.err;
+
+  r = Stackfire("report " + ::testing::TempDir());
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("is a directory"), std::string::npos) << r.err;
 
   r = Stackfire("report /nonexistent/profile.folded");
   EXPECT_EQ(r.code, 1);
