@@ -11,6 +11,12 @@ packages=(
   libxml2-utils linux-perf python3
   man-db groff-base
 )
+# The test command (scripts/test.sh) also wants what its tests drive: a
+# browser for the SVG tests, fonts that pin label widths, and glibc's debug
+# info for the separate-debug-file symbolizer test.
+if [ "${STACKFIRE_SETUP_TESTS:-0}" = 1 ]; then
+  packages+=(chromium fonts-dejavu-core libc6-dbg)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -3,7 +3,7 @@
 # with "N passed, N failed" counted from meson's test log.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
+STACKFIRE_SETUP_TESTS=1 bash scripts/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
 builddir=${STACKFIRE_BUILDDIR:-build}
 
 meson test -C "$builddir" --print-errorlogs --num-processes 2 --timeout-multiplier 3
