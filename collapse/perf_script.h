@@ -12,7 +12,7 @@
 //     matches the filter when the names agree before their first ':'
 //     ("cycles:u" is "cycles");
 //   - stack weights are doubles: sums are exact up to 2^53;
-//   - a line longer than options.max_line_bytes (64 MiB) is skipped as
+//   - a line longer than options.max_line_bytes (4 MiB) is skipped as
 //     unparsable, so that memory stays bounded on binary input.
 // The script's --inline, --context and --srcline are not supported.
 //
@@ -45,7 +45,7 @@ struct PerfScriptOptions {
   std::string event_filter;
   // A longer line (a binary file has no newlines) is counted unparsable and
   // skipped, so that memory stays bounded.
-  size_t max_line_bytes = 64 << 20;
+  size_t max_line_bytes = 4 << 20;
 };
 
 struct PerfScriptStats {
