@@ -72,6 +72,8 @@ threads_used=$(( $(nproc) < 8 ? $(nproc) : 8 ))
 summary="collapse: stackfire ${sf_mean}s vs stackcollapse-perf.pl ${pl_mean}s on ${size_mb} MB: ${ratio}x faster (CPU time ${sf_cpu}s vs ${pl_cpu}s: ${cpu_ratio}x); peak RSS ${sf_rss} KB vs ${pl_rss} KB"
 echo "$summary"
 
+# Earlier runs are kept, one row each, below the latest run's details.
+previous_runs=$(grep -E '^\| 20[0-9]{2}-' "$results" 2>/dev/null || true)
 cat > "$results" <<MD
 # collapse: stackfire vs stackcollapse-perf.pl
 
@@ -91,9 +93,17 @@ Made by \`bench/collapse.sh\` on $(date -u +"%Y-%m-%d %H:%M UTC"); re-run it to 
 | \`stackcollapse-perf.pl\` | ${pl_mean} s | ${pl_sd} s | ${pl_cpu} s | | ${pl_rss} KB |
 
 **stackfire collapse is ${ratio}x as fast as stackcollapse-perf.pl in wall time** (target: 50x;
-inferno claims about 20x), and uses ${cpu_ratio}x less CPU time. On a loaded machine the perl
-script's long runs are stretched more by other jobs than stackfire's short ones, so the wall-time
-ratio is flattering; the CPU-time ratio is the conservative figure (it also counts the
-second thread's work).
+inferno claims about 20x), and uses ${cpu_ratio}x less CPU time. Other jobs stretch both wall
+times, by different amounts from run to run; the CPU-time ratio is less sensitive to them (it
+also counts the work of stackfire's second thread).
+
+## Every run
+
+| date (UTC) | load (1 min) | stackfire wall | perl wall | wall ratio | CPU ratio | RSS stackfire / perl |
+|---|---|---|---|---|---|---|
+${previous_runs}
+| $(date -u +"%Y-%m-%d %H:%M") | ${load_before%% *} | ${sf_mean} s | ${pl_mean} s | ${ratio}x | ${cpu_ratio}x | ${sf_rss} / ${pl_rss} KB |
 MD
+# No blank row when there was no earlier run.
+sed -i '/^$/{N;/^\n| [0-9]/!{P;D};s/^\n//}' "$results"
 echo "wrote $results" >&2
