@@ -89,9 +89,11 @@ void PerfScriptCollapser::OnLine(std::string_view line) {
     return;
   }
   if (line[0] == '#') return;
-  if (std::optional<EventHead> head = perf_script::MatchEventHead(line)) {
-    OnEventLine(line, *head);
-    return;
+  if (!perf_script::IsSpace(line[0])) {  // event lines start with the command name
+    if (std::optional<EventHead> head = perf_script::MatchEventHead(line)) {
+      OnEventLine(line, *head);
+      return;
+    }
   }
   if (std::optional<StackLine> frame = perf_script::MatchStackLine(line)) {
     if (in_sample_) {
