@@ -135,6 +135,8 @@ void PerfScriptCollapser::OnIndentedLine(std::string_view line) {
   size_t start = 0;
   while (start < line.size() && perf_script::IsSpace(line[start])) ++start;
   std::string_view trimmed = line.substr(start);
+  // Cheap reject first: the frames of skipped samples come this way too.
+  if (std::memchr(trimmed.data(), ':', trimmed.size()) == nullptr) return;
   std::optional<EventHead> head = perf_script::MatchEventHead(trimmed);
   if (!head) return;
   std::optional<perf_script::SingleLineTail> single =
