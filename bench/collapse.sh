@@ -55,19 +55,25 @@ hyperfine --style basic --warmup 1 --runs "$runs" --export-json "$out/collapse.j
   -n "stackcollapse-perf.pl" "perl $perl_script $input > /dev/null 2>&1" >&2
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
-read -r sf_mean sf_sd pl_mean pl_sd ratio < <(python3 - "$out/collapse.json" <<'PY'
+read -r sf_mean sf_sd pl_mean pl_sd ratio sf_cpu pl_cpu cpu_ratio < <(python3 - "$out/collapse.json" <<'PY'
 import json, sys
 r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
 sf, pl = r["stackfire collapse"], r["stackcollapse-perf.pl"]
-print(f'{sf["mean"]:.3f} {sf["stddev"]:.3f} {pl["mean"]:.3f} {pl["stddev"]:.3f} {pl["mean"] / sf["mean"]:.1f}')
+# CPU time (user + system) is less sensitive than wall time to other jobs.
+sf_cpu, pl_cpu = sf["user"] + sf["system"], pl["user"] + pl["system"]
+print(f'{sf["mean"]:.3f} {sf["stddev"]:.3f} {pl["mean"]:.3f} {pl["stddev"]:.3f} '
+      f'{pl["mean"] / sf["mean"]:.1f} {sf_cpu:.3f} {pl_cpu:.3f} {pl_cpu / sf_cpu:.1f}')
 PY
 )
 size_mb=$(python3 -c "import os; print(f'{os.path.getsize(\"$input\") / 1e6:.1f}')")
 mbps=$(python3 -c "print(f'{$size_mb / $sf_mean:.0f}')")
 cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
-summary="collapse: stackfire ${sf_mean}s vs stackcollapse-perf.pl ${pl_mean}s on ${size_mb} MB: ${ratio}x faster; peak RSS ${sf_rss} KB vs ${pl_rss} KB"
+threads_used=$(( $(nproc) < 8 ? $(nproc) : 8 ))
+summary="collapse: stackfire ${sf_mean}s vs stackcollapse-perf.pl ${pl_mean}s on ${size_mb} MB: ${ratio}x faster (CPU time ${sf_cpu}s vs ${pl_cpu}s: ${cpu_ratio}x); peak RSS ${sf_rss} KB vs ${pl_rss} KB"
 echo "$summary"
 
+# Earlier runs are kept, one row each, below the latest run's details.
+previous_runs=$(grep -E '^\| 20[0-9]{2}-' "$results" 2>/dev/null || true)
 cat > "$results" <<MD
 # collapse: stackfire vs stackcollapse-perf.pl
 
@@ -81,12 +87,23 @@ Made by \`bench/collapse.sh\` on $(date -u +"%Y-%m-%d %H:%M UTC"); re-run it to 
 - Same output bytes from both: ${same}
 - hyperfine, 1 warm-up, ${runs} runs each, output to /dev/null
 
-| command | mean | σ | throughput | peak RSS |
-|---|---|---|---|---|
-| \`stackfire collapse\` | ${sf_mean} s | ${sf_sd} s | ${mbps} MB/s | ${sf_rss} KB |
-| \`stackcollapse-perf.pl\` | ${pl_mean} s | ${pl_sd} s | | ${pl_rss} KB |
+| command | wall time, mean | σ | CPU time (user + sys) | throughput | peak RSS |
+|---|---|---|---|---|---|
+| \`stackfire collapse\` (${threads_used} threads) | ${sf_mean} s | ${sf_sd} s | ${sf_cpu} s | ${mbps} MB/s | ${sf_rss} KB |
+| \`stackcollapse-perf.pl\` | ${pl_mean} s | ${pl_sd} s | ${pl_cpu} s | | ${pl_rss} KB |
 
-**stackfire collapse is ${ratio}x as fast as stackcollapse-perf.pl** (target: 50x; inferno claims
-about 20x).
+**stackfire collapse is ${ratio}x as fast as stackcollapse-perf.pl in wall time** (target: 50x;
+inferno claims about 20x), and uses ${cpu_ratio}x less CPU time. Other jobs stretch both wall
+times, by different amounts from run to run; the CPU-time ratio is less sensitive to them (it
+also counts the work of stackfire's second thread).
+
+## Every run
+
+| date (UTC) | load (1 min) | stackfire wall | perl wall | wall ratio | CPU ratio | RSS stackfire / perl |
+|---|---|---|---|---|---|---|
+${previous_runs}
+| $(date -u +"%Y-%m-%d %H:%M") | ${load_before%% *} | ${sf_mean} s | ${pl_mean} s | ${ratio}x | ${cpu_ratio}x | ${sf_rss} / ${pl_rss} KB |
 MD
+# No blank row when there was no earlier run.
+sed -i '/^$/{N;/^\n| [0-9]/!{P;D};s/^\n//}' "$results"
 echo "wrote $results" >&2

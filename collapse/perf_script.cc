@@ -24,10 +24,16 @@ PerfScriptCollapser::PerfScriptCollapser(PerfScriptOptions options)
 void PerfScriptCollapser::Feed(std::string_view data) {
   const char* p = data.data();
   const char* end = p + data.size();
-  if (!partial_.empty()) {
+  if (skipping_) {
     const void* nl = std::memchr(p, '\n', data.size());
+    if (nl == nullptr) return;
+    skipping_ = false;
+    p = static_cast<const char*>(nl) + 1;
+  }
+  if (!partial_.empty()) {
+    const void* nl = std::memchr(p, '\n', end - p);
     if (nl == nullptr) {
-      partial_.append(p, data.size());
+      Carry(std::string_view(p, end - p));
       return;
     }
     const char* e = static_cast<const char*>(nl);
@@ -39,7 +45,7 @@ void PerfScriptCollapser::Feed(std::string_view data) {
   while (p < end) {
     const void* nl = std::memchr(p, '\n', end - p);
     if (nl == nullptr) {
-      partial_.assign(p, end - p);
+      Carry(std::string_view(p, end - p));
       return;
     }
     const char* e = static_cast<const char*>(nl);
@@ -48,11 +54,22 @@ void PerfScriptCollapser::Feed(std::string_view data) {
   }
 }
 
+void PerfScriptCollapser::Carry(std::string_view data) {
+  partial_.append(data);
+  if (partial_.size() <= options_.max_line_bytes) return;
+  ++stats_.lines;
+  CountUnparsable(partial_);
+  partial_.clear();
+  partial_.shrink_to_fit();
+  skipping_ = true;
+}
+
 void PerfScriptCollapser::Finish() {
   if (!partial_.empty()) {
     OnLine(partial_);
     partial_.clear();
   }
+  skipping_ = false;
   EndSample();
 }
 
@@ -72,9 +89,11 @@ void PerfScriptCollapser::OnLine(std::string_view line) {
     return;
   }
   if (line[0] == '#') return;
-  if (std::optional<EventHead> head = perf_script::MatchEventHead(line)) {
-    OnEventLine(line, *head);
-    return;
+  if (!perf_script::IsSpace(line[0])) {  // event lines start with the command name
+    if (std::optional<EventHead> head = perf_script::MatchEventHead(line)) {
+      OnEventLine(line, *head);
+      return;
+    }
   }
   if (std::optional<StackLine> frame = perf_script::MatchStackLine(line)) {
     if (in_sample_) {
@@ -116,6 +135,8 @@ void PerfScriptCollapser::OnIndentedLine(std::string_view line) {
   size_t start = 0;
   while (start < line.size() && perf_script::IsSpace(line[start])) ++start;
   std::string_view trimmed = line.substr(start);
+  // Cheap reject first: the frames of skipped samples come this way too.
+  if (std::memchr(trimmed.data(), ':', trimmed.size()) == nullptr) return;
   std::optional<EventHead> head = perf_script::MatchEventHead(trimmed);
   if (!head) return;
   std::optional<perf_script::SingleLineTail> single =

@@ -11,7 +11,9 @@
 //     one-frame stacks (the script prints nothing); for these, an event
 //     matches the filter when the names agree before their first ':'
 //     ("cycles:u" is "cycles");
-//   - stack weights are doubles: sums are exact up to 2^53.
+//   - stack weights are doubles: sums are exact up to 2^53;
+//   - a line longer than options.max_line_bytes (4 MiB) is skipped as
+//     unparsable, so that memory stays bounded on binary input.
 // The script's --inline, --context and --srcline are not supported.
 //
 // Memory grows with the number of distinct stacks (held in the Profile), not
@@ -41,6 +43,9 @@ struct PerfScriptOptions {
   // --event-filter: keep only samples of this event. Empty: the first event
   // type in the input, like the script.
   std::string event_filter;
+  // A longer line (a binary file has no newlines) is counted unparsable and
+  // skipped, so that memory stays bounded.
+  size_t max_line_bytes = 4 << 20;
 };
 
 struct PerfScriptStats {
@@ -96,6 +101,10 @@ class PerfScriptCollapser {
   PerfScriptStats stats_;
 
   std::string partial_;  // an unfinished line carried to the next Feed()
+  bool skipping_ = false;  // inside a line longer than max_line_bytes
+  // Keeps `data` (the start of a line) for the next Feed(), unless the line
+  // is now too long.
+  void Carry(std::string_view data);
 
   // The sample being read. Frames arrive leaf first; each stack line's frames
   // are kept as one group, and groups are joined in reverse at the end.

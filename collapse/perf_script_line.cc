@@ -265,9 +265,12 @@ std::optional<StackLine> MatchStackLine(string_view line) {
   while (e < n && IsWord(line[e])) ++e;
   size_t w = SkipSpaces(line, e);
   const char* base = line.data();
-  const void* close_at = memrchr(base, ')', n);
-  if (close_at == nullptr) return std::nullopt;
-  size_t close = static_cast<size_t>(static_cast<const char*>(close_at) - base);
+  size_t close = n - 1;  // usually the last byte
+  if (line[close] != ')') {
+    const void* close_at = memrchr(base, ')', n);
+    if (close_at == nullptr) return std::nullopt;
+    close = static_cast<size_t>(static_cast<const char*>(close_at) - base);
+  }
   // (.+) is greedy: the last " (" that still has a ')' after it.
   size_t open = close;
   while (true) {

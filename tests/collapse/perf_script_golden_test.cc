@@ -172,13 +172,17 @@ struct RunResult {
   std::string err;
 };
 
-RunResult RunStackfire(const std::string& args, const std::string& stdin_file = "") {
+// Runs the binary; `stdin_file` is redirected to stdin, or piped through cat
+// (so that it cannot be mapped) when `pipe` is set.
+RunResult RunStackfire(const std::string& args, const std::string& stdin_file = "",
+                       bool pipe = false) {
   const char* bin = std::getenv("STACKFIRE_BIN");
   RunResult r;
   if (bin == nullptr) return r;
   std::string err_file = ::testing::TempDir() + "/collapse_stderr.txt";
   std::string cmd = absl::StrCat("'", bin, "' collapse ", args, " 2>'", err_file, "'");
-  if (!stdin_file.empty()) absl::StrAppend(&cmd, " < '", stdin_file, "'");
+  if (!stdin_file.empty() && pipe) cmd = absl::StrCat("cat '", stdin_file, "' | ", cmd);
+  if (!stdin_file.empty() && !pipe) absl::StrAppend(&cmd, " < '", stdin_file, "'");
   FILE* p = popen(cmd.c_str(), "r");
   if (p == nullptr) return r;
   char buf[65536];
@@ -210,7 +214,8 @@ TEST_F(CollapseBinaryTest, GzipInputDefault) {
   RunResult r = RunStackfire("'" + Input("example-perf-stacks.txt.gz") + "'");
   EXPECT_EQ(r.exit_code, 0) << r.err;
   if (r.out != Expected("example-perf-stacks-collapsed-default.txt")) {
-    ADD_FAILURE() << ExplainMismatch("bin-example-default", Expected("example-perf-stacks-collapsed-default.txt"), r.out);
+    ADD_FAILURE() << ExplainMismatch("bin-example-default",
+                                     Expected("example-perf-stacks-collapsed-default.txt"), r.out);
   }
 }
 
@@ -218,6 +223,15 @@ TEST_F(CollapseBinaryTest, AllOptionFromStdin) {
   RunResult r = RunStackfire("--all -", Input("perf-java-stacks-01.txt"));
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, Expected("perf-java-stacks-01-collapsed-all.txt"));
+}
+
+TEST_F(CollapseBinaryTest, PipedStdinWithPid) {
+  RunResult r = RunStackfire("--pid", Input("perf-vertx-stacks-01.txt"), /*pipe=*/true);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  if (r.out != Expected("perf-vertx-stacks-01-collapsed-pid.txt")) {
+    ADD_FAILURE() << ExplainMismatch("bin-vertx-pid-pipe",
+                                     Expected("perf-vertx-stacks-01-collapsed-pid.txt"), r.out);
+  }
 }
 
 TEST_F(CollapseBinaryTest, TidAndOutputFile) {

@@ -116,6 +116,24 @@ TEST(PerfScriptTest, HugeFrameNamesSurvive) {
   EXPECT_EQ(c.profile().entries()[0].stack.size(), 3 + name.size());
 }
 
+TEST(PerfScriptTest, OverlongLinesAreSkippedNotKept) {
+  PerfScriptOptions o;
+  o.max_line_bytes = 1000;
+  std::string text = "ab 1 1.0: 5 cycles:\n\tf x (m)\n\n" + std::string(5000, 'z') +
+                     "\nab 1 1.0: 5 cycles:\n\tf y (m)\n\n";
+  for (size_t piece : {7u, 100u, 100000u}) {
+    PerfScriptCollapser c(o);
+    for (size_t i = 0; i < text.size(); i += piece) c.Feed(std::string_view(text).substr(i, piece));
+    c.Finish();
+    std::ostringstream out;
+    WriteFolded(c.profile(), out);
+    EXPECT_EQ(out.str(), "ab;x 5\nab;y 5\n") << "pieces of " << piece;
+    EXPECT_EQ(c.stats().unparsable_lines, 1u);
+    EXPECT_EQ(c.stats().first_unparsable_line, 4u);
+    EXPECT_EQ(c.stats().lines, 7u);
+  }
+}
+
 constexpr char kTwoEvents[] =
     "ab 1 1.0: 5 cycles:\n\tf x (m)\n\n"
     "ab 1 1.1: 7 instructions:\n\tf y (m)\n\n"

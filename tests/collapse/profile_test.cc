@@ -4,6 +4,7 @@
 #include <string>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 
 namespace stackfire {
@@ -61,7 +62,7 @@ TEST(ProfileTest, CopiesAndMovesKeepTheirOwnIndex) {
   EXPECT_EQ(assigned.size(), 2u);
   EXPECT_DOUBLE_EQ(assigned.entries()[1].weight, 3);
   assigned = std::move(moved);
-  for (int i = 0; i < 1000; ++i) assigned.Add("s" + std::to_string(i), 1);  // forces rehashes
+  for (int i = 0; i < 1000; ++i) assigned.Add(absl::StrCat("s", i), 1);  // forces rehashes
   assigned.Add("new", 1);
   EXPECT_EQ(assigned.size(), 1003u);
   EXPECT_DOUBLE_EQ(assigned.entries()[2].weight, 2);
