@@ -32,6 +32,10 @@ struct Mapping {
   std::string open_path;
   // The vDSO has no file: its image is read from /proc/PID/mem at attach.
   std::shared_ptr<const std::vector<uint8_t>> image;
+  // The GNU build-id (raw bytes) when the sampler knows it (PERF_RECORD_MMAP2
+  // with PERF_RECORD_MISC_MMAP_BUILD_ID, or a recording). When set, a file
+  // whose build-id differs is refused instead of unwinding to garbage.
+  std::string build_id;
 
   bool executable() const { return (prot & 0x4) != 0; }
   bool contains(uint64_t addr) const { return addr >= start && addr < end; }

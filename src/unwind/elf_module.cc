@@ -1,0 +1,164 @@
+#include "src/unwind/elf_module.h"
+
+#include <elfutils/libdwelf.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "stackfire/status_macros.h"
+
+namespace stackfire::unwind {
+namespace {
+
+constexpr uint64_t kPageMask = ~uint64_t{0xfff};
+
+}  // namespace
+
+std::string ReadBuildId(Elf* elf) {
+  const void* id = nullptr;
+  ssize_t len = dwelf_elf_gnu_build_id(elf, &id);
+  if (len <= 0 || id == nullptr) return "";
+  return std::string(static_cast<const char*>(id), static_cast<size_t>(len));
+}
+
+std::string BuildIdHex(const std::string& raw) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(raw.size() * 2);
+  for (unsigned char c : raw) {
+    out.push_back(kHex[c >> 4]);
+    out.push_back(kHex[c & 15]);
+  }
+  return out;
+}
+
+absl::StatusOr<std::unique_ptr<ElfModule>> ElfModule::Open(const Mapping& mapping) {
+  std::unique_ptr<ElfModule> module(new ElfModule());
+  RETURN_IF_ERROR(module->Init(mapping));
+  return module;
+}
+
+ElfModule::~ElfModule() {
+  cfi_table_.SetSources(nullptr, nullptr);  // the debug CFI dies with dwarf_
+  if (dwarf_ != nullptr) dwarf_end(dwarf_);
+  if (elf_ != nullptr) elf_end(elf_);
+}
+
+absl::Status ElfModule::Init(const Mapping& mapping) {
+  elf_version(EV_CURRENT);
+  path_ = mapping.path;
+  if (mapping.image != nullptr) {
+    image_ = mapping.image;
+    data_ = image_->data();
+    size_ = image_->size();
+  } else {
+    if (mapping.open_path.empty()) {
+      return absl::NotFoundError(absl::StrCat("no file behind mapping '", mapping.path, "'"));
+    }
+    ScopedFd fd(::open(mapping.open_path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) return absl::ErrnoToStatus(errno, absl::StrCat("open ", mapping.open_path));
+    struct stat st;
+    if (fstat(fd.get(), &st) != 0) return absl::ErrnoToStatus(errno, "fstat " + mapping.open_path);
+    if (st.st_size <= 0) return absl::DataLossError(mapping.open_path + " is empty");
+    size_ = static_cast<size_t>(st.st_size);
+    void* p = mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd.get(), 0);
+    if (p == MAP_FAILED) return absl::ErrnoToStatus(errno, "mmap " + mapping.open_path);
+    file_map_ = MmapRegion(p, size_);
+    data_ = static_cast<const uint8_t*>(p);
+  }
+  // libelf only reads through this pointer (ELF_C_READ_MMAP semantics).
+  elf_ = elf_memory(reinterpret_cast<char*>(const_cast<uint8_t*>(data_)), size_);
+  if (elf_ == nullptr || elf_kind(elf_) != ELF_K_ELF) {
+    return absl::DataLossError(absl::StrCat(mapping.path, ": not an ELF file"));
+  }
+  GElf_Ehdr ehdr;
+  if (gelf_getehdr(elf_, &ehdr) == nullptr || ehdr.e_machine != EM_X86_64) {
+    return absl::DataLossError(absl::StrCat(mapping.path, ": not an x86-64 ELF file"));
+  }
+  build_id_ = ReadBuildId(elf_);
+  if (!mapping.build_id.empty() && mapping.build_id != build_id_) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        mapping.path, ": build-id ", BuildIdHex(build_id_), " differs from the recorded ",
+        BuildIdHex(mapping.build_id), " (the file was replaced)"));
+  }
+  size_t phnum = 0;
+  if (elf_getphdrnum(elf_, &phnum) != 0) {
+    return absl::DataLossError(absl::StrCat(mapping.path, ": no program headers"));
+  }
+  text_begin_ = UINT64_MAX;
+  for (size_t i = 0; i < phnum; ++i) {
+    GElf_Phdr ph;
+    if (gelf_getphdr(elf_, static_cast<int>(i), &ph) == nullptr) continue;
+    if (ph.p_type == PT_GNU_EH_FRAME) eh_frame_hdr_vaddr_ = ph.p_vaddr;
+    if (ph.p_type != PT_LOAD) continue;
+    if (ph.p_offset > size_ || ph.p_filesz > size_ - ph.p_offset) {
+      return absl::DataLossError(absl::StrCat(mapping.path, ": PT_LOAD beyond end of file"));
+    }
+    segments_.push_back({ph.p_vaddr, ph.p_offset, ph.p_filesz, ph.p_memsz, ph.p_flags});
+    if (ph.p_flags & PF_X) {
+      text_begin_ = std::min<uint64_t>(text_begin_, ph.p_vaddr);
+      text_end_ = std::max<uint64_t>(text_end_, ph.p_vaddr + ph.p_memsz);
+    }
+  }
+  if (segments_.empty()) return absl::DataLossError(absl::StrCat(mapping.path, ": no PT_LOAD"));
+  if (text_begin_ == UINT64_MAX) text_begin_ = text_end_ = 0;
+
+  ParseEhFrameHdr();
+  Dwarf_CFI* eh = dwarf_getcfi_elf(elf_);
+  dwarf_ = dwarf_begin_elf(elf_, DWARF_C_READ, nullptr);
+  Dwarf_CFI* debug = dwarf_ != nullptr ? dwarf_getcfi(dwarf_) : nullptr;
+  cfi_table_.SetSources(eh, debug);
+  return absl::OkStatus();
+}
+
+void ElfModule::ParseEhFrameHdr() {
+  // version, eh_frame_ptr_enc, fde_count_enc, table_enc, then the two values.
+  uint8_t head[4];
+  if (eh_frame_hdr_vaddr_ == 0 || !ReadVaddr(eh_frame_hdr_vaddr_, head, sizeof head)) return;
+  constexpr uint8_t kDatarelSdata4 = 0x3b;
+  auto size_of = [](uint8_t enc) -> int {
+    switch (enc & 0x0f) {
+      case 0x02: case 0x0a: return 2;  // udata2, sdata2
+      case 0x03: case 0x0b: return 4;  // udata4, sdata4
+      case 0x04: case 0x0c: return 8;  // udata8, sdata8
+      default: return -1;
+    }
+  };
+  const int ptr_size = size_of(head[1]);
+  const int count_size = size_of(head[2]);
+  if (head[0] != 1 || head[3] != kDatarelSdata4 || ptr_size < 0 || count_size < 0) return;
+  uint64_t count = 0;
+  if (!ReadVaddr(eh_frame_hdr_vaddr_ + 4 + ptr_size, &count, count_size)) return;
+  eh_fde_count_ = count;
+  eh_table_vaddr_ = eh_frame_hdr_vaddr_ + 4 + ptr_size + count_size;
+}
+
+std::optional<uint64_t> ElfModule::BiasFor(const Mapping& mapping) const {
+  const bool want_exec = mapping.executable();
+  std::optional<uint64_t> any;
+  for (const Segment& s : segments_) {
+    if ((s.offset & kPageMask) != mapping.pgoff) continue;
+    uint64_t bias = mapping.start - (s.vaddr & kPageMask);
+    if (((s.flags & PF_X) != 0) == want_exec) return bias;
+    if (!any) any = bias;
+  }
+  return any;
+}
+
+bool ElfModule::ReadVaddr(uint64_t vaddr, void* out, size_t size) const {
+  for (const Segment& s : segments_) {
+    if (vaddr < s.vaddr || vaddr - s.vaddr > s.filesz || size > s.filesz - (vaddr - s.vaddr)) {
+      continue;
+    }
+    std::memcpy(out, data_ + s.offset + (vaddr - s.vaddr), size);
+    return true;
+  }
+  return false;
+}
+
+}  // namespace stackfire::unwind

@@ -1,0 +1,45 @@
+// The library unwinder: libunwind's remote API over the sample's stack copy
+// and the mapped ELF files (never the live process).
+//
+// Used alone (`--unwinder=libunwind`) and as the fallback for rows the CFI
+// table cannot express (CFA expressions, signal frames). CFI is found through
+// each module's .eh_frame_hdr (pitfall 6 of shared/notes/unwinding.md) and
+// libunwind's global cache is kept per pid, so one process's addresses never
+// answer for another's. Not thread-safe: one instance per unwinding thread.
+#ifndef STACKFIRE_SRC_UNWIND_LIBUNWIND_UNWINDER_H_
+#define STACKFIRE_SRC_UNWIND_LIBUNWIND_UNWINDER_H_
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "src/unwind/module_cache.h"
+#include "stackfire/unwinder.h"
+
+namespace stackfire::unwind {
+
+class LibunwindUnwinder final : public Unwinder {
+ public:
+  // Uses `modules` when given (shared with a TableUnwinder), else its own.
+  explicit LibunwindUnwinder(ModuleCache* modules = nullptr);
+  ~LibunwindUnwinder() override;
+
+  UnwindOutcome Unwind(const RawSample& sample, const ProcessMaps& maps,
+                       std::vector<uint64_t>* pcs) override;
+
+  // Public for the C callbacks in the .cc file.
+  struct Context;
+
+ private:
+  void* AddressSpaceFor(uint32_t pid);
+
+  std::unique_ptr<ModuleCache> owned_modules_;
+  ModuleCache* modules_;
+  std::unique_ptr<Context> context_;
+  absl::flat_hash_map<uint32_t, void*> spaces_;  // pid -> unw_addr_space_t
+};
+
+}  // namespace stackfire::unwind
+
+#endif  // STACKFIRE_SRC_UNWIND_LIBUNWIND_UNWINDER_H_

@@ -1,0 +1,84 @@
+// Maps a Mapping to its ElfModule and load bias. Files are opened once and
+// shared by build-id: the same library mapped by two processes, or by one
+// process twice, is parsed once and its CFI table filled once.
+//
+// Lookup is on the hot path of every frame: a repeated mapping is answered
+// from a one-entry memo, then from a hash map keyed by the mapping's identity
+// (range, offset, device, inode); only a mapping never seen before opens a
+// file. Failures are remembered too, so a missing file costs one open().
+// Not thread-safe: one cache per unwinding thread.
+#ifndef STACKFIRE_SRC_UNWIND_MODULE_CACHE_H_
+#define STACKFIRE_SRC_UNWIND_MODULE_CACHE_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/hash/hash.h"
+#include "stackfire/process_maps.h"
+#include "src/unwind/elf_module.h"
+
+namespace stackfire::unwind {
+
+struct ModuleRef {
+  ElfModule* module = nullptr;  // null: the mapping has no usable ELF
+  uint64_t bias = 0;            // run-time address - ELF vaddr
+};
+
+class ModuleCache {
+ public:
+  struct Stats {
+    uint64_t files_opened = 0;
+    uint64_t open_failures = 0;
+    uint64_t shared_by_build_id = 0;
+  };
+
+  ModuleCache() = default;
+  ModuleCache(const ModuleCache&) = delete;
+  ModuleCache& operator=(const ModuleCache&) = delete;
+
+  // Never null; ref->module is null when the mapping cannot be used.
+  const ModuleRef* Lookup(const Mapping& mapping) {
+    if (last_ != nullptr && last_key_ == KeyOf(mapping)) return last_;
+    return LookupSlow(mapping);
+  }
+
+  // The error of the last failed open, for diagnostics.
+  const std::string& last_error() const { return last_error_; }
+  const Stats& stats() const { return stats_; }
+
+ private:
+  struct Key {
+    uint64_t start, end, pgoff, inode;
+    uint32_t dev_major, dev_minor;
+    const void* image;
+    bool operator==(const Key& o) const {
+      return start == o.start && end == o.end && pgoff == o.pgoff && inode == o.inode &&
+             dev_major == o.dev_major && dev_minor == o.dev_minor && image == o.image;
+    }
+    template <typename H>
+    friend H AbslHashValue(H h, const Key& k) {
+      return H::combine(std::move(h), k.start, k.end, k.pgoff, k.inode, k.dev_major,
+                        k.dev_minor, k.image);
+    }
+  };
+  static Key KeyOf(const Mapping& m) {
+    return Key{m.start, m.end, m.pgoff, m.inode, m.dev_major, m.dev_minor, m.image.get()};
+  }
+  const ModuleRef* LookupSlow(const Mapping& mapping);
+
+  absl::flat_hash_map<Key, std::unique_ptr<ModuleRef>> by_mapping_;
+  absl::flat_hash_map<std::string, std::unique_ptr<ElfModule>> by_build_id_;
+  std::vector<std::unique_ptr<ElfModule>> without_build_id_;
+  const ModuleRef* last_ = nullptr;
+  Key last_key_{};
+  std::string last_error_;
+  Stats stats_;
+};
+
+}  // namespace stackfire::unwind
+
+#endif  // STACKFIRE_SRC_UNWIND_MODULE_CACHE_H_

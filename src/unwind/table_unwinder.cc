@@ -1,0 +1,84 @@
+#include "src/unwind/table_unwinder.h"
+
+#include "src/unwind/libunwind_unwinder.h"
+#include "src/unwind/stack_view.h"
+
+namespace stackfire::unwind {
+namespace {
+constexpr int kMaxFrames = 1024;
+}  // namespace
+
+TableUnwinder::TableUnwinder(bool allow_fallback) : modules_(std::make_unique<ModuleCache>()) {
+  if (allow_fallback) fallback_ = std::make_unique<LibunwindUnwinder>(modules_.get());
+}
+
+TableUnwinder::~TableUnwinder() = default;
+
+UnwindOutcome TableUnwinder::Unwind(const RawSample& sample, const ProcessMaps& maps,
+                                    std::vector<uint64_t>* pcs) {
+  pcs->clear();
+  ++stats_.samples;
+  if (!sample.has_user_regs) return UnwindOutcome::kFailed;
+  const StackView stack(sample);
+  uint64_t pc = sample.regs[kRip];
+  uint64_t sp = sample.regs[kRsp];
+  uint64_t bp = sample.regs[kRbp];
+  bool bp_valid = true;
+
+  for (int depth = 0; depth < kMaxFrames; ++depth) {
+    pcs->push_back(pc);
+    ++stats_.frames;
+    const uint64_t lookup = depth == 0 ? pc : pc - 1;
+    const Mapping* mapping = maps.Find(lookup);
+    const ModuleRef* ref = mapping != nullptr ? modules_->Lookup(*mapping) : nullptr;
+    if (ref == nullptr || ref->module == nullptr) {
+      ++stats_.no_module;
+      return UnwindOutcome::kFailed;
+    }
+    const CfiRow& row = ref->module->cfi_table().Find(lookup - ref->bias);
+    uint64_t cfa;
+    switch (row.kind) {
+      case CfiRow::kNormal:
+        if (row.cfa_reg == kRsp) {
+          cfa = sp + static_cast<int64_t>(row.cfa_offset);
+        } else {
+          if (!bp_valid) return UnwindOutcome::kFailed;
+          cfa = bp + static_cast<int64_t>(row.cfa_offset);
+        }
+        break;
+      case CfiRow::kPlt:
+        cfa = sp + 8 + ((pc & 15) >= row.plt_threshold ? 8 : 0);
+        break;
+      case CfiRow::kOutermost:
+        return UnwindOutcome::kComplete;
+      case CfiRow::kFallback:
+        if (fallback_ == nullptr) return UnwindOutcome::kFailed;
+        ++stats_.fallbacks;
+        return fallback_->Unwind(sample, maps, pcs);
+      case CfiRow::kNoCfi:
+      default:
+        ++stats_.no_cfi;
+        return UnwindOutcome::kFailed;
+    }
+    const uint64_t ra_addr = cfa + static_cast<int64_t>(row.ra_offset);
+    uint64_t ra;
+    if (!stack.Read64(ra_addr, &ra)) {
+      return stack.PastEnd(ra_addr) ? UnwindOutcome::kTruncated : UnwindOutcome::kFailed;
+    }
+    if (row.rbp_rule == CfiRow::kRbpSaved) {
+      const uint64_t slot = cfa + static_cast<int64_t>(row.rbp_offset);
+      // Below the current rsp the slot was already popped: rbp holds the
+      // caller's value (gcc epilogue, pitfall 4).
+      if (slot >= sp) bp_valid = stack.Read64(slot, &bp);
+    } else if (row.rbp_rule == CfiRow::kRbpLost) {
+      bp_valid = false;
+    }
+    if (ra == 0) return UnwindOutcome::kComplete;
+    if (cfa <= sp) return UnwindOutcome::kFailed;  // no progress: a loop
+    sp = cfa;
+    pc = ra;
+  }
+  return UnwindOutcome::kFailed;
+}
+
+}  // namespace stackfire::unwind

@@ -1,0 +1,52 @@
+// The fast DWARF unwinder: walks the stack copy with the compact per-module
+// CFI tables (cfi_table.h) and hands a sample to the library unwinder only
+// when a frame needs a rule the table cannot express.
+//
+// Per frame: find the mapping and module of pc (pc - 1 for return
+// addresses), binary-search its row, compute CFA, read the return address and
+// rbp from the stack copy. Nothing is allocated per frame once the tables are
+// warm. gcc epilogues: a save slot below the new rsp keeps the current rbp
+// (pitfall 4); an unreadable rbp only matters if a later CFA needs it.
+// Not thread-safe: one instance per unwinding thread.
+#ifndef STACKFIRE_SRC_UNWIND_TABLE_UNWINDER_H_
+#define STACKFIRE_SRC_UNWIND_TABLE_UNWINDER_H_
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "src/unwind/module_cache.h"
+#include "stackfire/unwinder.h"
+
+namespace stackfire::unwind {
+
+class TableUnwinder final : public Unwinder {
+ public:
+  struct Stats {
+    uint64_t samples = 0;
+    uint64_t frames = 0;
+    uint64_t fallbacks = 0;   // samples handed whole to the library unwinder
+    uint64_t no_module = 0;   // a pc outside every usable ELF
+    uint64_t no_cfi = 0;      // a pc without CFI
+  };
+
+  // With allow_fallback false, a row the table cannot express ends the
+  // stack with kFailed (for tests and the benchmark).
+  explicit TableUnwinder(bool allow_fallback = true);
+  ~TableUnwinder() override;
+
+  UnwindOutcome Unwind(const RawSample& sample, const ProcessMaps& maps,
+                       std::vector<uint64_t>* pcs) override;
+
+  const Stats& stats() const { return stats_; }
+  ModuleCache& modules() { return *modules_; }
+
+ private:
+  std::unique_ptr<ModuleCache> modules_;
+  std::unique_ptr<Unwinder> fallback_;  // shares modules_
+  Stats stats_;
+};
+
+}  // namespace stackfire::unwind
+
+#endif  // STACKFIRE_SRC_UNWIND_TABLE_UNWINDER_H_

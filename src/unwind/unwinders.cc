@@ -1,0 +1,33 @@
+#include "src/unwind/unwinders.h"
+
+#include "src/unwind/libunwind_unwinder.h"
+#include "src/unwind/table_unwinder.h"
+
+namespace stackfire::unwind {
+
+std::unique_ptr<Unwinder> CreateUnwinder(UnwinderKind kind) {
+  switch (kind) {
+    case UnwinderKind::kLibunwind:
+      return std::make_unique<LibunwindUnwinder>();
+    case UnwinderKind::kTable:
+    default:
+      return std::make_unique<TableUnwinder>();
+  }
+}
+
+std::optional<UnwinderKind> ParseUnwinderKind(std::string_view name) {
+  if (name == "table") return UnwinderKind::kTable;
+  if (name == "libunwind") return UnwinderKind::kLibunwind;
+  return std::nullopt;
+}
+
+UnwindOutcome FramePointerPcs(const RawSample& sample, std::vector<uint64_t>* pcs) {
+  pcs->clear();
+  for (uint64_t ip : sample.user_ips) {
+    if (ip == 0 || ip >= (uint64_t{1} << 63)) continue;
+    pcs->push_back(ip);
+  }
+  return pcs->empty() ? UnwindOutcome::kFailed : UnwindOutcome::kComplete;
+}
+
+}  // namespace stackfire::unwind

@@ -1,0 +1,39 @@
+// Factory for the DWARF unwinders. This is the only header of src/unwind the
+// record pipeline needs.
+//
+//   auto unwinder = stackfire::unwind::CreateUnwinder(UnwinderKind::kTable);
+//   UnwindOutcome o = unwinder->Unwind(sample, maps, &pcs);
+//
+// kTable is the fast path (compact CFI tables, libunwind for the rare rows it
+// cannot express); kLibunwind is libunwind's remote API alone
+// (`--unwinder=libunwind`). Each instance owns its module cache and is not
+// thread-safe: create one per unwinding thread.
+#ifndef STACKFIRE_SRC_UNWIND_UNWINDERS_H_
+#define STACKFIRE_SRC_UNWIND_UNWINDERS_H_
+
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <optional>
+#include <vector>
+
+#include "stackfire/raw_sample.h"
+#include "stackfire/unwinder.h"
+
+namespace stackfire::unwind {
+
+enum class UnwinderKind { kTable, kLibunwind };
+
+std::unique_ptr<Unwinder> CreateUnwinder(UnwinderKind kind);
+
+// "table" / "libunwind" (the --unwinder flag); nullopt for anything else.
+std::optional<UnwinderKind> ParseUnwinderKind(std::string_view name);
+
+// The frame-pointer fallback: the kernel's callchain (RawSample::user_ips)
+// with zero and kernel-half addresses dropped, leaf first. kComplete when the
+// chain ends normally, kFailed when it is empty.
+UnwindOutcome FramePointerPcs(const RawSample& sample, std::vector<uint64_t>* pcs);
+
+}  // namespace stackfire::unwind
+
+#endif  // STACKFIRE_SRC_UNWIND_UNWINDERS_H_
