@@ -110,6 +110,7 @@ perf_event_attr BuildAttr(const AttrOptions& options) {
   attr.exclude_guest = 1;
   attr.mmap = 1;
   attr.mmap2 = 1;
+  attr.build_id = 1;  // MMAP2 carries the build-id: caches are keyed by it
   attr.comm = 1;
   attr.comm_exec = 1;
   attr.task = 1;

@@ -1,5 +1,6 @@
 #include "src/perf/record_parser.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "src/perf/event_attr.h"
@@ -157,7 +158,9 @@ std::optional<ParsedRecord> ParseRecord(const perf_event_header* record,
         return std::nullopt;
       }
       if (record->misc & PERF_RECORD_MISC_MMAP_BUILD_ID) {
-        if (!r.Skip(24)) return std::nullopt;  // build_id_size, pad, build_id[20]
+        const uint8_t* id = nullptr;
+        if (!r.Bytes(24, &id)) return std::nullopt;  // build_id_size, pad[3], build_id[20]
+        m.build_id.assign(reinterpret_cast<const char*>(id) + 4, std::min<size_t>(id[0], 20));
       } else if (!r.U32(&m.maj) || !r.U32(&m.min) || !r.U64(&m.ino) || !r.Skip(8)) {
         return std::nullopt;
       }

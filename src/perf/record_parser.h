@@ -30,6 +30,7 @@ struct MmapRecord {
   uint64_t addr = 0, len = 0, pgoff = 0;
   uint32_t maj = 0, min = 0;
   uint64_t ino = 0;
+  std::string build_id;  // raw bytes, when the kernel sent one (attr.build_id)
   uint32_t prot = 0, flags = 0;
   std::string filename;
   uint64_t time_ns = 0;

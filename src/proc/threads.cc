@@ -52,4 +52,18 @@ bool ProcessExists(int pid) {
   return ::access(absl::StrCat("/proc/", pid, "/stat").c_str(), F_OK) == 0;
 }
 
+bool ProcessAlive(int pid) {
+  const std::string path = absl::StrCat("/proc/", pid, "/stat");
+  ScopedFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return false;
+  char buf[512];
+  ssize_t n = ::read(fd.get(), buf, sizeof buf - 1);
+  if (n <= 0) return false;
+  std::string_view stat(buf, static_cast<size_t>(n));
+  size_t paren = stat.rfind(')');  // comm may contain spaces and parentheses
+  if (paren == std::string_view::npos || paren + 2 >= stat.size()) return false;
+  const char state = stat[paren + 2];
+  return state != 'Z' && state != 'X' && state != 'x';
+}
+
 }  // namespace stackfire::proc

@@ -25,6 +25,8 @@ std::string ReadThreadComm(int pid, int tid);
 
 // True if /proc/PID exists (the process may be a zombie).
 bool ProcessExists(int pid);
+// True if the process exists and is neither a zombie nor dead.
+bool ProcessAlive(int pid);
 
 }  // namespace stackfire::proc
 

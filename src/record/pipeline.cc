@@ -172,6 +172,7 @@ void Pipeline::Handle(perf::ParsedRecord& record) {
     mapping.dev_minor = m->min;
     mapping.inode = m->ino;
     mapping.path = m->filename;
+    mapping.build_id = m->build_id;
     if (!mapping.path.empty() && mapping.path.front() == '/') {
       mapping.open_path = absl::StrCat("/proc/", m->pid, "/root", mapping.path);
     } else if (mapping.path == "[vdso]") {
