@@ -45,6 +45,23 @@ bool DecodePlt(const Dwarf_Op* ops, size_t nops, uint8_t* threshold) {
   return true;
 }
 
+// "The value is in memory at rsp + N": DW_CFA_expression {DW_OP_breg7 N}.
+bool DecodeRspSlot(Dwarf_Frame* frame, int regno, int64_t* offset) {
+  Dwarf_Op mem[3];
+  Dwarf_Op* ops = nullptr;
+  size_t nops = 0;
+  if (dwarf_frame_register(frame, regno, mem, &ops, &nops) != 0 || nops == 0) return false;
+  // libdw puts the CFA first, as DWARF pushes it before a DW_CFA_expression;
+  // breg7 then pushes the address, which is the result.
+  if (ops[0].atom == DW_OP_call_frame_cfa) {
+    ++ops;
+    --nops;
+  }
+  if (nops != 1 || ops[0].atom != DW_OP_breg7) return false;
+  *offset = static_cast<int64_t>(ops[0].number);
+  return true;
+}
+
 enum class SavedKind { kUndefined, kSame, kAtCfa, kValCfa, kOther };
 
 // Classifies a register rule: "offset(N)" is DW_OP_call_frame_cfa [+ N];
@@ -96,11 +113,25 @@ CfiRow CfiTable::Build(uint64_t vaddr) const {
   row.start = start;
   row.end = end;
   row.kind = CfiRow::kFallback;
-  if (signalp || ra_reg != kRipReg) return row;
+  if (ra_reg != kRipReg) return row;
 
   Dwarf_Op* ops = nullptr;
   size_t nops = 0;
   if (dwarf_frame_cfa(frame.get(), &ops, &nops) != 0 || nops == 0) return row;
+  if (signalp) {
+    // CFA = *(rsp + N), the saved registers at rsp + M: a sigcontext.
+    int64_t ra = 0, rbp = 0;
+    if (nops == 2 && ops[0].atom == DW_OP_breg7 && ops[1].atom == DW_OP_deref &&
+        FitsInt32(static_cast<int64_t>(ops[0].number)) &&
+        DecodeRspSlot(frame.get(), kRipReg, &ra) && DecodeRspSlot(frame.get(), kRbpReg, &rbp) &&
+        FitsInt32(ra) && FitsInt32(rbp)) {
+      row.kind = CfiRow::kSignal;
+      row.cfa_offset = static_cast<int32_t>(ops[0].number);
+      row.ra_offset = static_cast<int32_t>(ra);
+      row.rbp_offset = static_cast<int32_t>(rbp);
+    }
+    return row;
+  }
   int cfa_reg = -1;
   int64_t cfa_offset = 0;
   bool plt = false;

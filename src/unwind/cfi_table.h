@@ -4,7 +4,7 @@
 // address is saved at CFA + R (R = -8 with gcc and clang), and rbp is either
 // unchanged, saved at CFA + M, or lost. That covers more than 99.9 % of the
 // CFI rows of gcc/clang output (shared/notes/unwinding.md). PLT entries get
-// their standard rule; everything else (CFA expressions, signal frames,
+// their standard rule and signal trampolines their memory rules; everything else (CFA expressions, signal frames,
 // unusual register rules) is a kFallback row that the caller hands to the
 // library unwinder.
 //
@@ -28,6 +28,10 @@ struct CfiRow {
     kNormal,     // the rules below apply
     kOutermost,  // the return address is undefined: the end of the stack
     kPlt,        // CFA = rsp + 8 + ((pc & 15) >= plt_threshold ? 8 : 0)
+    kSignal,     // a signal trampoline (glibc's __restore_rt): the interrupted
+                 // state is saved in memory at rsp + N (a ucontext): CFA =
+                 // *(rsp + cfa_offset), pc = *(rsp + ra_offset), rbp =
+                 // *(rsp + rbp_offset); the next pc is exact, not a return address
     kFallback,   // not expressible here: use the library unwinder
     kNoCfi,      // no CFI covers this address
   };

@@ -61,6 +61,13 @@ absl::Status ElfModule::Init(const Mapping& mapping) {
       return absl::NotFoundError(absl::StrCat("no file behind mapping '", mapping.path, "'"));
     }
     ScopedFd fd(::open(mapping.open_path.c_str(), O_RDONLY | O_CLOEXEC));
+    // /proc/PID/root vanishes with the process; samples still queued when the
+    // target exits are read through the path itself (build-id checked below
+    // when the sampler recorded one).
+    if (!fd && !mapping.path.empty() && mapping.path.front() == '/' &&
+        mapping.open_path.rfind("/proc/", 0) == 0) {
+      fd = ScopedFd(::open(mapping.path.c_str(), O_RDONLY | O_CLOEXEC));
+    }
     if (!fd) return absl::ErrnoToStatus(errno, absl::StrCat("open ", mapping.open_path));
     struct stat st;
     if (fstat(fd.get(), &st) != 0) return absl::ErrnoToStatus(errno, "fstat " + mapping.open_path);

@@ -58,6 +58,7 @@ class ElfModule {
   const std::string& build_id() const { return build_id_; }  // raw bytes, may be empty
   const std::string& path() const { return path_; }          // as the target saw it
   Elf* elf() const { return elf_; }
+  Dwarf* dwarf() const { return dwarf_; }  // the file's own DWARF, or null
   const std::vector<Segment>& segments() const { return segments_; }
   // Lowest and highest (exclusive) vaddr of the executable segments.
   uint64_t text_begin() const { return text_begin_; }

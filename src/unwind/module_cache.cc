@@ -4,8 +4,7 @@
 
 namespace stackfire::unwind {
 
-const ModuleRef* ModuleCache::LookupSlow(const Mapping& mapping) {
-  const Key key = KeyOf(mapping);
+const ModuleRef* ModuleCache::LookupSlow(const Key& key, const Mapping& mapping) {
   auto it = by_mapping_.find(key);
   if (it == by_mapping_.end()) {
     auto ref = std::make_unique<ModuleRef>();
@@ -37,9 +36,9 @@ const ModuleRef* ModuleCache::LookupSlow(const Mapping& mapping) {
     }
     it = by_mapping_.emplace(key, std::move(ref)).first;
   }
-  last_ = it->second.get();
-  last_key_ = key;
-  return last_;
+  memo_[memo_next_] = Memo{key, it->second.get()};
+  memo_next_ = (memo_next_ + 1) % kMemo;
+  return it->second.get();
 }
 
 }  // namespace stackfire::unwind

@@ -3,7 +3,7 @@
 // process twice, is parsed once and its CFI table filled once.
 //
 // Lookup is on the hot path of every frame: a repeated mapping is answered
-// from a one-entry memo, then from a hash map keyed by the mapping's identity
+// from a four-entry memo, then from a hash map keyed by the mapping's identity
 // (range, offset, device, inode); only a mapping never seen before opens a
 // file. Failures are remembered too, so a missing file costs one open().
 // Not thread-safe: one cache per unwinding thread.
@@ -42,8 +42,11 @@ class ModuleCache {
 
   // Never null; ref->module is null when the mapping cannot be used.
   const ModuleRef* Lookup(const Mapping& mapping) {
-    if (last_ != nullptr && last_key_ == KeyOf(mapping)) return last_;
-    return LookupSlow(mapping);
+    const Key key = KeyOf(mapping);
+    for (const Memo& m : memo_) {
+      if (m.ref != nullptr && m.key == key) return m.ref;
+    }
+    return LookupSlow(key, mapping);
   }
 
   // The error of the last failed open, for diagnostics.
@@ -68,13 +71,20 @@ class ModuleCache {
   static Key KeyOf(const Mapping& m) {
     return Key{m.start, m.end, m.pgoff, m.inode, m.dev_major, m.dev_minor, m.image.get()};
   }
-  const ModuleRef* LookupSlow(const Mapping& mapping);
+  const ModuleRef* LookupSlow(const Key& key, const Mapping& mapping);
+
+  // Stacks alternate between a few modules (the program, libc, ...).
+  struct Memo {
+    Key key{};
+    const ModuleRef* ref = nullptr;
+  };
+  static constexpr size_t kMemo = 4;
 
   absl::flat_hash_map<Key, std::unique_ptr<ModuleRef>> by_mapping_;
   absl::flat_hash_map<std::string, std::unique_ptr<ElfModule>> by_build_id_;
   std::vector<std::unique_ptr<ElfModule>> without_build_id_;
-  const ModuleRef* last_ = nullptr;
-  Key last_key_{};
+  Memo memo_[kMemo];
+  size_t memo_next_ = 0;
   std::string last_error_;
   Stats stats_;
 };

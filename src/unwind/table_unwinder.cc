@@ -6,6 +6,7 @@
 namespace stackfire::unwind {
 namespace {
 constexpr int kMaxFrames = 1024;
+constexpr int kSeen = 4;
 }  // namespace
 
 TableUnwinder::TableUnwinder(bool allow_fallback) : modules_(std::make_unique<ModuleCache>()) {
@@ -24,16 +25,35 @@ UnwindOutcome TableUnwinder::Unwind(const RawSample& sample, const ProcessMaps& 
   uint64_t sp = sample.regs[kRsp];
   uint64_t bp = sample.regs[kRbp];
   bool bp_valid = true;
+  bool exact_pc = true;  // the sampled pc, or the pc a signal interrupted
+  struct Seen {
+    uint64_t start, size;
+    const ModuleRef* ref;
+  };
+  Seen seen[kSeen];
+  int seen_count = 0;
 
   for (int depth = 0; depth < kMaxFrames; ++depth) {
     pcs->push_back(pc);
     ++stats_.frames;
-    const uint64_t lookup = depth == 0 ? pc : pc - 1;
-    const Mapping* mapping = maps.Find(lookup);
-    const ModuleRef* ref = mapping != nullptr ? modules_->Lookup(*mapping) : nullptr;
-    if (ref == nullptr || ref->module == nullptr) {
-      ++stats_.no_module;
-      return UnwindOutcome::kFailed;
+    const uint64_t lookup = exact_pc ? pc : pc - 1;
+    // Within one sample the maps cannot change: remember the mappings seen.
+    const ModuleRef* ref = nullptr;
+    for (int i = 0; i < seen_count; ++i) {
+      if (lookup - seen[i].start < seen[i].size) {
+        ref = seen[i].ref;
+        break;
+      }
+    }
+    if (ref == nullptr) {
+      const Mapping* mapping = maps.Find(lookup);
+      ref = mapping != nullptr ? modules_->Lookup(*mapping) : nullptr;
+      if (ref == nullptr || ref->module == nullptr) {
+        ++stats_.no_module;
+        return UnwindOutcome::kFailed;
+      }
+      seen[seen_count % kSeen] = {mapping->start, mapping->end - mapping->start, ref};
+      if (seen_count < kSeen) ++seen_count;
     }
     const CfiRow& row = ref->module->cfi_table().Find(lookup - ref->bias);
     uint64_t cfa;
@@ -49,6 +69,23 @@ UnwindOutcome TableUnwinder::Unwind(const RawSample& sample, const ProcessMaps& 
       case CfiRow::kPlt:
         cfa = sp + 8 + ((pc & 15) >= row.plt_threshold ? 8 : 0);
         break;
+      case CfiRow::kSignal: {
+        uint64_t new_sp, new_pc, new_bp;
+        if (!stack.Read64(sp + static_cast<int64_t>(row.cfa_offset), &new_sp) ||
+            !stack.Read64(sp + static_cast<int64_t>(row.ra_offset), &new_pc)) {
+          return stack.PastEnd(sp + static_cast<int64_t>(row.cfa_offset))
+                     ? UnwindOutcome::kTruncated
+                     : UnwindOutcome::kFailed;
+        }
+        bp_valid = stack.Read64(sp + static_cast<int64_t>(row.rbp_offset), &new_bp);
+        if (bp_valid) bp = new_bp;
+        ++stats_.signal_frames;
+        if (new_pc == 0) return UnwindOutcome::kComplete;
+        sp = new_sp;
+        pc = new_pc;
+        exact_pc = true;
+        continue;
+      }
       case CfiRow::kOutermost:
         return UnwindOutcome::kComplete;
       case CfiRow::kFallback:
@@ -77,6 +114,7 @@ UnwindOutcome TableUnwinder::Unwind(const RawSample& sample, const ProcessMaps& 
     if (cfa <= sp) return UnwindOutcome::kFailed;  // no progress: a loop
     sp = cfa;
     pc = ra;
+    exact_pc = false;
   }
   return UnwindOutcome::kFailed;
 }

@@ -28,6 +28,7 @@ class TableUnwinder final : public Unwinder {
     uint64_t fallbacks = 0;   // samples handed whole to the library unwinder
     uint64_t no_module = 0;   // a pc outside every usable ELF
     uint64_t no_cfi = 0;      // a pc without CFI
+    uint64_t signal_frames = 0;  // signal trampolines crossed by the table
   };
 
   // With allow_fallback false, a row the table cannot express ends the

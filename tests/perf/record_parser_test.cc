@@ -114,6 +114,21 @@ TEST(RecordParserTest, Mmap2) {
   EXPECT_EQ(RecordTime(*parsed), 999u);
 }
 
+TEST(RecordParserTest, Mmap2WithBuildId) {
+  RecordBytes r(PERF_RECORD_MMAP2, PERF_RECORD_MISC_MMAP_BUILD_ID);
+  r.U32(10).U32(10).U64(0x1000).U64(0x1000).U64(0);
+  r.U32(3);  // build_id_size = 3, pad[3]
+  r.U64(0x0000000000ccbbaa).U64(0).U32(0);  // build_id[20]
+  r.U32(5).U32(2).Str("/bin/x");
+  auto rec = r.Done();
+  auto parsed = ParseRecord(AsHeader(rec), kDwarf);
+  ASSERT_TRUE(parsed.has_value());
+  const auto& m = std::get<MmapRecord>(*parsed);
+  EXPECT_EQ(m.build_id, "\xaa\xbb\xcc");
+  EXPECT_EQ(m.filename, "/bin/x");
+  EXPECT_EQ(m.prot, 5u);
+}
+
 TEST(RecordParserTest, CommExecForkExitLostThrottle) {
   RecordBytes comm(PERF_RECORD_COMM, PERF_RECORD_MISC_COMM_EXEC);
   comm.U32(5).U32(5).Str("worker");

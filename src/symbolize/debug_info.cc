@@ -1,0 +1,139 @@
+#include "src/symbolize/debug_info.h"
+
+#include <dwarf.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "src/symbolize/demangle.h"
+#include "src/unwind/elf_module.h"
+
+namespace stackfire::symbolize {
+namespace {
+
+std::string DirName(const std::string& path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? "." : path.substr(0, slash);
+}
+
+std::string DebugLink(Elf* elf) {
+  size_t shstrndx = 0;
+  if (elf_getshdrstrndx(elf, &shstrndx) != 0) return "";
+  Elf_Scn* scn = nullptr;
+  while ((scn = elf_nextscn(elf, scn)) != nullptr) {
+    GElf_Shdr shdr;
+    if (gelf_getshdr(scn, &shdr) == nullptr) continue;
+    const char* name = elf_strptr(elf, shstrndx, shdr.sh_name);
+    if (name == nullptr || std::string_view(name) != ".gnu_debuglink") continue;
+    Elf_Data* data = elf_getdata(scn, nullptr);
+    if (data == nullptr || data->d_size == 0) return "";
+    const char* p = static_cast<const char*>(data->d_buf);
+    return std::string(p, strnlen(p, data->d_size));
+  }
+  return "";
+}
+
+bool MatchesBuildId(const std::string& path, const std::string& build_id) {
+  std::unique_ptr<ElfFile> f = ElfFile::Open(path);
+  if (f == nullptr) return false;
+  return build_id.empty() || unwind::ReadBuildId(f->elf()) == build_id;
+}
+
+std::string Name(Dwarf_Die* die, bool keep_parameters) {
+  Dwarf_Attribute attr;
+  const char* s = nullptr;
+  if (dwarf_attr_integrate(die, DW_AT_linkage_name, &attr) != nullptr ||
+      dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr) != nullptr) {
+    s = dwarf_formstring(&attr);
+    if (s != nullptr) return Demangle(s, keep_parameters);
+  }
+  if (dwarf_attr_integrate(die, DW_AT_name, &attr) != nullptr) s = dwarf_formstring(&attr);
+  return s != nullptr ? s : "??";
+}
+
+}  // namespace
+
+std::unique_ptr<ElfFile> ElfFile::Open(const std::string& path) {
+  std::unique_ptr<ElfFile> f(new ElfFile());
+  f->fd_ = ScopedFd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!f->fd_) return nullptr;
+  elf_version(EV_CURRENT);
+  f->elf_ = elf_begin(f->fd_.get(), ELF_C_READ_MMAP, nullptr);
+  if (f->elf_ == nullptr || elf_kind(f->elf_) != ELF_K_ELF) return nullptr;
+  f->dwarf_ = dwarf_begin_elf(f->elf_, DWARF_C_READ, nullptr);
+  return f;
+}
+
+ElfFile::~ElfFile() {
+  if (dwarf_ != nullptr) dwarf_end(dwarf_);
+  if (elf_ != nullptr) elf_end(elf_);
+}
+
+std::string FindDebugFile(Elf* binary, const std::string& binary_path,
+                          const std::string& build_id,
+                          const std::vector<std::string>& debug_dirs) {
+  if (!build_id.empty()) {
+    const std::string hex = unwind::BuildIdHex(build_id);
+    for (const std::string& dir : debug_dirs) {
+      std::string path = dir + "/.build-id/" + hex.substr(0, 2) + "/" + hex.substr(2) + ".debug";
+      if (access(path.c_str(), R_OK) == 0 && MatchesBuildId(path, build_id)) return path;
+    }
+  }
+  const std::string link = DebugLink(binary);
+  if (link.empty() || link.find('/') != std::string::npos) return "";
+  const std::string dir = DirName(binary_path);
+  std::vector<std::string> candidates = {dir + "/" + link, dir + "/.debug/" + link};
+  for (const std::string& d : debug_dirs) candidates.push_back(d + dir + "/" + link);
+  for (const std::string& path : candidates) {
+    if (path == binary_path || access(path.c_str(), R_OK) != 0) continue;
+    if (MatchesBuildId(path, build_id)) return path;
+  }
+  return "";
+}
+
+InlineResolver::InlineResolver(Dwarf* dwarf) : dwarf_(dwarf) {
+  if (dwarf_ == nullptr) return;
+  Dwarf_CU* cu = nullptr;
+  Dwarf_CU* next = nullptr;
+  Dwarf_Half version;
+  uint8_t unit_type;
+  Dwarf_Die cudie;
+  while (dwarf_get_units(dwarf_, cu, &next, &version, &unit_type, &cudie, nullptr) == 0) {
+    cu = next;
+    if (unit_type != DW_UT_compile && unit_type != DW_UT_partial) continue;
+    Dwarf_Addr base, lo, hi;
+    ptrdiff_t it = 0;
+    while ((it = dwarf_ranges(&cudie, it, &base, &lo, &hi)) > 0) {
+      if (hi > lo) ranges_.push_back({lo, hi, dwarf_dieoffset(&cudie)});
+    }
+  }
+  std::sort(ranges_.begin(), ranges_.end(),
+            [](const CuRange& a, const CuRange& b) { return a.lo < b.lo; });
+}
+
+void InlineResolver::InlineChain(uint64_t vaddr, bool keep_parameters,
+                                 std::vector<std::string>* out) {
+  auto it = std::upper_bound(ranges_.begin(), ranges_.end(), vaddr,
+                             [](uint64_t a, const CuRange& r) { return a < r.lo; });
+  // Ranges of different CUs do not overlap in practice; look back a little.
+  for (int back = 0; back < 4 && it != ranges_.begin(); ++back) {
+    --it;
+    if (vaddr >= it->hi) continue;
+    Dwarf_Die cudie;
+    if (dwarf_offdie(dwarf_, it->cu_offset, &cudie) == nullptr) return;
+    Dwarf_Die* scopes = nullptr;
+    const int n = dwarf_getscopes(&cudie, vaddr, &scopes);
+    for (int i = 0; i < n; ++i) {
+      const int tag = dwarf_tag(&scopes[i]);
+      if (tag == DW_TAG_subprogram) break;
+      if (tag == DW_TAG_inlined_subroutine) out->push_back(Name(&scopes[i], keep_parameters));
+    }
+    std::free(scopes);
+    return;
+  }
+}
+
+}  // namespace stackfire::symbolize

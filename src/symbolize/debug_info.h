@@ -1,0 +1,69 @@
+// Separate debug information and inline chains.
+//
+// FindDebugFile follows the conventions gdb and perf use: the build-id path
+// <debug_dir>/.build-id/xx/yyyy.debug first, then .gnu_debuglink next to the
+// binary, in its .debug/ folder and under <debug_dir>/<binary's dir>. A
+// candidate must have the same build-id as the binary (when it has one).
+//
+// InlineResolver answers "which inlined calls contain this address" from the
+// DWARF of one file: the CU is found through the CU DIEs' address ranges
+// (indexed once; .debug_aranges is optional in gcc 12 output), then
+// dwarf_getscopes gives the nested scopes innermost first.
+#ifndef STACKFIRE_SRC_SYMBOLIZE_DEBUG_INFO_H_
+#define STACKFIRE_SRC_SYMBOLIZE_DEBUG_INFO_H_
+
+#include <elfutils/libdw.h>
+#include <libelf.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "stackfire/scoped_fd.h"
+
+namespace stackfire::symbolize {
+
+// An ELF file opened from disk, with its DWARF when it has any.
+class ElfFile {
+ public:
+  static std::unique_ptr<ElfFile> Open(const std::string& path);
+  ~ElfFile();
+  Elf* elf() const { return elf_; }
+  Dwarf* dwarf() const { return dwarf_; }  // may be null
+
+ private:
+  ElfFile() = default;
+  ScopedFd fd_;
+  Elf* elf_ = nullptr;
+  Dwarf* dwarf_ = nullptr;
+};
+
+// Returns the path of the separate debug file, or "" when none is found.
+// binary_path is where the binary can be read (open_path); debug_dirs are
+// roots such as /usr/lib/debug.
+std::string FindDebugFile(Elf* binary, const std::string& binary_path,
+                          const std::string& build_id,
+                          const std::vector<std::string>& debug_dirs);
+
+class InlineResolver {
+ public:
+  explicit InlineResolver(Dwarf* dwarf);  // dwarf may be null: no inlines
+
+  // Appends the names of the inlined functions containing vaddr, innermost
+  // first, demangled; nothing when vaddr is not in an inlined call.
+  void InlineChain(uint64_t vaddr, bool keep_parameters, std::vector<std::string>* out);
+  bool empty() const { return ranges_.empty(); }
+
+ private:
+  struct CuRange {
+    uint64_t lo, hi;
+    Dwarf_Off cu_offset;
+  };
+  Dwarf* dwarf_;
+  std::vector<CuRange> ranges_;  // sorted by lo
+};
+
+}  // namespace stackfire::symbolize
+
+#endif  // STACKFIRE_SRC_SYMBOLIZE_DEBUG_INFO_H_

@@ -1,0 +1,216 @@
+// The libdw-backed Symbolizer: see symbolizers.h for the contract.
+#include <sys/stat.h>
+#include <time.h>
+
+#include <fstream>
+#include <sstream>
+#include <tuple>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "src/symbolize/debug_info.h"
+#include "src/symbolize/demangle.h"
+#include "src/symbolize/symbol_table.h"
+#include "src/symbolize/symbolizers.h"
+#include "src/symbolize/text_symbols.h"
+#include "src/unwind/module_cache.h"
+#include "stackfire/profile.h"
+
+namespace stackfire::symbolize {
+namespace {
+
+using unwind::ElfModule;
+
+std::string BaseName(const std::string& path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+bool ReadFile(const std::string& path, std::string* out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::stringstream buf;
+  buf << in.rdbuf();
+  *out = buf.str();
+  return true;
+}
+
+uint64_t NowNs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+Frame MakeFrame(std::string_view name, Frame::Kind kind) {
+  Frame f;
+  f.kind = kind;
+  f.name = SanitizeFrameName(name);
+  switch (kind) {
+    case Frame::Kind::kInlined: f.name += "_[i]"; break;
+    case Frame::Kind::kKernel: f.name += "_[k]"; break;
+    case Frame::Kind::kJit: f.name += "_[j]"; break;
+    default: break;
+  }
+  return f;
+}
+
+// What one module offers for names: its symbol table and inline chains.
+struct SymModule {
+  std::unique_ptr<ElfFile> debug_file;
+  SymbolTable symbols;
+  std::unique_ptr<InlineResolver> inlines;
+  std::string unresolved;  // "[libfoo.so]"
+};
+
+class SymbolizerImpl final : public Symbolizer {
+ public:
+  explicit SymbolizerImpl(const SymbolizerOptions& options) : options_(options) {}
+
+  void SymbolizeUser(int pid, const ProcessMaps& maps, uint64_t pc, bool is_return_address,
+                     std::vector<Frame>* out) override {
+    const uint64_t addr = is_return_address ? pc - 1 : pc;
+    const Mapping* m = maps.Find(addr);
+    if (m == nullptr || m->path.empty() || m->path == "//anon" ||
+        m->path.rfind("[anon", 0) == 0) {
+      if (const std::string* jit = LookupJit(pid, addr)) {
+        out->push_back(MakeFrame(*jit, Frame::Kind::kJit));
+      } else {
+        out->push_back(MakeFrame("[unknown]", Frame::Kind::kUnresolved));
+      }
+      return;
+    }
+    const unwind::ModuleRef* ref = modules_.Lookup(*m);
+    if (ref->module == nullptr) {
+      out->push_back(MakeFrame(UnresolvedName(m->path), Frame::Kind::kUnresolved));
+      return;
+    }
+    const Key key{ref->module, addr - ref->bias};
+    auto it = cache_.find(key);
+    if (it == cache_.end()) {
+      it = cache_.emplace(key, Resolve(ref->module, *m, key.vaddr, is_return_address)).first;
+    }
+    out->insert(out->end(), it->second.begin(), it->second.end());
+  }
+
+  void SymbolizeKernel(uint64_t pc, std::vector<Frame>* out) override {
+    if (!kallsyms_loaded_) {
+      kallsyms_loaded_ = true;
+      std::string text;
+      if (ReadFile(options_.kallsyms_path, &text)) kallsyms_ = TextSymbols::ParseKallsyms(text);
+    }
+    const std::string* name = kallsyms_.Lookup(pc);
+    out->push_back(MakeFrame(name != nullptr ? *name : "[kernel.kallsyms]", Frame::Kind::kKernel));
+  }
+
+ private:
+  struct Key {
+    const ElfModule* module;
+    uint64_t vaddr;
+    bool operator==(const Key& o) const { return module == o.module && vaddr == o.vaddr; }
+    template <typename H>
+    friend H AbslHashValue(H h, const Key& k) {
+      return H::combine(std::move(h), k.module, k.vaddr);
+    }
+  };
+  struct JitMap {
+    TextSymbols symbols;
+    struct timespec mtime {};
+    off_t size = -1;
+    uint64_t checked_ns = 0;
+  };
+
+  static std::string UnresolvedName(const std::string& path) {
+    if (!path.empty() && path.front() == '[') return path;
+    return "[" + BaseName(path) + "]";
+  }
+
+  SymModule& ModuleFor(ElfModule* module, const Mapping& m) {
+    std::unique_ptr<SymModule>& slot = sym_modules_[module];
+    if (slot != nullptr) return *slot;
+    slot = std::make_unique<SymModule>();
+    SymModule& s = *slot;
+    s.unresolved = UnresolvedName(m.path);
+    const std::string debug_path =
+        m.open_path.empty() ? ""
+                            : FindDebugFile(module->elf(), m.open_path, module->build_id(),
+                                            options_.debug_dirs);
+    if (!debug_path.empty()) s.debug_file = ElfFile::Open(debug_path);
+    s.symbols = SymbolTable::FromElf(module->elf(), SHT_SYMTAB);
+    if (s.symbols.empty() && s.debug_file != nullptr) {
+      s.symbols = SymbolTable::FromElf(s.debug_file->elf(), SHT_SYMTAB);
+    }
+    if (s.symbols.empty()) s.symbols = SymbolTable::FromElf(module->elf(), SHT_DYNSYM);
+    if (options_.inline_frames) {
+      s.inlines = std::make_unique<InlineResolver>(module->dwarf());
+      if (s.inlines->empty() && s.debug_file != nullptr && s.debug_file->dwarf() != nullptr) {
+        s.inlines = std::make_unique<InlineResolver>(s.debug_file->dwarf());
+      }
+    }
+    return s;
+  }
+
+  std::vector<Frame> Resolve(ElfModule* module, const Mapping& m, uint64_t vaddr,
+                             bool is_return_address) {
+    SymModule& s = ModuleFor(module, m);
+    std::vector<Frame> frames;
+    const SymbolTable::Symbol* sym = s.symbols.Lookup(vaddr);
+    // A signal handler "returns" to the first byte of the trampoline
+    // (__restore_rt): pc - 1 lies before it, pc inside it.
+    if (sym == nullptr && is_return_address) {
+      sym = s.symbols.Lookup(vaddr + 1);
+      if (sym != nullptr) vaddr += 1;
+    }
+    if (sym == nullptr) {
+      frames.push_back(MakeFrame(s.unresolved, Frame::Kind::kUnresolved));
+      return frames;
+    }
+    if (s.inlines != nullptr) {
+      std::vector<std::string> chain;
+      s.inlines->InlineChain(vaddr, options_.keep_parameters, &chain);
+      for (const std::string& name : chain) frames.push_back(MakeFrame(name, Frame::Kind::kInlined));
+    }
+    // .symtab spells versioned symbols "name@@GLIBC_2.34".
+    std::string_view raw(sym->name);
+    std::string name(raw.substr(0, raw.find('@')));
+    frames.push_back(MakeFrame(Demangle(name.c_str(), options_.keep_parameters), Frame::Kind::kUser));
+    return frames;
+  }
+
+  const std::string* LookupJit(int pid, uint64_t addr) {
+    JitMap& jit = jit_maps_[pid];
+    const std::string* hit = jit.symbols.Lookup(addr);
+    const uint64_t now = NowNs();
+    // A miss may be code the JIT wrote since the last read: look at the
+    // file again, but at most every 50 ms.
+    if (hit != nullptr || now - jit.checked_ns < 50'000'000) return hit;
+    jit.checked_ns = now;
+    const std::string path = absl::StrCat(options_.jit_map_dir, "/perf-", pid, ".map");
+    struct stat st;
+    if (stat(path.c_str(), &st) != 0) return nullptr;
+    if (st.st_size != jit.size || st.st_mtim.tv_sec != jit.mtime.tv_sec ||
+        st.st_mtim.tv_nsec != jit.mtime.tv_nsec) {
+      std::string text;
+      if (!ReadFile(path, &text)) return nullptr;
+      jit.symbols = TextSymbols::ParsePerfMap(text);
+      jit.size = st.st_size;
+      jit.mtime = st.st_mtim;
+    }
+    return jit.symbols.Lookup(addr);
+  }
+
+  SymbolizerOptions options_;
+  unwind::ModuleCache modules_;
+  absl::flat_hash_map<const ElfModule*, std::unique_ptr<SymModule>> sym_modules_;
+  absl::flat_hash_map<Key, std::vector<Frame>> cache_;
+  absl::flat_hash_map<int, JitMap> jit_maps_;
+  TextSymbols kallsyms_;
+  bool kallsyms_loaded_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Symbolizer> CreateSymbolizer(const SymbolizerOptions& options) {
+  return std::make_unique<SymbolizerImpl>(options);
+}
+
+}  // namespace stackfire::symbolize
