@@ -19,6 +19,9 @@ std::pair<CLI::App*, Runner> RegisterRecord(CLI::App& app);
 // Prints "error: MESSAGE" and, when hint is not empty, "hint: HINT" on stderr.
 void PrintError(std::string_view message, std::string_view hint = {});
 
+std::pair<CLI::App*, Runner> RegisterRender(CLI::App& app);
+std::pair<CLI::App*, Runner> RegisterDiff(CLI::App& app);
+
 }  // namespace stackfire::cli
 
 #endif  // STACKFIRE_SRC_CLI_COMMANDS_H_

@@ -31,6 +31,8 @@ int main(int argc, char** argv) {
   std::vector<std::pair<CLI::App*, Runner>> commands;
   // Subcommands are registered here, one line each.
   commands.push_back(stackfire::cli::RegisterRecord(app));
+  commands.push_back(stackfire::cli::RegisterRender(app));
+  commands.push_back(stackfire::cli::RegisterDiff(app));
 
   // "stackfire help SUBCOMMAND" is "stackfire SUBCOMMAND --help".
   std::vector<std::string> args(argv, argv + argc);

@@ -22,27 +22,20 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "render/flamegraph.h"
 #include "src/cli/commands.h"
+#include "src/cli/render_flags.h"
 #include "src/perf/event_attr.h"
 #include "src/perf/sampler.h"
 #include "src/proc/threads.h"
 #include "src/record/child_process.h"
 #include "src/record/pipeline.h"
+#include "src/symbolize/symbolizers.h"
 #include "src/unwind/unwinders.h"
 #include "stackfire/process_maps.h"
 #include "stackfire/profile.h"
 #include "stackfire/status_macros.h"
 
-#if __has_include("src/symbolize/symbolizers.h")
-#include "src/symbolize/symbolizers.h"
-#define STACKFIRE_HAVE_SYMBOLIZER 1
-#else
-#include "src/record/module_symbolizer.h"
-#endif
-#if __has_include("src/cli/render_flags.h")
-#include "src/cli/render_flags.h"
-#define STACKFIRE_HAVE_RENDER 1
-#endif
 
 namespace stackfire::cli {
 namespace {
@@ -60,9 +53,7 @@ struct RecordFlags {
   bool no_kernel = false;
   std::string unwinder = "table";
   bool quiet = false;
-#ifdef STACKFIRE_HAVE_RENDER
   render::RenderOptions render;
-#endif
 };
 
 volatile sig_atomic_t g_stop_signal = 0;
@@ -143,16 +134,12 @@ absl::Status WriteOutput(RecordFlags& flags, record::Pipeline& pipeline) {
     if (OutputIsFolded(flags.output)) {
       WriteFolded(pipeline.profile(), out);
     } else {
-#ifdef STACKFIRE_HAVE_RENDER
       render::RenderOptions options = flags.render;
       const std::string counts = CountsLine(pipeline.counters());
       options.subtitle = options.subtitle.empty() ? counts : options.subtitle + " (" + counts + ")";
       absl::Status st = render::WriteFlameGraph(pipeline.profile(), options, out);
       // An empty profile still gets flamegraph.pl's error picture: a valid SVG.
       if (!st.ok() && !pipeline.profile().empty()) return st;
-#else
-      return absl::UnimplementedError("this build has no SVG renderer; use -o FILE.folded");
-#endif
     }
     out.flush();
     if (!out) return absl::DataLossError(absl::StrCat("writing ", tmp, " failed"));
@@ -229,13 +216,11 @@ int RunRecord(RecordFlags& flags) {
   if (!OutputIsFolded(flags.output) && !absl::EndsWith(flags.output, ".svg")) {
     return Usage(absl::StrCat("-o ", flags.output, ": the output must end in .svg or .folded"));
   }
-#ifdef STACKFIRE_HAVE_RENDER
   if (!OutputIsFolded(flags.output)) {
     if (absl::Status st = render::ValidateOptions(flags.render); !st.ok()) {
       return Usage(Msg(st));
     }
   }
-#endif
   if (absl::Status st = CheckOutputWritable(flags.output); !st.ok()) {
     PrintError(Msg(st), "choose another path with -o, or fix the directory's permissions");
     return 1;
@@ -287,11 +272,7 @@ int RunRecord(RecordFlags& flags) {
 
   std::unique_ptr<Unwinder> unwinder;
   if (attr.call_graph == perf::CallGraph::kDwarf) unwinder = unwind::CreateUnwinder(*unwinder_kind);
-#ifdef STACKFIRE_HAVE_SYMBOLIZER
   std::unique_ptr<Symbolizer> symbolizer = symbolize::CreateSymbolizer();
-#else
-  std::unique_ptr<Symbolizer> symbolizer = std::make_unique<record::ModuleSymbolizer>();
-#endif
   record::PipelineOptions pipeline_options;
   pipeline_options.per_thread = flags.per_thread;
   pipeline_options.fp_only = attr.call_graph == perf::CallGraph::kFramePointer;
@@ -404,9 +385,7 @@ std::pair<CLI::App*, Runner> RegisterRecord(CLI::App& app) {
   sub->add_flag("--no-kernel", flags->no_kernel, "Leave kernel frames out");
   sub->add_option("--unwinder", flags->unwinder, "DWARF unwinder: table (default) or libunwind");
   sub->add_flag("-q,--quiet", flags->quiet, "No progress line and no summary");
-#ifdef STACKFIRE_HAVE_RENDER
   AddRenderFlags(sub, &flags->render);
-#endif
   sub->add_option("command", flags->command, "The command to launch and sample (after --)");
   return {sub, [flags] { return RunRecord(*flags); }};
 }

@@ -1,0 +1,140 @@
+#include "collapse/folded.h"
+
+#include <charconv>
+#include <cmath>
+#include <limits>
+#include <istream>
+#include <memory>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace stackfire {
+namespace {
+
+bool IsSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+// Splits "TEXT<ws>COUNT" at the last whitespace byte; COUNT must match
+// \d+(\.\d*)?.
+bool SplitCount(std::string_view line, std::string_view* rest, double* count, char* sep) {
+  size_t i = line.size();
+  while (i > 0 && !IsSpace(line[i - 1])) --i;
+  if (i == 0) return false;  // no whitespace at all
+  std::string_view token = line.substr(i);
+  size_t digits = 0;
+  while (digits < token.size() && token[digits] >= '0' && token[digits] <= '9') ++digits;
+  if (digits == 0) return false;
+  if (digits < token.size()) {
+    if (token[digits] != '.') return false;
+    for (size_t k = digits + 1; k < token.size(); ++k) {
+      if (token[k] < '0' || token[k] > '9') return false;
+    }
+  }
+  double value = 0;
+  auto [ptr, ec] = std::from_chars(token.data(), token.data() + token.size(), value);
+  if (ec == std::errc::result_out_of_range) {
+    value = std::numeric_limits<double>::infinity();
+  } else if (ec != std::errc()) {
+    return false;
+  }
+  *rest = line.substr(0, i - 1);
+  *count = value;
+  *sep = line[i - 1];
+  return true;
+}
+
+}  // namespace
+
+std::optional<FoldedLine> ParseFoldedLine(std::string_view line, bool allow_two_columns) {
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  FoldedLine out;
+  if (!SplitCount(line, &out.stack, &out.count, &out.separator)) return std::nullopt;
+  if (!std::isfinite(out.count)) return std::nullopt;
+  if (allow_two_columns) {
+    std::string_view stack;
+    double before = 0;
+    char sep = ' ';
+    if (SplitCount(out.stack, &stack, &before, &sep) && std::isfinite(before)) {
+      out.before = before;
+      out.two_column = true;
+      out.stack = stack;
+      out.separator = sep;
+    }
+  }
+  return out;
+}
+
+double FoldedInput::total() const {
+  double t = 0;
+  for (const FoldedRecord& r : records) t += r.count;
+  return t;
+}
+
+std::string FoldedInput::BadLinesMessage() const {
+  if (bad_lines == 0) return "";
+  std::string text = first_bad_text;
+  return absl::StrFormat("ignored %d line%s with invalid format (first: %s:%d: \"%s\")", bad_lines,
+                         bad_lines == 1 ? "" : "s", first_bad_source, first_bad_line,
+                         absl::CEscape(absl::string_view(text.data(), text.size())));
+}
+
+absl::Status ReadFolded(std::istream& in, std::string_view source, FoldedInput* out,
+                        bool allow_two_columns) {
+  constexpr size_t kChunk = 1 << 20;
+  std::unique_ptr<char[]> buf(new char[kChunk]);
+  std::string carry;
+  uint64_t line_no = 0;
+  auto handle = [&](std::string_view line) {
+    ++line_no;
+    ++out->lines;
+    std::optional<FoldedLine> parsed = ParseFoldedLine(line, allow_two_columns);
+    if (!parsed) {
+      if (out->bad_lines++ == 0) {
+        out->first_bad_source = std::string(source);
+        out->first_bad_line = line_no;
+        out->first_bad_text = std::string(line.substr(0, 200));
+      }
+      return;
+    }
+    out->differential |= parsed->two_column;
+    out->records.push_back(FoldedRecord{std::string(parsed->stack), parsed->count,
+                                        parsed->two_column ? parsed->before : parsed->count,
+                                        parsed->separator});
+  };
+  while (in) {
+    in.read(buf.get(), kChunk);
+    size_t n = static_cast<size_t>(in.gcount());
+    if (n == 0) break;
+    std::string_view chunk(buf.get(), n);
+    size_t start = 0;
+    while (true) {
+      size_t nl = chunk.find('\n', start);
+      if (nl == std::string_view::npos) {
+        carry.append(chunk.substr(start));
+        break;
+      }
+      if (carry.empty()) {
+        handle(chunk.substr(start, nl - start));
+      } else {
+        carry.append(chunk.substr(start, nl - start));
+        handle(carry);
+        carry.clear();
+      }
+      start = nl + 1;
+    }
+  }
+  if (in.bad()) return absl::DataLossError("read error on " + std::string(source));
+  if (!carry.empty()) handle(carry);
+  return absl::OkStatus();
+}
+
+Profile ToProfile(const FoldedInput& input) {
+  Profile p;
+  for (const FoldedRecord& r : input.records) p.Add(r.stack, r.count);
+  return p;
+}
+
+}  // namespace stackfire

@@ -1,0 +1,79 @@
+// Reader for FlameGraph's folded format: one stack per line, frames joined
+// by ';' root first, then whitespace and a count ("main;foo;bar 31").
+//
+// The line grammar is flamegraph.pl's, so that every file it draws parses
+// the same way here:
+//   - the count is the token after the LAST whitespace character and must
+//     match \d+(\.\d*)? (no sign, no exponent); everything before that one
+//     whitespace character is the stack, spaces and trailing blanks included;
+//   - a two-column line "stack BEFORE AFTER" (difffolded.pl's output) is
+//     recognised when the stack itself ends in such a count; the width is
+//     AFTER and the difference AFTER-BEFORE colours the frame;
+//   - anything else (blank lines included) is a bad line: it is counted,
+//     skipped, and the first one is remembered with its file and line number.
+// One deliberate difference: a trailing '\r' (CRLF files) is ignored, where
+// flamegraph.pl rejects every such line.
+//
+// FoldedInput keeps the records in input order without merging them, because
+// a flame chart (--flamechart) draws repeated stacks as separate frames.
+#ifndef STACKFIRE_COLLAPSE_FOLDED_H_
+#define STACKFIRE_COLLAPSE_FOLDED_H_
+
+#include <cstdint>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "stackfire/profile.h"
+
+namespace stackfire {
+
+// One line split into its parts. `stack` points into the parsed line.
+struct FoldedLine {
+  std::string_view stack;
+  double count = 0;       // the last column (AFTER in a two-column line)
+  double before = 0;      // the column before it when two_column
+  bool two_column = false;
+  char separator = ' ';   // the whitespace byte that ends the stack
+};
+
+// Parses one line (without its '\n'). With allow_two_columns false the
+// whole text before the last count is the stack (difffolded.pl's reading).
+std::optional<FoldedLine> ParseFoldedLine(std::string_view line, bool allow_two_columns = true);
+
+struct FoldedRecord {
+  std::string stack;
+  double count = 0;
+  double before = 0;
+  char separator = ' ';
+};
+
+struct FoldedInput {
+  std::vector<FoldedRecord> records;  // input order, not merged
+  bool differential = false;          // at least one two-column line
+  uint64_t lines = 0;                 // lines read, bad ones included
+  uint64_t bad_lines = 0;
+  std::string first_bad_source;       // file name of the first bad line
+  uint64_t first_bad_line = 0;        // its 1-based line number
+  std::string first_bad_text;         // its text, cut to 200 bytes
+
+  double total() const;  // sum of counts (AFTER for two-column lines)
+  // "ignored N lines with invalid format (first: FILE:LINE: "TEXT")", or
+  // empty when every line parsed.
+  std::string BadLinesMessage() const;
+};
+
+// Appends every line of `in` to *out. `source` names the input in messages
+// ("-" for stdin). Fails only on a read error; bad lines are counted.
+absl::Status ReadFolded(std::istream& in, std::string_view source, FoldedInput* out,
+                        bool allow_two_columns = true);
+
+// Merges the records by stack (counts summed; BEFORE columns are dropped).
+Profile ToProfile(const FoldedInput& input);
+
+}  // namespace stackfire
+
+#endif  // STACKFIRE_COLLAPSE_FOLDED_H_

@@ -1,0 +1,200 @@
+#include "render/svg_format.h"
+
+#include <cmath>
+#include <cstdio>
+
+#include "render/utf8.h"
+
+namespace stackfire::render {
+namespace {
+
+std::string Fixed(double v, int decimals) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  return buf;
+}
+
+std::string WithCommas(std::string digits) {
+  size_t start = (!digits.empty() && (digits[0] == '-' || digits[0] == '+')) ? 1 : 0;
+  size_t end = digits.find('.');
+  if (end == std::string::npos) end = digits.size();
+  for (long i = static_cast<long>(end) - 3; i > static_cast<long>(start); i -= 3) {
+    digits.insert(static_cast<size_t>(i), ",");
+  }
+  return digits;
+}
+
+// A count in a diff tooltip: integers with separators, fractions with two decimals.
+std::string DiffCount(double v) {
+  if (v == std::floor(v) && std::fabs(v) < 1e15) return WithCommas(Fixed(v, 0));
+  return WithCommas(Fixed(v, 2));
+}
+
+std::string Signed(const std::string& s, double v) { return v > 0 ? "+" + s : s; }
+
+// Text for an XML comment: escaped, and without "--" or a trailing '-'.
+std::string CommentSafe(std::string_view text) {
+  std::string in = XmlEscape(text), out;
+  for (char c : in) {
+    if (c == '-' && !out.empty() && out.back() == '-') out.push_back(' ');
+    out.push_back(c);
+  }
+  if (!out.empty() && out.back() == '-') out.push_back(' ');
+  return out;
+}
+
+std::string FontFamily(std::string_view font) {
+  std::string out;
+  for (char c : font) {
+    if (std::isalnum(static_cast<unsigned char>(c)) || c == ' ' || c == ',' || c == '-' ||
+        c == '_' || c == '.') {
+      out.push_back(c);
+    }
+  }
+  return out.empty() ? "Verdana" : out;
+}
+
+}  // namespace
+
+std::string Num(double v) {
+  if (v == 0) return "0";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.15g", v);
+  return buf;
+}
+
+std::string FormatCount(double v) { return WithCommas(Fixed(v, 0)); }
+
+std::string CssColorToHex(std::string_view css) {
+  int r, g, b;
+  std::string str(css);
+  if (std::sscanf(str.c_str(), "rgb(%d,%d,%d)", &r, &g, &b) == 3) {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "#%02x%02x%02x", r & 0xff, g & 0xff, b & 0xff);
+    return buf;
+  }
+  if (str.size() == 7 && str[0] == '#') {
+    bool ok = true;
+    for (char c : str.substr(1)) ok &= std::isxdigit(static_cast<unsigned char>(c)) != 0;
+    if (ok) return str;
+  }
+  return "#000000";
+}
+
+SvgGeometry GeometryFor(const Layout& layout, const RenderOptions& o) {
+  SvgGeometry g;
+  g.ypad1 = o.fontsize * 3;
+  g.ypad2 = o.fontsize * 2 + 10;
+  g.ypad3 = o.fontsize * 2;
+  g.image_height = (layout.max_depth + 1.0) * o.height + g.ypad1 + g.ypad2;
+  if (!o.subtitle.empty()) g.image_height += g.ypad3;
+  g.width_per_time = layout.total > 0 ? (o.width - 2 * g.xpad) / layout.total : 0;
+  return g;
+}
+
+double FrameY(const SvgGeometry& g, const RenderOptions& o, uint32_t depth) {
+  if (o.inverted) return g.ypad1 + depth * static_cast<double>(o.height);
+  return g.image_height - g.ypad2 - (depth + 1.0) * o.height + 1;
+}
+
+std::string DefaultTitle(const RenderOptions& o) {
+  if (!o.title.empty()) return o.title;
+  if (o.flamechart) return "Flame Chart";
+  return o.inverted ? "Icicle Graph" : "Flame Graph";
+}
+
+void AppendSvgHeader(const SvgGeometry& g, const RenderOptions& o, std::string* s) {
+  std::string w = Num(o.width), h = Num(g.image_height);
+  *s += "<?xml version=\"1.0\" standalone=\"no\"?>\n";
+  *s += "<svg version=\"1.1\" width=\"" + w + "\" height=\"" + h +
+        "\" onload=\"init(evt)\" viewBox=\"0 0 " + w + " " + h +
+        "\" xmlns=\"http://www.w3.org/2000/svg\" data-xpad=\"" + Num(g.xpad) + "\" data-fs=\"" +
+        Num(o.fontsize) + "\" data-fw=\"" + Num(o.fontwidth) + "\" data-fh=\"" + Num(o.height) +
+        "\" data-nametype=\"" + XmlEscape(o.nametype) + "\">\n";
+  *s += "<!-- Flame graph written by stackfire. Click a frame to zoom, Ctrl-F to search. -->\n";
+  *s += "<!-- NOTES: " + CommentSafe(o.notes) + " -->\n";
+}
+
+void AppendStyle(const RenderOptions& o, std::string* s) {
+  std::string fs = Num(o.fontsize);
+  *s += "<style type=\"text/css\">\n"
+        "text { font-family:" + FontFamily(o.fonttype) + "; font-size:" + fs +
+        "px; fill:#000; }\n"
+        "#title { text-anchor:middle; font-size:" + Num(o.fontsize + 5) + "px; }\n"
+        "#subtitle { text-anchor:middle; fill:#a0a0a0; }\n"
+        "#search, #ignorecase { opacity:0.1; cursor:pointer; }\n"
+        "#search:hover, #search.show, #ignorecase:hover, #ignorecase.show { opacity:1; }\n"
+        "#unzoom { cursor:pointer; }\n"
+        "#frames rect { vector-effect:non-scaling-stroke; cursor:pointer; }\n"
+        "#frames rect:hover { stroke:#000; stroke-width:0.5; }\n"
+        "#frames rect.m { fill:rgb(230,0,230); }\n"
+        "#frames rect.p { opacity:0.5; }\n"
+        "#frames rect.rm { stroke:#0033aa; stroke-width:3; stroke-dasharray:3 2; }\n"
+        "#frames rect.rm:hover { stroke-width:5; }\n"
+        "#labels { pointer-events:none; }\n"
+        ".hide { display:none; }\n"
+        "</style>\n";
+}
+
+void AppendControls(const SvgGeometry& g, const RenderOptions& o, std::string* s) {
+  std::string mid = Num(std::floor(o.width / 2.0));
+  std::string top = Num(o.fontsize * 2);
+  std::string bottom = Num(g.image_height - g.ypad2 / 2);
+  *s += "<text id=\"title\" x=\"" + mid + "\" y=\"" + top + "\">" + XmlEscape(DefaultTitle(o)) +
+        "</text>\n";
+  if (!o.subtitle.empty()) {
+    *s += "<text id=\"subtitle\" x=\"" + mid + "\" y=\"" + Num(o.fontsize * 4) + "\">" +
+          XmlEscape(o.subtitle) + "</text>\n";
+  }
+  *s += "<text id=\"details\" x=\"" + Num(g.xpad) + "\" y=\"" + bottom + "\"> </text>\n";
+  *s += "<text id=\"unzoom\" x=\"" + Num(g.xpad) + "\" y=\"" + top +
+        "\" class=\"hide\">Reset Zoom</text>\n";
+  *s += "<text id=\"search\" x=\"" + Num(o.width - g.xpad - 100) + "\" y=\"" + top +
+        "\">Search</text>\n";
+  *s += "<text id=\"ignorecase\" x=\"" + Num(o.width - g.xpad - 16) + "\" y=\"" + top +
+        "\">ic</text>\n";
+  *s += "<text id=\"matched\" x=\"" + Num(o.width - g.xpad - 100) + "\" y=\"" + bottom +
+        "\"> </text>\n";
+}
+
+void AppendTitle(const Layout& layout, const Frame& f, std::string_view name,
+                 const RenderOptions& o, std::string* s) {
+  const bool root = f.depth == 0;
+  double width = root ? layout.total : f.width();
+  std::string samples = Fixed(width * o.factor, 0);
+  double samples_rounded = std::strtod(samples.c_str(), nullptr);
+  AppendXmlEscaped(name, s);
+  std::string countname = XmlEscape(o.countname);
+  *s += " (" + WithCommas(samples) + " " + countname + ", ";
+  if (root) {
+    *s += "100%)";
+  } else {
+    *s += Fixed(100 * samples_rounded / (layout.total * o.factor), 2) + "%";
+    if (layout.differential && !o.diff_details) {
+      double d = o.negate ? -f.self_delta : f.self_delta;
+      if (d == 0) d = 0;  // perl prints 0.00, not -0.00
+      *s += "; " + Signed(Fixed(100 * d / (layout.total * o.factor), 2), d) + "%";
+    }
+    *s += ")";
+  }
+  if (!layout.differential || !o.diff_details) return;
+  double before = f.before * o.factor;
+  double after = (f.removed ? 0 : width) * o.factor;
+  double delta = after - before;
+  *s += "\nbefore: " + DiffCount(before) + ", after: " + DiffCount(after) +
+        ", delta: " + Signed(DiffCount(delta), delta) + " " + countname + " (";
+  if (f.removed) {
+    *s += "removed, ";
+  } else if (before == 0) {
+    *s += "new, ";
+  } else {
+    *s += Signed(Fixed(100 * delta / before, 2), delta) + "% of this frame, ";
+  }
+  *s += Signed(Fixed(100 * delta / (layout.total * o.factor), 2), delta) + "% of total)";
+  double self = f.self_delta * o.factor;
+  if (!root && self != 0 && std::fabs(self - delta) > 1e-9 * std::fabs(delta)) {
+    *s += "\nself delta: " + Signed(DiffCount(self), self) + " " + countname;
+  }
+}
+
+}  // namespace stackfire::render

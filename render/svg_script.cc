@@ -1,0 +1,218 @@
+#include "render/svg_script.h"
+
+namespace stackfire::render {
+
+// Keep this free of "]]>" (it sits in a CDATA section).
+const char kFlameGraphScript[] = R"JS(
+"use strict";
+var NS = "http://www.w3.org/2000/svg";
+var svg, zoomG, frames, labelsG, details, unzoomBtn, searchBtn, icBtn, matchedTxt;
+var xpad, fs, fw, fh, nametype, fullW, baseT;
+var N = 0, X, W, Y, D, names = null, matched = null, initialLabels = null;
+var zoomed = -1, parents = [], term = null, ignorecase = false;
+function init(evt) {
+  svg = document.documentElement;
+  zoomG = document.getElementById("zoom");
+  frames = zoomG.children;
+  labelsG = document.getElementById("labels");
+  details = document.getElementById("details").firstChild;
+  unzoomBtn = document.getElementById("unzoom");
+  searchBtn = document.getElementById("search");
+  icBtn = document.getElementById("ignorecase");
+  matchedTxt = document.getElementById("matched");
+  xpad = +svg.getAttribute("data-xpad"); fs = +svg.getAttribute("data-fs");
+  fw = +svg.getAttribute("data-fw"); fh = +svg.getAttribute("data-fh");
+  nametype = svg.getAttribute("data-nametype") || "";
+  fullW = +svg.getAttribute("width") - 2 * xpad;
+  baseT = zoomG.getAttribute("transform");
+  var p = getParams();
+  if (p.i == "1") setIgnorecase(true);
+  if (p.x && p.y) {
+    for (var i = 0; i < frames.length; i++) {
+      var r = frames[i];
+      if (r.getAttribute("x") == p.x && r.getAttribute("y") == p.y) { zoom(i); break; }
+    }
+  }
+  if (p.s) search(p.s);
+}
+function load() {
+  if (N) return;
+  N = frames.length;
+  X = new Float64Array(N); W = new Float64Array(N); Y = new Float64Array(N); D = new Int32Array(N);
+  for (var i = 0; i < N; i++) {
+    var r = frames[i];
+    X[i] = +r.getAttribute("x"); W[i] = +r.getAttribute("width"); Y[i] = +r.getAttribute("y");
+    D[i] = Math.round(Math.abs(Y[i] - Y[0]) / fh);
+  }
+}
+function titleOf(i) { return frames[i].firstChild.textContent; }
+function nameOf(i) {
+  if (!names) {
+    names = new Array(N);
+    for (var k = 0; k < N; k++) {
+      var t = titleOf(k), nl = t.indexOf("\n");
+      if (nl >= 0) t = t.substring(0, nl);
+      var p = t.lastIndexOf(" (");
+      names[k] = p >= 0 ? t.substring(0, p) : t;
+    }
+  }
+  return names[i];
+}
+function getParams() {
+  var params = {}, parts = window.location.search.substr(1).split("&");
+  for (var i = 0; i < parts.length; i++) {
+    var eq = parts[i].indexOf("=");
+    if (eq <= 0) continue;
+    try { params[parts[i].substring(0, eq)] = decodeURIComponent(parts[i].substring(eq + 1)); } catch (e) {}
+  }
+  return params;
+}
+function setParams(change) {
+  var params = getParams(), uri = "", k;
+  for (k in change) { if (change[k] === null) delete params[k]; else params[k] = change[k]; }
+  for (k in params) uri += (uri ? "&" : "?") + k + "=" + encodeURIComponent(params[k]);
+  try { history.replaceState(null, null, uri || window.location.pathname); } catch (e) {}
+}
+function frameIndex(el) {
+  if (!el || el.parentNode !== zoomG) return -1;
+  return Array.prototype.indexOf.call(frames, el);
+}
+function frameOf(target) {
+  if (target && target.nodeName == "title") target = target.parentNode;
+  return frameIndex(target);
+}
+function addLabel(frag, i, x, w) {
+  var chars = Math.floor(w / (fs * fw));
+  if (chars < 3) return;
+  var name = nameOf(i), txt = name.length <= chars ? name : name.substring(0, chars - 2) + "..";
+  var t = document.createElementNS(NS, "text");
+  t.setAttribute("x", (x + 3).toFixed(2));
+  t.setAttribute("y", Y[i] + (fh - 1) / 2 + 3);
+  t.textContent = txt;
+  frag.appendChild(t);
+}
+function relabel() {
+  if (initialLabels === null) {
+    initialLabels = document.createDocumentFragment();
+    while (labelsG.firstChild) initialLabels.appendChild(labelsG.firstChild);
+  } else {
+    labelsG.textContent = "";
+  }
+  if (zoomed < 0) { labelsG.appendChild(initialLabels.cloneNode(true)); return; }
+  var frag = document.createDocumentFragment(), z = zoomed, k = fullW / W[z], x0 = X[z];
+  for (var a = 0; a < parents.length; a++) addLabel(frag, parents[a], xpad, fullW);
+  addLabel(frag, z, xpad, fullW);
+  var minw = 3 * fs * fw / k;
+  for (var j = z + 1; j < N && D[j] > D[z]; j++) {
+    if (W[j] >= minw) addLabel(frag, j, xpad + (X[j] - x0) * k, W[j] * k);
+  }
+  labelsG.appendChild(frag);
+}
+function zoom(i) {
+  load();
+  if (i <= 0 || W[i] <= 0 || frames[i].classList.contains("rm")) { if (i == 0) clearzoom(); return; }
+  var k = fullW / W[i];
+  zoomG.setAttribute("transform", "matrix(" + k + " 0 0 1 " + (xpad - X[i] * k) + " 0)");
+  for (var a = 0; a < parents.length; a++) frames[parents[a]].classList.remove("p");
+  parents = [];
+  for (var j = i - 1, d = D[i]; j >= 0 && d > 0; j--) {
+    if (D[j] < d) { parents.push(j); frames[j].classList.add("p"); d = D[j]; }
+  }
+  zoomed = i;
+  unzoomBtn.classList.remove("hide");
+  relabel();
+  setParams({x: frames[i].getAttribute("x"), y: frames[i].getAttribute("y")});
+  if (term !== null) updateMatched();
+}
+function clearzoom() {
+  if (zoomed < 0) return;
+  zoomG.setAttribute("transform", baseT);
+  for (var a = 0; a < parents.length; a++) frames[parents[a]].classList.remove("p");
+  parents = [];
+  zoomed = -1;
+  unzoomBtn.classList.add("hide");
+  relabel();
+  setParams({x: null, y: null});
+  if (term !== null) updateMatched();
+}
+function setIgnorecase(on) {
+  ignorecase = on;
+  if (on) icBtn.classList.add("show"); else icBtn.classList.remove("show");
+}
+function toggleIgnorecase() {
+  setIgnorecase(!ignorecase);
+  setParams({i: ignorecase ? "1" : null});
+  if (term !== null) search(term);
+}
+function search(t) {
+  load();
+  var re;
+  try { re = new RegExp(t, ignorecase ? "i" : ""); } catch (e) {
+    matchedTxt.classList.remove("hide");
+    matchedTxt.firstChild.nodeValue = "Invalid regex";
+    return;
+  }
+  term = t;
+  if (!matched) matched = new Uint8Array(N);
+  for (var i = 0; i < N; i++) {
+    var m = re.test(nameOf(i)) ? 1 : 0;
+    if (m != matched[i]) { matched[i] = m; if (m) frames[i].classList.add("m"); else frames[i].classList.remove("m"); }
+  }
+  searchBtn.classList.add("show");
+  searchBtn.firstChild.nodeValue = "Reset Search";
+  setParams({s: t});
+  updateMatched();
+}
+function updateMatched() {
+  var lo = 0, hi = W[0];
+  if (zoomed >= 0) { lo = X[zoomed]; hi = lo + W[zoomed]; }
+  var count = 0, end = -Infinity;
+  for (var i = 0; i < N; i++) {
+    if (!matched[i]) continue;
+    var s = Math.max(X[i], lo, end), f = Math.min(X[i] + W[i], hi);
+    if (f > s) { count += f - s; end = f; }
+  }
+  var pct = hi > lo ? 100 * count / (hi - lo) : 0;
+  matchedTxt.classList.remove("hide");
+  matchedTxt.firstChild.nodeValue = "Matched: " + (pct >= 99.99995 ? "100" : pct.toFixed(1)) + "%";
+}
+function resetSearch() {
+  if (matched) {
+    for (var i = 0; i < N; i++) if (matched[i]) { matched[i] = 0; frames[i].classList.remove("m"); }
+  }
+  term = null;
+  searchBtn.classList.remove("show");
+  searchBtn.firstChild.nodeValue = "Search";
+  matchedTxt.classList.add("hide");
+  matchedTxt.firstChild.nodeValue = " ";
+  setParams({s: null});
+}
+function searchPrompt() {
+  if (term !== null) { resetSearch(); return; }
+  var t = prompt("Enter a search term (regexp allowed, eg: ^ext4_)" +
+      (ignorecase ? ", ignoring case" : "") + "\nPress Ctrl-i to toggle case sensitivity", "");
+  if (t) search(t);
+}
+window.addEventListener("click", function(e) {
+  var i = frameOf(e.target);
+  if (i >= 0) { zoom(i); return; }
+  var id = e.target.id;
+  if (id == "unzoom") clearzoom();
+  else if (id == "search") searchPrompt();
+  else if (id == "ignorecase") toggleIgnorecase();
+}, false);
+window.addEventListener("mouseover", function(e) {
+  var i = frameOf(e.target);
+  if (i >= 0) details.nodeValue = nametype + " " + titleOf(i).replace(/\n/g, "; ");
+}, false);
+window.addEventListener("mouseout", function(e) {
+  if (frameOf(e.target) >= 0) details.nodeValue = " ";
+}, false);
+window.addEventListener("keydown", function(e) {
+  if (e.keyCode === 114 || (e.ctrlKey && e.keyCode === 70)) { e.preventDefault(); searchPrompt(); }
+  else if (e.ctrlKey && e.keyCode === 73) { e.preventDefault(); toggleIgnorecase(); }
+  else if (e.keyCode === 27) { if (term !== null) resetSearch(); else clearzoom(); }
+}, false);
+)JS";
+
+}  // namespace stackfire::render

@@ -1,0 +1,125 @@
+// `stackfire diff [-n] [-s] [--folded] BEFORE AFTER`: the differential flame
+// graph of two folded profiles (difffolded.pl | flamegraph.pl in one step).
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include "collapse/folded.h"
+#include "render/diff.h"
+#include "src/cli/commands.h"
+#include "src/cli/render_flags.h"
+
+namespace stackfire::cli {
+namespace {
+
+struct DiffState {
+  render::RenderOptions opts;
+  render::DiffOptions diff;
+  bool folded = false;
+  std::string before, after, output;
+};
+
+bool ReadInput(const std::string& path, FoldedInput* input) {
+  absl::Status s;
+  if (path == "-") {
+    s = ReadFolded(std::cin, "<stdin>", input, /*allow_two_columns=*/false);
+  } else {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+      PrintError("cannot open " + path + ": " + std::strerror(errno),
+                 "pass two folded files (from `stackfire collapse`): BEFORE AFTER");
+      return false;
+    }
+    s = ReadFolded(in, path, input, /*allow_two_columns=*/false);
+  }
+  if (!s.ok()) {
+    PrintError(std::string(s.message()));
+    return false;
+  }
+  if (input->bad_lines > 0) {
+    std::fprintf(stderr, "stackfire: warning: %s\n", input->BadLinesMessage().c_str());
+  }
+  return true;
+}
+
+int RunDiff(const DiffState& st) {
+  if (absl::Status s = render::ValidateOptions(st.opts); !s.ok()) {
+    PrintError(std::string(s.message()), "see `stackfire diff --help` for the accepted values");
+    return 2;
+  }
+  if (st.before == "-" && st.after == "-") {
+    PrintError("BEFORE and AFTER cannot both be stdin", "pass at least one of them as a file");
+    return 2;
+  }
+  FoldedInput before, after;
+  if (!ReadInput(st.before, &before) || !ReadInput(st.after, &after)) return 1;
+  render::DiffProfile diff = render::MakeDiff(before, after, st.diff);
+  if (diff.entries().empty()) {
+    PrintError("no stacks found in " + st.before + " or " + st.after,
+               "the inputs must be folded stacks, one \"frame;frame COUNT\" per line");
+    return 1;
+  }
+
+  std::ofstream file_out;
+  std::ostream* out = &std::cout;
+  if (!st.output.empty() && st.output != "-") {
+    file_out.open(st.output, std::ios::binary | std::ios::trunc);
+    if (!file_out) {
+      PrintError("cannot write " + st.output + ": " + std::strerror(errno),
+                 "check that the directory exists and is writable");
+      return 1;
+    }
+    out = &file_out;
+  }
+  if (st.folded) {
+    render::WriteDiffFolded(diff, *out);
+  } else {
+    absl::Status s = render::WriteDiffFlameGraph(diff, st.opts, *out);
+    if (!s.ok()) {
+      if (s.code() == absl::StatusCode::kInvalidArgument) {
+        PrintError("AFTER (" + st.after + ") has no samples, so the graph has no width",
+                   "swap the files and use --negate to see what BEFORE had");
+      } else {
+        PrintError(std::string(s.message()));
+      }
+      return 1;
+    }
+  }
+  out->flush();
+  if (!*out) {
+    PrintError("cannot write the output", "check free disk space and the output path");
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
+std::pair<CLI::App*, Runner> RegisterDiff(CLI::App& app) {
+  CLI::App* cmd = app.add_subcommand(
+      "diff",
+      "Differential flame graph of two folded profiles (difffolded.pl | flamegraph.pl).\n"
+      "Widths follow AFTER; red frames grew, blue frames shrank (by their own samples),\n"
+      "dashed blue markers are frames that exist only in BEFORE. Tooltips show before,\n"
+      "after and the delta, also as a percentage of the frame and of the total.");
+  auto st = std::make_shared<DiffState>();
+  cmd->add_flag("-n,--normalize", st->diff.normalize,
+                "Scale BEFORE's counts to AFTER's total (difffolded.pl -n)");
+  cmd->add_flag("-s,--strip-hex", st->diff.strip_hex,
+                "Replace hex addresses 0x... so they compare equal (difffolded.pl -s)");
+  cmd->add_flag("--folded", st->folded,
+                "Print difffolded.pl's \"STACK BEFORE AFTER\" lines (sorted) instead of an SVG");
+  cmd->add_option("-o,--output", st->output, "Write to FILE instead of stdout");
+  AddRenderFlags(cmd, &st->opts);
+  cmd->add_option("BEFORE", st->before, "Folded profile before the change ('-' for stdin)")
+      ->required();
+  cmd->add_option("AFTER", st->after, "Folded profile after the change ('-' for stdin)")
+      ->required();
+  return {cmd, [st] { return RunDiff(*st); }};
+}
+
+}  // namespace stackfire::cli

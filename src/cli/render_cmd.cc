@@ -1,0 +1,106 @@
+// `stackfire render [OPTIONS] [FILE...|-] > flame.svg`: folded stacks to an
+// interactive SVG, a drop-in for flamegraph.pl (same options and defaults).
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "collapse/folded.h"
+#include "render/flamegraph.h"
+#include "src/cli/commands.h"
+#include "src/cli/render_flags.h"
+
+namespace stackfire::cli {
+namespace {
+
+struct RenderState {
+  render::RenderOptions opts;
+  std::vector<std::string> files;
+  std::string output;
+};
+
+int RunRender(const RenderState& st) {
+  if (absl::Status s = render::ValidateOptions(st.opts); !s.ok()) {
+    PrintError(std::string(s.message()), "see `stackfire render --help` for the accepted values");
+    return 2;
+  }
+  FoldedInput input;
+  std::vector<std::string> files = st.files;
+  if (files.empty()) files.push_back("-");
+  for (const std::string& f : files) {
+    absl::Status s;
+    if (f == "-") {
+      s = ReadFolded(std::cin, "<stdin>", &input);
+    } else {
+      std::ifstream in(f, std::ios::binary);
+      if (!in) {
+        PrintError("cannot open " + f + ": " + std::strerror(errno),
+                   "pass a folded file (from `stackfire collapse`) or '-' for stdin");
+        return 1;
+      }
+      s = ReadFolded(in, f, &input);
+    }
+    if (!s.ok()) {
+      PrintError(std::string(s.message()));
+      return 1;
+    }
+  }
+  if (input.bad_lines > 0) {
+    std::fprintf(stderr, "stackfire: warning: %s\n", input.BadLinesMessage().c_str());
+  }
+  double total = input.total();
+  if (st.opts.countname == "samples" && total < 100) {
+    std::fprintf(stderr, "stackfire: warning: stack count is low (%s). Did something go wrong?\n",
+                 FormatWeight(total).c_str());
+  }
+
+  std::ofstream file_out;
+  std::ostream* out = &std::cout;
+  if (!st.output.empty() && st.output != "-") {
+    file_out.open(st.output, std::ios::binary | std::ios::trunc);
+    if (!file_out) {
+      PrintError("cannot write " + st.output + ": " + std::strerror(errno),
+                 "check that the directory exists and is writable");
+      return 1;
+    }
+    out = &file_out;
+  }
+  absl::Status s = RenderWithPalette(input, st.opts, *out);
+  out->flush();
+  if (!s.ok()) {
+    if (s.code() == absl::StatusCode::kInvalidArgument) {
+      PrintError("no stack counts found in the input (" + std::to_string(input.lines) +
+                     " lines read)",
+                 "the input must be folded stacks, one \"frame;frame;frame COUNT\" per line; "
+                 "make them with `stackfire collapse`");
+    } else {
+      PrintError(std::string(s.message()));
+    }
+    return 1;
+  }
+  if (!*out) {
+    PrintError("cannot write the SVG", "check free disk space and the output path");
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
+std::pair<CLI::App*, Runner> RegisterRender(CLI::App& app) {
+  CLI::App* cmd = app.add_subcommand(
+      "render",
+      "Draw folded stacks as an interactive SVG flame graph (drop-in for flamegraph.pl).\n"
+      "Colours are deterministic: the same name gets the same colour in every graph.");
+  auto st = std::make_shared<RenderState>();
+  AddRenderFlags(cmd, &st->opts);
+  cmd->add_option("-o,--output", st->output, "Write the SVG to FILE instead of stdout");
+  cmd->add_option("files", st->files, "Folded stack files; '-' or none reads stdin");
+  return {cmd, [st] { return RunRender(*st); }};
+}
+
+}  // namespace stackfire::cli
