@@ -29,14 +29,16 @@ __attribute__((noinline)) void Spin(double seconds) {
   const double end = ThreadCpuSeconds() + seconds;
   unsigned long x = sink;
   while (ThreadCpuSeconds() < end) {
-    for (int i = 0; i < 2000; ++i) x = x * 6364136223846793005ul + 1442695040888963407ul;
+    for (int i = 0; i < 100000; ++i) x = x * 6364136223846793005ul + 1442695040888963407ul;
   }
   sink = x;
 }
 
-__attribute__((noinline)) void leaf_sixty() { Spin(0.006); }
-__attribute__((noinline)) void leaf_thirty() { Spin(0.003); }
-__attribute__((noinline)) void leaf_ten() { Spin(0.001); }
+// The empty asm after each call keeps gcc from turning it into a tail jump,
+// which would leave the leaf out of the stack.
+__attribute__((noinline)) void leaf_sixty() { Spin(0.012); asm volatile(""); }
+__attribute__((noinline)) void leaf_thirty() { Spin(0.006); asm volatile(""); }
+__attribute__((noinline)) void leaf_ten() { Spin(0.002); asm volatile(""); }
 
 __attribute__((noinline)) void run_mix(double seconds) {
   const double end = ThreadCpuSeconds() + seconds;
@@ -45,6 +47,7 @@ __attribute__((noinline)) void run_mix(double seconds) {
     leaf_thirty();
     leaf_ten();
   }
+  asm volatile("");
 }
 
 void Pin(int cpu) {
