@@ -59,9 +59,14 @@ struct RecordFlags {
 volatile sig_atomic_t g_stop_signal = 0;
 void OnStopSignal(int sig) { g_stop_signal = sig; }
 
-constexpr char kPermissionHint[] =
-    "perf_event_open needs kernel.perf_event_paranoid <= 2 for your own processes "
-    "(sysctl -w kernel.perf_event_paranoid=1), CAP_PERFMON, or root";
+std::string PermissionHint() {
+  std::string level = "unknown";
+  if (std::ifstream in("/proc/sys/kernel/perf_event_paranoid"); in) in >> level;
+  return absl::StrCat(
+      "sampling another user's process needs root or CAP_PERFMON; your own processes need "
+      "kernel.perf_event_paranoid <= 2 (now ", level,
+      "; sysctl -w kernel.perf_event_paranoid=1 also allows kernel frames)");
+}
 
 std::string RateHint() {
   return absl::StrCat("lower -F, or raise kernel.perf_event_max_sample_rate (now ",
@@ -154,7 +159,7 @@ absl::Status WriteOutput(RecordFlags& flags, record::Pipeline& pipeline) {
 
 int Fail(const absl::Status& status) {
   std::string hint;
-  if (absl::IsPermissionDenied(status)) hint = kPermissionHint;
+  if (absl::IsPermissionDenied(status)) hint = PermissionHint();
   if (absl::IsResourceExhausted(status)) hint = "raise the open-files limit (ulimit -n)";
   PrintError(Msg(status), hint);
   return 1;
@@ -307,6 +312,7 @@ int RunRecord(RecordFlags& flags) {
   const bool progress = !flags.quiet && ::isatty(STDERR_FILENO);
   std::string why = "the target exited";
   auto last_check = start;
+  auto last_progress = start;
   for (;;) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     const auto now = std::chrono::steady_clock::now();
@@ -316,7 +322,7 @@ int RunRecord(RecordFlags& flags) {
       break;
     }
     if (flags.duration > 0 && elapsed >= flags.duration) {
-      why = absl::StrFormat("%g s elapsed", flags.duration);
+      why = "duration reached";
       break;
     }
     if (child) {
@@ -327,7 +333,8 @@ int RunRecord(RecordFlags& flags) {
       for (int pid : pids) any_alive = any_alive || proc::ProcessAlive(pid);
       if (!any_alive) break;
     }
-    if (progress) {
+    if (progress && now - last_progress >= std::chrono::milliseconds(250)) {
+      last_progress = now;
       const record::Counters& c = pipeline.counters();
       std::fprintf(stderr, "\r\033[Kstackfire: %.1f s, %llu samples, %llu lost", elapsed,
                    static_cast<unsigned long long>(c.samples.load()),
@@ -351,15 +358,14 @@ int RunRecord(RecordFlags& flags) {
     PrintError(Msg(written), "choose another path with -o");
     return 1;
   }
-  {
-    std::fprintf(stderr,
-                 "stackfire: %s after %.1f s: %s, %llu threads; wrote %s in %.2f s\n",
-                 why.c_str(), seconds, CountsLine(c).c_str(),
-                 static_cast<unsigned long long>(c.threads.load()), flags.output.c_str(), finish);
-    if (c.samples.load() == 0) {
-      std::fprintf(stderr, "stackfire: no samples: the target did not run on a CPU%s\n",
-                   flags.duration > 0 ? "" : " (try a longer run)");
-    }
+  const uint64_t threads = c.threads.load();
+  std::fprintf(stderr, "stackfire: stopped after %.1f s (%s): %s, %llu thread%s\n", seconds,
+               why.c_str(), CountsLine(c).c_str(), static_cast<unsigned long long>(threads),
+               threads == 1 ? "" : "s");
+  std::fprintf(stderr, "stackfire: wrote %s in %.2f s\n", flags.output.c_str(), finish);
+  if (c.samples.load() == 0) {
+    std::fprintf(stderr, "stackfire: no samples: the target did not run on a CPU%s\n",
+                 flags.duration > 0 ? "" : " (try a longer run)");
   }
   return 0;
 }
