@@ -9,7 +9,9 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -90,11 +92,31 @@ std::string PerfUnavailableReason() {
 std::string StackfireBin() { return Env("STACKFIRE_BIN"); }
 std::string Workload(const std::string& name) { return Env("RECORD_WORKLOADS") + "/" + name; }
 
+// Removes the temporary directory after the run, unless a test failed (the
+// files are then kept for a post-mortem).
+class TempDirCleanup : public ::testing::Environment {
+ public:
+  explicit TempDirCleanup(std::string dir) : dir_(std::move(dir)) {}
+  void TearDown() override {
+    if (::testing::UnitTest::GetInstance()->Passed()) {
+      std::error_code ec;
+      std::filesystem::remove_all(dir_, ec);
+    } else {
+      std::fprintf(stderr, "record tests: files kept in %s\n", dir_.c_str());
+    }
+  }
+
+ private:
+  std::string dir_;
+};
+
 std::string TempPath(const std::string& name) {
   static std::string dir = [] {
     char tmpl[] = "/tmp/stackfire_record_test.XXXXXX";
     char* d = mkdtemp(tmpl);
-    return std::string(d ? d : "/tmp");
+    if (d == nullptr) return std::string("/tmp");
+    ::testing::AddGlobalTestEnvironment(new TempDirCleanup(d));
+    return std::string(d);
   }();
   const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
   std::string prefix = info ? std::string(info->name()) + "_" : "";
