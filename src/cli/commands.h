@@ -6,6 +6,8 @@
 #define STACKFIRE_SRC_CLI_COMMANDS_H_
 
 #include <functional>
+#include <string_view>
+#include <utility>
 
 #include "CLI/CLI.hpp"
 
@@ -19,6 +21,8 @@ std::pair<CLI::App*, Runner> RegisterRecord(CLI::App& app);
 // Prints "error: MESSAGE" and, when hint is not empty, "hint: HINT" on stderr.
 void PrintError(std::string_view message, std::string_view hint = {});
 
+// One function per subcommand, each in its own file.
+std::pair<CLI::App*, Runner> RegisterCollapse(CLI::App& app);  // collapse_cmd.cc
 std::pair<CLI::App*, Runner> RegisterRender(CLI::App& app);
 std::pair<CLI::App*, Runner> RegisterDiff(CLI::App& app);
 

@@ -1,0 +1,331 @@
+#include "collapse/parallel_collapse.h"
+
+#include <algorithm>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace stackfire {
+namespace {
+
+struct Segment {
+  size_t index = 0;
+  size_t begin = 0;  // offset in the input
+  size_t end = 0;
+  std::string_view text;
+  std::string owned;  // the bytes, when the source is not in memory at once
+  // No blank line for long: this and all the rest of the input must be read
+  // in order by one collapser (see FeedTail).
+  bool tail = false;
+};
+
+// Cuts the input into segments that end right after a blank line.
+class Segmenter {
+ public:
+  Segmenter(const CollapseSource& source, size_t segment_bytes)
+      : source_(source), segment_bytes_(std::max<size_t>(segment_bytes, 2)) {}
+
+  // The next segment, or nullopt at the end.
+  absl::StatusOr<std::optional<Segment>> Next() {
+    Segment seg;
+    seg.index = next_index_;
+    seg.begin = offset_;
+    const size_t limit = 4 * segment_bytes_;
+    if (source_.whole) {
+      std::string_view all = *source_.whole;
+      if (offset_ >= all.size()) return std::optional<Segment>();
+      size_t end = Cut(all, offset_ + segment_bytes_, offset_ + limit);
+      if (end == std::string_view::npos) {
+        seg.tail = true;
+        end = all.size();
+      }
+      seg.text = all.substr(offset_, end - offset_);
+    } else {
+      size_t end = std::string_view::npos;
+      while (true) {
+        if (pending_.size() >= segment_bytes_) {
+          end = Cut(pending_, std::max(segment_bytes_, searched_), limit);
+          if (end == pending_.size() && !eof_) end = std::string_view::npos;  // more may come
+          if (end != std::string_view::npos) break;
+          searched_ = pending_.size();
+          if (pending_.size() >= limit) {
+            seg.tail = true;
+            end = pending_.size();
+            break;
+          }
+        }
+        if (eof_) {
+          end = pending_.size();
+          break;
+        }
+        absl::StatusOr<std::string_view> piece = source_.next();
+        if (!piece.ok()) return piece.status();
+        if (piece->empty()) eof_ = true;
+        pending_.append(*piece);
+      }
+      if (end == 0) return std::optional<Segment>();
+      seg.owned = pending_.substr(0, end);
+      pending_.erase(0, end);
+      searched_ = 0;
+      seg.text = seg.owned;
+    }
+    offset_ += seg.text.size();
+    seg.end = offset_;
+    ++next_index_;
+    return std::optional<Segment>(std::move(seg));
+  }
+
+  bool eof() const { return eof_; }
+
+ private:
+  // Just past the first "\n\n" that starts at or after `from` - 1 and ends
+  // before `limit`; the end of `text` when `text` ends first; npos when no
+  // blank line comes before `limit`.
+  static size_t Cut(std::string_view text, size_t from, size_t limit) {
+    if (from >= text.size()) return text.size();
+    const char* p = text.data() + from - 1;
+    const char* end = text.data() + std::min(text.size(), limit);
+    while (p < end) {
+      const void* nl = std::memchr(p, '\n', end - p);
+      if (nl == nullptr) break;
+      p = static_cast<const char*>(nl) + 1;
+      if (p < end && *p == '\n') return static_cast<size_t>(p + 1 - text.data());
+    }
+    return limit >= text.size() ? text.size() : std::string_view::npos;
+  }
+
+  const CollapseSource& source_;
+  const size_t segment_bytes_;
+  size_t next_index_ = 0;
+  size_t offset_ = 0;
+  std::string pending_;
+  size_t searched_ = 0;  // pending_ has no blank line before this
+  bool eof_ = false;
+};
+
+// Segments handed to the workers, at most `capacity` at a time.
+class SegmentQueue {
+ public:
+  explicit SegmentQueue(size_t capacity) : capacity_(capacity) {}
+
+  void Push(Segment seg) {
+    std::unique_lock<std::mutex> lock(mu_);
+    not_full_.wait(lock, [&] { return queue_.size() < capacity_; });
+    queue_.push_back(std::move(seg));
+    not_empty_.notify_one();
+  }
+  void Close() {
+    std::lock_guard<std::mutex> lock(mu_);
+    closed_ = true;
+    not_empty_.notify_all();
+  }
+  std::optional<Segment> Pop() {
+    std::unique_lock<std::mutex> lock(mu_);
+    not_empty_.wait(lock, [&] { return !queue_.empty() || closed_; });
+    if (queue_.empty()) return std::nullopt;
+    Segment seg = std::move(queue_.front());
+    queue_.pop_front();
+    not_full_.notify_one();
+    return seg;
+  }
+
+ private:
+  const size_t capacity_;
+  std::mutex mu_;
+  std::condition_variable not_full_, not_empty_;
+  std::deque<Segment> queue_;
+  bool closed_ = false;
+};
+
+// Which segments are done, to release the input behind the first not done.
+class Progress {
+ public:
+  explicit Progress(std::function<void(size_t)> release) : release_(std::move(release)) {}
+
+  void Started(const Segment& seg) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (ends_.size() <= seg.index) {
+      ends_.resize(seg.index + 1, 0);
+      done_.resize(seg.index + 1, false);
+    }
+    ends_[seg.index] = seg.end;
+  }
+  void Done(size_t index) {
+    std::lock_guard<std::mutex> lock(mu_);
+    done_[index] = true;
+    size_t upto = released_upto_;
+    while (first_pending_ < done_.size() && done_[first_pending_]) {
+      upto = ends_[first_pending_];
+      ++first_pending_;
+    }
+    if (upto > released_upto_ && release_) {
+      release_(upto);
+      released_upto_ = upto;
+    }
+  }
+
+ private:
+  std::function<void(size_t)> release_;
+  std::mutex mu_;
+  std::vector<size_t> ends_;
+  std::vector<bool> done_;
+  size_t first_pending_ = 0;
+  size_t released_upto_ = 0;
+};
+
+}  // namespace
+
+void MergeStats(const PerfScriptStats& segment, PerfScriptStats* total) {
+  if (segment.unparsable_lines > 0 && total->unparsable_lines == 0) {
+    total->first_unparsable_line = total->lines + segment.first_unparsable_line;
+    total->first_unparsable_text = segment.first_unparsable_text;
+  }
+  total->unparsable_lines += segment.unparsable_lines;
+  total->lines += segment.lines;
+  total->samples += segment.samples;
+  total->single_line_samples += segment.single_line_samples;
+  total->filtered_samples += segment.filtered_samples;
+  if (total->event.empty()) {
+    total->event = segment.event;
+    total->event_defaulted = segment.event_defaulted;
+  }
+  for (const auto& [name, count] : segment.events) {
+    auto it = std::find_if(total->events.begin(), total->events.end(),
+                           [&](const auto& e) { return e.first == name; });
+    if (it == total->events.end()) {
+      total->events.emplace_back(name, count);
+    } else {
+      it->second += count;
+    }
+  }
+}
+
+namespace {
+
+// Feeds `tail` and everything after it to `c`, in order.
+absl::Status FeedTail(const CollapseSource& source, Segment& tail, PerfScriptCollapser& c) {
+  constexpr size_t kSlice = 8 << 20;
+  for (size_t at = 0; at < tail.text.size(); at += kSlice) {
+    c.Feed(tail.text.substr(at, kSlice));
+    if (source.whole && source.release) source.release(tail.begin + at);
+  }
+  if (!source.whole) {
+    tail.owned.clear();
+    tail.owned.shrink_to_fit();
+    while (true) {
+      absl::StatusOr<std::string_view> piece = source.next();
+      if (!piece.ok()) return piece.status();
+      if (piece->empty()) break;
+      c.Feed(*piece);
+    }
+  }
+  c.Finish();
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status CollapsePerfScriptParallel(const CollapseSource& source,
+                                        const PerfScriptOptions& options,
+                                        const ParallelOptions& parallel, Profile* profile,
+                                        PerfScriptStats* stats) {
+  int threads = parallel.threads;
+  if (threads <= 0) threads = static_cast<int>(std::min(8u, std::thread::hardware_concurrency()));
+  threads = std::max(threads, 1);
+  Segmenter segmenter(source, parallel.segment_bytes);
+  Progress progress(source.release);
+  *stats = PerfScriptStats();
+  stats->event = options.event_filter;
+
+  // In order on this thread until the event to keep is known.
+  PerfScriptCollapser first(options);
+  bool filter_known = !options.event_filter.empty();
+  std::optional<Segment> pending;
+  while (true) {
+    absl::StatusOr<std::optional<Segment>> seg = segmenter.Next();
+    if (!seg.ok()) return seg.status();
+    if (!seg->has_value()) break;
+    if ((*seg)->tail) {
+      absl::Status s = FeedTail(source, **seg, first);
+      if (!s.ok()) return s;
+      MergeStats(first.TakeStats(), stats);
+      break;
+    }
+    if (filter_known && threads > 1) {
+      pending = std::move(**seg);
+      break;
+    }
+    progress.Started(**seg);
+    first.Feed((*seg)->text);
+    first.Finish();
+    MergeStats(first.TakeStats(), stats);
+    progress.Done((*seg)->index);
+    filter_known = filter_known || !stats->event.empty();
+  }
+  profile->Merge(first.profile());
+  if (!pending) return absl::OkStatus();
+
+  // The rest on the workers.
+  PerfScriptOptions worker_options = options;
+  worker_options.event_filter = stats->event;
+  SegmentQueue queue(2 * static_cast<size_t>(threads));
+  std::mutex results_mu;
+  std::vector<std::pair<size_t, PerfScriptStats>> results;
+  std::vector<std::unique_ptr<PerfScriptCollapser>> collapsers;
+  std::vector<std::thread> workers;
+  for (int i = 0; i < threads; ++i) {
+    collapsers.push_back(std::make_unique<PerfScriptCollapser>(worker_options));
+    workers.emplace_back([&, c = collapsers.back().get()] {
+      while (std::optional<Segment> seg = queue.Pop()) {
+        c->Feed(seg->text);
+        c->Finish();
+        PerfScriptStats s = c->TakeStats();
+        {
+          std::lock_guard<std::mutex> lock(results_mu);
+          results.emplace_back(seg->index, std::move(s));
+        }
+        progress.Done(seg->index);
+      }
+    });
+  }
+  absl::Status status = absl::OkStatus();
+  PerfScriptCollapser tail_collapser(worker_options);
+  bool had_tail = false;
+  while (pending) {
+    if (pending->tail) {
+      had_tail = true;
+      status = FeedTail(source, *pending, tail_collapser);
+      break;
+    }
+    progress.Started(*pending);
+    queue.Push(std::move(*pending));
+    pending.reset();
+    absl::StatusOr<std::optional<Segment>> seg = segmenter.Next();
+    if (!seg.ok()) {
+      status = seg.status();
+      break;
+    }
+    pending = std::move(*seg);
+  }
+  queue.Close();
+  for (std::thread& t : workers) t.join();
+  if (!status.ok()) return status;
+
+  std::sort(results.begin(), results.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (const auto& [index, s] : results) MergeStats(s, stats);
+  for (const auto& c : collapsers) profile->Merge(c->profile());
+  if (had_tail) {
+    MergeStats(tail_collapser.TakeStats(), stats);
+    profile->Merge(tail_collapser.profile());
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace stackfire

@@ -1,0 +1,57 @@
+// Collapses one `perf script` input on several threads, with exactly the
+// result of one PerfScriptCollapser reading it from start to end.
+//
+// Why it is exact: the script's state is empty after a blank line (the sample
+// has ended; nothing carries over but the event filter). The input is cut
+// into segments of a few MiB that each end with a blank line ("\n\n"); each
+// worker thread folds the segments it takes into its own Profile, and the
+// profiles are merged at the end. The event filter, when not given, is the
+// first event in the input: segments are folded in order on the calling
+// thread until it is known, and only then handed to the workers. Counts and
+// the first unparsable line are merged in input order, so line numbers are
+// those of the whole input. An input without blank lines is one segment.
+//
+// Memory: the profiles (one per thread, distinct stacks only) and at most
+// 2 x threads segments in flight.
+#ifndef STACKFIRE_COLLAPSE_PARALLEL_COLLAPSE_H_
+#define STACKFIRE_COLLAPSE_PARALLEL_COLLAPSE_H_
+
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "collapse/perf_script.h"
+#include "stackfire/profile.h"
+
+namespace stackfire {
+
+struct CollapseSource {
+  // The whole input, when it is in memory at once (a mapped file)...
+  std::optional<std::string_view> whole;
+  // ...otherwise its pieces in order, then an empty piece.
+  std::function<absl::StatusOr<std::string_view>()> next;
+  // Optional: told that the first `offset` bytes of `whole` are done with.
+  std::function<void(size_t offset)> release;
+};
+
+struct ParallelOptions {
+  int threads = 0;                     // 0: one per CPU, at most 8
+  size_t segment_bytes = 4 << 20;      // a segment ends at the first blank line past this
+};
+
+// Folds the input into *profile (which may already hold stacks) and fills
+// *stats. Fails only when the source fails.
+absl::Status CollapsePerfScriptParallel(const CollapseSource& source,
+                                        const PerfScriptOptions& options,
+                                        const ParallelOptions& parallel, Profile* profile,
+                                        PerfScriptStats* stats);
+
+// Adds `segment`'s counts, which follow `total`'s in the input, to `total`.
+void MergeStats(const PerfScriptStats& segment, PerfScriptStats* total);
+
+}  // namespace stackfire
+
+#endif  // STACKFIRE_COLLAPSE_PARALLEL_COLLAPSE_H_

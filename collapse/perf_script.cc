@@ -1,0 +1,217 @@
+#include "collapse/perf_script.h"
+
+#include <cstring>
+
+namespace stackfire {
+
+using perf_script::EventHead;
+using perf_script::StackLine;
+
+namespace {
+
+std::string_view BaseEvent(std::string_view event) { return event.substr(0, event.find(':')); }
+
+}  // namespace
+
+PerfScriptCollapser::PerfScriptCollapser(PerfScriptOptions options)
+    : options_(std::move(options)) {
+  frame_ctx_.annotate_kernel = options_.annotate_kernel;
+  frame_ctx_.annotate_jit = options_.annotate_jit;
+  frame_ctx_.include_addrs = options_.include_addrs;
+  stats_.event = options_.event_filter;
+}
+
+void PerfScriptCollapser::Feed(std::string_view data) {
+  const char* p = data.data();
+  const char* end = p + data.size();
+  if (!partial_.empty()) {
+    const void* nl = std::memchr(p, '\n', data.size());
+    if (nl == nullptr) {
+      partial_.append(p, data.size());
+      return;
+    }
+    const char* e = static_cast<const char*>(nl);
+    partial_.append(p, e - p);
+    OnLine(partial_);
+    partial_.clear();
+    p = e + 1;
+  }
+  while (p < end) {
+    const void* nl = std::memchr(p, '\n', end - p);
+    if (nl == nullptr) {
+      partial_.assign(p, end - p);
+      return;
+    }
+    const char* e = static_cast<const char*>(nl);
+    OnLine(std::string_view(p, e - p));
+    p = e + 1;
+  }
+}
+
+void PerfScriptCollapser::Finish() {
+  if (!partial_.empty()) {
+    OnLine(partial_);
+    partial_.clear();
+  }
+  EndSample();
+}
+
+PerfScriptStats PerfScriptCollapser::TakeStats() {
+  PerfScriptStats taken = std::move(stats_);
+  stats_ = PerfScriptStats();
+  stats_.event = taken.event;
+  stats_.event_defaulted = taken.event_defaulted;
+  return taken;
+}
+
+void PerfScriptCollapser::OnLine(std::string_view line) {
+  ++stats_.lines;
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  if (line.empty()) {
+    EndSample();
+    return;
+  }
+  if (line[0] == '#') return;
+  if (std::optional<EventHead> head = perf_script::MatchEventHead(line)) {
+    OnEventLine(line, *head);
+    return;
+  }
+  if (std::optional<StackLine> frame = perf_script::MatchStackLine(line)) {
+    if (in_sample_) {
+      AddFrames(*frame);
+    } else {
+      OnIndentedLine(line);
+    }
+    return;
+  }
+  CountUnparsable(line);
+}
+
+void PerfScriptCollapser::OnEventLine(std::string_view line, const EventHead& head) {
+  std::string_view period;
+  if (std::optional<perf_script::EventTail> tail = perf_script::MatchEventTail(line)) {
+    if (!AcceptEvent(tail->event, /*single_line=*/false)) return;
+    StartSample(head, tail->period);
+    return;
+  }
+  std::optional<perf_script::SingleLineTail> single =
+      perf_script::MatchSingleLineTail(line.substr(head.end));
+  if (!single) {
+    // No event name at the end (a tracepoint with arguments, say): the
+    // script keeps the sample, unfiltered, with weight 1.
+    StartSample(head, {});
+    return;
+  }
+  if (!AcceptEvent(single->event, /*single_line=*/true)) return;
+  StartSample(head, single->period);
+  AddFrames(single->frame);
+  ++stats_.single_line_samples;
+  EndSample();
+}
+
+// A line that starts with spaces outside a sample. The script ignores it;
+// `perf script` without call graphs right-aligns the process name, so this
+// is where most one-frame samples land.
+void PerfScriptCollapser::OnIndentedLine(std::string_view line) {
+  size_t start = 0;
+  while (start < line.size() && perf_script::IsSpace(line[start])) ++start;
+  std::string_view trimmed = line.substr(start);
+  std::optional<EventHead> head = perf_script::MatchEventHead(trimmed);
+  if (!head) return;
+  std::optional<perf_script::SingleLineTail> single =
+      perf_script::MatchSingleLineTail(trimmed.substr(head->end));
+  if (!single) return;
+  if (!AcceptEvent(single->event, /*single_line=*/true)) return;
+  StartSample(*head, single->period);
+  AddFrames(single->frame);
+  ++stats_.single_line_samples;
+  EndSample();
+}
+
+bool PerfScriptCollapser::AcceptEvent(std::string_view event, bool single_line) {
+  CountEvent(event);
+  if (stats_.event.empty()) {
+    // By default only the first event type is kept: merging cycles with
+    // instructions, say, would mislead.
+    stats_.event.assign(event);
+    stats_.event_defaulted = true;
+    return true;
+  }
+  bool same = single_line ? BaseEvent(event) == BaseEvent(stats_.event) : event == stats_.event;
+  if (!same) ++stats_.filtered_samples;
+  return same;
+}
+
+void PerfScriptCollapser::CountEvent(std::string_view event) {
+  for (auto& [name, count] : stats_.events) {
+    if (name == event) {
+      ++count;
+      return;
+    }
+  }
+  stats_.events.emplace_back(std::string(event), 1);
+}
+
+void PerfScriptCollapser::StartSample(const EventHead& head, std::string_view period) {
+  std::string_view pid = head.first_number;
+  std::string_view tid = head.second_number;
+  if (tid.empty() || tid == "0") {  // Perl's "not $tid"
+    tid = pid;
+    pid = "?";
+  }
+  pname_.assign(head.comm);
+  if (options_.include_tid) {
+    pname_.push_back('-');
+    pname_.append(pid);
+    pname_.push_back('/');
+    pname_.append(tid);
+  } else if (options_.include_pid) {
+    pname_.push_back('-');
+    pname_.append(pid);
+  }
+  for (char& c : pname_) {
+    if (c == ' ') c = '_';
+  }
+  frame_ctx_.java = pname_.compare(0, 4, "java") == 0;
+  weight_ = perf_script::PeriodWeight(period);
+  in_sample_ = true;
+}
+
+void PerfScriptCollapser::AddFrames(const StackLine& frame) {
+  size_t before = frames_.size();
+  if (perf_script::AppendFrames(frame, frame_ctx_, &frames_, &scratch_)) {
+    groups_.emplace_back(before, frames_.size() - before);
+  }
+}
+
+void PerfScriptCollapser::EndSample() {
+  if (!in_sample_) return;
+  stack_.assign(pname_);
+  for (auto it = groups_.rbegin(); it != groups_.rend(); ++it) {
+    stack_.push_back(';');
+    stack_.append(frames_, it->first, it->second);
+  }
+  profile_.Add(stack_, weight_);
+  ++stats_.samples;
+  frames_.clear();
+  groups_.clear();
+  in_sample_ = false;
+}
+
+void PerfScriptCollapser::CountUnparsable(std::string_view line) {
+  if (stats_.unparsable_lines++ == 0) {
+    stats_.first_unparsable_line = stats_.lines;
+    stats_.first_unparsable_text.assign(line.substr(0, PerfScriptStats::kMaxQuotedLine));
+  }
+}
+
+Profile CollapsePerfScript(std::string_view text, const PerfScriptOptions& options,
+                           PerfScriptStats* stats) {
+  PerfScriptCollapser collapser(options);
+  collapser.Feed(text);
+  collapser.Finish();
+  if (stats != nullptr) *stats = collapser.stats();
+  return collapser.TakeProfile();
+}
+
+}  // namespace stackfire

@@ -1,0 +1,353 @@
+#include "collapse/perf_script_line.h"
+
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+namespace stackfire::perf_script {
+namespace {
+
+using std::string_view;
+
+size_t SkipSpaces(string_view s, size_t i) {
+  while (i < s.size() && IsSpace(s[i])) ++i;
+  return i;
+}
+size_t SkipDigits(string_view s, size_t i) {
+  while (i < s.size() && IsDigit(s[i])) ++i;
+  return i;
+}
+bool IsLowerHex(char c) { return IsDigit(c) || (c >= 'a' && c <= 'f'); }
+bool IsHex(char c) { return IsLowerHex(c) || (c >= 'A' && c <= 'F'); }
+
+bool Contains(string_view s, string_view needle) { return s.find(needle) != string_view::npos; }
+
+// s/\+0x[\da-f]+$//
+string_view StripOffset(string_view f) {
+  size_t k = f.size();
+  while (k > 0 && IsLowerHex(f[k - 1])) --k;
+  if (k < f.size() && k >= 3 && f.substr(k - 3, 3) == "+0x") return f.substr(0, k - 3);
+  return f;
+}
+
+// $mod =~ m/(^\[|vmlinux$)/ && $mod !~ /unknown/
+bool IsKernelModule(string_view mod) {
+  bool kernel = (!mod.empty() && mod[0] == '[') ||
+                (mod.size() >= 7 && mod.substr(mod.size() - 7) == "vmlinux");
+  return kernel && !Contains(mod, "unknown");
+}
+
+// $mod =~ m:/tmp/perf-\d+\.map:
+bool IsJitModule(string_view mod) {
+  constexpr string_view kPrefix = "/tmp/perf-";
+  for (size_t at = mod.find(kPrefix); at != string_view::npos; at = mod.find(kPrefix, at + 1)) {
+    size_t d = at + kPrefix.size();
+    size_t e = SkipDigits(mod, d);
+    if (e > d && mod.substr(e, 4) == ".map") return true;
+  }
+  return false;
+}
+
+// $func =~ m/\.\(.*\)\./: looks like a Go method, "net/http.(*Client).Do".
+bool IsGoMethod(string_view f) {
+  // The first ".(", then a ")." at least two bytes on.
+  const char* b = f.data();
+  const char* e = b + f.size();
+  const char* open = nullptr;
+  for (const char* p = b + 1; p < e;) {
+    const void* at = std::memchr(p, '(', e - p);
+    if (at == nullptr) return false;
+    p = static_cast<const char*>(at);
+    if (p[-1] == '.') {
+      open = p - 1;
+      break;
+    }
+    ++p;
+  }
+  if (open == nullptr) return false;
+  for (size_t n = f.size() - 1; n > 0;) {
+    const void* at = memrchr(b, ')', n);
+    if (at == nullptr) return false;
+    const char* close = static_cast<const char*>(at);
+    if (close[1] == '.') return close >= open + 2;
+    n = static_cast<size_t>(close - b);
+  }
+  return false;
+}
+
+// Bytes that make a frame name need more than a copy: "->" (inlined
+// frames), ';', '(' (argument lists), and the quotes the script deletes.
+struct SpecialTable {
+  bool special[256] = {};
+  constexpr SpecialTable() {
+    for (unsigned char c : {'-', ';', '(', '"', '\''}) special[c] = true;
+  }
+};
+constexpr SpecialTable kSpecial;
+
+bool HasSpecialScalar(const char* p, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    if (kSpecial.special[static_cast<unsigned char>(p[i])]) return true;
+  }
+  return false;
+}
+
+#if defined(__SSE2__)
+int SpecialMask(const char* p) {
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  __m128i m = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('-')),
+                           _mm_cmpeq_epi8(v, _mm_set1_epi8(';')));
+  m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('(')));
+  m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('"')));
+  m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('\'')));
+  return _mm_movemask_epi8(m);
+}
+#endif
+
+bool HasSpecial(string_view s) {
+#if defined(__SSE2__)
+  const char* p = s.data();
+  const size_t n = s.size();
+  if (n < 16) return HasSpecialScalar(p, n);
+  for (size_t i = 0; i + 16 <= n; i += 16) {
+    if (SpecialMask(p + i) != 0) return true;
+  }
+  return SpecialMask(p + n - 16) != 0;
+#else
+  return HasSpecialScalar(s.data(), s.size());
+#endif
+}
+
+struct ModuleFlags {
+  bool kernel = false;
+  bool jit = false;
+};
+
+// The annotations of the script: "_[i]" on every frame but the first of an
+// inline chain, else "_[k]" / "_[j]" by module. `f` is the frame just
+// appended to `out`, from offset `begin`.
+void Annotate(size_t index, const ModuleFlags& m, size_t begin, std::string* out) {
+  string_view f = string_view(*out).substr(begin);
+  if (index > 0) {
+    if (!Contains(f, "_[i]")) out->append("_[i]");
+  } else if (m.kernel) {
+    out->append("_[k]");
+  } else if (m.jit) {
+    if (!Contains(f, "_[j]")) out->append("_[j]");
+  }
+}
+
+// The script's generic and Java clean-up of one name, appended to `out`:
+// ';' becomes ':', an argument list is cut (unless the name is a Go method,
+// or the '(' opens "(anonymous namespace)"), quotes go, and in Java
+// processes a leading 'L' goes from class names.
+void AppendTidy(string_view f, bool java, std::string* out) {
+  size_t cut = f.size();
+  const void* paren = std::memchr(f.data(), '(', f.size());
+  if (paren != nullptr && !IsGoMethod(f)) {
+    for (size_t p = static_cast<const char*>(paren) - f.data(); p != string_view::npos;
+         p = f.find('(', p + 1)) {
+      if (f.substr(p + 1, 20) != "anonymous namespace)") {
+        cut = p;
+        break;
+      }
+    }
+  }
+  const size_t begin = out->size();
+  out->append(f.data(), cut);
+  char* const first = out->data() + begin;
+  char* const last = first + cut;
+  for (char* p = first; (p = static_cast<char*>(std::memchr(p, ';', last - p))) != nullptr;) {
+    *p++ = ':';
+  }
+  if (std::memchr(first, '"', cut) != nullptr || std::memchr(first, '\'', cut) != nullptr) {
+    char* w = first;
+    for (char* r = first; r != last; ++r) {
+      if (*r != '"' && *r != '\'') *w++ = *r;
+    }
+    out->resize(static_cast<size_t>(w - out->data()));
+  }
+  if (java && out->size() > begin && (*out)[begin] == 'L' &&
+      std::memchr(out->data() + begin, '/', out->size() - begin) != nullptr) {
+    out->erase(begin, 1);
+  }
+}
+
+// One frame of a stack line through every rule of the script.
+void AppendFrame(string_view piece, size_t index, const StackLine& line, const FrameContext& ctx,
+                 const ModuleFlags& m, std::string* out, std::string* scratch) {
+  const size_t begin = out->size();
+  if (piece == "[unknown]") {
+    // The module's file name stands in for the symbol, when known.
+    scratch->assign("[");
+    if (line.mod != "[unknown]") {
+      size_t slash = line.mod.rfind('/');
+      scratch->append(slash == string_view::npos ? line.mod : line.mod.substr(slash + 1));
+    } else {
+      scratch->append("unknown");
+    }
+    if (ctx.include_addrs) {
+      scratch->append(" <");
+      scratch->append(line.pc);
+      scratch->append(">");
+    }
+    scratch->append("]");
+    AppendTidy(*scratch, ctx.java, out);
+  } else {
+    AppendTidy(piece, ctx.java, out);
+  }
+  Annotate(index, m, begin, out);
+}
+
+}  // namespace
+
+std::optional<EventHead> MatchEventHead(string_view line) {
+  const size_t n = line.size();
+  if (n < 2 || IsSpace(line[0])) return std::nullopt;
+  // (\S.+?) is lazy: the first place after two bytes where the rest fits.
+  for (size_t c = 2; c < n; ++c) {
+    if (!IsSpace(line[c])) continue;
+    size_t d = SkipSpaces(line, c);
+    if (d >= n || !IsDigit(line[d])) {
+      c = d;  // every start inside this run of spaces fails the same way
+      continue;
+    }
+    size_t e = SkipDigits(line, d);
+    if (e < n && IsSpace(line[e])) {
+      return EventHead{line.substr(0, c), line.substr(d, e - d), {}, SkipSpaces(line, e)};
+    }
+    if (e < n && line[e] == '/') {
+      size_t f = e;
+      while (f < n && line[f] == '/') ++f;
+      size_t g = SkipDigits(line, f);
+      if (g < n && IsSpace(line[g])) {
+        return EventHead{line.substr(0, c), line.substr(d, e - d), line.substr(f, g - f),
+                         SkipSpaces(line, g)};
+      }
+    }
+    c = e - 1;
+  }
+  return std::nullopt;
+}
+
+std::optional<EventTail> MatchEventTail(string_view line) {
+  size_t n = line.size();
+  while (n > 0 && IsSpace(line[n - 1])) --n;
+  if (n < 2 || line[n - 1] != ':') return std::nullopt;
+  // (\S+) is the whole last word but its final ':'; \s+ precedes it.
+  size_t t = n - 1;
+  while (t > 0 && !IsSpace(line[t - 1])) --t;
+  if (t == 0 || t >= n - 1) return std::nullopt;
+  size_t p = t;
+  while (p > 0 && IsSpace(line[p - 1])) --p;
+  size_t q = p;
+  while (q > 0 && IsDigit(line[q - 1])) --q;
+  size_t r = q;
+  while (r > 0 && IsSpace(line[r - 1])) --r;
+  if (r == 0 || line[r - 1] != ':') return std::nullopt;
+  return EventTail{line.substr(q, p - q), line.substr(t, n - 1 - t)};
+}
+
+std::optional<StackLine> MatchStackLine(string_view line) {
+  const size_t n = line.size();
+  size_t s = SkipSpaces(line, 0);
+  if (s >= n || !IsWord(line[s])) return std::nullopt;
+  size_t e = s;
+  while (e < n && IsWord(line[e])) ++e;
+  size_t w = SkipSpaces(line, e);
+  const char* base = line.data();
+  const void* close_at = memrchr(base, ')', n);
+  if (close_at == nullptr) return std::nullopt;
+  size_t close = static_cast<size_t>(static_cast<const char*>(close_at) - base);
+  // (.+) is greedy: the last " (" that still has a ')' after it.
+  size_t open = close;
+  while (true) {
+    const void* at = open == 0 ? nullptr : memrchr(base, '(', open);
+    if (at == nullptr) return std::nullopt;
+    open = static_cast<size_t>(static_cast<const char*>(at) - base);
+    if (open > 0 && line[open - 1] == ' ') break;
+  }
+  size_t i = open - 1;  // the ' ' of " ("
+  if (i < s + 2) return std::nullopt;
+  // (\w+)\s* give back what (.+) needs to be non-empty.
+  size_t r = w < i - 1 ? w : i - 1;
+  size_t pc_end = r < e ? r : e;
+  return StackLine{line.substr(s, pc_end - s), line.substr(r, i - r),
+                   line.substr(open + 1, close - open - 1)};
+}
+
+std::optional<SingleLineTail> MatchSingleLineTail(string_view rest) {
+  size_t colon = rest.find(':');
+  if (colon == string_view::npos) return std::nullopt;
+  size_t i = SkipSpaces(rest, colon + 1);
+  size_t digits_end = SkipDigits(rest, i);
+  std::string_view period = rest.substr(i, digits_end - i);
+  size_t t = SkipSpaces(rest, digits_end);
+  // A space must separate the event from what precedes it.
+  bool spaced = t > digits_end || (period.empty() && i > colon + 1);
+  if (!spaced || t >= rest.size()) return std::nullopt;
+  size_t te = t;
+  while (te < rest.size() && !IsSpace(rest[te])) ++te;
+  if (te - t < 2 || rest[te - 1] != ':') return std::nullopt;
+  size_t f = SkipSpaces(rest, te);
+  if (f == te || f >= rest.size()) return std::nullopt;
+  std::optional<StackLine> frame = MatchStackLine(rest.substr(f));
+  if (!frame) return std::nullopt;
+  for (char c : frame->pc) {
+    if (!IsHex(c)) return std::nullopt;
+  }
+  // The pc must be a whole word, followed by a space.
+  size_t pc_end = static_cast<size_t>(frame->pc.data() - rest.data()) + frame->pc.size();
+  if (pc_end >= rest.size() || !IsSpace(rest[pc_end])) return std::nullopt;
+  return SingleLineTail{period, rest.substr(t, te - 1 - t), *frame};
+}
+
+double PeriodWeight(string_view period) {
+  if (period.empty() || period == "0") return 1;
+  uint64_t v = 0;
+  for (char c : period) {
+    uint64_t d = static_cast<uint64_t>(c - '0');
+    if (v > (UINT64_MAX - d) / 10) return std::strtod(std::string(period).c_str(), nullptr);
+    v = v * 10 + d;
+  }
+  return static_cast<double>(v);
+}
+
+bool AppendFrames(const StackLine& line, const FrameContext& ctx, std::string* out,
+                  std::string* scratch) {
+  string_view raw = StripOffset(line.rawfunc);
+  if (!raw.empty() && raw[0] == '(') return false;  // a process name, not a frame
+  // split /\->/ drops trailing empty fields.
+  while (raw.size() >= 2 && raw.substr(raw.size() - 2) == "->") raw.remove_suffix(2);
+  if (raw.empty()) return false;
+
+  ModuleFlags m;
+  if (ctx.annotate_kernel) m.kernel = IsKernelModule(line.mod);
+  if (ctx.annotate_jit && !m.kernel) m.jit = IsJitModule(line.mod);
+
+  if (!HasSpecial(raw) && raw != "[unknown]") {
+    // The common case: the name is kept as it is.
+    if (ctx.java && raw[0] == 'L' && raw.find('/') != string_view::npos) raw.remove_prefix(1);
+    const size_t begin = out->size();
+    out->append(raw);
+    if (m.kernel || m.jit) Annotate(0, m, begin, out);
+    return true;
+  }
+
+  size_t pos = 0;
+  for (size_t index = 0;; ++index) {
+    size_t sep = raw.find("->", pos);
+    string_view piece = raw.substr(pos, sep == string_view::npos ? string_view::npos : sep - pos);
+    if (index > 0) out->push_back(';');
+    AppendFrame(piece, index, line, ctx, m, out, scratch);
+    if (sep == string_view::npos) break;
+    pos = sep + 2;
+  }
+  return true;
+}
+
+}  // namespace stackfire::perf_script

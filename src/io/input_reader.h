@@ -1,0 +1,91 @@
+// Reads one whole input, a file or stdin, in large chunks, and inflates gzip
+// transparently.
+//
+// The collapsers stream through their input, so a reader never holds more
+// than one chunk: a 1 GB input needs no more memory than a small one. A
+// regular file is mapped (no copy), one window at a time, and each window is
+// dropped from the process's resident set once the next one is asked for;
+// pipes and stdin are read() in 1 MiB chunks. A mapped file must not be
+// truncated while it is read (as with any mmap, that would raise SIGBUS). gzip is recognised by its magic
+// bytes (1f 8b), not by the file name, and concatenated gzip members (as
+// `cat a.gz b.gz` makes) are read one after the other.
+//
+// Errors name the input: "cannot open 'x.txt': No such file or directory".
+// A corrupt or truncated gzip stream is an error (kDataLoss), never a silent
+// partial result.
+#ifndef STACKFIRE_SRC_IO_INPUT_READER_H_
+#define STACKFIRE_SRC_IO_INPUT_READER_H_
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "stackfire/scoped_fd.h"
+
+namespace stackfire::io {
+
+class InputReader {
+ public:
+  static constexpr size_t kChunkSize = 1 << 20;   // read() and inflate size
+  static constexpr size_t kWindowSize = 8 << 20;  // mapped window size
+
+  // Opens `path`; "-" is stdin.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<InputReader>> Open(std::string_view path);
+  // Reads from an open descriptor, which the reader then owns. `name` is
+  // what error messages call the input.
+  [[nodiscard]] static std::unique_ptr<InputReader> FromFd(ScopedFd fd, std::string name);
+
+  ~InputReader();
+  InputReader(const InputReader&) = delete;
+  InputReader& operator=(const InputReader&) = delete;
+
+  // The next piece of the (inflated) input, valid until the next call; an
+  // empty piece at the end.
+  absl::StatusOr<std::string_view> Next();
+
+  // The whole input at once, when it is a plain (not gzip) regular file,
+  // mapped; nullopt otherwise, and then Next() gives it piece by piece. Do
+  // not mix the two ways of reading.
+  absl::StatusOr<std::optional<std::string_view>> Mapped();
+  // Drops the first `offset` bytes of the mapping from the resident set (the
+  // bytes stay readable: touching them again reads the file again).
+  void ReleaseMapped(size_t offset);
+
+  // The name given for the input: the path, or "<stdin>".
+  const std::string& name() const { return name_; }
+  // True once the input was seen to be gzip.
+  bool gzip() const { return inflater_ != nullptr; }
+
+ private:
+  struct Inflater;
+  InputReader(ScopedFd fd, std::string name);
+
+  absl::Status Start();
+  // Reads up to `size` bytes into `out`; 0 at end of file.
+  absl::StatusOr<size_t> ReadSome(char* out, size_t size);
+  // The next raw (maybe compressed) bytes; empty at end of file.
+  absl::StatusOr<std::string_view> NextRaw();
+  absl::StatusOr<std::string_view> NextInflated();
+
+  ScopedFd fd_;
+  std::string name_;
+  bool started_ = false;
+  bool raw_eof_ = false;
+  std::string_view first_;  // raw bytes read to sniff the format, not yet handed out
+  // A regular file: mapped whole, handed out window by window.
+  MmapRegion map_;
+  size_t map_pos_ = 0;
+  size_t map_dropped_ = 0;  // bytes before this are out of the resident set
+  // Otherwise: read() into this buffer.
+  std::vector<char> buf_;
+  std::vector<char> out_;  // inflated bytes
+  std::unique_ptr<Inflater> inflater_;
+};
+
+}  // namespace stackfire::io
+
+#endif  // STACKFIRE_SRC_IO_INPUT_READER_H_
