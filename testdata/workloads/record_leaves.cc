@@ -1,6 +1,11 @@
 // Five leaf functions with fixed, unequal amounts of work (weights 8, 6, 4,
 // 3, 2), for comparing stackfire record with perf record --call-graph dwarf.
-// No system calls in the hot path. Usage: record_leaves ROUNDS
+// No system calls in the hot path. Usage: record_leaves ROUNDS [DELAY]
+// With DELAY it sleeps that many seconds first (time for a profiler to
+// attach with -p) and prints the work's wall time on stderr ("work_s X").
+#include <time.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 
@@ -33,9 +38,18 @@ extern "C" __attribute__((noinline)) unsigned long one_round(unsigned long x) {
 
 int main(int argc, char** argv) {
   const long rounds = argc > 1 ? std::atol(argv[1]) : 100;
+  const double delay = argc > 2 ? std::atof(argv[2]) : 0;
+  if (delay > 0) usleep(static_cast<useconds_t>(delay * 1e6));
+  timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
   unsigned long x = 1;
   for (long r = 0; r < rounds; ++r) x = one_round(x);
   sink = x;
+  clock_gettime(CLOCK_MONOTONIC, &t1);
   std::printf("%lu\n", x);
+  if (delay > 0) {
+    std::fprintf(stderr, "work_s %.4f\n",
+                 static_cast<double>(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) * 1e-9);
+  }
   return 0;
 }
