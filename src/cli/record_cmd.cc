@@ -362,7 +362,7 @@ int RunRecord(RecordFlags& flags) {
   std::fprintf(stderr, "stackfire: stopped after %.1f s (%s): %s, %llu thread%s\n", seconds,
                why.c_str(), CountsLine(c).c_str(), static_cast<unsigned long long>(threads),
                threads == 1 ? "" : "s");
-  std::fprintf(stderr, "stackfire: wrote %s in %.2f s\n", flags.output.c_str(), finish);
+  std::fprintf(stderr, "stackfire: wrote %s in %.3f s\n", flags.output.c_str(), finish);
   if (c.samples.load() == 0) {
     std::fprintf(stderr, "stackfire: no samples: the target did not run on a CPU%s\n",
                  flags.duration > 0 ? "" : " (try a longer run)");

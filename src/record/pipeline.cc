@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "src/proc/threads.h"
+#include "src/unwind/unwinders.h"
 
 namespace stackfire::record {
 namespace {
@@ -213,7 +214,7 @@ void Pipeline::HandleSample(RawSample& sample) {
   const std::vector<uint64_t>* user = &pcs_;
   pcs_.clear();
   if (options_.fp_only || !sample.has_user_regs || unwinder_ == nullptr) {
-    user = &sample.user_ips;
+    unwind::FramePointerPcs(sample, &pcs_);
   } else {
     UnwindOutcome outcome = unwinder_->Unwind(sample, state.maps, &pcs_);
     if (outcome == UnwindOutcome::kTruncated) {
@@ -224,7 +225,8 @@ void Pipeline::HandleSample(RawSample& sample) {
       // The kernel's chain is only worth more when DWARF found nothing past
       // the leaf: on code without frame pointers it is mostly wrong.
       if (pcs_.size() < 2 && sample.user_ips.size() >= 2) {
-        user = &sample.user_ips;
+        unwind::FramePointerPcs(sample, &fp_pcs_);
+        user = &fp_pcs_;
         counters_.fp_fallbacks.fetch_add(1, std::memory_order_relaxed);
       }
     }

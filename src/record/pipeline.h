@@ -116,6 +116,7 @@ class Pipeline {
   absl::flat_hash_map<uint32_t, std::string> thread_roots_;
   absl::flat_hash_set<uint32_t> seen_tids_;
   std::vector<uint64_t> pcs_;
+  std::vector<uint64_t> fp_pcs_;
   std::string stack_;
   std::shared_ptr<const std::vector<uint8_t>> vdso_image_;
 };
