@@ -290,6 +290,8 @@ int RunRecord(RecordFlags& flags) {
     }
   }
 
+  pipeline.WarmUp(!(*sampler)->kernel_excluded());
+
   struct sigaction sa = {};
   sa.sa_handler = OnStopSignal;
   sigemptyset(&sa.sa_mask);

@@ -40,6 +40,10 @@ std::string FindExecutable(const std::string& name) {
 absl::StatusOr<ChildProcess> ChildProcess::Spawn(const std::vector<std::string>& argv) {
   if (argv.empty()) return absl::InvalidArgumentError("no command to run");
   if (FindExecutable(argv[0]).empty()) {
+    if (argv[0].find('/') != std::string::npos && ::access(argv[0].c_str(), F_OK) == 0) {
+      return absl::PermissionDeniedError(
+          absl::StrCat("cannot run ", argv[0], ": not an executable file"));
+    }
     return absl::NotFoundError(absl::StrCat("command not found: ", argv[0]));
   }
   int go[2], err[2];

@@ -48,6 +48,30 @@ void Pipeline::SetThreadName(uint32_t tid, std::string comm) {
   thread_roots_.erase(tid);
 }
 
+void Pipeline::WarmUp(bool kernel) {
+  std::vector<Frame> frames;
+  std::vector<uint64_t> pcs;
+  for (auto& [pid, state] : processes_) {
+    for (const Mapping& m : state.maps.mappings()) {
+      if (!m.executable() || (m.open_path.empty() && !m.image)) continue;
+      frames.clear();
+      symbolizer_->SymbolizeUser(static_cast<int>(pid), state.maps, m.start, false, &frames);
+      if (unwinder_ != nullptr && !options_.fp_only) {
+        RawSample probe;  // no stack: the unwinder loads the module and stops
+        probe.pid = pid;
+        probe.tid = pid;
+        probe.has_user_regs = true;
+        probe.regs[kRip] = m.start;
+        unwinder_->Unwind(probe, state.maps, &pcs);
+      }
+    }
+  }
+  if (kernel) {
+    frames.clear();
+    symbolizer_->SymbolizeKernel(0xffffffff81000000ull, &frames);
+  }
+}
+
 void Pipeline::Start(perf::Sampler* sampler) {
   sampler_ = sampler;
   stop_ = false;

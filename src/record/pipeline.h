@@ -64,6 +64,12 @@ class Pipeline {
   void AddProcess(int pid, ProcessMaps maps);
   void SetThreadName(uint32_t tid, std::string comm);
 
+  // Loads the unwind tables and symbols of every executable mapping known so
+  // far (and the kernel's symbols unless kernel is false), so that this
+  // one-time cost is paid before sampling starts instead of on the CPUs
+  // the target runs on while it is being measured. Call before Start().
+  void WarmUp(bool kernel);
+
   // Starts the drain and worker threads over sampler (not owned).
   void Start(perf::Sampler* sampler);
   // Disables the events, drains what is left, finishes every queued sample.
