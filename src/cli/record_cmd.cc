@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -90,7 +91,7 @@ absl::StatusOr<std::vector<int>> ParsePids(const std::string& text) {
       return absl::InvalidArgumentError(
           absl::StrCat("-p: '", std::string(part), "' is not a process id"));
     }
-    pids.push_back(pid);
+    if (std::find(pids.begin(), pids.end(), pid) == pids.end()) pids.push_back(pid);
   }
   if (pids.empty()) return absl::InvalidArgumentError("-p: no process id given");
   return pids;
