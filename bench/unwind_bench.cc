@@ -1,6 +1,6 @@
 // Unwinding and symbolization throughput, replayed from captured samples.
 //
-//   unwind_bench [--target PATH] [--phases N] [--samples N] [--seconds S]
+//   unwind_bench [--target PATH] [--phases N] [--samples N] [--seconds S] [-- CMD ARGS...]
 //
 // Captures real samples of the test workload with ptrace (the same harness
 // as the tests: registers + 8 KiB stack copies, maps), then replays them
@@ -12,6 +12,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -110,12 +111,88 @@ void BenchSymbolize(const testing::Capture& c) {
               unique.size(), cold * 1e3, static_cast<double>(n) / (now - t0), PeakRssKb());
 }
 
+// The table unwinder (without its fallback) against libunwind, sample by
+// sample: the correctness check behind the speed figures.
+void Compare(const testing::Capture& c) {
+  unwind::TableUnwinder table(/*allow_fallback=*/false);
+  unwind::LibunwindUnwinder libunwind;
+  std::vector<uint64_t> a, b;
+  int same = 0, differ = 0, needs_fallback = 0, complete = 0, truncated = 0, failed = 0;
+  for (const RawSample& s : c.samples) {
+    const uint64_t unsupported = table.stats().unsupported;
+    UnwindOutcome oa = table.Unwind(s, c.maps, &a);
+    UnwindOutcome ob = libunwind.Unwind(s, c.maps, &b);
+    complete += ob == UnwindOutcome::kComplete;
+    truncated += ob == UnwindOutcome::kTruncated;
+    failed += ob == UnwindOutcome::kFailed;
+    if (ob == UnwindOutcome::kFailed && std::getenv("UNWIND_BENCH_VERBOSE") != nullptr) {
+      auto sym = symbolize::CreateSymbolizer({});
+      std::vector<Frame> f;
+      sym->SymbolizeUser(c.pid, c.maps, b.back(), b.size() > 1, &f);
+      const Mapping* m = c.maps.Find(b.back() - (b.size() > 1));
+      std::printf("failed after %zu frames at %llx %s (%s)\n", b.size(),
+                  static_cast<unsigned long long>(b.back()), f.back().name.c_str(),
+                  m != nullptr ? m->path.c_str() : "unmapped");
+    }
+    if (table.stats().unsupported != unsupported && a.size() <= b.size() &&
+        std::equal(a.begin(), a.end(), b.begin())) {
+      ++needs_fallback;  // stopped at a row only libunwind can do
+      continue;
+    }
+    if (a == b && oa == ob) {
+      ++same;
+    } else {
+      ++differ;
+      if (std::getenv("UNWIND_BENCH_VERBOSE") != nullptr) {
+        auto sym = symbolize::CreateSymbolizer({});
+        std::printf("differ: table %d libunwind %d rip %llx rsp %llx rbp %llx stack:", static_cast<int>(oa),
+                    static_cast<int>(ob), (unsigned long long)s.regs[kRip], (unsigned long long)s.regs[kRsp],
+                    (unsigned long long)s.regs[kRbp]);
+        for (size_t k = 0; k + 8 <= s.stack.size() && k < 48; k += 8) {
+          uint64_t w;
+          std::memcpy(&w, s.stack.data() + k, 8);
+          std::printf(" %llx", (unsigned long long)w);
+        }
+        std::printf("\n");
+        if (const Mapping* m = c.maps.Find(s.regs[kRip])) {
+          const unwind::ModuleRef* ref = table.modules().Lookup(*m);
+          const unwind::CfiRow& row = ref->module->cfi_table().Find(s.regs[kRip] - ref->bias);
+          unwind::CfiRow fresh = ref->module->cfi_table().Build(s.regs[kRip] - ref->bias);
+          std::printf("  row kind %d [%llx,%llx) cfa %d+%d ra %d; fresh kind %d [%llx,%llx) cfa %d+%d\n", row.kind,
+                      (unsigned long long)row.start, (unsigned long long)row.end, row.cfa_reg, row.cfa_offset,
+                      row.ra_offset, fresh.kind, (unsigned long long)fresh.start, (unsigned long long)fresh.end,
+                      fresh.cfa_reg, fresh.cfa_offset);
+        }
+        for (size_t i = 0; i < std::max(a.size(), b.size()); ++i) {
+          std::vector<Frame> fa, fb;
+          if (i < a.size()) sym->SymbolizeUser(c.pid, c.maps, a[i], i > 0, &fa);
+          if (i < b.size()) sym->SymbolizeUser(c.pid, c.maps, b[i], i > 0, &fb);
+          std::printf("  %2zu %16llx %-40s %16llx %s\n", i,
+                      static_cast<unsigned long long>(i < a.size() ? a[i] : 0),
+                      fa.empty() ? "" : fa.back().name.c_str(),
+                      static_cast<unsigned long long>(i < b.size() ? b[i] : 0),
+                      fb.empty() ? "" : fb.back().name.c_str());
+        }
+      }
+    }
+  }
+  std::printf("libunwind: %d complete, %d truncated, %d failed; pure table: %d identical, "
+              "%d stop where the fallback takes over, %d differ\n",
+              complete, truncated, failed, same, needs_fallback, differ);
+}
+
 int Main(int argc, char** argv) {
   std::string target = std::getenv("UNWIND_TARGET") ? std::getenv("UNWIND_TARGET") : "";
   std::string phases = "4";
   int samples = 2000;
   double seconds = 2.0;
-  for (int i = 1; i + 1 < argc; i += 2) {
+  std::vector<std::string> command;
+  for (int i = 1; i < argc; i += 2) {
+    if (!std::strcmp(argv[i], "--")) {
+      command.assign(argv + i + 1, argv + argc);
+      break;
+    }
+    if (i + 1 >= argc) break;
     if (!std::strcmp(argv[i], "--target")) target = argv[i + 1];
     else if (!std::strcmp(argv[i], "--phases")) phases = argv[i + 1];
     else if (!std::strcmp(argv[i], "--samples")) samples = std::atoi(argv[i + 1]);
@@ -125,7 +202,8 @@ int Main(int argc, char** argv) {
       return 2;
     }
   }
-  if (target.empty()) {
+  if (command.empty()) command = {target, "60", phases};
+  if (command[0].empty()) {
     std::fprintf(stderr, "unwind_bench: error: no --target (or UNWIND_TARGET)\n");
     return 2;
   }
@@ -133,13 +211,20 @@ int Main(int argc, char** argv) {
   options.samples = samples;
   options.min_gap_us = 100;
   options.max_gap_us = 600;
-  auto c = testing::CaptureSamples({target, "60", phases}, options);
+  auto c = testing::CaptureSamples(command, options);
   if (!c.ok()) {
     std::fprintf(stderr, "unwind_bench: error: %s\n", c.status().ToString().c_str());
     return 1;
   }
-  std::printf("%zu samples of %s (phases %s), 8 KiB stack copies; peak RSS after capture %ld KB\n",
-              c->samples.size(), target.c_str(), phases.c_str(), PeakRssKb());
+  struct JitMapCleanup {
+    const testing::Capture& c;
+    ~JitMapCleanup() { testing::RemoveJitMap(c); }
+  } cleanup{*c};
+  std::string what;
+  for (const std::string& a : command) what += " " + a;
+  std::printf("%zu samples of%s, 8 KiB stack copies; peak RSS after capture %ld KB\n",
+              c->samples.size(), what.c_str(), PeakRssKb());
+  Compare(*c);
   {
     unwind::TableUnwinder table;
     Print("table (+libunwind fallback)", Replay(table, *c, seconds));

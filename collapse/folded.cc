@@ -4,7 +4,6 @@
 #include <cmath>
 #include <limits>
 #include <istream>
-#include <memory>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -81,53 +80,76 @@ std::string FoldedInput::BadLinesMessage() const {
                          absl::CEscape(absl::string_view(text.data(), text.size())));
 }
 
+namespace {
+
+// `line` must stay valid as long as `out`: records point into it.
+void HandleLine(std::string_view line, uint64_t line_no, std::string_view source,
+                bool allow_two_columns, FoldedInput* out) {
+  ++out->lines;
+  std::optional<FoldedLine> parsed = ParseFoldedLine(line, allow_two_columns);
+  if (!parsed) {
+    if (out->bad_lines++ == 0) {
+      out->first_bad_source = std::string(source);
+      out->first_bad_line = line_no;
+      out->first_bad_text = std::string(line.substr(0, 200));
+    }
+    return;
+  }
+  out->differential |= parsed->two_column;
+  out->records.push_back(FoldedRecord{parsed->stack, parsed->count,
+                                      parsed->two_column ? parsed->before : parsed->count,
+                                      parsed->separator});
+}
+
+}  // namespace
+
+void ParseFoldedText(std::string_view text, std::string_view source, FoldedInput* out,
+                     bool allow_two_columns) {
+  uint64_t line_no = 0;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t nl = text.find('\n', start);
+    if (nl == std::string_view::npos) nl = text.size();
+    HandleLine(text.substr(start, nl - start), ++line_no, source, allow_two_columns, out);
+    start = nl + 1;
+  }
+}
+
 absl::Status ReadFolded(std::istream& in, std::string_view source, FoldedInput* out,
                         bool allow_two_columns) {
   constexpr size_t kChunk = 1 << 20;
-  std::unique_ptr<char[]> buf(new char[kChunk]);
   std::string carry;
   uint64_t line_no = 0;
-  auto handle = [&](std::string_view line) {
-    ++line_no;
-    ++out->lines;
-    std::optional<FoldedLine> parsed = ParseFoldedLine(line, allow_two_columns);
-    if (!parsed) {
-      if (out->bad_lines++ == 0) {
-        out->first_bad_source = std::string(source);
-        out->first_bad_line = line_no;
-        out->first_bad_text = std::string(line.substr(0, 200));
-      }
-      return;
-    }
-    out->differential |= parsed->two_column;
-    out->records.push_back(FoldedRecord{std::string(parsed->stack), parsed->count,
-                                        parsed->two_column ? parsed->before : parsed->count,
-                                        parsed->separator});
-  };
   while (in) {
-    in.read(buf.get(), kChunk);
+    std::string& block = out->storage.emplace_back();
+    block.resize(kChunk);
+    in.read(block.data(), kChunk);
     size_t n = static_cast<size_t>(in.gcount());
-    if (n == 0) break;
-    std::string_view chunk(buf.get(), n);
+    block.resize(n);
+    std::string_view chunk = block;
     size_t start = 0;
-    while (true) {
+    while (start < chunk.size()) {
       size_t nl = chunk.find('\n', start);
       if (nl == std::string_view::npos) {
         carry.append(chunk.substr(start));
         break;
       }
       if (carry.empty()) {
-        handle(chunk.substr(start, nl - start));
+        HandleLine(chunk.substr(start, nl - start), ++line_no, source, allow_two_columns, out);
       } else {
         carry.append(chunk.substr(start, nl - start));
-        handle(carry);
+        HandleLine(out->storage.emplace_back(std::move(carry)), ++line_no, source,
+                   allow_two_columns, out);
         carry.clear();
       }
       start = nl + 1;
     }
   }
   if (in.bad()) return absl::DataLossError("read error on " + std::string(source));
-  if (!carry.empty()) handle(carry);
+  if (!carry.empty()) {
+    HandleLine(out->storage.emplace_back(std::move(carry)), ++line_no, source, allow_two_columns,
+               out);
+  }
   return absl::OkStatus();
 }
 

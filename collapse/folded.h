@@ -20,6 +20,8 @@
 #define STACKFIRE_COLLAPSE_FOLDED_H_
 
 #include <cstdint>
+#include <deque>
+#include <memory>
 #include <iosfwd>
 #include <optional>
 #include <string>
@@ -45,14 +47,22 @@ struct FoldedLine {
 std::optional<FoldedLine> ParseFoldedLine(std::string_view line, bool allow_two_columns = true);
 
 struct FoldedRecord {
-  std::string stack;
+  std::string_view stack;  // points into FoldedInput::storage
   double count = 0;
   double before = 0;
   char separator = ' ';
 };
 
 struct FoldedInput {
+  FoldedInput() = default;
+  FoldedInput(FoldedInput&&) = default;
+  FoldedInput& operator=(FoldedInput&&) = default;
+  FoldedInput(const FoldedInput&) = delete;  // records point into storage
+  FoldedInput& operator=(const FoldedInput&) = delete;
+
   std::vector<FoldedRecord> records;  // input order, not merged
+  std::deque<std::string> storage;    // the text the records point into
+  std::vector<std::shared_ptr<const void>> owners;  // or buffers kept alive for them
   bool differential = false;          // at least one two-column line
   uint64_t lines = 0;                 // lines read, bad ones included
   uint64_t bad_lines = 0;
@@ -70,6 +80,11 @@ struct FoldedInput {
 // ("-" for stdin). Fails only on a read error; bad lines are counted.
 absl::Status ReadFolded(std::istream& in, std::string_view source, FoldedInput* out,
                         bool allow_two_columns = true);
+
+// Parses a whole text (e.g. a mapped file). The records point into `text`:
+// the caller keeps it alive, for instance by adding its owner to out->owners.
+void ParseFoldedText(std::string_view text, std::string_view source, FoldedInput* out,
+                     bool allow_two_columns = true);
 
 // Merges the records by stack (counts summed; BEFORE columns are dropped).
 Profile ToProfile(const FoldedInput& input);

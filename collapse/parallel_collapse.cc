@@ -146,7 +146,7 @@ class SegmentQueue {
 // Which segments are done, to release the input behind the first not done.
 class Progress {
  public:
-  explicit Progress(std::function<void(size_t)> release) : release_(std::move(release)) {}
+  explicit Progress(std::function<void(size_t, size_t)> release) : release_(std::move(release)) {}
 
   void Started(const Segment& seg) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -165,13 +165,13 @@ class Progress {
       ++first_pending_;
     }
     if (upto > released_upto_ && release_) {
-      release_(upto);
+      release_(released_upto_, upto);
       released_upto_ = upto;
     }
   }
 
  private:
-  std::function<void(size_t)> release_;
+  std::function<void(size_t, size_t)> release_;
   std::mutex mu_;
   std::vector<size_t> ends_;
   std::vector<bool> done_;
@@ -208,12 +208,36 @@ void MergeStats(const PerfScriptStats& segment, PerfScriptStats* total) {
 
 namespace {
 
+void MergeInto(Profile part, Profile* total) {
+  if (total->empty()) {
+    *total = std::move(part);
+  } else if (part.size() > total->size()) {
+    part.Merge(*total);
+    *total = std::move(part);
+  } else {
+    total->Merge(part);
+  }
+}
+
+// Feeds a segment to `c` in slices, releasing each slice of a mapped input
+// once read, so that only a few pages per thread stay resident.
+void FeedSegment(const CollapseSource& source, const Segment& seg, PerfScriptCollapser& c) {
+  constexpr size_t kSlice = 256 << 10;
+  for (size_t at = 0; at < seg.text.size(); at += kSlice) {
+    std::string_view slice = seg.text.substr(at, kSlice);
+    c.Feed(slice);
+    if (source.whole && source.release) source.release(seg.begin, seg.begin + at + slice.size());
+  }
+  c.Finish();
+}
+
 // Feeds `tail` and everything after it to `c`, in order.
 absl::Status FeedTail(const CollapseSource& source, Segment& tail, PerfScriptCollapser& c) {
-  constexpr size_t kSlice = 8 << 20;
+  constexpr size_t kSlice = 256 << 10;
   for (size_t at = 0; at < tail.text.size(); at += kSlice) {
-    c.Feed(tail.text.substr(at, kSlice));
-    if (source.whole && source.release) source.release(tail.begin + at);
+    std::string_view slice = tail.text.substr(at, kSlice);
+    c.Feed(slice);
+    if (source.whole && source.release) source.release(tail.begin, tail.begin + at + slice.size());
   }
   if (!source.whole) {
     tail.owned.clear();
@@ -238,13 +262,15 @@ absl::Status CollapsePerfScriptParallel(const CollapseSource& source,
   int threads = parallel.threads;
   if (threads <= 0) threads = static_cast<int>(std::min(8u, std::thread::hardware_concurrency()));
   threads = std::max(threads, 1);
-  Segmenter segmenter(source, parallel.segment_bytes);
+  // Streamed segments are copies: smaller ones keep less in flight.
+  Segmenter segmenter(source, source.whole ? parallel.segment_bytes
+                                           : std::min<size_t>(parallel.segment_bytes, 256 << 10));
   Progress progress(source.release);
   *stats = PerfScriptStats();
   stats->event = options.event_filter;
 
   // In order on this thread until the event to keep is known.
-  PerfScriptCollapser first(options);
+  auto first = std::make_unique<PerfScriptCollapser>(options);
   bool filter_known = !options.event_filter.empty();
   std::optional<Segment> pending;
   while (true) {
@@ -252,9 +278,9 @@ absl::Status CollapsePerfScriptParallel(const CollapseSource& source,
     if (!seg.ok()) return seg.status();
     if (!seg->has_value()) break;
     if ((*seg)->tail) {
-      absl::Status s = FeedTail(source, **seg, first);
+      absl::Status s = FeedTail(source, **seg, *first);
       if (!s.ok()) return s;
-      MergeStats(first.TakeStats(), stats);
+      MergeStats(first->TakeStats(), stats);
       break;
     }
     if (filter_known && threads > 1) {
@@ -262,29 +288,33 @@ absl::Status CollapsePerfScriptParallel(const CollapseSource& source,
       break;
     }
     progress.Started(**seg);
-    first.Feed((*seg)->text);
-    first.Finish();
-    MergeStats(first.TakeStats(), stats);
+    FeedSegment(source, **seg, *first);
+    MergeStats(first->TakeStats(), stats);
     progress.Done((*seg)->index);
     filter_known = filter_known || !stats->event.empty();
   }
-  profile->Merge(first.profile());
-  if (!pending) return absl::OkStatus();
+  if (!pending) {
+    MergeInto(first->TakeProfile(), profile);
+    return absl::OkStatus();
+  }
 
   // The rest on the workers.
   PerfScriptOptions worker_options = options;
   worker_options.event_filter = stats->event;
-  SegmentQueue queue(2 * static_cast<size_t>(threads));
+  // Queued segments of a mapped input are only views; streamed ones are copies.
+  SegmentQueue queue((source.whole ? 2 : 1) * static_cast<size_t>(threads));
   std::mutex results_mu;
   std::vector<std::pair<size_t, PerfScriptStats>> results;
   std::vector<std::unique_ptr<PerfScriptCollapser>> collapsers;
   std::vector<std::thread> workers;
   for (int i = 0; i < threads; ++i) {
-    collapsers.push_back(std::make_unique<PerfScriptCollapser>(worker_options));
+    // The first worker goes on with the collapser that chose the event (its
+    // state is clean at a segment's end): one profile less to hold and merge.
+    collapsers.push_back(i == 0 ? std::move(first)
+                                : std::make_unique<PerfScriptCollapser>(worker_options));
     workers.emplace_back([&, c = collapsers.back().get()] {
       while (std::optional<Segment> seg = queue.Pop()) {
-        c->Feed(seg->text);
-        c->Finish();
+        FeedSegment(source, *seg, *c);
         PerfScriptStats s = c->TakeStats();
         {
           std::lock_guard<std::mutex> lock(results_mu);
@@ -320,10 +350,15 @@ absl::Status CollapsePerfScriptParallel(const CollapseSource& source,
   std::sort(results.begin(), results.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
   for (const auto& [index, s] : results) MergeStats(s, stats);
-  for (const auto& c : collapsers) profile->Merge(c->profile());
+  // Each profile is freed as soon as it is merged: peak memory stays near
+  // that of the profiles themselves.
+  for (auto& c : collapsers) {
+    MergeInto(c->TakeProfile(), profile);
+    c.reset();
+  }
   if (had_tail) {
     MergeStats(tail_collapser.TakeStats(), stats);
-    profile->Merge(tail_collapser.profile());
+    MergeInto(tail_collapser.TakeProfile(), profile);
   }
   return absl::OkStatus();
 }

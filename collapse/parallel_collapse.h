@@ -11,8 +11,9 @@
 // the first unparsable line are merged in input order, so line numbers are
 // those of the whole input. An input without blank lines is one segment.
 //
-// Memory: the profiles (one per thread, distinct stacks only) and at most
-// 2 x threads segments in flight.
+// Memory: the profiles (one per thread, distinct stacks only), and segments
+// in flight: at most 2 x threads of them for a streamed source; for a mapped
+// one, the pages of each segment are released as it is read.
 #ifndef STACKFIRE_COLLAPSE_PARALLEL_COLLAPSE_H_
 #define STACKFIRE_COLLAPSE_PARALLEL_COLLAPSE_H_
 
@@ -33,13 +34,14 @@ struct CollapseSource {
   std::optional<std::string_view> whole;
   // ...otherwise its pieces in order, then an empty piece.
   std::function<absl::StatusOr<std::string_view>()> next;
-  // Optional: told that the first `offset` bytes of `whole` are done with.
-  std::function<void(size_t offset)> release;
+  // Optional: told that bytes [begin, end) of `whole` are done with (so that
+  // a mapped file's pages can leave the resident set).
+  std::function<void(size_t begin, size_t end)> release;
 };
 
 struct ParallelOptions {
   int threads = 0;                     // 0: one per CPU, at most 8
-  size_t segment_bytes = 4 << 20;      // a segment ends at the first blank line past this
+  size_t segment_bytes = 1 << 20;      // a segment ends at the first blank line past this
 };
 
 // Folds the input into *profile (which may already hold stacks) and fills

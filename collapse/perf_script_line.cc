@@ -81,44 +81,45 @@ bool IsGoMethod(string_view f) {
 
 // Bytes that make a frame name need more than a copy: "->" (inlined
 // frames), ';', '(' (argument lists), and the quotes the script deletes.
-struct SpecialTable {
-  bool special[256] = {};
-  constexpr SpecialTable() {
-    for (unsigned char c : {'-', ';', '(', '"', '\''}) special[c] = true;
-  }
-};
-constexpr SpecialTable kSpecial;
+// Found in one pass, as a set of these bits:
+constexpr unsigned kDash = 1, kSemicolon = 2, kParen = 4, kQuote = 8;
+constexpr unsigned kAnyQuote = kQuote;
+constexpr unsigned kAll = kDash | kSemicolon | kParen | kQuote;
 
-bool HasSpecialScalar(const char* p, size_t n) {
+unsigned SpecialsScalar(const char* p, size_t n) {
+  unsigned set = 0;
   for (size_t i = 0; i < n; ++i) {
-    if (kSpecial.special[static_cast<unsigned char>(p[i])]) return true;
+    switch (p[i]) {
+      case '-': set |= kDash; break;
+      case ';': set |= kSemicolon; break;
+      case '(': set |= kParen; break;
+      case '"': case '\'': set |= kQuote; break;
+      default: break;
+    }
   }
-  return false;
+  return set;
 }
 
-#if defined(__SSE2__)
-int SpecialMask(const char* p) {
-  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-  __m128i m = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('-')),
-                           _mm_cmpeq_epi8(v, _mm_set1_epi8(';')));
-  m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('(')));
-  m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('"')));
-  m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('\'')));
-  return _mm_movemask_epi8(m);
-}
-#endif
-
-bool HasSpecial(string_view s) {
+unsigned Specials(string_view s) {
 #if defined(__SSE2__)
   const char* p = s.data();
   const size_t n = s.size();
-  if (n < 16) return HasSpecialScalar(p, n);
-  for (size_t i = 0; i + 16 <= n; i += 16) {
-    if (SpecialMask(p + i) != 0) return true;
-  }
-  return SpecialMask(p + n - 16) != 0;
+  if (n < 16) return SpecialsScalar(p, n);
+  __m128i dash = _mm_setzero_si128(), semi = dash, paren = dash, quote = dash;
+  auto block = [&](const char* at) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at));
+    dash = _mm_or_si128(dash, _mm_cmpeq_epi8(v, _mm_set1_epi8('-')));
+    semi = _mm_or_si128(semi, _mm_cmpeq_epi8(v, _mm_set1_epi8(';')));
+    paren = _mm_or_si128(paren, _mm_cmpeq_epi8(v, _mm_set1_epi8('(')));
+    quote = _mm_or_si128(quote, _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                             _mm_cmpeq_epi8(v, _mm_set1_epi8('\''))));
+  };
+  for (size_t i = 0; i + 16 <= n; i += 16) block(p + i);
+  block(p + n - 16);
+  return (_mm_movemask_epi8(dash) ? kDash : 0) | (_mm_movemask_epi8(semi) ? kSemicolon : 0) |
+         (_mm_movemask_epi8(paren) ? kParen : 0) | (_mm_movemask_epi8(quote) ? kAnyQuote : 0);
 #else
-  return HasSpecialScalar(s.data(), s.size());
+  return SpecialsScalar(s.data(), s.size());
 #endif
 }
 
@@ -145,9 +146,9 @@ void Annotate(size_t index, const ModuleFlags& m, size_t begin, std::string* out
 // ';' becomes ':', an argument list is cut (unless the name is a Go method,
 // or the '(' opens "(anonymous namespace)"), quotes go, and in Java
 // processes a leading 'L' goes from class names.
-void AppendTidy(string_view f, bool java, std::string* out) {
+void AppendTidy(string_view f, unsigned specials, bool java, std::string* out) {
   size_t cut = f.size();
-  const void* paren = std::memchr(f.data(), '(', f.size());
+  const void* paren = specials & kParen ? std::memchr(f.data(), '(', f.size()) : nullptr;
   if (paren != nullptr && !IsGoMethod(f)) {
     for (size_t p = static_cast<const char*>(paren) - f.data(); p != string_view::npos;
          p = f.find('(', p + 1)) {
@@ -161,10 +162,12 @@ void AppendTidy(string_view f, bool java, std::string* out) {
   out->append(f.data(), cut);
   char* const first = out->data() + begin;
   char* const last = first + cut;
-  for (char* p = first; (p = static_cast<char*>(std::memchr(p, ';', last - p))) != nullptr;) {
-    *p++ = ':';
+  if (specials & kSemicolon) {
+    for (char* p = first; (p = static_cast<char*>(std::memchr(p, ';', last - p))) != nullptr;) {
+      *p++ = ':';
+    }
   }
-  if (std::memchr(first, '"', cut) != nullptr || std::memchr(first, '\'', cut) != nullptr) {
+  if (specials & kQuote) {
     char* w = first;
     for (char* r = first; r != last; ++r) {
       if (*r != '"' && *r != '\'') *w++ = *r;
@@ -178,12 +181,14 @@ void AppendTidy(string_view f, bool java, std::string* out) {
 }
 
 // One frame of a stack line through every rule of the script.
-void AppendFrame(string_view piece, size_t index, const StackLine& line, const FrameContext& ctx,
-                 const ModuleFlags& m, std::string* out, std::string* scratch) {
+void AppendFrame(string_view piece, unsigned specials, size_t index, const StackLine& line,
+                 const FrameContext& ctx, const ModuleFlags& m, std::string* out,
+                 std::string* scratch) {
   const size_t begin = out->size();
   if (piece == "[unknown]") {
     // The module's file name stands in for the symbol, when known.
-    scratch->assign("[");
+    scratch->clear();
+    scratch->push_back('[');
     if (line.mod != "[unknown]") {
       size_t slash = line.mod.rfind('/');
       scratch->append(slash == string_view::npos ? line.mod : line.mod.substr(slash + 1));
@@ -196,9 +201,9 @@ void AppendFrame(string_view piece, size_t index, const StackLine& line, const F
       scratch->append(">");
     }
     scratch->append("]");
-    AppendTidy(*scratch, ctx.java, out);
+    AppendTidy(*scratch, kAll, ctx.java, out);
   } else {
-    AppendTidy(piece, ctx.java, out);
+    AppendTidy(piece, specials, ctx.java, out);
   }
   Annotate(index, m, begin, out);
 }
@@ -329,7 +334,8 @@ bool AppendFrames(const StackLine& line, const FrameContext& ctx, std::string* o
   if (ctx.annotate_kernel) m.kernel = IsKernelModule(line.mod);
   if (ctx.annotate_jit && !m.kernel) m.jit = IsJitModule(line.mod);
 
-  if (!HasSpecial(raw) && raw != "[unknown]") {
+  const unsigned specials = Specials(raw);
+  if (specials == 0 && raw != "[unknown]") {
     // The common case: the name is kept as it is.
     if (ctx.java && raw[0] == 'L' && raw.find('/') != string_view::npos) raw.remove_prefix(1);
     const size_t begin = out->size();
@@ -340,10 +346,10 @@ bool AppendFrames(const StackLine& line, const FrameContext& ctx, std::string* o
 
   size_t pos = 0;
   for (size_t index = 0;; ++index) {
-    size_t sep = raw.find("->", pos);
+    size_t sep = specials & kDash ? raw.find("->", pos) : string_view::npos;
     string_view piece = raw.substr(pos, sep == string_view::npos ? string_view::npos : sep - pos);
     if (index > 0) out->push_back(';');
-    AppendFrame(piece, index, line, ctx, m, out, scratch);
+    AppendFrame(piece, specials, index, line, ctx, m, out, scratch);
     if (sep == string_view::npos) break;
     pos = sep + 2;
   }

@@ -4,18 +4,79 @@
 #include <cmath>
 #include <cstdio>
 #include <ostream>
+#include <utility>
+
+#include "absl/hash/hash.h"
 
 namespace stackfire {
+
+size_t Profile::StackHash::operator()(size_t i) const {
+  const std::string& s = (*entries)[i].stack;
+  return absl::Hash<absl::string_view>()(absl::string_view(s.data(), s.size()));
+}
+
+size_t Profile::StackHash::operator()(absl::string_view stack) const {
+  return absl::Hash<absl::string_view>()(stack);
+}
+
+bool Profile::StackEq::operator()(size_t a, absl::string_view b) const {
+  const std::string& s = (*entries)[a].stack;
+  return absl::string_view(s.data(), s.size()) == b;
+}
+
+Profile::Profile(const Profile& other) : entries_(other.entries_), total_(other.total_) {
+  RebuildIndex();
+}
+
+Profile::Profile(Profile&& other) noexcept
+    : entries_(std::move(other.entries_)), total_(other.total_) {
+  RebuildIndex();
+  other.entries_.clear();
+  other.RebuildIndex();
+  other.total_ = 0;
+}
+
+Profile& Profile::operator=(const Profile& other) {
+  if (this != &other) {
+    entries_ = other.entries_;
+    total_ = other.total_;
+    RebuildIndex();
+  }
+  return *this;
+}
+
+Profile& Profile::operator=(Profile&& other) noexcept {
+  if (this != &other) {
+    entries_ = std::move(other.entries_);
+    total_ = other.total_;
+    RebuildIndex();
+    other.entries_.clear();
+    other.RebuildIndex();
+    other.total_ = 0;
+  }
+  return *this;
+}
+
+void Profile::RebuildIndex() {
+  index_ = MakeIndex();
+  index_.reserve(entries_.size());
+  for (size_t i = 0; i < entries_.size(); ++i) index_.insert(i);
+}
 
 void Profile::Add(std::string_view stack, double weight) {
   // Debian's Abseil has its own absl::string_view (ABSL_OPTION_USE_STD_STRING_VIEW
   // is 0), so heterogeneous lookup needs one spelled out.
-  auto it = index_.find(absl::string_view(stack.data(), stack.size()));
+  absl::string_view key(stack.data(), stack.size());
+  auto it = index_.find(key);
+  size_t i;
   if (it == index_.end()) {
-    it = index_.emplace(std::string(stack), entries_.size()).first;
+    i = entries_.size();
     entries_.push_back(Entry{std::string(stack), 0});
+    index_.insert(i);
+  } else {
+    i = *it;
   }
-  entries_[it->second].weight += weight;
+  entries_[i].weight += weight;
   total_ += weight;
 }
 

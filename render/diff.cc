@@ -33,13 +33,21 @@ std::string StripHex(std::string_view s) {
 }  // namespace
 
 void DiffProfile::Add(std::string_view stack, double before, double after) {
-  auto it = index_.find(absl::string_view(stack.data(), stack.size()));
-  if (it == index_.end()) {
-    it = index_.emplace(std::string(stack), entries_.size()).first;
-    entries_.push_back(Entry{std::string(stack), 0, 0});
-  }
+  auto [it, inserted] =
+      index_.try_emplace(absl::string_view(stack.data(), stack.size()), entries_.size());
+  if (inserted) entries_.push_back(Entry{stack, 0, 0});
   entries_[it->second].before += before;
   entries_[it->second].after += after;
+}
+
+void DiffProfile::AddCopy(std::string stack, double before, double after) {
+  auto it = index_.find(absl::string_view(stack.data(), stack.size()));
+  if (it != index_.end()) {
+    entries_[it->second].before += before;
+    entries_[it->second].after += after;
+    return;
+  }
+  Add(storage_.emplace_back(std::move(stack)), before, after);
 }
 
 double DiffProfile::before_total() const {
@@ -59,11 +67,19 @@ DiffProfile MakeDiff(const FoldedInput& before, const FoldedInput& after,
   DiffProfile diff;
   double total1 = 0, total2 = 0;
   for (const FoldedRecord& r : before.records) {
-    diff.Add(options.strip_hex ? StripHex(r.stack) : r.stack, r.count, 0);
+    if (options.strip_hex) {
+      diff.AddCopy(StripHex(r.stack), r.count, 0);
+    } else {
+      diff.Add(r.stack, r.count, 0);
+    }
     total1 += r.count;
   }
   for (const FoldedRecord& r : after.records) {
-    diff.Add(options.strip_hex ? StripHex(r.stack) : r.stack, 0, r.count);
+    if (options.strip_hex) {
+      diff.AddCopy(StripHex(r.stack), 0, r.count);
+    } else {
+      diff.Add(r.stack, 0, r.count);
+    }
     total2 += r.count;
   }
   if (options.normalize && total1 != total2 && total1 != 0) {
@@ -75,15 +91,35 @@ DiffProfile MakeDiff(const FoldedInput& before, const FoldedInput& after,
 }
 
 void WriteDiffFolded(const DiffProfile& diff, std::ostream& out) {
-  std::vector<std::string> lines;
-  lines.reserve(diff.entries().size());
-  for (const DiffProfile::Entry& e : diff.entries()) {
-    lines.push_back(e.stack + " " + FormatWeight(e.before) + " " + FormatWeight(e.after) + "\n");
+  // Sorted as whole lines: when one stack is a prefix of another, the
+  // shorter one's next byte is the ' ' before its counts.
+  const auto& e = diff.entries();
+  std::vector<uint32_t> order(e.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<uint32_t>(i);
+  std::sort(order.begin(), order.end(), [&e](uint32_t x, uint32_t y) {
+    std::string_view a = e[x].stack, b = e[y].stack;
+    size_t n = std::min(a.size(), b.size());
+    int c = a.substr(0, n).compare(b.substr(0, n));
+    if (c != 0) return c < 0;
+    if (a.size() == b.size()) return false;
+    unsigned char ca = a.size() > n ? static_cast<unsigned char>(a[n]) : ' ';
+    unsigned char cb = b.size() > n ? static_cast<unsigned char>(b[n]) : ' ';
+    return ca < cb;
+  });
+  std::string text;
+  for (uint32_t i : order) {
+    text.append(e[i].stack);
+    text += ' ';
+    text += FormatWeight(e[i].before);
+    text += ' ';
+    text += FormatWeight(e[i].after);
+    text += '\n';
+    if (text.size() > (1 << 20)) {
+      out << text;
+      text.clear();
+    }
   }
-  std::sort(lines.begin(), lines.end());
-  std::string all;
-  for (const std::string& l : lines) all += l;
-  out << all;
+  out << text;
 }
 
 std::vector<StackWeight> StacksOf(const DiffProfile& diff) {

@@ -19,6 +19,7 @@
 #ifndef STACKFIRE_RENDER_DIFF_H_
 #define STACKFIRE_RENDER_DIFF_H_
 
+#include <deque>
 #include <iosfwd>
 #include <string>
 #include <vector>
@@ -36,14 +37,19 @@ struct DiffOptions {
   bool strip_hex = false;  // -s
 };
 
+// Entries point into the FoldedInputs they were made from (or into the
+// profile's own storage for rewritten stacks): keep those inputs alive.
 class DiffProfile {
  public:
   struct Entry {
-    std::string stack;
+    std::string_view stack;
     double before = 0;
     double after = 0;
   };
+  // `stack` must outlive the profile.
   void Add(std::string_view stack, double before, double after);
+  // Copies `stack` into the profile first.
+  void AddCopy(std::string stack, double before, double after);
   const std::vector<Entry>& entries() const { return entries_; }
   std::vector<Entry>& mutable_entries() { return entries_; }
   double before_total() const;
@@ -51,7 +57,8 @@ class DiffProfile {
 
  private:
   std::vector<Entry> entries_;
-  absl::flat_hash_map<std::string, size_t> index_;
+  absl::flat_hash_map<absl::string_view, size_t> index_;
+  std::deque<std::string> storage_;
 };
 
 // Joins BEFORE and AFTER (single-column folded input, read with

@@ -2,21 +2,103 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 
 namespace stackfire::render {
 namespace {
 
-// flamegraph.pl sorts whole lines, so when one stack is a prefix of another
-// the byte after the shorter stack is its separator (usually ' ').
-bool LineLess(const StackWeight& a, const StackWeight& b) {
-  size_t n = std::min(a.stack.size(), b.stack.size());
-  int c = a.stack.substr(0, n).compare(b.stack.substr(0, n));
-  if (c != 0) return c < 0;
-  if (a.stack.size() == b.stack.size()) return false;
-  if (a.stack.size() < b.stack.size()) {
-    return static_cast<unsigned char>(a.separator) < static_cast<unsigned char>(b.stack[n]);
+size_t CommonPrefix(std::string_view a, std::string_view b) {
+  size_t n = std::min(a.size(), b.size()), i = 0;
+  while (i + 8 <= n) {
+    uint64_t x, y;
+    std::memcpy(&x, a.data() + i, 8);
+    std::memcpy(&y, b.data() + i, 8);
+    if (x != y) break;
+    i += 8;
   }
-  return static_cast<unsigned char>(a.stack[n]) < static_cast<unsigned char>(b.separator);
+  while (i < n && a[i] == b[i]) ++i;
+  return i;
+}
+
+// flamegraph.pl sorts whole lines, so when one stack is a prefix of another
+// the byte after the shorter stack is its separator (usually ' '). Key(s, d)
+// is bytes [d, d+8) of "stack + separator" as a big-endian number, zero
+// padded; 0 past the end (equal stacks compare equal whatever their counts).
+inline uint64_t Key(const StackWeight& s, size_t d) {
+  size_t n = s.stack.size();
+  if (d > n) return 0;
+  unsigned char buf[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  size_t avail = n - d;
+  if (avail >= 8) {
+    std::memcpy(buf, s.stack.data() + d, 8);
+  } else {
+    std::memcpy(buf, s.stack.data() + d, avail);
+    buf[avail] = static_cast<unsigned char>(s.separator);
+  }
+  uint64_t v;
+  std::memcpy(&v, buf, 8);
+  return __builtin_bswap64(v);
+}
+
+// Multikey quicksort (Bentley & Sedgewick) on 8-byte digits: the long
+// shared prefixes of stacks are compared once per partition, not once per
+// comparison.
+void SortLines(StackWeight* a, size_t n, size_t d) {
+  while (n > 1) {
+    if (n < 12) {
+      for (size_t i = 1; i < n; ++i) {
+        for (size_t j = i; j > 0; --j) {
+          size_t k = d;
+          uint64_t x, y;
+          while ((x = Key(a[j - 1], k)) == (y = Key(a[j], k)) && x != 0) k += 8;
+          if (x <= y) break;
+          std::swap(a[j - 1], a[j]);
+        }
+      }
+      return;
+    }
+    // Skip the prefix that the whole partition shares in one pass, instead
+    // of one partitioning pass per 8 bytes of it.
+    if (n >= 32) {
+      std::string_view first = a[0].stack.size() > d ? a[0].stack.substr(d) : std::string_view();
+      size_t m = first.size();
+      for (size_t i = 1; i < n && m > 0; ++i) {
+        std::string_view other = a[i].stack.size() > d ? a[i].stack.substr(d) : std::string_view();
+        m = CommonPrefix(first.substr(0, m), other);
+      }
+      d += m;
+    }
+    std::swap(a[0], a[n / 2]);
+    uint64_t pivot = Key(a[0], d);
+    size_t lt = 0, gt = n, i = 1;
+    while (i < gt) {
+      uint64_t k = Key(a[i], d);
+      if (k < pivot) {
+        std::swap(a[lt++], a[i++]);
+      } else if (k > pivot) {
+        std::swap(a[i], a[--gt]);
+      } else {
+        ++i;
+      }
+    }
+    SortLines(a, lt, d);
+    SortLines(a + gt, n - gt, d);
+    if (pivot == 0) return;  // all equal through the end
+    a += lt;
+    n = gt - lt;
+    d += 8;
+  }
+}
+
+bool Sorted(const std::vector<StackWeight>& v) {
+  for (size_t i = 1; i < v.size(); ++i) {
+    size_t d = 0;
+    uint64_t x, y;
+    while ((x = Key(v[i - 1], d)) == (y = Key(v[i], d)) && x != 0) d += 8;
+    if (x > y) return false;
+  }
+  return true;
 }
 
 std::string Reversed(std::string_view stack) {
@@ -63,18 +145,24 @@ std::string ChainAnnotated(std::string_view stack) {
   return out;
 }
 
+
 }  // namespace
 
-std::vector<std::string_view> SplitFrames(std::string_view stack) {
-  std::vector<std::string_view> out;
+void SplitFramesInto(std::string_view stack, std::vector<std::string_view>* out) {
+  out->clear();
   size_t start = 0;
   while (start <= stack.size()) {
     size_t p = stack.find(';', start);
     if (p == std::string_view::npos) p = stack.size();
-    out.push_back(stack.substr(start, p - start));
+    out->push_back(stack.substr(start, p - start));
     start = p + 1;
   }
-  while (!out.empty() && out.back().empty()) out.pop_back();
+  while (!out->empty() && out->back().empty()) out->pop_back();
+}
+
+std::vector<std::string_view> SplitFrames(std::string_view stack) {
+  std::vector<std::string_view> out;
+  SplitFramesInto(stack, &out);
   return out;
 }
 
@@ -94,33 +182,77 @@ absl::StatusOr<Layout> BuildLayout(std::vector<StackWeight> input, const LayoutO
       s.stack = layout.storage.emplace_back(std::move(rewritten));
     }
   }
-  if (!options.flamechart) std::sort(input.begin(), input.end(), LineLess);
+  if (!options.flamechart && !Sorted(input)) SortLines(input.data(), input.size(), 0);
+
+  // The total is needed up front: frames are pruned as soon as they close.
+  double sum = 0;
+  for (const StackWeight& s : input) sum += s.after;
+  if (!(sum > 0)) return absl::InvalidArgumentError("no stack counts found");
+  const double timemax = options.total > sum ? options.total : sum;
+  const double widthpertime = (options.image_width - 2 * options.xpad) / timemax;
+  const double minwidth_time = options.minwidth_percent ? timemax * options.minwidth / 100
+                                                        : options.minwidth / widthpertime;
 
   std::vector<Frame>& frames = layout.frames;
   frames.push_back(Frame{});  // the root
+  // Closing frame i: narrow frames go, with their subtree, which is exactly
+  // frames[i..] (pre-order, and everything after i is closed already).
+  auto close = [&](uint32_t i, double end) {
+    Frame& f = frames[i];
+    f.end = end;
+    if (f.width() >= minwidth_time) return;
+    if (options.keep_removed && f.width() <= 0 && f.before > 0 && f.before >= minwidth_time) {
+      f.removed = true;
+      return;
+    }
+    frames.resize(i);
+  };
+  // The open frames, root first, and where each ends in the previous stack.
   std::vector<uint32_t> path = {0};
+  std::vector<size_t> path_end = {0};
+  std::string_view prev;
   double time = 0;
   for (const StackWeight& s : input) {
     if (options.differential) {
       layout.max_delta = std::max(layout.max_delta, std::fabs(s.after - s.before));
     }
-    std::vector<std::string_view> parts = SplitFrames(s.stack);
-    size_t same = 0;  // frames of `parts` already open
-    while (same < parts.size() && same + 1 < path.size() &&
-           frames[path[same + 1]].name == parts[same]) {
-      ++same;
+    // perl's split(";") drops trailing empty fields.
+    std::string_view cur = s.stack;
+    while (!cur.empty() && cur.back() == ';') cur.remove_suffix(1);
+    // Frames shared with the previous stack: compare bytes once, then count
+    // the open frames that end inside the common prefix.
+    size_t same = 0;
+    if (!cur.empty()) {
+      size_t lcp = CommonPrefix(cur, prev);
+      while (same + 1 < path.size()) {
+        size_t end = path_end[same + 1];
+        bool equal = end < lcp || (end == lcp && (cur.size() == lcp || cur[lcp] == ';'));
+        if (!equal) break;
+        ++same;
+      }
     }
-    for (size_t d = path.size() - 1; d > same; --d) frames[path[d]].end = time;
+    for (size_t d = path.size() - 1; d > same; --d) close(path[d], time);
     path.resize(same + 1);
-    for (size_t d = same; d < parts.size(); ++d) {
-      Frame f;
-      f.name = parts[d];
-      f.depth = static_cast<uint32_t>(d + 1);
-      f.parent = path.back();
-      f.start = time;
-      path.push_back(static_cast<uint32_t>(frames.size()));
-      frames.push_back(f);
+    path_end.resize(same + 1);
+    if (!cur.empty() && (same == 0 || path_end[same] < cur.size())) {
+      size_t start = same == 0 ? 0 : path_end[same] + 1;
+      uint32_t depth = static_cast<uint32_t>(same);
+      while (true) {
+        size_t p = cur.find(';', start);
+        if (p == std::string_view::npos) p = cur.size();
+        Frame f;
+        f.name = cur.substr(start, p - start);
+        f.depth = ++depth;
+        f.parent = path.back();
+        f.start = time;
+        path.push_back(static_cast<uint32_t>(frames.size()));
+        path_end.push_back(p);
+        frames.push_back(f);
+        if (p == cur.size()) break;
+        start = p + 1;
+      }
     }
+    prev = cur;
     frames[path.back()].self_delta += s.after - s.before;
     if (options.differential) {
       for (uint32_t i : path) frames[i].before += s.before;
@@ -128,42 +260,10 @@ absl::StatusOr<Layout> BuildLayout(std::vector<StackWeight> input, const LayoutO
     layout.before_total += s.before;
     time += s.after;
   }
-  for (size_t d = path.size(); d-- > 1;) frames[path[d]].end = time;
-
-  if (!(time > 0)) {
-    return absl::InvalidArgumentError("no stack counts found");
-  }
-  double timemax = time;
-  if (options.total > time) timemax = options.total;
+  for (size_t d = path.size(); d-- > 1;) close(path[d], time);
   layout.total = timemax;
   frames[0].end = timemax;
-
-  double widthpertime = (options.image_width - 2 * options.xpad) / timemax;
-  double minwidth_time = options.minwidth_percent ? timemax * options.minwidth / 100
-                                                  : options.minwidth / widthpertime;
-
-  // Prune in pre-order: a frame goes when it is too narrow or its parent went.
-  std::vector<uint32_t> new_index(frames.size(), UINT32_MAX);
-  std::vector<Frame> kept;
-  kept.reserve(frames.size());
-  for (size_t i = 0; i < frames.size(); ++i) {
-    Frame f = frames[i];
-    if (i != 0) {
-      if (new_index[f.parent] == UINT32_MAX) continue;
-      bool vanished = options.keep_removed && f.width() <= 0 && f.before > 0;
-      if (vanished) {
-        if (f.before < minwidth_time) continue;
-        f.removed = true;
-      } else if (f.width() < minwidth_time) {
-        continue;
-      }
-      f.parent = new_index[f.parent];
-    }
-    new_index[i] = static_cast<uint32_t>(kept.size());
-    layout.max_depth = std::max(layout.max_depth, f.depth);
-    kept.push_back(f);
-  }
-  frames = std::move(kept);
+  for (const Frame& f : frames) layout.max_depth = std::max(layout.max_depth, f.depth);
   return layout;
 }
 

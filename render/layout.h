@@ -78,6 +78,7 @@ absl::StatusOr<Layout> BuildLayout(std::vector<StackWeight> input, const LayoutO
 
 // Splits a stack as perl's split(";") does: trailing empty fields dropped.
 std::vector<std::string_view> SplitFrames(std::string_view stack);
+void SplitFramesInto(std::string_view stack, std::vector<std::string_view>* out);
 
 }  // namespace stackfire::render
 

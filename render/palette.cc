@@ -83,9 +83,14 @@ absl::StatusOr<Palette> ParsePalette(std::string_view name) {
 }
 
 std::string Rgb::Hex() const {
-  char buf[8];
-  std::snprintf(buf, sizeof buf, "#%02x%02x%02x", r & 0xff, g & 0xff, b & 0xff);
-  return buf;
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out = "#000000";
+  int parts[3] = {r & 0xff, g & 0xff, b & 0xff};
+  for (int i = 0; i < 3; ++i) {
+    out[1 + 2 * i] = kDigits[parts[i] >> 4];
+    out[2 + 2 * i] = kDigits[parts[i] & 15];
+  }
+  return out;
 }
 
 std::string Rgb::Css() const {
@@ -117,7 +122,8 @@ double NameHash(std::string_view name) {
 
 double SeededNameRandom(std::string_view name) {
   uint32_t sum = 0;
-  for (uint32_t c : DecodeUtf8(name)) sum += c;
+  size_t pos = 0;
+  while (pos < name.size()) sum += NextCodePoint(name, &pos);
   // perl: srand(sum); rand(1) -- drand48 seeded as srand48 does.
   uint64_t state = (static_cast<uint64_t>(sum) << 16) | 0x330e;
   state = (state * 0x5DEECE66DULL + 0xB) & ((1ULL << 48) - 1);

@@ -1,18 +1,44 @@
 #include "render/svg_format.h"
 
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 
 #include "render/utf8.h"
 
 namespace stackfire::render {
-namespace {
 
 std::string Fixed(double v, int decimals) {
+  // Fast path for the common case; printf's exact rounding decides whenever
+  // the value is close to a rounding tie.
+  if (decimals >= 0 && decimals <= 3 && std::fabs(v) < 1e12) {
+    static constexpr double kScale[] = {1, 10, 100, 1000};
+    double scaled = std::fabs(v) * kScale[decimals];
+    double r = std::floor(scaled + 0.5);
+    double frac = scaled - std::floor(scaled);
+    if (std::fabs(frac - 0.5) > 1e-6) {
+      uint64_t u = static_cast<uint64_t>(r);
+      char buf[40];
+      char* p = buf + sizeof buf;
+      for (int d = 0; d < decimals; ++d) {
+        *--p = static_cast<char>('0' + u % 10);
+        u /= 10;
+      }
+      if (decimals > 0) *--p = '.';
+      do {
+        *--p = static_cast<char>('0' + u % 10);
+        u /= 10;
+      } while (u != 0);
+      if (v < 0) *--p = '-';  // like printf, -0.00 keeps its sign
+      return std::string(p, buf + sizeof buf - p);
+    }
+  }
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
   return buf;
 }
+
+namespace {
 
 std::string WithCommas(std::string digits) {
   size_t start = (!digits.empty() && (digits[0] == '-' || digits[0] == '+')) ? 1 : 0;
@@ -58,6 +84,18 @@ std::string FontFamily(std::string_view font) {
 
 std::string Num(double v) {
   if (v == 0) return "0";
+  if (v == std::floor(v) && std::fabs(v) < 1e15) {
+    char buf[24];
+    char* p = buf + sizeof buf;
+    bool neg = v < 0;
+    uint64_t u = static_cast<uint64_t>(neg ? -v : v);
+    do {
+      *--p = static_cast<char>('0' + u % 10);
+      u /= 10;
+    } while (u != 0);
+    if (neg) *--p = '-';
+    return std::string(p, buf + sizeof buf - p);
+  }
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.15g", v);
   return buf;
@@ -131,7 +169,7 @@ void AppendStyle(const RenderOptions& o, std::string* s) {
         "#frames rect.p { opacity:0.5; }\n"
         "#frames rect.rm { stroke:#0033aa; stroke-width:3; stroke-dasharray:3 2; }\n"
         "#frames rect.rm:hover { stroke-width:5; }\n"
-        "#labels { pointer-events:none; }\n"
+        "#labels, #zlabels { pointer-events:none; }\n"
         ".hide { display:none; }\n"
         "</style>\n";
 }
@@ -162,7 +200,7 @@ void AppendTitle(const Layout& layout, const Frame& f, std::string_view name,
   const bool root = f.depth == 0;
   double width = root ? layout.total : f.width();
   std::string samples = Fixed(width * o.factor, 0);
-  double samples_rounded = std::strtod(samples.c_str(), nullptr);
+  double samples_rounded = std::nearbyint(width * o.factor);  // as printf's %.0f rounds
   AppendXmlEscaped(name, s);
   std::string countname = XmlEscape(o.countname);
   *s += " (" + WithCommas(samples) + " " + countname + ", ";
@@ -181,19 +219,19 @@ void AppendTitle(const Layout& layout, const Frame& f, std::string_view name,
   double before = f.before * o.factor;
   double after = (f.removed ? 0 : width) * o.factor;
   double delta = after - before;
-  *s += "\nbefore: " + DiffCount(before) + ", after: " + DiffCount(after) +
-        ", delta: " + Signed(DiffCount(delta), delta) + " " + countname + " (";
+  *s += "\nbefore " + DiffCount(before) + ", after " + DiffCount(after) + ", delta " +
+        Signed(DiffCount(delta), delta) + " (";
   if (f.removed) {
     *s += "removed, ";
   } else if (before == 0) {
     *s += "new, ";
   } else {
-    *s += Signed(Fixed(100 * delta / before, 2), delta) + "% of this frame, ";
+    *s += Signed(Fixed(100 * delta / before, 2), delta) + "% of frame, ";
   }
   *s += Signed(Fixed(100 * delta / (layout.total * o.factor), 2), delta) + "% of total)";
   double self = f.self_delta * o.factor;
   if (!root && self != 0 && std::fabs(self - delta) > 1e-9 * std::fabs(delta)) {
-    *s += "\nself delta: " + Signed(DiffCount(self), self) + " " + countname;
+    *s += "\nself delta " + Signed(DiffCount(self), self);
   }
 }
 

@@ -28,6 +28,8 @@ double FrameY(const SvgGeometry& g, const RenderOptions& o, uint32_t depth);
 
 // A number as perl prints it (up to 15 significant digits, no trailing zeros).
 std::string Num(double v);
+// sprintf("%.*f", decimals, v), without printf's cost in the common case.
+std::string Fixed(double v, int decimals);
 // sprintf("%.0f") with thousands separators, as flamegraph.pl's tooltips.
 std::string FormatCount(double v);
 // "rgb(r,g,b)" -> "#rrggbb"; other strings are returned if they are safe

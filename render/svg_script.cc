@@ -8,7 +8,7 @@ const char kFlameGraphScript[] = R"JS(
 var NS = "http://www.w3.org/2000/svg";
 var svg, zoomG, frames, labelsG, details, unzoomBtn, searchBtn, icBtn, matchedTxt;
 var xpad, fs, fw, fh, nametype, fullW, baseT;
-var N = 0, X, W, Y, D, names = null, matched = null, initialLabels = null;
+var N = 0, X, W, Y, D, names = null, matched = null, zlabelsG = null;
 var zoomed = -1, parents = [], term = null, ignorecase = false;
 function init(evt) {
   svg = document.documentElement;
@@ -34,6 +34,8 @@ function init(evt) {
     }
   }
   if (p.s) search(p.s);
+  // Read the frame geometry once the picture is up, not on the first click.
+  setTimeout(load, 0);
 }
 function load() {
   if (N) return;
@@ -47,16 +49,15 @@ function load() {
 }
 function titleOf(i) { return frames[i].firstChild.textContent; }
 function nameOf(i) {
-  if (!names) {
-    names = new Array(N);
-    for (var k = 0; k < N; k++) {
-      var t = titleOf(k), nl = t.indexOf("\n");
-      if (nl >= 0) t = t.substring(0, nl);
-      var p = t.lastIndexOf(" (");
-      names[k] = p >= 0 ? t.substring(0, p) : t;
-    }
+  if (names === null) names = new Array(N);
+  var n = names[i];
+  if (n === undefined) {
+    var t = titleOf(i), nl = t.indexOf("\n");
+    if (nl >= 0) t = t.substring(0, nl);
+    var p = t.lastIndexOf(" (");
+    n = names[i] = p >= 0 ? t.substring(0, p) : t;
   }
-  return names[i];
+  return n;
 }
 function getParams() {
   var params = {}, parts = window.location.search.substr(1).split("&");
@@ -92,13 +93,16 @@ function addLabel(frag, i, x, w) {
   frag.appendChild(t);
 }
 function relabel() {
-  if (initialLabels === null) {
-    initialLabels = document.createDocumentFragment();
-    while (labelsG.firstChild) initialLabels.appendChild(labelsG.firstChild);
-  } else {
-    labelsG.textContent = "";
+  // The static labels stay in the document (hidden while zoomed), so a reset
+  // costs no text layout; zoomed labels go to a second group.
+  if (zlabelsG === null) {
+    zlabelsG = document.createElementNS(NS, "g");
+    zlabelsG.setAttribute("id", "zlabels");
+    labelsG.parentNode.insertBefore(zlabelsG, labelsG.nextSibling);
   }
-  if (zoomed < 0) { labelsG.appendChild(initialLabels.cloneNode(true)); return; }
+  zlabelsG.textContent = "";
+  if (zoomed < 0) { labelsG.removeAttribute("visibility"); return; }
+  labelsG.setAttribute("visibility", "hidden");
   var frag = document.createDocumentFragment(), z = zoomed, k = fullW / W[z], x0 = X[z];
   for (var a = 0; a < parents.length; a++) addLabel(frag, parents[a], xpad, fullW);
   addLabel(frag, z, xpad, fullW);
@@ -106,7 +110,7 @@ function relabel() {
   for (var j = z + 1; j < N && D[j] > D[z]; j++) {
     if (W[j] >= minw) addLabel(frag, j, xpad + (X[j] - x0) * k, W[j] * k);
   }
-  labelsG.appendChild(frag);
+  zlabelsG.appendChild(frag);
 }
 function zoom(i) {
   load();

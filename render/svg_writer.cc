@@ -5,6 +5,7 @@
 #include <ostream>
 #include <string>
 
+#include "absl/container/flat_hash_map.h"
 #include "render/flamegraph.h"
 #include "render/palette.h"
 #include "render/svg_format.h"
@@ -75,9 +76,13 @@ absl::Status WriteSvg(const Layout& layout, const RenderOptions& o, std::ostream
   const double frame_h = o.height - 1;  // framepad = 1
   // The frames are drawn in count units: x and width are counts, and the
   // group's transform maps them to pixels. Zooming changes that transform.
+  // Differential graphs are mostly white (unchanged frames): white is the
+  // group's fill and those frames leave theirs out.
   s += "<g id=\"frames\" clip-path=\"url(#clip)\"><g id=\"zoom\" transform=\"matrix(" +
-       Num(wpt) + " 0 0 1 " + Num(g.xpad) + " 0)\">\n";
+       Num(wpt) + " 0 0 1 " + Num(g.xpad) + " 0)\"" +
+       (layout.differential ? " fill=\"#ffffff\"" : "") + ">\n";
   std::string labels;
+  absl::flat_hash_map<absl::string_view, std::string> color_cache;
   const double removed_width = layout.total * 1e-7;
   for (size_t i = 0; i < layout.frames.size(); ++i) {
     const Frame& f = layout.frames[i];
@@ -98,7 +103,11 @@ absl::Status WriteSvg(const Layout& layout, const RenderOptions& o, std::ostream
       }
       color = CssColorToHex(it->second);
     } else {
-      color = FrameColor(*palette, f.name, o.hash).Hex();
+      // Names repeat across frames; colour each one once.
+      auto [it, inserted] =
+          color_cache.try_emplace(absl::string_view(f.name.data(), f.name.size()));
+      if (inserted) it->second = FrameColor(*palette, f.name, o.hash).Hex();
+      color = it->second;
     }
     s += "<rect x=\"";
     s += Num(f.start);
@@ -108,8 +117,10 @@ absl::Status WriteSvg(const Layout& layout, const RenderOptions& o, std::ostream
     s += Num(f.removed ? removed_width : f.width());
     s += "\" height=\"";
     s += Num(frame_h);
-    s += "\" fill=\"";
-    s += color;
+    if (!(layout.differential && color == "#ffffff")) {
+      s += "\" fill=\"";
+      s += color;
+    }
     s += f.removed ? "\" class=\"rm\"><title>" : "\"><title>";
     AppendTitle(layout, f, i == 0 ? std::string_view("all") : name, o, &s);
     s += "</title></rect>\n";
@@ -118,9 +129,7 @@ absl::Status WriteSvg(const Layout& layout, const RenderOptions& o, std::ostream
     if (!f.removed && width_px >= 3 * o.fontsize * o.fontwidth) {
       size_t mark = labels.size();
       labels += "<text x=\"";
-      char buf[64];
-      std::snprintf(buf, sizeof buf, "%.2f", g.xpad + f.start * wpt + 3);
-      labels += buf;
+      labels += Fixed(g.xpad + f.start * wpt + 3, 2);
       labels += "\" y=\"";
       labels += Num(3 + y1 + frame_h / 2);
       labels += "\">";

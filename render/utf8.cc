@@ -101,9 +101,32 @@ std::string SanitizeUtf8(std::string_view s) {
   return out;
 }
 
+namespace {
+
+// Bytes that AppendXmlEscaped must look at: controls, non-ASCII, & < > " '.
+struct SpecialTable {
+  bool special[256];
+  constexpr SpecialTable() : special() {
+    for (int c = 0; c < 256; ++c) {
+      special[c] = c < 0x20 || c >= 0x80 || c == '&' || c == '<' || c == '>' || c == '"' ||
+                   c == '\'';
+    }
+  }
+};
+constexpr SpecialTable kSpecial;
+
+}  // namespace
+
 void AppendXmlEscaped(std::string_view s, std::string* out) {
   size_t pos = 0;
   while (pos < s.size()) {
+    size_t run = pos;
+    while (run < s.size() && !kSpecial.special[static_cast<unsigned char>(s[run])]) ++run;
+    if (run > pos) {
+      out->append(s.data() + pos, run - pos);
+      pos = run;
+      if (pos == s.size()) break;
+    }
     unsigned char c = static_cast<unsigned char>(s[pos]);
     if (c >= 0x20 && c < 0x80) {
       switch (c) {

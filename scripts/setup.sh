@@ -9,6 +9,7 @@ packages=(
   libunwind-dev libdw-dev libelf-dev libabsl-dev libcli11-dev
   libgtest-dev libgmock-dev zlib1g-dev
   libxml2-utils linux-perf python3
+  man-db groff-base
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -16,7 +16,8 @@
 #include <utility>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/string_view.h"
 
 namespace stackfire {
 
@@ -26,6 +27,12 @@ class Profile {
     std::string stack;
     double weight = 0;
   };
+
+  Profile() = default;
+  Profile(const Profile& other);
+  Profile(Profile&& other) noexcept;
+  Profile& operator=(const Profile& other);
+  Profile& operator=(Profile&& other) noexcept;
 
   // Adds weight to stack, creating it on first use.
   void Add(std::string_view stack, double weight);
@@ -41,8 +48,29 @@ class Profile {
   double total() const { return total_; }
 
  private:
+  // The index holds positions in entries_, not strings, so that each stack
+  // is stored once (profiles of deep stacks are mostly stack text). Hash and
+  // equality look the stacks up in entries_, which is why copies and moves
+  // rebuild the index.
+  struct StackHash {
+    using is_transparent = void;
+    const std::vector<Entry>* entries;
+    size_t operator()(size_t i) const;
+    size_t operator()(absl::string_view stack) const;
+  };
+  struct StackEq {
+    using is_transparent = void;
+    const std::vector<Entry>* entries;
+    bool operator()(size_t a, size_t b) const { return a == b; }
+    bool operator()(size_t a, absl::string_view b) const;
+    bool operator()(absl::string_view a, size_t b) const { return (*this)(b, a); }
+  };
+  using Index = absl::flat_hash_set<size_t, StackHash, StackEq>;
+  Index MakeIndex() const { return Index(0, StackHash{&entries_}, StackEq{&entries_}); }
+  void RebuildIndex();
+
   std::vector<Entry> entries_;
-  absl::flat_hash_map<std::string, size_t> index_;
+  Index index_ = MakeIndex();
   double total_ = 0;
 };
 

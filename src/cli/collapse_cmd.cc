@@ -119,7 +119,7 @@ int RunCollapse(const CollapseArgs& args) {
   CollapseSource source;
   source.whole = *mapped;
   source.next = [r] { return r->Next(); };
-  source.release = [r](size_t offset) { r->ReleaseMapped(offset); };
+  source.release = [r](size_t begin, size_t end) { r->ReleaseMapped(begin, end); };
   ParallelOptions parallel;
   parallel.threads = args.threads;
   Profile profile;

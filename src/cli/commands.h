@@ -25,6 +25,7 @@ void PrintError(std::string_view message, std::string_view hint = {});
 std::pair<CLI::App*, Runner> RegisterCollapse(CLI::App& app);  // collapse_cmd.cc
 std::pair<CLI::App*, Runner> RegisterRender(CLI::App& app);
 std::pair<CLI::App*, Runner> RegisterDiff(CLI::App& app);
+std::pair<CLI::App*, Runner> RegisterReport(CLI::App& app);
 
 }  // namespace stackfire::cli
 

@@ -11,6 +11,7 @@
 #include "collapse/folded.h"
 #include "render/diff.h"
 #include "src/cli/commands.h"
+#include "src/cli/folded_file.h"
 #include "src/cli/render_flags.h"
 
 namespace stackfire::cli {
@@ -24,20 +25,9 @@ struct DiffState {
 };
 
 bool ReadInput(const std::string& path, FoldedInput* input) {
-  absl::Status s;
-  if (path == "-") {
-    s = ReadFolded(std::cin, "<stdin>", input, /*allow_two_columns=*/false);
-  } else {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-      PrintError("cannot open " + path + ": " + std::strerror(errno),
-                 "pass two folded files (from `stackfire collapse`): BEFORE AFTER");
-      return false;
-    }
-    s = ReadFolded(in, path, input, /*allow_two_columns=*/false);
-  }
-  if (!s.ok()) {
-    PrintError(std::string(s.message()));
+  if (absl::Status s = ReadFoldedPath(path, input, /*allow_two_columns=*/false); !s.ok()) {
+    PrintError(std::string(s.message()),
+               "pass two folded files (from `stackfire collapse`): BEFORE AFTER");
     return false;
   }
   if (input->bad_lines > 0) {

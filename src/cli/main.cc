@@ -34,10 +34,21 @@ int main(int argc, char** argv) {
   commands.push_back(stackfire::cli::RegisterRecord(app));
   commands.push_back(stackfire::cli::RegisterRender(app));
   commands.push_back(stackfire::cli::RegisterDiff(app));
+  commands.push_back(stackfire::cli::RegisterReport(app));
 
   // "stackfire help SUBCOMMAND" is "stackfire SUBCOMMAND --help".
   std::vector<std::string> args(argv, argv + argc);
   if (args.size() >= 2 && args[1] == "help") {
+    if (args.size() >= 3 && !args[2].empty() && args[2][0] != '-') {
+      const std::string& name = args[2];
+      bool known = false;
+      for (const auto& [sub, run] : commands) known = known || sub->get_name() == name;
+      if (!known) {
+        stackfire::cli::PrintError("unknown command '" + name + "'",
+                                   "run `stackfire --help` for the list of commands");
+        return 2;
+      }
+    }
     args.erase(args.begin() + 1);
     args.push_back("--help");
   }

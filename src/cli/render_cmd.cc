@@ -12,6 +12,7 @@
 #include "collapse/folded.h"
 #include "render/flamegraph.h"
 #include "src/cli/commands.h"
+#include "src/cli/folded_file.h"
 #include "src/cli/render_flags.h"
 
 namespace stackfire::cli {
@@ -32,20 +33,9 @@ int RunRender(const RenderState& st) {
   std::vector<std::string> files = st.files;
   if (files.empty()) files.push_back("-");
   for (const std::string& f : files) {
-    absl::Status s;
-    if (f == "-") {
-      s = ReadFolded(std::cin, "<stdin>", &input);
-    } else {
-      std::ifstream in(f, std::ios::binary);
-      if (!in) {
-        PrintError("cannot open " + f + ": " + std::strerror(errno),
-                   "pass a folded file (from `stackfire collapse`) or '-' for stdin");
-        return 1;
-      }
-      s = ReadFolded(in, f, &input);
-    }
-    if (!s.ok()) {
-      PrintError(std::string(s.message()));
+    if (absl::Status s = ReadFoldedPath(f, &input); !s.ok()) {
+      PrintError(std::string(s.message()),
+                 "pass a folded file (from `stackfire collapse`) or '-' for stdin");
       return 1;
     }
   }

@@ -107,12 +107,9 @@ absl::Status InputReader::Start() {
 
 absl::StatusOr<std::string_view> InputReader::NextRaw() {
   if (map_.valid()) {
-    // The window before the one handed out last is done with.
-    if (map_pos_ > map_dropped_ + kWindowSize) {
-      size_t upto = map_pos_ - kWindowSize;
-      madvise(static_cast<char*>(map_.data()) + map_dropped_, upto - map_dropped_, MADV_DONTNEED);
-      map_dropped_ = upto;
-    }
+    // The caller is done with the window handed out before.
+    ReleaseMapped(map_dropped_, map_pos_);
+    map_dropped_ = map_pos_;
     size_t n = std::min(kWindowSize, map_.size() - map_pos_);
     std::string_view piece(static_cast<const char*>(map_.data()) + map_pos_, n);
     map_pos_ += n;
@@ -141,13 +138,15 @@ absl::StatusOr<std::optional<std::string_view>> InputReader::Mapped() {
       std::string_view(static_cast<const char*>(map_.data()), map_.size()));
 }
 
-void InputReader::ReleaseMapped(size_t offset) {
+void InputReader::ReleaseMapped(size_t begin, size_t end) {
   if (!map_.valid()) return;
   const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-  offset = std::min(offset, map_.size()) / page * page;
-  if (offset <= map_dropped_) return;
-  madvise(static_cast<char*>(map_.data()) + map_dropped_, offset - map_dropped_, MADV_DONTNEED);
-  map_dropped_ = offset;
+  begin = (begin + page - 1) / page * page;
+  end = std::min(end, map_.size());
+  // The last page may be partial: it ends the mapping.
+  if (end != map_.size()) end = end / page * page;
+  if (begin >= end) return;
+  madvise(static_cast<char*>(map_.data()) + begin, end - begin, MADV_DONTNEED);
 }
 
 absl::StatusOr<std::string_view> InputReader::Next() {

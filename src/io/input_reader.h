@@ -3,9 +3,9 @@
 //
 // The collapsers stream through their input, so a reader never holds more
 // than one chunk: a 1 GB input needs no more memory than a small one. A
-// regular file is mapped (no copy), one window at a time, and each window is
-// dropped from the process's resident set once the next one is asked for;
-// pipes and stdin are read() in 1 MiB chunks. A mapped file must not be
+// regular file is mapped (no copy) and handed out one window at a time, each
+// window dropped from the process's resident set once the next is asked for;
+// pipes and stdin are read() in 256 KiB chunks. A mapped file must not be
 // truncated while it is read (as with any mmap, that would raise SIGBUS). gzip is recognised by its magic
 // bytes (1f 8b), not by the file name, and concatenated gzip members (as
 // `cat a.gz b.gz` makes) are read one after the other.
@@ -30,8 +30,8 @@ namespace stackfire::io {
 
 class InputReader {
  public:
-  static constexpr size_t kChunkSize = 1 << 20;   // read() and inflate size
-  static constexpr size_t kWindowSize = 8 << 20;  // mapped window size
+  static constexpr size_t kChunkSize = 256 << 10;  // read() and inflate size
+  static constexpr size_t kWindowSize = 256 << 10;  // Next(): mapped window size
 
   // Opens `path`; "-" is stdin.
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<InputReader>> Open(std::string_view path);
@@ -51,9 +51,10 @@ class InputReader {
   // mapped; nullopt otherwise, and then Next() gives it piece by piece. Do
   // not mix the two ways of reading.
   absl::StatusOr<std::optional<std::string_view>> Mapped();
-  // Drops the first `offset` bytes of the mapping from the resident set (the
-  // bytes stay readable: touching them again reads the file again).
-  void ReleaseMapped(size_t offset);
+  // Drops the pages that lie wholly within bytes [begin, end) of the mapping
+  // from the resident set (they stay readable: touching them again reads the
+  // file again). Safe to call from several threads.
+  void ReleaseMapped(size_t begin, size_t end);
 
   // The name given for the input: the path, or "<stdin>".
   const std::string& name() const { return name_; }
@@ -79,7 +80,7 @@ class InputReader {
   // A regular file: mapped whole, handed out window by window.
   MmapRegion map_;
   size_t map_pos_ = 0;
-  size_t map_dropped_ = 0;  // bytes before this are out of the resident set
+  size_t map_dropped_ = 0;  // Next(): bytes before this were released
   // Otherwise: read() into this buffer.
   std::vector<char> buf_;
   std::vector<char> out_;  // inflated bytes

@@ -42,19 +42,54 @@ bool MatchesBuildId(const std::string& path, const std::string& build_id) {
   return build_id.empty() || unwind::ReadBuildId(f->elf()) == build_id;
 }
 
-std::string Name(Dwarf_Die* die, bool keep_parameters) {
-  Dwarf_Attribute attr;
-  const char* s = nullptr;
-  if (dwarf_attr_integrate(die, DW_AT_linkage_name, &attr) != nullptr ||
-      dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr) != nullptr) {
-    s = dwarf_formstring(&attr);
-    if (s != nullptr) return Demangle(s, keep_parameters);
+// The DIE that carries a function's name: inlined instances point at their
+// abstract origin, out-of-line definitions at their declaration.
+Dwarf_Die NamedOrigin(Dwarf_Die* die) {
+  Dwarf_Die cur = *die;
+  for (int i = 0; i < 8; ++i) {
+    Dwarf_Attribute attr;
+    Dwarf_Die next;
+    if ((dwarf_attr(&cur, DW_AT_abstract_origin, &attr) != nullptr ||
+         dwarf_attr(&cur, DW_AT_specification, &attr) != nullptr) &&
+        dwarf_formref_die(&attr, &next) != nullptr) {
+      cur = next;
+      continue;
+    }
+    break;
   }
-  if (dwarf_attr_integrate(die, DW_AT_name, &attr) != nullptr) s = dwarf_formstring(&attr);
-  return s != nullptr ? s : "??";
+  return cur;
 }
 
 }  // namespace
+
+std::string InlineResolver::Name(Dwarf_Die* die, bool keep_parameters) {
+  Dwarf_Attribute attr;
+  if (dwarf_attr_integrate(die, DW_AT_linkage_name, &attr) != nullptr ||
+      dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr) != nullptr) {
+    if (const char* s = dwarf_formstring(&attr)) return Demangle(s, keep_parameters);
+  }
+  // No linkage name (gcc omits it for some template instances): qualify
+  // DW_AT_name with the enclosing namespaces and classes.
+  Dwarf_Die origin = NamedOrigin(die);
+  const Dwarf_Off key = dwarf_dieoffset(&origin);
+  if (auto it = qualified_.find(key); it != qualified_.end()) return it->second;
+  const char* base = dwarf_diename(&origin);
+  std::string name = base != nullptr ? base : "??";
+  Dwarf_Die* scopes = nullptr;
+  const int n = dwarf_getscopes_die(&origin, &scopes);
+  for (int i = 1; i < n; ++i) {
+    const int tag = dwarf_tag(&scopes[i]);
+    if (tag != DW_TAG_namespace && tag != DW_TAG_class_type && tag != DW_TAG_structure_type &&
+        tag != DW_TAG_union_type) {
+      continue;
+    }
+    const char* scope = dwarf_diename(&scopes[i]);
+    name = std::string(scope != nullptr ? scope : "(anonymous namespace)") + "::" + name;
+  }
+  std::free(scopes);
+  qualified_.emplace(key, name);
+  return name;
+}
 
 std::unique_ptr<ElfFile> ElfFile::Open(const std::string& path) {
   std::unique_ptr<ElfFile> f(new ElfFile());

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "stackfire/scoped_fd.h"
 
 namespace stackfire::symbolize {
@@ -56,12 +57,15 @@ class InlineResolver {
   bool empty() const { return ranges_.empty(); }
 
  private:
+  std::string Name(Dwarf_Die* die, bool keep_parameters);
+
   struct CuRange {
     uint64_t lo, hi;
     Dwarf_Off cu_offset;
   };
   Dwarf* dwarf_;
   std::vector<CuRange> ranges_;  // sorted by lo
+  absl::flat_hash_map<Dwarf_Off, std::string> qualified_;  // by origin DIE
 };
 
 }  // namespace stackfire::symbolize

@@ -8,25 +8,50 @@
 namespace stackfire::symbolize {
 namespace {
 
-// Among aliases at one address, prefer a sized, global, non-underscore name
-// ("memcpy" over "__memcpy_avx_unaligned" is not decidable; be stable).
-int Rank(const GElf_Sym& sym, const char* name) {
-  int r = 0;
-  if (sym.st_size > 0) r += 4;
-  if (GELF_ST_BIND(sym.st_info) == STB_GLOBAL) r += 2;
-  if (name[0] != '_') r += 1;
-  return r;
+// Among aliases at one address, pick the one perf picks (tools/perf/util/
+// symbol.c, choose_best_symbol), so that names match `perf script`: a sized
+// symbol, then a non-weak one, then a global one, then fewer leading
+// underscores, then the longer name. One rule is added: a name without a
+// symbol version beats a versioned alias ("free" over "cfree@GLIBC_2.2.5").
+struct Candidate {
+  uint64_t addr;
+  uint64_t size;
+  const char* name;
+  bool weak;
+  bool global;
+  bool versioned;  // "cfree@GLIBC_2.2.5": a compatibility alias
+  int underscores;
+  size_t length;
+};
+
+bool Better(const Candidate& a, const Candidate& b) {
+  if ((a.size > 0) != (b.size > 0)) return a.size > 0;
+  if (a.weak != b.weak) return !a.weak;
+  if (a.global != b.global) return a.global;
+  if (a.versioned != b.versioned) return !a.versioned;
+  if (a.underscores != b.underscores) return a.underscores < b.underscores;
+  if (a.length != b.length) return a.length > b.length;
+  return std::strcmp(a.name, b.name) < 0;
 }
 
 }  // namespace
 
 SymbolTable SymbolTable::FromElf(Elf* elf, uint32_t section_type) {
   SymbolTable table;
-  struct Ranked {
-    Symbol sym;
-    int rank;
-  };
-  std::vector<Ranked> all;
+  std::vector<Candidate> all;
+  // .dynsym spells versions in .gnu.version: the hidden bit marks the
+  // non-default ("name@VERSION") aliases.
+  Elf_Data* versym = nullptr;
+  if (section_type == SHT_DYNSYM) {
+    Elf_Scn* v = nullptr;
+    while ((v = elf_nextscn(elf, v)) != nullptr) {
+      GElf_Shdr vh;
+      if (gelf_getshdr(v, &vh) != nullptr && vh.sh_type == SHT_GNU_versym) {
+        versym = elf_getdata(v, nullptr);
+        break;
+      }
+    }
+  }
   Elf_Scn* scn = nullptr;
   while ((scn = elf_nextscn(elf, scn)) != nullptr) {
     GElf_Shdr shdr;
@@ -44,18 +69,26 @@ SymbolTable SymbolTable::FromElf(Elf* elf, uint32_t section_type) {
       }
       const char* name = elf_strptr(elf, shdr.sh_link, sym.st_name);
       if (name == nullptr || name[0] == '\0') continue;
-      all.push_back({{sym.st_value, sym.st_size, name}, Rank(sym, name)});
+      const int bind = GELF_ST_BIND(sym.st_info);
+      int underscores = 0;
+      while (name[underscores] == '_') ++underscores;
+      bool versioned = std::strchr(name, '@') != nullptr;
+      GElf_Versym vs;
+      if (versym != nullptr && gelf_getversym(versym, static_cast<int>(i), &vs) != nullptr) {
+        versioned |= (vs & 0x8000) != 0;
+      }
+      all.push_back({sym.st_value, sym.st_size, name, bind == STB_WEAK, bind == STB_GLOBAL,
+                     versioned, underscores, std::strlen(name)});
     }
   }
-  std::sort(all.begin(), all.end(), [](const Ranked& a, const Ranked& b) {
-    if (a.sym.addr != b.sym.addr) return a.sym.addr < b.sym.addr;
-    if (a.rank != b.rank) return a.rank > b.rank;
-    return std::strcmp(a.sym.name, b.sym.name) < 0;
+  std::sort(all.begin(), all.end(), [](const Candidate& a, const Candidate& b) {
+    if (a.addr != b.addr) return a.addr < b.addr;
+    return Better(a, b);
   });
   table.symbols_.reserve(all.size());
-  for (const Ranked& r : all) {
-    if (!table.symbols_.empty() && table.symbols_.back().addr == r.sym.addr) continue;
-    table.symbols_.push_back(r.sym);
+  for (const Candidate& c : all) {
+    if (!table.symbols_.empty() && table.symbols_.back().addr == c.addr) continue;
+    table.symbols_.push_back({c.addr, c.size, c.name});
   }
   return table;
 }

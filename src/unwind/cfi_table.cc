@@ -89,6 +89,12 @@ SavedKind DecodeRegister(Dwarf_Frame* frame, int regno, int64_t* offset) {
 
 bool FitsInt32(int64_t v) { return v >= INT32_MIN && v <= INT32_MAX; }
 
+bool SameRules(const CfiRow& a, const CfiRow& b) {
+  return a.kind == b.kind && a.cfa_reg == b.cfa_reg && a.cfa_offset == b.cfa_offset &&
+         a.ra_offset == b.ra_offset && a.rbp_rule == b.rbp_rule && a.rbp_offset == b.rbp_offset &&
+         a.plt_threshold == b.plt_threshold;
+}
+
 }  // namespace
 
 CfiTable::~CfiTable() {
@@ -96,6 +102,18 @@ CfiTable::~CfiTable() {
 }
 
 CfiRow CfiTable::Build(uint64_t vaddr) const {
+  CfiRow row = BuildAt(vaddr);
+  if (row.start < vaddr) {
+    // libdw reports the start of the row wrongly after DW_CFA_restore_state
+    // (the start of the remembered row, which can cover an epilogue with
+    // other rules). Trust the start only if the row there is this row.
+    const CfiRow at_start = BuildAt(row.start);
+    if (!SameRules(at_start, row) || at_start.end != row.end) row.start = vaddr;
+  }
+  return row;
+}
+
+CfiRow CfiTable::BuildAt(uint64_t vaddr) const {
   CfiRow row;
   row.start = vaddr;
   row.end = vaddr + 1;

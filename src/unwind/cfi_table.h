@@ -78,6 +78,7 @@ class CfiTable {
 
  private:
   const CfiRow& Insert(size_t pos, uint64_t vaddr);
+  CfiRow BuildAt(uint64_t vaddr) const;
 
   Dwarf_CFI* eh_cfi_ = nullptr;
   Dwarf_CFI* debug_cfi_ = nullptr;

@@ -8,6 +8,13 @@ const ModuleRef* ModuleCache::LookupSlow(const Key& key, const Mapping& mapping)
   auto it = by_mapping_.find(key);
   if (it == by_mapping_.end()) {
     auto ref = std::make_unique<ModuleRef>();
+    if (mapping.open_path.empty() && mapping.image == nullptr) {
+      // Anonymous memory, [heap], [stack], JIT code: nothing to open.
+      it = by_mapping_.emplace(key, std::move(ref)).first;
+      memo_[memo_next_] = Memo{key, it->second.get()};
+      memo_next_ = (memo_next_ + 1) % kMemo;
+      return it->second.get();
+    }
     absl::StatusOr<std::unique_ptr<ElfModule>> opened = ElfModule::Open(mapping);
     if (!opened.ok()) {
       ++stats_.open_failures;

@@ -15,6 +15,20 @@ TableUnwinder::TableUnwinder(bool allow_fallback) : modules_(std::make_unique<Mo
 
 TableUnwinder::~TableUnwinder() = default;
 
+UnwindOutcome TableUnwinder::Fallback(const RawSample& sample, const ProcessMaps& maps,
+                                      std::vector<uint64_t>* pcs) {
+  // libunwind restarts from the sampled registers (the table does not track
+  // every callee-saved register a CFA expression may use). If it fails
+  // earlier than the table got, keep the table's frames.
+  scratch_.swap(*pcs);
+  const UnwindOutcome o = fallback_->Unwind(sample, maps, pcs);
+  if (o == UnwindOutcome::kFailed && pcs->size() < scratch_.size()) {
+    pcs->swap(scratch_);
+    return UnwindOutcome::kFailed;
+  }
+  return o;
+}
+
 UnwindOutcome TableUnwinder::Unwind(const RawSample& sample, const ProcessMaps& maps,
                                     std::vector<uint64_t>* pcs) {
   pcs->clear();
@@ -49,6 +63,22 @@ UnwindOutcome TableUnwinder::Unwind(const RawSample& sample, const ProcessMaps& 
       const Mapping* mapping = maps.Find(lookup);
       ref = mapping != nullptr ? modules_->Lookup(*mapping) : nullptr;
       if (ref == nullptr || ref->module == nullptr) {
+        // JIT code (an anonymous executable mapping) has no CFI; JITs keep
+        // frame pointers, so follow rbp as libunwind does there.
+        if (mapping != nullptr && mapping->executable() && mapping->open_path.empty() &&
+            mapping->image == nullptr && bp_valid) {
+          uint64_t saved_bp, ra;
+          if (bp >= sp && stack.Read64(bp, &saved_bp) && stack.Read64(bp + 8, &ra)) {
+            ++stats_.frame_pointer_frames;
+            if (ra == 0) return UnwindOutcome::kComplete;
+            sp = bp + 16;
+            pc = ra;
+            bp = saved_bp;
+            exact_pc = false;
+            continue;
+          }
+          if (stack.PastEnd(bp + 8)) return UnwindOutcome::kTruncated;
+        }
         ++stats_.no_module;
         return UnwindOutcome::kFailed;
       }
@@ -89,9 +119,12 @@ UnwindOutcome TableUnwinder::Unwind(const RawSample& sample, const ProcessMaps& 
       case CfiRow::kOutermost:
         return UnwindOutcome::kComplete;
       case CfiRow::kFallback:
-        if (fallback_ == nullptr) return UnwindOutcome::kFailed;
+        if (fallback_ == nullptr) {
+          ++stats_.unsupported;
+          return UnwindOutcome::kFailed;
+        }
         ++stats_.fallbacks;
-        return fallback_->Unwind(sample, maps, pcs);
+        return Fallback(sample, maps, pcs);
       case CfiRow::kNoCfi:
       default:
         ++stats_.no_cfi;

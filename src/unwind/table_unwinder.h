@@ -6,7 +6,9 @@
 // addresses), binary-search its row, compute CFA, read the return address and
 // rbp from the stack copy. Nothing is allocated per frame once the tables are
 // warm. gcc epilogues: a save slot below the new rsp keeps the current rbp
-// (pitfall 4); an unreadable rbp only matters if a later CFA needs it.
+// (pitfall 4); an unreadable rbp only matters if a later CFA needs it. Code
+// in anonymous executable memory (JIT code, no CFI) is walked through its
+// frame pointer, as libunwind does.
 // Not thread-safe: one instance per unwinding thread.
 #ifndef STACKFIRE_SRC_UNWIND_TABLE_UNWINDER_H_
 #define STACKFIRE_SRC_UNWIND_TABLE_UNWINDER_H_
@@ -26,9 +28,11 @@ class TableUnwinder final : public Unwinder {
     uint64_t samples = 0;
     uint64_t frames = 0;
     uint64_t fallbacks = 0;   // samples handed whole to the library unwinder
+    uint64_t unsupported = 0;  // such samples when there is no fallback
     uint64_t no_module = 0;   // a pc outside every usable ELF
     uint64_t no_cfi = 0;      // a pc without CFI
     uint64_t signal_frames = 0;  // signal trampolines crossed by the table
+    uint64_t frame_pointer_frames = 0;  // JIT frames followed through rbp
   };
 
   // With allow_fallback false, a row the table cannot express ends the
@@ -43,7 +47,11 @@ class TableUnwinder final : public Unwinder {
   ModuleCache& modules() { return *modules_; }
 
  private:
+  UnwindOutcome Fallback(const RawSample& sample, const ProcessMaps& maps,
+                         std::vector<uint64_t>* pcs);
+
   std::unique_ptr<ModuleCache> modules_;
+  std::vector<uint64_t> scratch_;
   std::unique_ptr<Unwinder> fallback_;  // shares modules_
   Stats stats_;
 };

@@ -1,6 +1,8 @@
 #include "stackfire/profile.h"
 
 #include <sstream>
+#include <string>
+#include <utility>
 
 #include "gtest/gtest.h"
 
@@ -30,6 +32,40 @@ TEST(ProfileTest, FormatsWeightsLikePerl) {
 TEST(ProfileTest, SanitizeKeepsStacksIntact) {
   EXPECT_EQ(SanitizeFrameName("a;b\nc"), "a:b c");
   EXPECT_EQ(SanitizeFrameName("operator<<"), "operator<<");
+}
+
+TEST(ProfileTest, CopiesAndMovesKeepTheirOwnIndex) {
+  Profile a;
+  a.Add("main;a", 1);
+  a.Add("x", 2);  // short enough to live inside the string object
+  Profile copy = a;
+  copy.Add("main;a", 10);
+  copy.Add("x", 10);
+  EXPECT_EQ(copy.size(), 2u);
+  EXPECT_DOUBLE_EQ(a.entries()[0].weight, 1);
+  EXPECT_DOUBLE_EQ(copy.entries()[0].weight, 11);
+
+  Profile moved = std::move(copy);
+  moved.Add("x", 1);
+  moved.Add("new", 1);
+  EXPECT_EQ(moved.size(), 3u);
+  EXPECT_DOUBLE_EQ(moved.entries()[1].weight, 13);
+  EXPECT_TRUE(copy.empty());  // NOLINT(bugprone-use-after-move): moved-from is empty
+  copy.Add("x", 1);
+  EXPECT_EQ(copy.size(), 1u);
+
+  Profile assigned;
+  assigned.Add("old", 5);
+  assigned = a;
+  assigned.Add("x", 1);
+  EXPECT_EQ(assigned.size(), 2u);
+  EXPECT_DOUBLE_EQ(assigned.entries()[1].weight, 3);
+  assigned = std::move(moved);
+  for (int i = 0; i < 1000; ++i) assigned.Add("s" + std::to_string(i), 1);  // forces rehashes
+  assigned.Add("new", 1);
+  EXPECT_EQ(assigned.size(), 1003u);
+  EXPECT_DOUBLE_EQ(assigned.entries()[2].weight, 2);
+  EXPECT_DOUBLE_EQ(a.total(), 3);
 }
 
 }  // namespace

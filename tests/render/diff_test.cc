@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <tuple>
@@ -47,11 +48,21 @@ const Case kCases[] = {
     {"java-01-02--normalize--negate", "java-01", "java-02", true, false, true},
 };
 
-render::DiffProfile DiffOf(const Case& c) {
+// The profile points into its inputs, so they live together.
+struct Diff {
+  FoldedInput before, after;
+  render::DiffProfile profile;
+};
+
+std::unique_ptr<Diff> DiffOf(const Case& c) {
   render::DiffOptions o;
   o.normalize = c.normalize;
   o.strip_hex = c.strip_hex;
-  return render::MakeDiff(Load(c.before), Load(c.after), o);
+  auto d = std::make_unique<Diff>();
+  d->before = Load(c.before);
+  d->after = Load(c.after);
+  d->profile = render::MakeDiff(d->before, d->after, o);
+  return d;
 }
 
 class DiffCorpus : public ::testing::TestWithParam<Case> {};
@@ -60,7 +71,7 @@ TEST_P(DiffCorpus, FoldedIsByteIdenticalToDifffolded) {
   const Case& c = GetParam();
   if (c.negate) GTEST_SKIP() << "negate changes only the SVG";
   std::ostringstream out;
-  render::WriteDiffFolded(DiffOf(c), out);
+  render::WriteDiffFolded(DiffOf(c)->profile, out);
   EXPECT_EQ(out.str(), ReadFile(DiffData() + "/expected/" + c.expected + ".folded"));
 }
 
@@ -74,7 +85,7 @@ TEST_P(DiffCorpus, SvgGeometryMatchesFlamegraphPl) {
   o.hash = true;
   o.negate = c.negate;
   std::ostringstream svg;
-  ASSERT_TRUE(render::WriteDiffFlameGraph(DiffOf(c), o, svg).ok());
+  ASSERT_TRUE(render::WriteDiffFlameGraph(DiffOf(c)->profile, o, svg).ok());
   SvgDoc want = ParseReferenceSvg(ReadFile(DiffData() + "/expected/" + c.expected + ".svg"));
   SvgDoc got = ParseStackfireSvg(svg.str());
   size_t removed = 0;
@@ -107,7 +118,7 @@ TEST_P(DiffCorpus, SvgGeometryMatchesFlamegraphPl) {
     ASSERT_EQ(std::sscanf(w.fill.c_str(), "rgb(%d,%d,%d)", &r, &gg, &b), 3);
     char hex[8];
     std::snprintf(hex, sizeof hex, "#%02x%02x%02x", r, gg, b);
-    EXPECT_EQ(g.fill, hex) << w.title;
+    EXPECT_EQ(g.fill.empty() ? "#ffffff" : g.fill, hex) << w.title;
     if (::testing::Test::HasFailure()) break;
   }
   // before.folded has stacks that after.folded lacks: they stay visible.
@@ -124,13 +135,17 @@ INSTANTIATE_TEST_SUITE_P(Corpus, DiffCorpus, ::testing::ValuesIn(kCases), [](con
   return n;
 });
 
-render::DiffProfile Synthetic() {
-  std::istringstream b("main;gone;deeper 50\nmain;grew 10\nmain;same 40\n");
-  std::istringstream a("main;grew 30\nmain;same 40\nmain;new 5\n");
-  FoldedInput before, after;
-  EXPECT_TRUE(ReadFolded(b, "b", &before, false).ok());
-  EXPECT_TRUE(ReadFolded(a, "a", &after, false).ok());
-  return render::MakeDiff(before, after, {});
+const render::DiffProfile& Synthetic() {
+  static Diff* d = [] {
+    auto* d = new Diff;
+    std::istringstream b("main;gone;deeper 50\nmain;grew 10\nmain;same 40\n");
+    std::istringstream a("main;grew 30\nmain;same 40\nmain;new 5\n");
+    EXPECT_TRUE(ReadFolded(b, "b", &d->before, false).ok());
+    EXPECT_TRUE(ReadFolded(a, "a", &d->after, false).ok());
+    d->profile = render::MakeDiff(d->before, d->after, {});
+    return d;
+  }();
+  return d->profile;
 }
 
 const SvgFrame* Find(const SvgDoc& doc, const std::string& name) {
@@ -152,7 +167,7 @@ TEST(DiffSvg, RemovedFramesStayVisibleAndMarked) {
   EXPECT_TRUE(deeper->removed);
   EXPECT_EQ(deeper->depth, gone->depth + 1);
   EXPECT_GT(gone->width, 0);  // drawn (with a 3 px stroke from the style)
-  EXPECT_NE(gone->title.find("before: 50, after: 0, delta: -50 samples (removed"),
+  EXPECT_NE(gone->title.find("before 50, after 0, delta -50 (removed"),
             std::string::npos)
       << gone->title;
   EXPECT_NE(svg.str().find("rect.rm {"), std::string::npos);
@@ -169,16 +184,17 @@ TEST(DiffSvg, TooltipShowsBeforeAfterDeltaAndPercentages) {
   ASSERT_NE(grew, nullptr);
   // After total is 75: +20 is +200% of the frame and +26.67% of the total.
   EXPECT_EQ(grew->title,
-            "grew (30 samples, 40.00%)\nbefore: 10, after: 30, delta: +20 samples "
-            "(+200.00% of this frame, +26.67% of total)");
+            "grew (30 samples, 40.00%)\nbefore 10, after 30, delta +20 "
+            "(+200.00% of frame, +26.67% of total)");
   EXPECT_EQ(grew->fill, "#ff7e7e");  // red: 210*(50-20)/50 = 126, for +20 of a max change of 50
   const SvgFrame* added = Find(doc, "new");
   ASSERT_NE(added, nullptr);
-  EXPECT_NE(added->title.find("before: 0, after: 5, delta: +5 samples (new,"), std::string::npos);
+  EXPECT_NE(added->title.find("before 0, after 5, delta +5 (new,"), std::string::npos);
   const SvgFrame* same = Find(doc, "same");
-  EXPECT_EQ(same->fill, "#ffffff");
+  EXPECT_EQ(same->fill, "");  // white: the group's fill
+  EXPECT_NE(svg.str().find("<g id=\"zoom\" transform=\"matrix(15.7333333333333 0 0 1 10 0)\" fill=\"#ffffff\">"), std::string::npos);
   const SvgFrame* main = Find(doc, "main");
-  EXPECT_NE(main->title.find("before: 100, after: 75, delta: -25 samples (-25.00% of this frame"),
+  EXPECT_NE(main->title.find("before 100, after 75, delta -25 (-25.00% of frame"),
             std::string::npos)
       << main->title;
 }

@@ -11,7 +11,11 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
+#include <fstream>
 #include <random>
+#include <sstream>
+#include <string>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -49,6 +53,13 @@ bool WaitInterruptStop(int pid) {
     if ((status >> 16) == PTRACE_EVENT_STOP) return true;
     ptrace(PTRACE_CONT, pid, nullptr, reinterpret_cast<void*>(static_cast<long>(WSTOPSIG(status))));
   }
+}
+
+std::string MapsText(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/maps");
+  std::stringstream buf;
+  buf << in.rdbuf();
+  return buf.str();
 }
 
 uint64_t NowUs() {
@@ -108,7 +119,7 @@ absl::StatusOr<Capture> CaptureSamples(const std::vector<std::string>& argv,
   if (pid < 0) return absl::ErrnoToStatus(errno, "fork");
   if (pid == 0) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
-    execv(cargv[0], cargv.data());
+    execvp(cargv[0], cargv.data());
     _exit(127);
   }
   Capture capture;
@@ -120,6 +131,13 @@ absl::StatusOr<Capture> CaptureSamples(const std::vector<std::string>& argv,
     }
   };
   usleep(static_cast<useconds_t>(options.warmup_ms) * 1000);
+  // A loaded machine can stretch the target's start (exec, ld.so, imports):
+  // wait until its maps stop changing, at most 3 s.
+  for (int i = 0; i < 150; ++i) {
+    std::string before = MapsText(pid);
+    usleep(20000);
+    if (!before.empty() && before == MapsText(pid)) break;
+  }
   if (ptrace(PTRACE_SEIZE, pid, nullptr, nullptr) != 0) {
     absl::Status st = absl::ErrnoToStatus(errno, absl::StrCat("PTRACE_SEIZE ", argv[0]));
     cleanup();
@@ -154,8 +172,17 @@ absl::StatusOr<Capture> CaptureSamples(const std::vector<std::string>& argv,
     capture.samples.push_back(std::move(s));
     ptrace(PTRACE_CONT, pid, nullptr, nullptr);
   }
+  // Libraries loaded while sampling (a slow start, dlopen) are in the final
+  // maps; the sampler follows them with PERF_RECORD_MMAP2 instead.
+  if (absl::StatusOr<ProcessMaps> last = ProcessMaps::Read(pid); last.ok()) {
+    capture.maps = *std::move(last);
+  }
   cleanup();
   return capture;
+}
+
+void RemoveJitMap(const Capture& capture) {
+  std::remove(("/tmp/perf-" + std::to_string(capture.pid) + ".map").c_str());
 }
 
 RawSample TruncatedCopy(const RawSample& s, size_t bytes) {

@@ -3,7 +3,7 @@
 // PTRACE_INTERRUPT at random moments, takes its registers (converted to DWARF
 // numbering, as the sampler does) and a copy of up to `stack_bytes` of its
 // stack from rsp (cut at the end of the stack mapping, like dyn_size), and
-// reads its maps. The samples are then unwound offline, after the target is
+// reads its maps (again at the end, so late-loaded libraries are known). The samples are then unwound offline, after the target is
 // gone, exactly as recorded samples are.
 #ifndef STACKFIRE_TESTS_UNWIND_SAMPLE_CAPTURE_H_
 #define STACKFIRE_TESTS_UNWIND_SAMPLE_CAPTURE_H_
@@ -36,6 +36,10 @@ struct Capture {
 // Runs `argv` (argv[0] is the binary path), captures, then kills it.
 absl::StatusOr<Capture> CaptureSamples(const std::vector<std::string>& argv,
                                        const CaptureOptions& options);
+
+// Removes the /tmp/perf-PID.map the target may have written (the workload's
+// JIT phase does).
+void RemoveJitMap(const Capture& capture);
 
 // A copy of a sample with the stack copy cut to `bytes` (a tiny dyn_size).
 RawSample TruncatedCopy(const RawSample& s, size_t bytes);

@@ -3,6 +3,8 @@
 // unwound offline after the target is dead.
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -35,6 +37,7 @@ class UnwindTest : public ::testing::Test {
     options.samples = 400;
     auto c = CaptureSamples({target, "30"}, options);
     ASSERT_TRUE(c.ok()) << c.status();
+    ::stackfire::testing::RemoveJitMap(*c);
     capture_ = new Capture(*std::move(c));
   }
   static void TearDownTestSuite() {
@@ -71,15 +74,19 @@ TEST_F(UnwindTest, TableAndLibunwindGiveIdenticalPcs) {
     complete += oa == UnwindOutcome::kComplete;
     truncated += oa == UnwindOutcome::kTruncated;
   }
-  std::printf("%zu samples: %d complete, %d truncated, %llu handed to libunwind, %llu signal frames\n",
+  std::printf("%zu samples: %d complete, %d truncated, %llu handed to libunwind, %llu signal "
+              "frames, %llu JIT frames\n",
               capture_->samples.size(), complete, truncated,
               static_cast<unsigned long long>(table.stats().fallbacks),
-              static_cast<unsigned long long>(table.stats().signal_frames));
+              static_cast<unsigned long long>(table.stats().signal_frames),
+              static_cast<unsigned long long>(table.stats().frame_pointer_frames));
   // One phase in five runs under a frame with a CFA expression: those
   // samples, and only those, go to libunwind. Signal frames stay in the table.
   EXPECT_GT(table.stats().fallbacks, 0u);
   EXPECT_LT(table.stats().fallbacks, capture_->samples.size() / 2);
   EXPECT_GT(table.stats().signal_frames, 0u);
+  // The JIT phase's frame has no file and no CFI, only a frame pointer.
+  EXPECT_GT(table.stats().frame_pointer_frames, 0u);
   EXPECT_GT(complete, static_cast<int>(capture_->samples.size()) / 3);
   // The 64 KiB frame phase cannot fit in an 8 KiB copy.
   EXPECT_GT(truncated, 0);
@@ -150,6 +157,35 @@ TEST_F(UnwindTest, SharesModulesByBuildId) {
   EXPECT_EQ(table.modules().stats().open_failures, 0u);
 }
 
+// Corrupt stacks (random bytes, random registers) must end in a bounded
+// number of frames with a non-complete outcome, never a crash or a hang.
+TEST_F(UnwindTest, GarbageStacksEndCleanly) {
+  ASSERT_NE(capture_, nullptr);
+  std::mt19937_64 rng(42);
+  TableUnwinder table;
+  LibunwindUnwinder libunwind;
+  std::vector<uint64_t> pcs;
+  for (size_t i = 0; i < capture_->samples.size() && i < 200; ++i) {
+    RawSample s = ::stackfire::testing::TruncatedCopy(capture_->samples[i], 8192);
+    // Keep a plausible leaf half of the time, so the walk gets going.
+    if (i % 2 == 0) s.regs[kRip] = rng();
+    s.regs[kRbp] = rng();
+    for (size_t k = 0; k + 8 <= s.stack.size(); k += 8) {
+      uint64_t w = rng();
+      // Mix in pointers into the stack and into code, the worst case.
+      if (w % 3 == 0) w = s.regs[kRsp] + (w % 8192);
+      if (w % 3 == 1) w = capture_->samples[i].regs[kRip] + (w % 4096);
+      std::memcpy(s.stack.data() + k, &w, 8);
+    }
+    for (Unwinder* u : {static_cast<Unwinder*>(&table), static_cast<Unwinder*>(&libunwind)}) {
+      UnwindOutcome o = u->Unwind(s, capture_->maps, &pcs);
+      EXPECT_LE(pcs.size(), 1024u);
+      EXPECT_GE(pcs.size(), 1u);
+      (void)o;
+    }
+  }
+}
+
 // The rows of known code in the workload binary.
 TEST(CfiTable, ClassifiesKnownRows) {
   Mapping m;
@@ -189,10 +225,48 @@ TEST(CfiTable, ClassifiesKnownRows) {
   EXPECT_EQ(t.Find(0x10).kind, CfiRow::kNoCfi);
 }
 
+TEST(CfiTable, RestoreStateRowsDoNotCoverEpilogue) {
+  Mapping m;
+  m.path = m.open_path = Env("UNWIND_TARGET");
+  auto module = ElfModule::Open(m);
+  ASSERT_TRUE(module.ok()) << module.status();
+  auto exe = symbolize::ElfFile::Open(m.path);
+  ASSERT_NE(exe, nullptr);
+  symbolize::SymbolTable syms = symbolize::SymbolTable::FromElf(exe->elf(), SHT_SYMTAB);
+  uint64_t ret = 0, body = 0;
+  for (uint64_t a = 0x1000; a < 0x100000 && (ret == 0 || body == 0); ++a) {
+    const auto* s = syms.Lookup(a);
+    if (s == nullptr || s->addr != a) continue;
+    if (std::string(s->name) == "rs_epilogue_ret") ret = a;
+    if (std::string(s->name) == "rs_body") body = a;
+  }
+  ASSERT_NE(ret, 0u);
+  ASSERT_NE(body, 0u);
+  CfiTable& t = (*module)->cfi_table();
+  // First the row after DW_CFA_restore_state (CFA = rsp + 32)...
+  const CfiRow& after = t.Find(body + 1);
+  EXPECT_EQ(after.cfa_offset, 32);
+  EXPECT_GE(after.start, ret + 1);
+  // ...then the epilogue before it: its own row, not the cached one.
+  EXPECT_EQ(t.Find(ret).cfa_offset, 8);
+  EXPECT_EQ(t.Find(ret - 1).cfa_offset, 16);  // after add $16 (pop %rbx pending)
+}
+
 TEST(UnwinderFactory, ParsesKinds) {
   EXPECT_EQ(ParseUnwinderKind("table"), UnwinderKind::kTable);
   EXPECT_EQ(ParseUnwinderKind("libunwind"), UnwinderKind::kLibunwind);
   EXPECT_EQ(ParseUnwinderKind("dwarf"), std::nullopt);
+}
+
+TEST(UnwinderFactory, FramePointerChainDropsMarkersAndKernelAddresses) {
+  RawSample s;
+  s.user_ips = {0x401000, 0, 0xffffffff81000000, 0x401234};
+  std::vector<uint64_t> pcs;
+  EXPECT_EQ(FramePointerPcs(s, &pcs), UnwindOutcome::kComplete);
+  EXPECT_EQ(pcs, (std::vector<uint64_t>{0x401000, 0x401234}));
+  s.user_ips.clear();
+  EXPECT_EQ(FramePointerPcs(s, &pcs), UnwindOutcome::kFailed);
+  EXPECT_TRUE(pcs.empty());
 }
 
 TEST(UnwinderFactory, NoUserRegsFails) {

@@ -1,0 +1,242 @@
+#include "collapse/report.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <regex>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace stackfire {
+namespace {
+
+constexpr char kReset[] = "\033[0m";
+constexpr char kBold[] = "\033[1m";
+constexpr char kRed[] = "\033[31m";
+constexpr char kGreen[] = "\033[32m";
+// Names never get narrower than this, however small the terminal.
+constexpr size_t kMinNameColumns = 12;
+
+// Length of the valid UTF-8 sequence at s[i], or 0 if it is not one.
+size_t Utf8SequenceLength(std::string_view s, size_t i) {
+  const auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c = b(i);
+  if (c < 0x80) return 1;
+  size_t len = 0;
+  unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
+  if (c >= 0xC2 && c <= 0xDF) {
+    len = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    len = 3;
+    if (c == 0xE0) lo = 0xA0;  // overlong
+    if (c == 0xED) hi = 0x9F;  // surrogates
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    len = 4;
+    if (c == 0xF0) lo = 0x90;
+    if (c == 0xF4) hi = 0x8F;
+  } else {
+    return 0;
+  }
+  if (i + len > s.size()) return 0;
+  if (b(i + 1) < lo || b(i + 1) > hi) return 0;
+  for (size_t k = 2; k < len; ++k) {
+    if ((b(i + k) & 0xC0) != 0x80) return 0;
+  }
+  return len;
+}
+
+// Control bytes, C1 controls (U+0080..U+009F) and invalid UTF-8 become
+// visible escapes; the result is valid UTF-8 with no control characters.
+std::string EscapeForTerminal(std::string_view name) {
+  std::string out;
+  out.reserve(name.size());
+  for (size_t i = 0; i < name.size();) {
+    const unsigned char c = static_cast<unsigned char>(name[i]);
+    size_t len = Utf8SequenceLength(name, i);
+    if (len == 1 && (c < 0x20 || c == 0x7F)) {
+      if (c == '\t') {
+        out += "\\t";
+      } else {
+        absl::StrAppendFormat(&out, "\\x%02x", c);
+      }
+      ++i;
+    } else if (len == 2 && c == 0xC2 && static_cast<unsigned char>(name[i + 1]) < 0xA0) {
+      absl::StrAppendFormat(&out, "\\u%04x", static_cast<unsigned char>(name[i + 1]));
+      i += 2;
+    } else if (len == 0) {
+      absl::StrAppendFormat(&out, "\\x%02x", c);
+      ++i;
+    } else {
+      out.append(name.substr(i, len));
+      i += len;
+    }
+  }
+  return out;
+}
+
+// Byte offsets of each code point's start in valid UTF-8 text.
+std::vector<size_t> CodePointStarts(std::string_view s) {
+  std::vector<size_t> starts;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) starts.push_back(i);
+  }
+  return starts;
+}
+
+std::string Percent(double part, double whole) {
+  return absl::StrFormat("%.2f%%", whole > 0 ? 100.0 * part / whole : 0.0);
+}
+
+// perf report's heat: red from 5%, green from 0.5%.
+const char* HeatColor(double part, double whole) {
+  const double pct = whole > 0 ? 100.0 * part / whole : 0.0;
+  if (pct >= 5.0) return kRed;
+  if (pct >= 0.5) return kGreen;
+  return "";
+}
+
+std::string PadLeft(const std::string& s, size_t width) {
+  return s.size() >= width ? s : std::string(width - s.size(), ' ') + s;
+}
+
+}  // namespace
+
+bool ParseReportSortKey(std::string_view text, ReportSortKey* key) {
+  if (text == "self") {
+    *key = ReportSortKey::kSelf;
+  } else if (text == "total") {
+    *key = ReportSortKey::kTotal;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+absl::StatusOr<ReportTable> BuildReport(const Profile& profile, const ReportOptions& options) {
+  std::regex pattern;
+  if (!options.grep.empty()) {
+    try {
+      pattern.assign(options.grep, std::regex::ECMAScript);
+    } catch (const std::regex_error& e) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--grep: '", options.grep, "' is not a valid regular expression (",
+                       e.what(), ")"));
+    }
+  }
+
+  std::vector<ReportRow> rows;
+  absl::flat_hash_map<std::string, size_t> ids;
+  // The 1-based index of the last stack that added to each row's total: a
+  // recursive function counts once per stack in O(1).
+  std::vector<size_t> last_stack;
+  ReportTable table;
+  table.samples = profile.total();
+  const std::vector<Profile::Entry>& entries = profile.entries();
+  for (size_t s = 0; s < entries.size(); ++s) {
+    std::string_view stack = entries[s].stack;
+    const double weight = entries[s].weight;
+    size_t leaf = SIZE_MAX;
+    size_t begin = 0;
+    while (begin <= stack.size()) {
+      size_t end = stack.find(';', begin);
+      if (end == std::string_view::npos) end = stack.size();
+      std::string_view frame = stack.substr(begin, end - begin);
+      begin = end + 1;
+      if (frame.empty()) continue;
+      auto it = ids.find(absl::string_view(frame.data(), frame.size()));
+      if (it == ids.end()) {
+        it = ids.emplace(std::string(frame), rows.size()).first;
+        rows.push_back(ReportRow{std::string(frame), 0, 0});
+        last_stack.push_back(0);
+      }
+      const size_t id = it->second;
+      if (last_stack[id] != s + 1) {
+        last_stack[id] = s + 1;
+        rows[id].total += weight;
+      }
+      leaf = id;
+    }
+    if (leaf != SIZE_MAX) rows[leaf].self += weight;
+  }
+  table.functions = rows.size();
+
+  if (!options.grep.empty()) {
+    std::erase_if(rows, [&](const ReportRow& r) { return !std::regex_search(r.name, pattern); });
+  }
+  table.matched = rows.size();
+
+  const bool by_self = options.by == ReportSortKey::kSelf;
+  std::sort(rows.begin(), rows.end(), [by_self](const ReportRow& a, const ReportRow& b) {
+    const double ka = by_self ? a.self : a.total, kb = by_self ? b.self : b.total;
+    if (ka != kb) return ka > kb;
+    const double oa = by_self ? a.total : a.self, ob = by_self ? b.total : b.self;
+    if (oa != ob) return oa > ob;
+    return a.name < b.name;
+  });
+  if (options.top > 0 && rows.size() > options.top) rows.resize(options.top);
+  table.rows = std::move(rows);
+  return table;
+}
+
+std::string TruncateMiddle(std::string_view name, size_t columns) {
+  std::vector<size_t> starts = CodePointStarts(name);
+  if (starts.size() <= columns) return std::string(name);
+  constexpr std::string_view kEllipsis = "...";
+  if (columns <= kEllipsis.size()) return std::string(name.substr(0, starts[columns]));
+  const size_t keep = columns - kEllipsis.size();
+  const size_t tail = keep * 2 / 5;
+  const size_t head = keep - tail;
+  std::string out(name.substr(0, starts[head]));
+  out += kEllipsis;
+  out += name.substr(starts[starts.size() - tail]);
+  return out;
+}
+
+std::string FormatReport(const ReportTable& table, const ReportOptions& options) {
+  const bool c = options.color;
+  std::string out;
+  const char* key = options.by == ReportSortKey::kSelf ? "self" : "total";
+  absl::StrAppend(&out, c ? kBold : "", "Samples: ", FormatWeight(table.samples),
+                  "  Functions: ", table.functions, "  Shown: ", table.rows.size());
+  if (!options.grep.empty()) {
+    absl::StrAppend(&out, " of ", table.matched, " matching /", EscapeForTerminal(options.grep),
+                    "/");
+  }
+  absl::StrAppend(&out, " (by ", key, ")", c ? kReset : "", "\n");
+
+  size_t self_w = 4, total_w = 5;  // "Self", "Total"
+  for (const ReportRow& r : table.rows) {
+    self_w = std::max(self_w, FormatWeight(r.self).size());
+    total_w = std::max(total_w, FormatWeight(r.total).size());
+  }
+  constexpr size_t kPctW = 7;  // "100.00%"
+  // "  Self%  Self  Total%  Total  Function"
+  const size_t prefix = kPctW + 2 + self_w + 2 + kPctW + 2 + total_w + 2;
+  size_t name_w = 0;
+  if (options.width > 0) {
+    name_w = std::max(kMinNameColumns, options.width > prefix ? options.width - prefix : 0);
+  }
+
+  absl::StrAppend(&out, c ? kBold : "", PadLeft("Self%", kPctW), "  ", PadLeft("Self", self_w),
+                  "  ", PadLeft("Total%", kPctW), "  ", PadLeft("Total", total_w), "  Function",
+                  c ? kReset : "", "\n");
+  for (const ReportRow& r : table.rows) {
+    std::string name = EscapeForTerminal(r.name);
+    if (name_w > 0) name = TruncateMiddle(name, name_w);
+    const char* self_color = c ? HeatColor(r.self, table.samples) : "";
+    const char* total_color = c ? HeatColor(r.total, table.samples) : "";
+    absl::StrAppend(&out, self_color, PadLeft(Percent(r.self, table.samples), kPctW),
+                    *self_color ? kReset : "", "  ", PadLeft(FormatWeight(r.self), self_w), "  ",
+                    total_color, PadLeft(Percent(r.total, table.samples), kPctW),
+                    *total_color ? kReset : "", "  ", PadLeft(FormatWeight(r.total), total_w),
+                    "  ", name, "\n");
+  }
+  if (table.rows.empty() && !options.grep.empty()) {
+    absl::StrAppend(&out, "(no function name matches /", EscapeForTerminal(options.grep), "/)\n");
+  }
+  return out;
+}
+
+}  // namespace stackfire
