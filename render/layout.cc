@@ -22,83 +22,17 @@ size_t CommonPrefix(std::string_view a, std::string_view b) {
 }
 
 // flamegraph.pl sorts whole lines, so when one stack is a prefix of another
-// the byte after the shorter stack is its separator (usually ' '). Key(s, d)
-// is bytes [d, d+8) of "stack + separator" as a big-endian number, zero
-// padded; 0 past the end (equal stacks compare equal whatever their counts).
-inline uint64_t Key(const StackWeight& s, size_t d) {
-  size_t n = s.stack.size();
-  if (d > n) return 0;
-  unsigned char buf[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  size_t avail = n - d;
-  if (avail >= 8) {
-    std::memcpy(buf, s.stack.data() + d, 8);
-  } else {
-    std::memcpy(buf, s.stack.data() + d, avail);
-    buf[avail] = static_cast<unsigned char>(s.separator);
+// the byte after the shorter stack is its separator (usually ' '). Equal
+// stacks compare equal whatever their counts (they merge anyway).
+bool LineLess(const StackWeight& a, const StackWeight& b) {
+  size_t n = std::min(a.stack.size(), b.stack.size());
+  int c = std::memcmp(a.stack.data(), b.stack.data(), n);
+  if (c != 0) return c < 0;
+  if (a.stack.size() == b.stack.size()) return false;
+  if (a.stack.size() < b.stack.size()) {
+    return static_cast<unsigned char>(a.separator) < static_cast<unsigned char>(b.stack[n]);
   }
-  uint64_t v;
-  std::memcpy(&v, buf, 8);
-  return __builtin_bswap64(v);
-}
-
-// Multikey quicksort (Bentley & Sedgewick) on 8-byte digits: the long
-// shared prefixes of stacks are compared once per partition, not once per
-// comparison.
-void SortLines(StackWeight* a, size_t n, size_t d) {
-  while (n > 1) {
-    if (n < 12) {
-      for (size_t i = 1; i < n; ++i) {
-        for (size_t j = i; j > 0; --j) {
-          size_t k = d;
-          uint64_t x, y;
-          while ((x = Key(a[j - 1], k)) == (y = Key(a[j], k)) && x != 0) k += 8;
-          if (x <= y) break;
-          std::swap(a[j - 1], a[j]);
-        }
-      }
-      return;
-    }
-    // Skip the prefix that the whole partition shares in one pass, instead
-    // of one partitioning pass per 8 bytes of it.
-    if (n >= 32) {
-      std::string_view first = a[0].stack.size() > d ? a[0].stack.substr(d) : std::string_view();
-      size_t m = first.size();
-      for (size_t i = 1; i < n && m > 0; ++i) {
-        std::string_view other = a[i].stack.size() > d ? a[i].stack.substr(d) : std::string_view();
-        m = CommonPrefix(first.substr(0, m), other);
-      }
-      d += m;
-    }
-    std::swap(a[0], a[n / 2]);
-    uint64_t pivot = Key(a[0], d);
-    size_t lt = 0, gt = n, i = 1;
-    while (i < gt) {
-      uint64_t k = Key(a[i], d);
-      if (k < pivot) {
-        std::swap(a[lt++], a[i++]);
-      } else if (k > pivot) {
-        std::swap(a[i], a[--gt]);
-      } else {
-        ++i;
-      }
-    }
-    SortLines(a, lt, d);
-    SortLines(a + gt, n - gt, d);
-    if (pivot == 0) return;  // all equal through the end
-    a += lt;
-    n = gt - lt;
-    d += 8;
-  }
-}
-
-bool Sorted(const std::vector<StackWeight>& v) {
-  for (size_t i = 1; i < v.size(); ++i) {
-    size_t d = 0;
-    uint64_t x, y;
-    while ((x = Key(v[i - 1], d)) == (y = Key(v[i], d)) && x != 0) d += 8;
-    if (x > y) return false;
-  }
-  return true;
+  return static_cast<unsigned char>(a.stack[n]) < static_cast<unsigned char>(b.separator);
 }
 
 std::string Reversed(std::string_view stack) {
@@ -182,7 +116,10 @@ absl::StatusOr<Layout> BuildLayout(std::vector<StackWeight> input, const LayoutO
       s.stack = layout.storage.emplace_back(std::move(rewritten));
     }
   }
-  if (!options.flamechart && !Sorted(input)) SortLines(input.data(), input.size(), 0);
+  // Folded files from collapse tools are sorted already; check before sorting.
+  if (!options.flamechart && !std::is_sorted(input.begin(), input.end(), LineLess)) {
+    std::sort(input.begin(), input.end(), LineLess);
+  }
 
   // The total is needed up front: frames are pruned as soon as they close.
   double sum = 0;

@@ -42,8 +42,10 @@ void AddRenderFlags(CLI::App* app, render::RenderOptions* o) {
                   "Total count to scale against, used when larger than the actual sum");
 }
 
-absl::Status RenderWithPalette(const FoldedInput& input, render::RenderOptions opts,
-                               std::ostream& out) {
+namespace {
+
+absl::Status RenderStacks(std::vector<render::StackWeight> stacks, bool differential,
+                          render::RenderOptions opts, std::ostream& out) {
   constexpr const char* kPaletteFile = "palette.map";
   render::PaletteMap map;
   if (opts.consistent_palette) {
@@ -51,13 +53,25 @@ absl::Status RenderWithPalette(const FoldedInput& input, render::RenderOptions o
     if (in) map = render::ReadPaletteMap(in);
     opts.palette_map = &map;
   }
-  absl::Status s = render::WriteFlameGraph(input, opts, out);
+  absl::Status s = render::WriteFlameGraph(std::move(stacks), differential, opts, out);
   if (s.ok() && opts.consistent_palette) {
     std::ofstream pf(kPaletteFile, std::ios::trunc);
     render::WritePaletteMap(map, pf);
     if (!pf) return absl::PermissionDeniedError("cannot write palette.map in the current directory");
   }
   return s;
+}
+
+}  // namespace
+
+absl::Status RenderWithPalette(const FoldedInput& input, render::RenderOptions opts,
+                               std::ostream& out) {
+  return RenderStacks(render::StacksOf(input), input.differential, std::move(opts), out);
+}
+
+absl::Status RenderWithPalette(const Profile& profile, render::RenderOptions opts,
+                               std::ostream& out) {
+  return RenderStacks(render::StacksOf(profile), false, std::move(opts), out);
 }
 
 }  // namespace stackfire::cli

@@ -22,6 +22,9 @@ void AddRenderFlags(CLI::App* app, render::RenderOptions* opts);
 // directory is read first and written back afterwards, as flamegraph.pl does.
 absl::Status RenderWithPalette(const FoldedInput& input, render::RenderOptions opts,
                                std::ostream& out);
+// The same for a recorded profile (what `record` draws).
+absl::Status RenderWithPalette(const Profile& profile, render::RenderOptions opts,
+                               std::ostream& out);
 
 }  // namespace stackfire::cli
 
