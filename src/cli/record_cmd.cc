@@ -143,7 +143,7 @@ absl::Status WriteOutput(RecordFlags& flags, record::Pipeline& pipeline) {
       render::RenderOptions options = flags.render;
       const std::string counts = CountsLine(pipeline.counters());
       options.subtitle = options.subtitle.empty() ? counts : options.subtitle + " (" + counts + ")";
-      absl::Status st = render::WriteFlameGraph(pipeline.profile(), options, out);
+      absl::Status st = RenderWithPalette(pipeline.profile(), options, out);
       // An empty profile still gets flamegraph.pl's error picture: a valid SVG.
       if (!st.ok() && !pipeline.profile().empty()) return st;
     }
