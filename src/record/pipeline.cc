@@ -235,6 +235,7 @@ void Pipeline::Handle(perf::ParsedRecord& record) {
 void Pipeline::HandleSample(RawSample& sample) {
   ProcessState& state = StateFor(sample.pid);
   bool truncated = false;
+  bool failed = false;
   const std::vector<uint64_t>* user = &pcs_;
   pcs_.clear();
   if (options_.fp_only || !sample.has_user_regs || unwinder_ == nullptr) {
@@ -252,6 +253,8 @@ void Pipeline::HandleSample(RawSample& sample) {
         unwind::FramePointerPcs(sample, &fp_pcs_);
         user = &fp_pcs_;
         counters_.fp_fallbacks.fetch_add(1, std::memory_order_relaxed);
+      } else {
+        failed = true;
       }
     }
   }
@@ -259,6 +262,7 @@ void Pipeline::HandleSample(RawSample& sample) {
   key.pid = sample.pid;
   key.maps_generation = state.generation;
   key.truncated = truncated;
+  key.failed = failed;
   key.user_pcs = user;
   key.kernel_ips = &sample.kernel_ips;
   const std::string& folded = folder_.Fold(key, state.maps);

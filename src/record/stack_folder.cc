@@ -19,7 +19,7 @@ const std::string& StackFolder::Fold(const StackKey& key, const ProcessMaps& map
   key_.clear();
   AppendRaw(&key_, &key.pid, sizeof key.pid);
   AppendRaw(&key_, &key.maps_generation, sizeof key.maps_generation);
-  key_.push_back(key.truncated ? 'T' : 'C');
+  key_.push_back(key.truncated ? 'T' : key.failed ? 'F' : 'C');
   const size_t nu = key.user_pcs ? key.user_pcs->size() : 0;
   const size_t nk = key.kernel_ips ? key.kernel_ips->size() : 0;
   AppendRaw(&key_, &nu, sizeof nu);
@@ -43,8 +43,11 @@ const std::string& StackFolder::Fold(const StackKey& key, const ProcessMaps& map
     frames_.insert(frames_.end(), scratch_.begin(), scratch_.end());
   }
   std::string& folded = it->second;
-  if (key.truncated) folded = kTruncatedFrame;
-  if (frames_.empty() && !key.truncated) folded = kUnknownFrame;
+  if (key.truncated) {
+    folded = kTruncatedFrame;
+  } else if (key.failed || frames_.empty()) {
+    folded = kUnknownFrame;
+  }
   for (size_t i = frames_.size(); i-- > 0;) {
     if (!folded.empty()) folded.push_back(';');
     folded += frames_[i].name;

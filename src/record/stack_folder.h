@@ -26,7 +26,8 @@ inline constexpr char kUnknownFrame[] = "[unknown]";
 struct StackKey {
   uint32_t pid = 0;
   uint64_t maps_generation = 0;
-  bool truncated = false;
+  bool truncated = false;  // the unwind ran off the stack copy: "[truncated]" root
+  bool failed = false;     // the unwind stopped on a bad frame: "[unknown]" root
   const std::vector<uint64_t>* user_pcs = nullptr;    // leaf first; [0] is the sampled pc
   const std::vector<uint64_t>* kernel_ips = nullptr;  // leaf first
 };
@@ -35,8 +36,10 @@ class StackFolder {
  public:
   explicit StackFolder(Symbolizer* symbolizer) : symbolizer_(symbolizer) {}
 
-  // The folded stack, root first: a "[truncated]" marker when the unwind was
-  // cut short, the user frames, then the kernel frames. The reference stays
+  // The folded stack, root first: a "[truncated]" or "[unknown]" marker when
+  // the unwind was cut short or failed (so partial stacks gather under one
+  // root instead of posing as roots of their own), the user frames, then the
+  // kernel frames. The reference stays
   // valid until the next call.
   const std::string& Fold(const StackKey& key, const ProcessMaps& maps);
 

@@ -134,6 +134,17 @@ TEST_F(PipelineTest, FailedUnwindFallsBackToTheKernelChain) {
   EXPECT_EQ(p.counters().fp_fallbacks.load(), 1u);
 }
 
+TEST_F(PipelineTest, PartialStacksOfFailedUnwindsGoUnderUnknown) {
+  Pipeline p({}, &unwinder_, &symbolizer_);
+  p.Process(Batch(Mmap(kPid, 1, 0x1000, "/bin/app")));
+  unwinder_.next = {0x1010, 0x1020};  // two frames, then a bad one
+  unwinder_.outcome = UnwindOutcome::kFailed;
+  p.Process(Batch(Sample(kPid, kPid, 2, 0x1010)));
+  EXPECT_EQ(Folded(p.profile()), "[unknown];app:1020;app:1010 1\n");
+  EXPECT_EQ(p.counters().unwind_failures.load(), 1u);
+  EXPECT_EQ(p.counters().fp_fallbacks.load(), 0u);
+}
+
 TEST_F(PipelineTest, TruncatedStacksAreMarkedAndCounted) {
   Pipeline p({}, &unwinder_, &symbolizer_);
   p.Process(Batch(Mmap(kPid, 1, 0x1000, "/bin/app")));
