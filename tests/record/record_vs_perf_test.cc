@@ -12,7 +12,7 @@
 namespace stackfire::record_test {
 namespace {
 
-constexpr char kRounds[] = "250";
+constexpr char kRounds[] = "500";  // ~1,800 samples per run: 5 points is > 3 sigma
 
 std::map<std::string, double> Shares(const std::map<std::string, long>& counts) {
   long total = 0;
