@@ -223,3 +223,22 @@ TEST(RecordTest, FramePointerModeUsesTheKernelChain) {
 
 }  // namespace
 }  // namespace stackfire::record_test
+
+namespace stackfire::record_test {
+namespace {
+
+TEST(RecordTest, HardwareEventFallsBackWhenMissing) {
+  SKIP_WITHOUT_PERF();
+  const std::string out = TempPath("cycles.folded");
+  RunResult r = RunCommand({StackfireBin(), "record", "-e", "cycles", "-F", "499", "-o", out,
+                            "--", Workload("record_cxx"), "0.5"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_GT(Total(ReadFolded(out)), 50) << r.err;
+  // Where there is no PMU (VMs), the switch is announced, as perf does.
+  if (r.err.find("not supported") != std::string::npos) {
+    EXPECT_NE(r.err.find("falling back to cpu-clock"), std::string::npos) << r.err;
+  }
+}
+
+}  // namespace
+}  // namespace stackfire::record_test
