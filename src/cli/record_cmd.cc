@@ -366,6 +366,16 @@ int RunRecord(RecordFlags& flags) {
                why.c_str(), CountsLine(c).c_str(), static_cast<unsigned long long>(threads),
                threads == 1 ? "" : "s");
   std::fprintf(stderr, "stackfire: wrote %s in %.3f s\n", flags.output.c_str(), finish);
+  if (c.throttled.load() > 0) {
+    std::fprintf(stderr,
+                 "stackfire: the kernel throttled sampling %llu times; lower -F or raise "
+                 "kernel.perf_event_max_sample_rate\n",
+                 static_cast<unsigned long long>(c.throttled.load()));
+  }
+  if (c.queue_dropped.load() > 0) {
+    std::fprintf(stderr, "stackfire: %llu samples dropped: unwinding fell behind\n",
+                 static_cast<unsigned long long>(c.queue_dropped.load()));
+  }
   if (c.samples.load() == 0) {
     std::fprintf(stderr, "stackfire: no samples: the target did not run on a CPU%s\n",
                  flags.duration > 0 ? "" : " (try a longer run)");
