@@ -15,6 +15,9 @@ namespace stackfire::cli {
 
 using Runner = std::function<int()>;
 
+// stackfire record: sample processes or a command into a flame graph.
+std::pair<CLI::App*, Runner> RegisterRecord(CLI::App& app);
+
 // Prints "error: MESSAGE" and, when hint is not empty, "hint: HINT" on stderr.
 void PrintError(std::string_view message, std::string_view hint = {});
 

@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   std::vector<std::pair<CLI::App*, Runner>> commands;
   // Subcommands are registered here, one line each.
   commands.push_back(stackfire::cli::RegisterCollapse(app));
+  commands.push_back(stackfire::cli::RegisterRecord(app));
   commands.push_back(stackfire::cli::RegisterRender(app));
   commands.push_back(stackfire::cli::RegisterDiff(app));
   commands.push_back(stackfire::cli::RegisterReport(app));

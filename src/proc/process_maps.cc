@@ -1,16 +1,12 @@
-// Minimal ProcessMaps (Parse/Read/Find/Insert) so the unwinder and the
-// symbolizer can be tested before the sampler branch lands its own version;
-// the sampler's implementation supersedes this file when the branches merge.
 #include "stackfire/process_maps.h"
 
 #include <fcntl.h>
-#include <sys/uio.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
-#include <optional>
 #include <fstream>
 #include <sstream>
 
@@ -22,124 +18,164 @@
 namespace stackfire {
 namespace {
 
-bool TakeNumber(std::string_view* s, int base, uint64_t* out) {
-  auto [ptr, ec] = std::from_chars(s->data(), s->data() + s->size(), *out, base);
-  if (ec != std::errc() || ptr == s->data()) return false;
-  s->remove_prefix(static_cast<size_t>(ptr - s->data()));
+// Reads one hexadecimal field ending at `stop` (or at the end of the text).
+bool ParseHex(std::string_view* s, char stop, uint64_t* out) {
+  const char* begin = s->data();
+  const char* end = s->data() + s->size();
+  auto [ptr, ec] = std::from_chars(begin, end, *out, 16);
+  if (ec != std::errc() || ptr == begin) return false;
+  if (stop != '\0') {
+    if (ptr == end || *ptr != stop) return false;
+    ++ptr;
+  }
+  s->remove_prefix(static_cast<size_t>(ptr - begin));
   return true;
 }
 
-bool TakeChar(std::string_view* s, char c) {
-  if (s->empty() || s->front() != c) return false;
-  s->remove_prefix(1);
+bool ParseDec(std::string_view* s, uint64_t* out) {
+  const char* begin = s->data();
+  auto [ptr, ec] = std::from_chars(begin, begin + s->size(), *out, 10);
+  if (ec != std::errc() || ptr == begin) return false;
+  s->remove_prefix(static_cast<size_t>(ptr - begin));
   return true;
 }
 
-void SkipSpaces(std::string_view* s) {
-  while (!s->empty() && (s->front() == ' ' || s->front() == '\t')) s->remove_prefix(1);
+bool SkipSpaces(std::string_view* s, bool required) {
+  size_t n = 0;
+  while (n < s->size() && ((*s)[n] == ' ' || (*s)[n] == '\t')) ++n;
+  s->remove_prefix(n);
+  return n > 0 || !required;
 }
 
-std::optional<Mapping> ParseLine(std::string_view line, std::string_view root_prefix) {
-  Mapping m;
+// "start-end perms offset major:minor inode   path"
+bool ParseLine(std::string_view line, std::string_view root_prefix, Mapping* m) {
   uint64_t major = 0, minor = 0;
-  if (!TakeNumber(&line, 16, &m.start) || !TakeChar(&line, '-') ||
-      !TakeNumber(&line, 16, &m.end) || !TakeChar(&line, ' ') || line.size() < 4) {
-    return std::nullopt;
+  if (!ParseHex(&line, '-', &m->start) || !ParseHex(&line, '\0', &m->end)) return false;
+  if (m->end < m->start || !SkipSpaces(&line, true)) return false;
+  if (line.size() < 4) return false;
+  const std::string_view perms = line.substr(0, 4);
+  if ((perms[0] != 'r' && perms[0] != '-') || (perms[1] != 'w' && perms[1] != '-') ||
+      (perms[2] != 'x' && perms[2] != '-') || (perms[3] != 'p' && perms[3] != 's')) {
+    return false;
   }
-  if (line[0] == 'r') m.prot |= 0x1;
-  if (line[1] == 'w') m.prot |= 0x2;
-  if (line[2] == 'x') m.prot |= 0x4;
+  m->prot = (perms[0] == 'r' ? PROT_READ : 0) | (perms[1] == 'w' ? PROT_WRITE : 0) |
+            (perms[2] == 'x' ? PROT_EXEC : 0);
   line.remove_prefix(4);
-  SkipSpaces(&line);
-  if (!TakeNumber(&line, 16, &m.pgoff)) return std::nullopt;
-  SkipSpaces(&line);
-  if (!TakeNumber(&line, 16, &major) || !TakeChar(&line, ':') || !TakeNumber(&line, 16, &minor)) {
-    return std::nullopt;
+  if (!SkipSpaces(&line, true) || !ParseHex(&line, '\0', &m->pgoff)) return false;
+  if (!SkipSpaces(&line, true) || !ParseHex(&line, ':', &major) ||
+      !ParseHex(&line, '\0', &minor)) {
+    return false;
   }
-  SkipSpaces(&line);
-  if (!TakeNumber(&line, 10, &m.inode)) return std::nullopt;
-  SkipSpaces(&line);
-  m.dev_major = static_cast<uint32_t>(major);
-  m.dev_minor = static_cast<uint32_t>(minor);
-  m.path = std::string(line);
-  if (!m.path.empty() && m.path.front() == '/') {
+  m->dev_major = static_cast<uint32_t>(major);
+  m->dev_minor = static_cast<uint32_t>(minor);
+  if (!SkipSpaces(&line, true) || !ParseDec(&line, &m->inode)) return false;
+  if (!line.empty() && !SkipSpaces(&line, true)) return false;
+  m->path = std::string(line);
+  if (!m->path.empty() && m->path.front() == '/') {
+    std::string_view file = m->path;
     constexpr std::string_view kDeleted = " (deleted)";
-    std::string file = m.path;
-    if (file.size() > kDeleted.size() &&
-        file.compare(file.size() - kDeleted.size(), kDeleted.size(), kDeleted) == 0) {
-      file.resize(file.size() - kDeleted.size());
+    if (file.size() > kDeleted.size() && file.substr(file.size() - kDeleted.size()) == kDeleted) {
+      file.remove_suffix(kDeleted.size());
     }
-    m.open_path = absl::StrCat(std::string(root_prefix), file);
+    m->open_path = absl::StrCat(std::string(root_prefix), std::string(file));
   }
-  if (m.end <= m.start) return std::nullopt;
-  return m;
+  return true;
+}
+
+absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
+  ScopedFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return absl::ErrnoToStatus(errno, absl::StrCat("open ", path));
+  std::string text;
+  char buf[16384];
+  for (;;) {
+    ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return absl::ErrnoToStatus(errno, absl::StrCat("read ", path));
+    }
+    if (n == 0) break;
+    text.append(buf, static_cast<size_t>(n));
+  }
+  return text;
 }
 
 }  // namespace
 
 absl::StatusOr<ProcessMaps> ProcessMaps::Parse(std::string_view text,
-                                               std::string_view root_prefix) {
+                                                std::string_view root_prefix) {
   ProcessMaps maps;
-  int line_no = 0;
+  size_t line_no = 0;
   while (!text.empty()) {
     size_t nl = text.find('\n');
     std::string_view line = text.substr(0, nl);
     text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
     ++line_no;
     if (line.empty()) continue;
-    std::optional<Mapping> m = ParseLine(line, root_prefix);
-    if (!m) {
-      return absl::DataLossError(
-          absl::StrCat("malformed maps line ", line_no, ": '", std::string(line), "'"));
+    Mapping m;
+    if (!ParseLine(line, root_prefix, &m)) {
+      return absl::DataLossError(absl::StrCat("maps line ", line_no, " is malformed: \"",
+                                              std::string(line.substr(0, 200)), "\""));
     }
-    maps.Insert(std::move(*m));
+    maps.Insert(std::move(m));
   }
   return maps;
 }
 
 absl::StatusOr<ProcessMaps> ProcessMaps::Read(int pid) {
-  std::string path = absl::StrCat("/proc/", pid, "/maps");
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path, ": no such process"));
-  std::stringstream buf;
-  buf << in.rdbuf();
-  ASSIGN_OR_RETURN(ProcessMaps maps, Parse(buf.str(), absl::StrCat("/proc/", pid, "/root")));
+  const std::string proc = absl::StrCat("/proc/", pid);
+  auto text = ReadWholeFile(proc + "/maps");
+  if (!text.ok()) {
+    if (absl::IsNotFound(text.status())) {
+      return absl::NotFoundError(absl::StrCat("no process with pid ", pid));
+    }
+    return text.status();
+  }
+  auto parsed = Parse(*text, proc + "/root");
+  if (!parsed.ok()) {
+    return absl::Status(parsed.status().code(),
+                        absl::StrCat(proc, "/maps: ", parsed.status().message()));
+  }
+  ProcessMaps maps = *std::move(parsed);
   for (Mapping& m : maps.mappings_) {
     if (m.path != "[vdso]") continue;
+    // Best effort: without the image, vDSO frames are unresolved, not fatal.
+    ScopedFd mem(::open((proc + "/mem").c_str(), O_RDONLY | O_CLOEXEC));
+    if (!mem) break;
     auto image = std::make_shared<std::vector<uint8_t>>(m.end - m.start);
-    iovec local{image->data(), image->size()};
-    iovec remote{reinterpret_cast<void*>(m.start), image->size()};
-    if (process_vm_readv(pid, &local, 1, &remote, 1, 0) == static_cast<ssize_t>(image->size())) {
-      m.image = std::move(image);
-    }
+    ssize_t n = ::pread(mem.get(), image->data(), image->size(), static_cast<off_t>(m.start));
+    if (n == static_cast<ssize_t>(image->size())) m.image = std::move(image);
+    break;
   }
   return maps;
 }
 
 void ProcessMaps::Insert(Mapping mapping) {
-  std::vector<Mapping> out;
-  out.reserve(mappings_.size() + 2);
-  for (Mapping& old : mappings_) {
-    if (old.end <= mapping.start || old.start >= mapping.end) {
-      out.push_back(std::move(old));
-      continue;
-    }
-    if (old.start < mapping.start) {
-      Mapping left = old;
+  if (mapping.end <= mapping.start) return;
+  // First mapping that ends after the new start: the first that may overlap.
+  auto it = std::upper_bound(mappings_.begin(), mappings_.end(), mapping.start,
+                             [](uint64_t addr, const Mapping& m) { return addr < m.end; });
+  std::vector<Mapping> pieces;
+  auto first = it;
+  while (it != mappings_.end() && it->start < mapping.end) {
+    if (it->start < mapping.start) {
+      Mapping left = *it;
       left.end = mapping.start;
-      out.push_back(std::move(left));
+      pieces.push_back(std::move(left));
     }
-    if (old.end > mapping.end) {
-      Mapping right = old;
-      right.pgoff += mapping.end - old.start;
+    if (it->end > mapping.end) {
+      Mapping right = *it;
+      right.pgoff += mapping.end - right.start;
       right.start = mapping.end;
-      out.push_back(std::move(right));
+      pieces.push_back(std::move(right));
     }
+    ++it;
   }
-  auto pos = std::lower_bound(out.begin(), out.end(), mapping.start,
-                              [](const Mapping& m, uint64_t a) { return m.start < a; });
-  out.insert(pos, std::move(mapping));
-  mappings_ = std::move(out);
+  pieces.push_back(std::move(mapping));
+  std::sort(pieces.begin(), pieces.end(),
+            [](const Mapping& a, const Mapping& b) { return a.start < b.start; });
+  auto pos = mappings_.erase(first, it);
+  mappings_.insert(pos, std::make_move_iterator(pieces.begin()),
+                   std::make_move_iterator(pieces.end()));
 }
 
 const Mapping* ProcessMaps::Find(uint64_t addr) const {

@@ -1,0 +1,412 @@
+// `stackfire record`: samples running processes or a launched command,
+// unwinds, symbolizes and folds on the fly, and writes a flame graph (or the
+// folded text) the moment sampling stops.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "CLI/CLI.hpp"
+#include "absl/status/status.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "render/flamegraph.h"
+#include "src/cli/commands.h"
+#include "src/cli/render_flags.h"
+#include "src/perf/event_attr.h"
+#include "src/perf/sampler.h"
+#include "src/proc/threads.h"
+#include "src/record/child_process.h"
+#include "src/record/pipeline.h"
+#include "src/symbolize/symbolizers.h"
+#include "src/unwind/unwinders.h"
+#include "stackfire/process_maps.h"
+#include "stackfire/profile.h"
+#include "stackfire/status_macros.h"
+
+
+namespace stackfire::cli {
+namespace {
+
+struct RecordFlags {
+  std::string pids;
+  std::vector<std::string> command;
+  uint64_t frequency = 99;
+  double duration = 0;
+  std::string output = "flame.svg";
+  std::string call_graph = "dwarf";
+  std::string event = "cpu-clock";
+  size_t mmap_pages = perf::kDefaultMmapPages;
+  bool per_thread = false;
+  bool no_kernel = false;
+  std::string unwinder = "table";
+  bool quiet = false;
+  render::RenderOptions render;
+};
+
+volatile sig_atomic_t g_stop_signal = 0;
+void OnStopSignal(int sig) { g_stop_signal = sig; }
+
+std::string PermissionHint() {
+  std::string level = "unknown";
+  if (std::ifstream in("/proc/sys/kernel/perf_event_paranoid"); in) in >> level;
+  return absl::StrCat(
+      "sampling another user's process needs root or CAP_PERFMON; your own processes need "
+      "kernel.perf_event_paranoid <= 2 (now ", level,
+      "; sysctl -w kernel.perf_event_paranoid=1 also allows kernel frames)");
+}
+
+std::string RateHint() {
+  return absl::StrCat("lower -F, or raise kernel.perf_event_max_sample_rate (now ",
+                      perf::MaxSampleRate(),
+                      ", read /proc/sys/kernel/perf_event_max_sample_rate; "
+                      "sysctl -w kernel.perf_event_max_sample_rate=N)");
+}
+
+std::string Msg(const absl::Status& status) { return std::string(status.message()); }
+
+int Usage(std::string_view message, std::string_view hint = {}) {
+  PrintError(message, hint);
+  return 2;
+}
+
+absl::StatusOr<std::vector<int>> ParsePids(const std::string& text) {
+  std::vector<int> pids;
+  for (absl::string_view part : absl::StrSplit(text, ',', absl::SkipWhitespace())) {
+    int pid = 0;
+    if (!absl::SimpleAtoi(part, &pid) || pid <= 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("-p: '", std::string(part), "' is not a process id"));
+    }
+    if (std::find(pids.begin(), pids.end(), pid) == pids.end()) pids.push_back(pid);
+  }
+  if (pids.empty()) return absl::InvalidArgumentError("-p: no process id given");
+  return pids;
+}
+
+// Fails before sampling starts rather than after a long recording.
+absl::Status CheckOutputWritable(const std::string& path) {
+  struct stat st;
+  const bool existed = ::stat(path.c_str(), &st) == 0;
+  if (existed && S_ISDIR(st.st_mode)) {
+    return absl::FailedPreconditionError(absl::StrCat("output ", path, " is a directory"));
+  }
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    return absl::ErrnoToStatus(errno, absl::StrCat("cannot write the output file ", path));
+  }
+  ::close(fd);
+  if (!existed) ::unlink(path.c_str());
+  return absl::OkStatus();
+}
+
+bool OutputIsFolded(const std::string& path) { return absl::EndsWith(path, ".folded"); }
+
+std::string Percent(uint64_t part, uint64_t whole) {
+  if (whole == 0) return "0%";
+  return absl::StrFormat("%.1f%%", 100.0 * static_cast<double>(part) / static_cast<double>(whole));
+}
+
+std::string CountsLine(const record::Counters& c) {
+  const uint64_t samples = c.samples.load();
+  std::string line = absl::StrCat(samples, " samples, ", c.lost.load(), " lost, ",
+                                  c.unwind_failures.load(), " unwind failures (",
+                                  Percent(c.unwind_failures.load(), samples), ")");
+  if (c.truncated.load() > 0) {
+    absl::StrAppend(&line, ", ", c.truncated.load(), " truncated (",
+                    Percent(c.truncated.load(), samples), ")");
+  }
+  return line;
+}
+
+absl::Status WriteOutput(RecordFlags& flags, record::Pipeline& pipeline) {
+  const std::string tmp = flags.output + ".stackfire-tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) return absl::ErrnoToStatus(errno, absl::StrCat("cannot write ", tmp));
+    if (OutputIsFolded(flags.output)) {
+      WriteFolded(pipeline.profile(), out);
+    } else {
+      render::RenderOptions options = flags.render;
+      const std::string counts = CountsLine(pipeline.counters());
+      options.subtitle = options.subtitle.empty() ? counts : options.subtitle + " (" + counts + ")";
+      absl::Status st = RenderWithPalette(pipeline.profile(), options, out);
+      // An empty profile still gets flamegraph.pl's error picture: a valid SVG.
+      if (!st.ok() && !pipeline.profile().empty()) return st;
+    }
+    out.flush();
+    if (!out) return absl::DataLossError(absl::StrCat("writing ", tmp, " failed"));
+  }
+  if (::rename(tmp.c_str(), flags.output.c_str()) != 0) {
+    absl::Status st = absl::ErrnoToStatus(errno, absl::StrCat("rename to ", flags.output));
+    ::unlink(tmp.c_str());
+    return st;
+  }
+  return absl::OkStatus();
+}
+
+int Fail(const absl::Status& status) {
+  std::string hint;
+  if (absl::IsPermissionDenied(status)) hint = PermissionHint();
+  if (absl::IsResourceExhausted(status)) hint = "raise the open-files limit (ulimit -n)";
+  PrintError(Msg(status), hint);
+  return 1;
+}
+
+int RunRecord(RecordFlags& flags) {
+  // Usage errors first: nothing has been started yet.
+  const bool have_pids = !flags.pids.empty();
+  if (have_pids == !flags.command.empty()) {
+    return Usage("give either -p PID[,PID...] or -- COMMAND [ARGS...]",
+                 "stackfire record -p 1234, or stackfire record -- ./my_program arg");
+  }
+  std::vector<int> pids;
+  if (have_pids) {
+    auto parsed = ParsePids(flags.pids);
+    if (!parsed.ok()) return Usage(Msg(parsed.status()));
+    pids = *parsed;
+  }
+  perf::AttrOptions attr;
+  auto event = perf::ParseEvent(flags.event);
+  if (!event.ok()) return Usage(Msg(event.status()), "try -e cpu-clock or -e task-clock");
+  attr.event = *event;
+  if (flags.frequency == 0) return Usage("-F must be at least 1 Hz", RateHint());
+  if (uint64_t max = perf::MaxSampleRate(); max != 0 && flags.frequency > max) {
+    return Usage(absl::StrCat("-F ", flags.frequency, " Hz is above the kernel's limit of ", max,
+                              " Hz"),
+                 RateHint());
+  }
+  attr.frequency_hz = flags.frequency;
+  {
+    std::vector<std::string> parts = absl::StrSplit(flags.call_graph, ',');
+    if (parts[0] == "fp" && parts.size() == 1) {
+      attr.call_graph = perf::CallGraph::kFramePointer;
+    } else if (parts[0] == "dwarf" && parts.size() <= 2) {
+      attr.call_graph = perf::CallGraph::kDwarf;
+      if (parts.size() == 2) {
+        uint32_t bytes = 0;
+        if (!absl::SimpleAtoi(parts[1], &bytes) || bytes == 0 || bytes % 8 != 0 ||
+            bytes > perf::kMaxStackBytes) {
+          return Usage(absl::StrCat("--call-graph: bad stack size '", parts[1], "'"),
+                       absl::StrCat("a multiple of 8 up to ", perf::kMaxStackBytes,
+                                    ", e.g. --call-graph dwarf,16384"));
+        }
+        attr.stack_bytes = bytes;
+      }
+    } else {
+      return Usage(absl::StrCat("--call-graph: '", flags.call_graph, "' is not dwarf[,BYTES] or fp"));
+    }
+  }
+  if (flags.mmap_pages == 0 || (flags.mmap_pages & (flags.mmap_pages - 1)) != 0) {
+    return Usage(absl::StrCat("--mmap-pages ", flags.mmap_pages, " is not a power of two"),
+                 "e.g. -m 256 (1 MiB per CPU)");
+  }
+  auto unwinder_kind = unwind::ParseUnwinderKind(flags.unwinder);
+  if (!unwinder_kind) {
+    return Usage(absl::StrCat("--unwinder: '", flags.unwinder, "' is not table or libunwind"));
+  }
+  if (flags.duration < 0) return Usage("-d must not be negative");
+  if (!OutputIsFolded(flags.output) && !absl::EndsWith(flags.output, ".svg")) {
+    return Usage(absl::StrCat("-o ", flags.output, ": the output must end in .svg or .folded"));
+  }
+  if (!OutputIsFolded(flags.output)) {
+    if (absl::Status st = render::ValidateOptions(flags.render); !st.ok()) {
+      return Usage(Msg(st));
+    }
+  }
+  if (absl::Status st = CheckOutputWritable(flags.output); !st.ok()) {
+    PrintError(Msg(st), "choose another path with -o, or fix the directory's permissions");
+    return 1;
+  }
+  attr.exclude_kernel = flags.no_kernel;
+
+  std::optional<record::ChildProcess> child;
+  if (!have_pids) {
+    auto spawned = record::ChildProcess::Spawn(flags.command);
+    if (!spawned.ok()) {
+      PrintError(Msg(spawned.status()),
+                 absl::IsNotFound(spawned.status())
+                     ? "check the spelling and PATH, or give the path (./program)"
+                     : "");
+      return 1;
+    }
+    child.emplace(*std::move(spawned));
+    pids.push_back(child->pid());
+    attr.enable_on_exec = true;
+  }
+  for (int pid : pids) {
+    if (!proc::ProcessExists(pid)) {
+      PrintError(absl::StrCat("no such process: pid ", pid),
+                 "check the pid with `ps -p PID`; the process may have exited");
+      return 1;
+    }
+  }
+
+  perf::Sampler::Options options;
+  options.pids = pids;
+  options.attr = attr;
+  options.mmap_pages = flags.mmap_pages;
+  std::vector<std::string> notes;
+  auto sampler = perf::Sampler::Create(options, &notes);
+  for (const std::string& note : notes) {
+    if (!flags.quiet) std::fprintf(stderr, "stackfire: %s\n", note.c_str());
+  }
+  if (!sampler.ok()) {
+    const absl::Status& st = sampler.status();
+    if (absl::IsNotFound(st)) {
+      PrintError(Msg(st), "check the pid with `ps -p PID`; the process may have exited");
+    } else if (absl::IsInvalidArgument(st)) {
+      PrintError(Msg(st), RateHint());
+    } else {
+      return Fail(st);
+    }
+    return 1;
+  }
+
+  std::unique_ptr<Unwinder> unwinder;
+  if (attr.call_graph == perf::CallGraph::kDwarf) unwinder = unwind::CreateUnwinder(*unwinder_kind);
+  std::unique_ptr<Symbolizer> symbolizer = symbolize::CreateSymbolizer();
+  record::PipelineOptions pipeline_options;
+  pipeline_options.per_thread = flags.per_thread;
+  pipeline_options.fp_only = attr.call_graph == perf::CallGraph::kFramePointer;
+  record::Pipeline pipeline(pipeline_options, unwinder.get(), symbolizer.get());
+  for (int pid : pids) {
+    auto maps = ProcessMaps::Read(pid);
+    if (maps.ok()) pipeline.AddProcess(pid, *std::move(maps));
+    if (auto threads = proc::ListThreads(pid); threads.ok()) {
+      for (const proc::ThreadInfo& t : *threads) pipeline.SetThreadName(t.tid, t.comm);
+    }
+  }
+
+  pipeline.WarmUp(!(*sampler)->kernel_excluded());
+
+  struct sigaction sa = {};
+  sa.sa_handler = OnStopSignal;
+  sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGTERM, &sa, nullptr);
+
+  pipeline.Start(sampler->get());
+  const auto start = std::chrono::steady_clock::now();
+  if (child) {
+    if (absl::Status st = child->Release(); !st.ok()) {
+      pipeline.Stop();
+      PrintError(Msg(st), absl::IsNotFound(st) ? "check the spelling and PATH" : "");
+      return 1;
+    }
+  } else if (absl::Status st = (*sampler)->Enable(); !st.ok()) {
+    pipeline.Stop();
+    return Fail(st);
+  }
+
+  const bool progress = !flags.quiet && ::isatty(STDERR_FILENO);
+  std::string why = "the target exited";
+  auto last_check = start;
+  auto last_progress = start;
+  for (;;) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    const auto now = std::chrono::steady_clock::now();
+    const double elapsed = std::chrono::duration<double>(now - start).count();
+    if (g_stop_signal != 0) {
+      why = g_stop_signal == SIGINT ? "interrupted" : "terminated";
+      break;
+    }
+    if (flags.duration > 0 && elapsed >= flags.duration) {
+      why = "duration reached";
+      break;
+    }
+    if (child) {
+      if (child->Poll()) break;
+    } else if (now - last_check >= std::chrono::milliseconds(200)) {
+      last_check = now;
+      bool any_alive = false;
+      for (int pid : pids) any_alive = any_alive || proc::ProcessAlive(pid);
+      if (!any_alive) break;
+    }
+    if (progress && now - last_progress >= std::chrono::milliseconds(250)) {
+      last_progress = now;
+      const record::Counters& c = pipeline.counters();
+      std::fprintf(stderr, "\r\033[Kstackfire: %.1f s, %llu samples, %llu lost", elapsed,
+                   static_cast<unsigned long long>(c.samples.load()),
+                   static_cast<unsigned long long>(c.lost.load()));
+    }
+  }
+  const auto stop_time = std::chrono::steady_clock::now();
+  pipeline.Stop();
+  if (child) child->Terminate();
+  if (progress) std::fprintf(stderr, "\r\033[K");
+  // A second Ctrl-C while writing should not leave a half-written file.
+  sa.sa_handler = SIG_IGN;
+  ::sigaction(SIGINT, &sa, nullptr);
+
+  absl::Status written = WriteOutput(flags, pipeline);
+  const record::Counters& c = pipeline.counters();
+  const double seconds = std::chrono::duration<double>(stop_time - start).count();
+  const double finish =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - stop_time).count();
+  if (!written.ok()) {
+    PrintError(Msg(written), "choose another path with -o");
+    return 1;
+  }
+  const uint64_t threads = c.threads.load();
+  std::fprintf(stderr, "stackfire: stopped after %.1f s (%s): %s, %llu thread%s\n", seconds,
+               why.c_str(), CountsLine(c).c_str(), static_cast<unsigned long long>(threads),
+               threads == 1 ? "" : "s");
+  std::fprintf(stderr, "stackfire: wrote %s in %.3f s\n", flags.output.c_str(), finish);
+  if (c.throttled.load() > 0) {
+    std::fprintf(stderr,
+                 "stackfire: the kernel throttled sampling %llu times; lower -F or raise "
+                 "kernel.perf_event_max_sample_rate\n",
+                 static_cast<unsigned long long>(c.throttled.load()));
+  }
+  if (c.queue_dropped.load() > 0) {
+    std::fprintf(stderr, "stackfire: %llu samples dropped: unwinding fell behind\n",
+                 static_cast<unsigned long long>(c.queue_dropped.load()));
+  }
+  if (c.samples.load() == 0) {
+    std::fprintf(stderr, "stackfire: no samples: the target did not run on a CPU%s\n",
+                 flags.duration > 0 ? "" : " (try a longer run)");
+  }
+  return 0;
+}
+
+}  // namespace
+
+std::pair<CLI::App*, Runner> RegisterRecord(CLI::App& app) {
+  auto flags = std::make_shared<RecordFlags>();
+  CLI::App* sub = app.add_subcommand(
+      "record", "Sample running processes (-p) or a command (-- CMD) and write a flame graph");
+  sub->add_option("-p,--pid", flags->pids, "Process ids to sample, comma separated");
+  sub->add_option("-F,--freq", flags->frequency, "Samples per second per thread (default 99)");
+  sub->add_option("-d,--duration", flags->duration,
+                  "Seconds to sample (default: until Ctrl-C or the target exits)");
+  sub->add_option("-o,--output", flags->output,
+                  "Output: FILE.svg (flame graph, default flame.svg) or FILE.folded");
+  sub->add_option("--call-graph", flags->call_graph,
+                  "dwarf[,STACK_BYTES] (default dwarf,8192) or fp");
+  sub->add_option("-e,--event", flags->event, "Sampling event (default cpu-clock)");
+  sub->add_option("-m,--mmap-pages", flags->mmap_pages,
+                  "Ring buffer pages per CPU, a power of two (default 256)");
+  sub->add_flag("--per-thread", flags->per_thread, "Root every stack at comm-pid/tid");
+  sub->add_flag("--no-kernel", flags->no_kernel, "Leave kernel frames out");
+  sub->add_option("--unwinder", flags->unwinder, "DWARF unwinder: table (default) or libunwind");
+  sub->add_flag("-q,--quiet", flags->quiet, "No progress line and no summary");
+  AddRenderFlags(sub, &flags->render);
+  sub->add_option("command", flags->command, "The command to launch and sample (after --)");
+  return {sub, [flags] { return RunRecord(*flags); }};
+}
+
+}  // namespace stackfire::cli

@@ -1,0 +1,81 @@
+// perf_event_attr for stackfire's sampling events, and `-e EVENT` parsing.
+//
+// Every event samples IP, TID, TIME, CPU, PERIOD, the kernel's callchain, the
+// user registers and a copy of the user stack (the DWARF unwinder's input),
+// plus IDENTIFIER so a sample can be traced back to the event that wrote it
+// (see sampler.h for why). It also asks for MMAP2, COMM (with the exec flag)
+// and FORK/EXIT records so that the process maps can follow dlopen and exec.
+// Kernel ABI: https://man7.org/linux/man-pages/man2/perf_event_open.2.html
+#ifndef STACKFIRE_SRC_PERF_EVENT_ATTR_H_
+#define STACKFIRE_SRC_PERF_EVENT_ATTR_H_
+
+#include <linux/perf_event.h>
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+
+namespace stackfire::perf {
+
+// The user registers sampled: every general-purpose register, IP, SP and
+// FLAGS, CS, SS; DS, ES, FS and GS are left out (asking for them gives
+// EINVAL). Bits follow arch/x86/include/uapi/asm/perf_regs.h.
+inline constexpr uint64_t kSampleRegsUser = 0xff0fff;
+
+// kPerfToDwarf[i] is the DWARF number of the i-th register present in a
+// sample (mask-bit order), or -1 for the ones no unwinder needs.
+inline constexpr int kRegsInSample = 20;  // popcount(kSampleRegsUser)
+extern const std::array<int, kRegsInSample> kPerfToDwarf;
+
+inline constexpr uint64_t kSampleType =
+    PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME |
+    PERF_SAMPLE_CPU | PERF_SAMPLE_PERIOD | PERF_SAMPLE_CALLCHAIN | PERF_SAMPLE_REGS_USER |
+    PERF_SAMPLE_STACK_USER;
+// Without a stack copy (--call-graph fp).
+inline constexpr uint64_t kSampleTypeFp =
+    PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME |
+    PERF_SAMPLE_CPU | PERF_SAMPLE_PERIOD | PERF_SAMPLE_CALLCHAIN;
+
+inline constexpr uint32_t kDefaultStackBytes = 8192;
+// The kernel caps sample_stack_user below 64 KiB and wants a multiple of 8.
+inline constexpr uint32_t kMaxStackBytes = 65528;
+
+struct EventSpec {
+  uint32_t type = PERF_TYPE_SOFTWARE;
+  uint64_t config = PERF_COUNT_SW_CPU_CLOCK;
+  std::string name = "cpu-clock";  // as the user should see it
+  bool exclude_kernel = false;     // ":u"
+  bool IsHardware() const { return type == PERF_TYPE_HARDWARE; }
+};
+
+// "cpu-clock", "task-clock", "cycles", "instructions", ... with an optional
+// ":u" modifier. kInvalidArgument names the event and the accepted names.
+absl::StatusOr<EventSpec> ParseEvent(std::string_view text);
+EventSpec CpuClockEvent();
+
+enum class CallGraph { kDwarf, kFramePointer };
+
+struct AttrOptions {
+  EventSpec event;
+  uint64_t frequency_hz = 99;
+  CallGraph call_graph = CallGraph::kDwarf;
+  uint32_t stack_bytes = kDefaultStackBytes;
+  bool exclude_kernel = false;  // --no-kernel, or paranoid forbids kernel samples
+  bool enable_on_exec = false;  // a launched command: start counting at exec
+  uint32_t wakeup_bytes = 0;    // 0: wake on every sample
+};
+
+perf_event_attr BuildAttr(const AttrOptions& options);
+
+// True when kernel.perf_event_paranoid forbids kernel samples to this process
+// (paranoid >= 2 without CAP_PERFMON / CAP_SYS_ADMIN, approximated by euid).
+bool KernelSamplesForbidden();
+// /proc/sys/kernel/perf_event_max_sample_rate, or 0 if unreadable.
+uint64_t MaxSampleRate();
+
+}  // namespace stackfire::perf
+
+#endif  // STACKFIRE_SRC_PERF_EVENT_ATTR_H_

@@ -1,0 +1,239 @@
+#include "src/perf/sampler.h"
+
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <fstream>
+#include <thread>
+
+#include "absl/status/status.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "src/proc/threads.h"
+#include "stackfire/status_macros.h"
+
+namespace stackfire::perf {
+namespace {
+
+int PerfEventOpen(perf_event_attr* attr, int tid, int cpu) {
+  return static_cast<int>(
+      ::syscall(SYS_perf_event_open, attr, tid, cpu, -1, PERF_FLAG_FD_CLOEXEC));
+}
+
+void RaiseFdLimit() {
+  rlimit lim;
+  if (::getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &lim);
+  }
+}
+
+}  // namespace
+
+std::vector<int> OnlineCpus() {
+  std::vector<int> cpus;
+  std::ifstream in("/sys/devices/system/cpu/online");
+  std::string text;
+  if (in >> text) {
+    for (absl::string_view range : absl::StrSplit(text, ',')) {
+      std::vector<absl::string_view> ends = absl::StrSplit(range, '-');
+      int lo = 0, hi = 0;
+      if (!absl::SimpleAtoi(ends[0], &lo)) continue;
+      hi = lo;
+      if (ends.size() > 1 && !absl::SimpleAtoi(ends[1], &hi)) continue;
+      for (int c = lo; c <= hi; ++c) cpus.push_back(c);
+    }
+  }
+  if (cpus.empty()) {
+    long n = ::sysconf(_SC_NPROCESSORS_ONLN);
+    for (long c = 0; c < (n > 0 ? n : 1); ++c) cpus.push_back(static_cast<int>(c));
+  }
+  return cpus;
+}
+
+absl::StatusOr<std::unique_ptr<Sampler>> Sampler::Create(const Options& options,
+                                                         std::vector<std::string>* notes) {
+  if (options.pids.empty()) return absl::InvalidArgumentError("no process to sample");
+  const uint64_t max_rate = MaxSampleRate();
+  if (options.attr.frequency_hz == 0) {
+    return absl::InvalidArgumentError("the sampling frequency must be at least 1 Hz");
+  }
+  if (max_rate != 0 && options.attr.frequency_hz > max_rate) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("-F ", options.attr.frequency_hz,
+                     " Hz is above the kernel's limit of ", max_rate, " Hz"));
+  }
+  RaiseFdLimit();
+  std::unique_ptr<Sampler> s(new Sampler);
+  AttrOptions attr_options = options.attr;
+  if (!attr_options.exclude_kernel && KernelSamplesForbidden()) {
+    attr_options.exclude_kernel = true;
+    notes->push_back(
+        "kernel.perf_event_paranoid forbids kernel samples; recording user space only");
+  }
+  const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  if (attr_options.wakeup_bytes == 0) {
+    attr_options.wakeup_bytes = static_cast<uint32_t>(options.mmap_pages * page / 4);
+  }
+  s->attr_ = BuildAttr(attr_options);
+  s->event_ = attr_options.event;
+  s->layout_ = SampleLayout{s->attr_.sample_type, s->attr_.sample_regs_user};
+  s->mmap_pages_ = options.mmap_pages;
+  s->cpus_ = OnlineCpus();
+  s->ring_fd_.assign(s->cpus_.size(), -1);
+
+  for (int pid : options.pids) {
+    ASSIGN_OR_RETURN(std::vector<proc::ThreadInfo> threads, proc::ListThreads(pid));
+    size_t before = s->direct_tids_.size();
+    // Scan again until no new thread shows up, so threads created while we
+    // were attaching are not missed.
+    for (int round = 0; round < 8; ++round) {
+      size_t added = 0;
+      for (const proc::ThreadInfo& t : threads) {
+        if (s->direct_tids_.contains(static_cast<uint32_t>(t.tid))) continue;
+        absl::Status st = s->OpenThread(t.tid, notes);
+        if (absl::IsNotFound(st)) continue;  // the thread exited meanwhile
+        RETURN_IF_ERROR(st);
+        ++added;
+      }
+      if (added == 0 && round > 0) break;
+      auto again = proc::ListThreads(pid);
+      if (!again.ok()) break;
+      threads = *std::move(again);
+    }
+    if (s->direct_tids_.size() == before) {
+      return absl::NotFoundError(absl::StrCat("no such process: pid ", pid));
+    }
+  }
+  return s;
+}
+
+absl::Status Sampler::OpenThread(int tid, std::vector<std::string>* notes) {
+  std::vector<ScopedFd> opened;
+  for (size_t i = 0; i < cpus_.size(); ++i) {
+    ScopedFd fd;
+    RETURN_IF_ERROR(OpenOne(tid, i, &fd, notes));
+    opened.push_back(std::move(fd));
+  }
+  for (size_t i = 0; i < opened.size(); ++i) {
+    const int fd = opened[i].get();
+    if (ring_fd_[i] < 0) {
+      ASSIGN_OR_RETURN(RingBuffer ring, RingBuffer::Map(fd, mmap_pages_));
+      rings_.push_back(std::move(ring));
+      ring_fd_[i] = fd;
+    } else if (::ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, ring_fd_[i]) != 0) {
+      return absl::ErrnoToStatus(errno, absl::StrCat("PERF_EVENT_IOC_SET_OUTPUT (tid ", tid, ")"));
+    }
+    uint64_t id = 0;
+    if (::ioctl(fd, PERF_EVENT_IOC_ID, &id) == 0) id_owner_[id] = static_cast<uint32_t>(tid);
+    fds_.push_back(std::move(opened[i]));
+  }
+  direct_tids_.insert(static_cast<uint32_t>(tid));
+  return absl::OkStatus();
+}
+
+absl::Status Sampler::OpenOne(int tid, size_t cpu_index, ScopedFd* out,
+                              std::vector<std::string>* notes) {
+  for (;;) {
+    int fd = PerfEventOpen(&attr_, tid, cpus_[cpu_index]);
+    if (fd >= 0) {
+      out->reset(fd);
+      return absl::OkStatus();
+    }
+    const int err = errno;
+    if (err == ESRCH) return absl::NotFoundError(absl::StrCat("thread ", tid, " is gone"));
+    if ((err == EACCES || err == EPERM) && !attr_.exclude_kernel) {
+      attr_.exclude_kernel = 1;
+      notes->push_back("kernel samples refused; recording user space only");
+      continue;
+    }
+    if ((err == ENOENT || err == EOPNOTSUPP || err == ENODEV) && attr_.type != PERF_TYPE_SOFTWARE) {
+      notes->push_back(absl::StrCat("the ", event_.name,
+                                    " event is not supported here; falling back to cpu-clock"));
+      const bool user_only = event_.exclude_kernel;
+      event_ = CpuClockEvent();
+      event_.exclude_kernel = user_only;
+      attr_.type = event_.type;
+      attr_.config = event_.config;
+      continue;
+    }
+    const std::string what = absl::StrCat("perf_event_open(tid ", tid, ", cpu ",
+                                          cpus_[cpu_index], ", event ", event_.name, ")");
+    if (err == EACCES || err == EPERM) {
+      return absl::PermissionDeniedError(absl::StrCat(what, " refused: ", std::strerror(err)));
+    }
+    if (err == EINVAL && attr_.freq) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          what, ": invalid argument (is -F ", attr_.sample_freq,
+          " Hz above kernel.perf_event_max_sample_rate, currently ", MaxSampleRate(), "?)"));
+    }
+    if (err == EMFILE || err == ENFILE) {
+      return absl::ResourceExhaustedError(absl::StrCat(what, ": too many open files"));
+    }
+    return absl::ErrnoToStatus(err, what);
+  }
+}
+
+absl::Status Sampler::Enable() {
+  for (const ScopedFd& fd : fds_) {
+    if (::ioctl(fd.get(), PERF_EVENT_IOC_ENABLE, 0) != 0) {
+      return absl::ErrnoToStatus(errno, "PERF_EVENT_IOC_ENABLE");
+    }
+  }
+  return absl::OkStatus();
+}
+
+void Sampler::Disable() {
+  for (const ScopedFd& fd : fds_) ::ioctl(fd.get(), PERF_EVENT_IOC_DISABLE, 0);
+}
+
+void Sampler::Wait(int timeout_ms) {
+  if (hup_seen_) {
+    // Events of exited threads report POLLHUP forever; poll would spin.
+    std::this_thread::sleep_for(std::chrono::milliseconds(timeout_ms));
+    return;
+  }
+  std::vector<pollfd> pfds;
+  for (int fd : ring_fd_) {
+    if (fd >= 0) pfds.push_back(pollfd{fd, POLLIN, 0});
+  }
+  int n = ::poll(pfds.data(), pfds.size(), timeout_ms);
+  if (n <= 0) return;
+  for (const pollfd& p : pfds) {
+    if (p.revents & (POLLHUP | POLLERR)) hup_seen_ = true;
+  }
+}
+
+size_t Sampler::Drain(const std::function<void(const perf_event_header*)>& fn) {
+  size_t count = 0;
+  for (RingBuffer& ring : rings_) {
+    // Bounded per ring, so a busy CPU cannot starve the others.
+    for (size_t i = 0; i < 100000; ++i) {
+      const perf_event_header* h = ring.ReadRecord();
+      if (h == nullptr) break;
+      fn(h);
+      ++count;
+    }
+    ring.Consume();
+  }
+  return count;
+}
+
+bool Sampler::IsDuplicate(uint64_t id, uint32_t tid) const {
+  if (!direct_tids_.contains(tid)) return false;
+  auto it = id_owner_.find(id);
+  return it == id_owner_.end() || it->second != tid;
+}
+
+uint64_t Sampler::corrupt_bytes() const {
+  uint64_t total = 0;
+  for (const RingBuffer& r : rings_) total += r.corrupt_bytes();
+  return total;
+}
+
+}  // namespace stackfire::perf

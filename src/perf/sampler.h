@@ -1,0 +1,91 @@
+// Opens the sampling events on every thread of the target processes and
+// reads their ring buffers.
+//
+// One event per (thread, CPU), each with inherit = 1, so that threads and
+// processes the target creates later are followed by the kernel. An
+// inherited event with cpu = -1 cannot be mmapped, hence per-CPU events: the
+// first event on each CPU owns that CPU's ring, every other one is pointed at
+// it with PERF_EVENT_IOC_SET_OUTPUT (what `perf record -p` does).
+// /proc/PID/task is scanned again after opening to catch threads born during
+// the attach. Such a thread may also carry an event inherited from its
+// creator; its samples then arrive twice, and IsDuplicate() tells which copy
+// to drop (PERF_SAMPLE_IDENTIFIER names the parent event for inherited ones).
+//
+// Threading: Create/Enable/Disable on one thread; Wait/Drain on the drain
+// thread only.
+#ifndef STACKFIRE_SRC_PERF_SAMPLER_H_
+#define STACKFIRE_SRC_PERF_SAMPLER_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/statusor.h"
+#include "src/perf/event_attr.h"
+#include "src/perf/record_parser.h"
+#include "src/perf/ring_buffer.h"
+#include "stackfire/scoped_fd.h"
+
+namespace stackfire::perf {
+
+inline constexpr size_t kDefaultMmapPages = 256;  // 1 MiB per CPU
+
+class Sampler {
+ public:
+  struct Options {
+    std::vector<int> pids;
+    AttrOptions attr;
+    size_t mmap_pages = kDefaultMmapPages;  // data pages per CPU, a power of two
+  };
+
+  // Errors: kNotFound (a pid with no thread left), kPermissionDenied,
+  // kInvalidArgument (e.g. -F above the kernel's limit), kResourceExhausted.
+  // Messages (the event fallback, kernel samples dropped) go to *notes.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<Sampler>> Create(
+      const Options& options, std::vector<std::string>* notes);
+
+  absl::Status Enable();
+  void Disable();
+
+  // Blocks up to timeout_ms for data in any ring.
+  void Wait(int timeout_ms);
+  // Hands every available record of every ring to fn, then releases them.
+  // Returns the number of records.
+  size_t Drain(const std::function<void(const perf_event_header*)>& fn);
+
+  bool IsDuplicate(uint64_t id, uint32_t tid) const;
+  const SampleLayout& layout() const { return layout_; }
+  const EventSpec& event() const { return event_; }
+  bool kernel_excluded() const { return attr_.exclude_kernel != 0; }
+  size_t thread_count() const { return direct_tids_.size(); }
+  size_t event_count() const { return fds_.size(); }
+  uint64_t corrupt_bytes() const;
+
+ private:
+  Sampler() = default;
+  absl::Status OpenThread(int tid, std::vector<std::string>* notes);
+  absl::Status OpenOne(int tid, size_t cpu_index, ScopedFd* out, std::vector<std::string>* notes);
+
+  perf_event_attr attr_{};
+  EventSpec event_;
+  SampleLayout layout_;
+  size_t mmap_pages_ = kDefaultMmapPages;
+  std::vector<int> cpus_;
+  std::vector<ScopedFd> fds_;
+  std::vector<int> ring_fd_;  // per cpu index: the fd that owns the ring, or -1
+  std::vector<RingBuffer> rings_;
+  absl::flat_hash_map<uint64_t, uint32_t> id_owner_;
+  absl::flat_hash_set<uint32_t> direct_tids_;
+  bool hup_seen_ = false;
+};
+
+// The online CPUs, from /sys/devices/system/cpu/online.
+std::vector<int> OnlineCpus();
+
+}  // namespace stackfire::perf
+
+#endif  // STACKFIRE_SRC_PERF_SAMPLER_H_

@@ -1,0 +1,294 @@
+#include "src/record/pipeline.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+#include "src/proc/threads.h"
+#include "src/unwind/unwinders.h"
+
+namespace stackfire::record {
+namespace {
+
+size_t RecordBytes(const perf::ParsedRecord& r) {
+  if (const auto* s = std::get_if<perf::SampleRecord>(&r)) {
+    return sizeof(RawSample) + s->sample.stack.size() +
+           8 * (s->sample.kernel_ips.size() + s->sample.user_ips.size());
+  }
+  return 64;
+}
+
+std::shared_ptr<const std::vector<uint8_t>> OwnVdsoImage() {
+  // Every process on this kernel maps the same vDSO image.
+  auto maps = ProcessMaps::Read(static_cast<int>(::getpid()));
+  if (!maps.ok()) return nullptr;
+  for (const Mapping& m : maps->mappings()) {
+    if (m.path == "[vdso]") return m.image;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+Pipeline::Pipeline(PipelineOptions options, Unwinder* unwinder, Symbolizer* symbolizer)
+    : options_(options), unwinder_(unwinder), symbolizer_(symbolizer), folder_(symbolizer) {}
+
+Pipeline::~Pipeline() { Stop(); }
+
+void Pipeline::AddProcess(int pid, ProcessMaps maps) {
+  ProcessState& state = processes_[static_cast<uint32_t>(pid)];
+  state.maps = std::move(maps);
+  ++state.generation;
+}
+
+void Pipeline::SetThreadName(uint32_t tid, std::string comm) {
+  thread_names_[tid] = std::move(comm);
+  thread_roots_.erase(tid);
+}
+
+void Pipeline::WarmUp(bool kernel) {
+  std::vector<Frame> frames;
+  std::vector<uint64_t> pcs;
+  for (auto& [pid, state] : processes_) {
+    for (const Mapping& m : state.maps.mappings()) {
+      if (!m.executable() || (m.open_path.empty() && !m.image)) continue;
+      frames.clear();
+      symbolizer_->SymbolizeUser(static_cast<int>(pid), state.maps, m.start, false, &frames);
+      if (unwinder_ != nullptr && !options_.fp_only) {
+        RawSample probe;  // no stack: the unwinder loads the module and stops
+        probe.pid = pid;
+        probe.tid = pid;
+        probe.has_user_regs = true;
+        probe.regs[kRip] = m.start;
+        unwinder_->Unwind(probe, state.maps, &pcs);
+      }
+    }
+  }
+  if (kernel) {
+    frames.clear();
+    symbolizer_->SymbolizeKernel(0xffffffff81000000ull, &frames);
+  }
+}
+
+void Pipeline::Start(perf::Sampler* sampler) {
+  sampler_ = sampler;
+  stop_ = false;
+  drain_done_ = false;
+  worker_thread_ = std::thread([this] { WorkerLoop(); });
+  drain_thread_ = std::thread([this] { DrainLoop(); });
+}
+
+void Pipeline::Stop() {
+  if (!drain_thread_.joinable() && !worker_thread_.joinable()) return;
+  stop_ = true;
+  if (drain_thread_.joinable()) drain_thread_.join();
+  if (worker_thread_.joinable()) worker_thread_.join();
+}
+
+void Pipeline::DrainLoop() {
+  const perf::SampleLayout layout = sampler_->layout();
+  auto drain_once = [&] {
+    Batch batch;
+    sampler_->Drain([&](const perf_event_header* h) {
+      std::optional<perf::ParsedRecord> parsed = perf::ParseRecord(h, layout);
+      if (!parsed) {
+        counters_.malformed.fetch_add(1, std::memory_order_relaxed);
+        return;
+      }
+      if (auto* s = std::get_if<perf::SampleRecord>(&*parsed)) {
+        if (sampler_->IsDuplicate(s->id, s->sample.tid)) {
+          counters_.duplicates.fetch_add(1, std::memory_order_relaxed);
+          return;
+        }
+      } else if (auto* lost = std::get_if<perf::LostRecord>(&*parsed)) {
+        counters_.lost.fetch_add(lost->lost, std::memory_order_relaxed);
+        return;
+      } else if (std::holds_alternative<perf::ThrottleRecord>(*parsed)) {
+        if (std::get<perf::ThrottleRecord>(*parsed).throttled) {
+          counters_.throttled.fetch_add(1, std::memory_order_relaxed);
+        }
+        return;
+      } else if (std::holds_alternative<perf::OtherRecord>(*parsed)) {
+        return;
+      }
+      batch.bytes += RecordBytes(*parsed);
+      batch.records.push_back(std::move(*parsed));
+    });
+    if (batch.records.empty()) return;
+    std::lock_guard<std::mutex> lock(mu_);
+    if (queued_bytes_ + batch.bytes > options_.max_queued_bytes) {
+      // Never block the rings: drop the samples, keep the maps updates.
+      std::vector<perf::ParsedRecord> kept;
+      for (perf::ParsedRecord& r : batch.records) {
+        if (std::holds_alternative<perf::SampleRecord>(r)) {
+          counters_.queue_dropped.fetch_add(1, std::memory_order_relaxed);
+        } else {
+          kept.push_back(std::move(r));
+        }
+      }
+      batch.records = std::move(kept);
+      batch.bytes = 64 * batch.records.size();
+    }
+    queued_bytes_ += batch.bytes;
+    queue_.push_back(std::move(batch));
+    cv_.notify_one();
+  };
+  while (!stop_.load(std::memory_order_relaxed)) {
+    sampler_->Wait(25);
+    drain_once();
+  }
+  sampler_->Disable();
+  drain_once();
+  std::lock_guard<std::mutex> lock(mu_);
+  drain_done_ = true;
+  cv_.notify_one();
+}
+
+void Pipeline::WorkerLoop() {
+  for (;;) {
+    Batch batch;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [&] { return !queue_.empty() || drain_done_; });
+      if (queue_.empty()) return;
+      batch = std::move(queue_.front());
+      queue_.pop_front();
+      queued_bytes_ -= batch.bytes;
+    }
+    Process(std::move(batch.records));
+  }
+}
+
+void Pipeline::Process(std::vector<perf::ParsedRecord> batch) {
+  // Rings are per CPU: a dlopen's MMAP2 on one CPU must be applied before the
+  // samples that ran the new code on another.
+  std::stable_sort(batch.begin(), batch.end(),
+                   [](const perf::ParsedRecord& a, const perf::ParsedRecord& b) {
+                     return perf::RecordTime(a) < perf::RecordTime(b);
+                   });
+  for (perf::ParsedRecord& r : batch) Handle(r);
+}
+
+Pipeline::ProcessState& Pipeline::StateFor(uint32_t pid) {
+  auto [it, inserted] = processes_.try_emplace(pid);
+  if (inserted) {
+    // A process we did not see at attach (e.g. a child forked before we saw
+    // its FORK record): take its maps now, best effort.
+    auto maps = ProcessMaps::Read(static_cast<int>(pid));
+    if (maps.ok()) it->second.maps = *std::move(maps);
+    it->second.generation = 1;
+  }
+  return it->second;
+}
+
+void Pipeline::Handle(perf::ParsedRecord& record) {
+  if (auto* s = std::get_if<perf::SampleRecord>(&record)) {
+    HandleSample(s->sample);
+  } else if (auto* m = std::get_if<perf::MmapRecord>(&record)) {
+    if (!(m->prot & 0x4)) return;  // PROT_EXEC only: the unwinder's and symbolizer's input
+    Mapping mapping;
+    mapping.start = m->addr;
+    mapping.end = m->addr + m->len;
+    mapping.pgoff = m->pgoff;
+    mapping.prot = m->prot;
+    mapping.dev_major = m->maj;
+    mapping.dev_minor = m->min;
+    mapping.inode = m->ino;
+    mapping.path = m->filename;
+    mapping.build_id = m->build_id;
+    if (!mapping.path.empty() && mapping.path.front() == '/') {
+      mapping.open_path = absl::StrCat("/proc/", m->pid, "/root", mapping.path);
+    } else if (mapping.path == "[vdso]") {
+      if (!vdso_image_) vdso_image_ = OwnVdsoImage();
+      if (vdso_image_ && vdso_image_->size() == m->len) mapping.image = vdso_image_;
+    }
+    ProcessState& state = StateFor(m->pid);
+    state.maps.Insert(std::move(mapping));
+    ++state.generation;
+  } else if (auto* c = std::get_if<perf::CommRecord>(&record)) {
+    SetThreadName(c->tid, c->comm);
+    if (c->exec) {
+      ProcessState& state = processes_[c->pid];
+      state.maps.Clear();
+      ++state.generation;
+    }
+  } else if (auto* t = std::get_if<perf::TaskRecord>(&record)) {
+    if (t->fork) {
+      if (auto it = thread_names_.find(t->ptid); it != thread_names_.end()) {
+        SetThreadName(t->tid, it->second);
+      }
+      if (t->pid != t->ppid && !processes_.contains(t->pid)) {
+        // A forked child starts with a copy of its parent's address space.
+        if (auto parent = processes_.find(t->ppid); parent != processes_.end()) {
+          ProcessState child;
+          child.maps = parent->second.maps;
+          child.generation = 1;
+          processes_.emplace(t->pid, std::move(child));
+        }
+      }
+    }
+  }
+}
+
+void Pipeline::HandleSample(RawSample& sample) {
+  ProcessState& state = StateFor(sample.pid);
+  bool truncated = false;
+  bool failed = false;
+  const std::vector<uint64_t>* user = &pcs_;
+  pcs_.clear();
+  if (options_.fp_only || !sample.has_user_regs || unwinder_ == nullptr) {
+    unwind::FramePointerPcs(sample, &pcs_);
+  } else {
+    UnwindOutcome outcome = unwinder_->Unwind(sample, state.maps, &pcs_);
+    if (outcome == UnwindOutcome::kTruncated) {
+      truncated = true;
+      counters_.truncated.fetch_add(1, std::memory_order_relaxed);
+    } else if (outcome == UnwindOutcome::kFailed) {
+      counters_.unwind_failures.fetch_add(1, std::memory_order_relaxed);
+      // The kernel's chain is only worth more when DWARF found nothing past
+      // the leaf: on code without frame pointers it is mostly wrong.
+      if (pcs_.size() < 2 && sample.user_ips.size() >= 2) {
+        unwind::FramePointerPcs(sample, &fp_pcs_);
+        user = &fp_pcs_;
+        counters_.fp_fallbacks.fetch_add(1, std::memory_order_relaxed);
+      } else {
+        failed = true;
+      }
+    }
+  }
+  StackKey key;
+  key.pid = sample.pid;
+  key.maps_generation = state.generation;
+  key.truncated = truncated;
+  key.failed = failed;
+  key.user_pcs = user;
+  key.kernel_ips = &sample.kernel_ips;
+  const std::string& folded = folder_.Fold(key, state.maps);
+
+  if (seen_tids_.insert(sample.tid).second) {
+    counters_.threads.store(seen_tids_.size(), std::memory_order_relaxed);
+  }
+  if (options_.per_thread) {
+    auto [it, inserted] = thread_roots_.try_emplace(sample.tid);
+    if (inserted) {
+      auto name = thread_names_.find(sample.tid);
+      std::string comm = name != thread_names_.end()
+                             ? name->second
+                             : proc::ReadThreadComm(static_cast<int>(sample.pid),
+                                                    static_cast<int>(sample.tid));
+      if (comm.empty()) comm = "[unknown]";
+      it->second = ThreadRootFrame(comm, sample.pid, sample.tid);
+    }
+    stack_ = it->second;
+    stack_.push_back(';');
+    stack_ += folded;
+    profile_.Add(stack_, 1);
+  } else {
+    profile_.Add(folded, 1);
+  }
+  counters_.samples.fetch_add(1, std::memory_order_relaxed);
+}
+
+}  // namespace stackfire::record

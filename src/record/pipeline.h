@@ -1,0 +1,132 @@
+// The recording pipeline: sampler rings -> drain thread -> queue -> worker
+// (unwind, symbolize, fold) -> Profile.
+//
+// The drain thread only reads the rings, decodes records and hands them over
+// in batches; it never waits for unwinding, so a slow unwind cannot make the
+// kernel drop samples. The worker keeps each process's maps current from
+// MMAP2/COMM/FORK records, orders every batch by time (rings are per CPU),
+// unwinds with DWARF, falls back to the kernel's frame-pointer chain when
+// DWARF fails, and folds stacks through a StackFolder.
+//
+// Threading: Start/Stop and counters() from the controlling thread; the two
+// internal threads own everything else until Stop() returns.
+#ifndef STACKFIRE_SRC_RECORD_PIPELINE_H_
+#define STACKFIRE_SRC_RECORD_PIPELINE_H_
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "src/perf/record_parser.h"
+#include "src/perf/sampler.h"
+#include "src/record/stack_folder.h"
+#include "stackfire/process_maps.h"
+#include "stackfire/profile.h"
+#include "stackfire/symbolizer.h"
+#include "stackfire/unwinder.h"
+
+namespace stackfire::record {
+
+struct Counters {
+  std::atomic<uint64_t> samples{0};          // samples folded into the profile
+  std::atomic<uint64_t> lost{0};             // PERF_RECORD_LOST / LOST_SAMPLES totals
+  std::atomic<uint64_t> unwind_failures{0};  // DWARF failed (fp chain or partial stack used)
+  std::atomic<uint64_t> fp_fallbacks{0};     // of those, the fp chain was used
+  std::atomic<uint64_t> truncated{0};        // stacks cut by dyn_size or the copy size
+  std::atomic<uint64_t> duplicates{0};       // inherited copies dropped (see sampler.h)
+  std::atomic<uint64_t> malformed{0};        // records that did not parse
+  std::atomic<uint64_t> throttled{0};        // PERF_RECORD_THROTTLE seen
+  std::atomic<uint64_t> queue_dropped{0};    // samples dropped: the worker fell far behind
+  std::atomic<uint64_t> threads{0};          // distinct threads sampled
+};
+
+struct PipelineOptions {
+  bool per_thread = false;  // root frame "comm-pid/tid"
+  bool fp_only = false;     // --call-graph fp: the kernel's chain, no DWARF
+  size_t max_queued_bytes = size_t{1} << 30;
+};
+
+class Pipeline {
+ public:
+  // The unwinder may be null when fp_only. Both must outlive the pipeline.
+  Pipeline(PipelineOptions options, Unwinder* unwinder, Symbolizer* symbolizer);
+  ~Pipeline();
+
+  // Seeds the process state (maps, thread names) of one target at attach.
+  void AddProcess(int pid, ProcessMaps maps);
+  void SetThreadName(uint32_t tid, std::string comm);
+
+  // Loads the unwind tables and symbols of every executable mapping known so
+  // far (and the kernel's symbols unless kernel is false), so that this
+  // one-time cost is paid before sampling starts instead of on the CPUs
+  // the target runs on while it is being measured. Call before Start().
+  void WarmUp(bool kernel);
+
+  // Starts the drain and worker threads over sampler (not owned).
+  void Start(perf::Sampler* sampler);
+  // Disables the events, drains what is left, finishes every queued sample.
+  void Stop();
+
+  // Runs the worker's handling on records directly (no threads): for tests
+  // and for replaying recordings.
+  void Process(std::vector<perf::ParsedRecord> batch);
+
+  const Counters& counters() const { return counters_; }
+  Profile& profile() { return profile_; }
+
+ private:
+  struct ProcessState {
+    ProcessMaps maps;
+    uint64_t generation = 0;
+  };
+  struct Batch {
+    std::vector<perf::ParsedRecord> records;
+    size_t bytes = 0;
+  };
+
+  void DrainLoop();
+  void WorkerLoop();
+  void Handle(perf::ParsedRecord& record);
+  void HandleSample(RawSample& sample);
+  ProcessState& StateFor(uint32_t pid);
+
+  PipelineOptions options_;
+  Unwinder* unwinder_;
+  Symbolizer* symbolizer_;
+  StackFolder folder_;
+  Profile profile_;
+  Counters counters_;
+
+  perf::Sampler* sampler_ = nullptr;
+  std::thread drain_thread_;
+  std::thread worker_thread_;
+  std::atomic<bool> stop_{false};
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Batch> queue_;
+  size_t queued_bytes_ = 0;
+  bool drain_done_ = false;
+
+  // Worker-thread state.
+  absl::flat_hash_map<uint32_t, ProcessState> processes_;
+  absl::flat_hash_map<uint32_t, std::string> thread_names_;
+  absl::flat_hash_map<uint32_t, std::string> thread_roots_;
+  absl::flat_hash_set<uint32_t> seen_tids_;
+  std::vector<uint64_t> pcs_;
+  std::vector<uint64_t> fp_pcs_;
+  std::string stack_;
+  std::shared_ptr<const std::vector<uint8_t>> vdso_image_;
+};
+
+}  // namespace stackfire::record
+
+#endif  // STACKFIRE_SRC_RECORD_PIPELINE_H_

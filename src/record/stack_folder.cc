@@ -1,0 +1,64 @@
+#include "src/record/stack_folder.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "stackfire/profile.h"
+
+namespace stackfire::record {
+namespace {
+
+void AppendRaw(std::string* s, const void* p, size_t n) {
+  s->append(static_cast<const char*>(p), n);
+}
+
+}  // namespace
+
+const std::string& StackFolder::Fold(const StackKey& key, const ProcessMaps& maps) {
+  key_.clear();
+  AppendRaw(&key_, &key.pid, sizeof key.pid);
+  AppendRaw(&key_, &key.maps_generation, sizeof key.maps_generation);
+  key_.push_back(key.truncated ? 'T' : key.failed ? 'F' : 'C');
+  const size_t nu = key.user_pcs ? key.user_pcs->size() : 0;
+  const size_t nk = key.kernel_ips ? key.kernel_ips->size() : 0;
+  AppendRaw(&key_, &nu, sizeof nu);
+  if (nu) AppendRaw(&key_, key.user_pcs->data(), nu * 8);
+  if (nk) AppendRaw(&key_, key.kernel_ips->data(), nk * 8);
+
+  auto [it, inserted] = cache_.try_emplace(key_);
+  if (!inserted) return it->second;
+
+  // Leaf first while collecting, reversed at the end.
+  frames_.clear();
+  for (size_t i = 0; i < nk; ++i) {
+    scratch_.clear();
+    symbolizer_->SymbolizeKernel((*key.kernel_ips)[i], &scratch_);
+    frames_.insert(frames_.end(), scratch_.begin(), scratch_.end());
+  }
+  for (size_t i = 0; i < nu; ++i) {
+    scratch_.clear();
+    symbolizer_->SymbolizeUser(static_cast<int>(key.pid), maps, (*key.user_pcs)[i], i > 0,
+                               &scratch_);
+    frames_.insert(frames_.end(), scratch_.begin(), scratch_.end());
+  }
+  std::string& folded = it->second;
+  if (key.truncated) {
+    folded = kTruncatedFrame;
+  } else if (key.failed || frames_.empty()) {
+    folded = kUnknownFrame;
+  }
+  for (size_t i = frames_.size(); i-- > 0;) {
+    if (!folded.empty()) folded.push_back(';');
+    folded += frames_[i].name;
+  }
+  return folded;
+}
+
+std::string ThreadRootFrame(std::string_view comm, uint32_t pid, uint32_t tid) {
+  std::string name = absl::StrCat(absl::string_view(comm.data(), comm.size()), "-", pid, "/", tid);
+  std::replace(name.begin(), name.end(), ' ', '_');
+  return SanitizeFrameName(name);
+}
+
+}  // namespace stackfire::record

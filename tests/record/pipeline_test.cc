@@ -1,0 +1,199 @@
+// The pipeline's worker logic over hand-made records, with a fake unwinder
+// and symbolizer: maps updates from MMAP2/COMM(exec)/FORK, the frame-pointer
+// fallback, [truncated] stacks, per-thread roots and the folding cache.
+#include "src/record/pipeline.h"
+
+#include <cstdio>
+#include <sstream>
+
+#include "gtest/gtest.h"
+#include "stackfire/profile.h"
+
+namespace stackfire::record {
+namespace {
+
+// Unwinds to whatever the test put in `next`, with `outcome`.
+class FakeUnwinder : public Unwinder {
+ public:
+  UnwindOutcome Unwind(const RawSample& sample, const ProcessMaps& maps,
+                       std::vector<uint64_t>* pcs) override {
+    ++calls;
+    last_maps_size = maps.mappings().size();
+    *pcs = next;
+    if (pcs->empty()) pcs->push_back(sample.regs[kRip]);
+    return outcome;
+  }
+  std::vector<uint64_t> next;
+  UnwindOutcome outcome = UnwindOutcome::kComplete;
+  int calls = 0;
+  size_t last_maps_size = 0;
+};
+
+// Names a pc "<module basename>:<hex pc>", or "[unknown]"; counts calls.
+class FakeSymbolizer : public Symbolizer {
+ public:
+  void SymbolizeUser(int, const ProcessMaps& maps, uint64_t pc, bool is_return_address,
+                     std::vector<Frame>* out) override {
+    ++user_calls;
+    const Mapping* m = maps.Find(is_return_address ? pc - 1 : pc);
+    std::string name = m ? m->path.substr(m->path.rfind('/') + 1) : "[unknown]";
+    char hex[32];
+    std::snprintf(hex, sizeof hex, ":%llx", static_cast<unsigned long long>(pc));
+    out->push_back(Frame{name + hex, Frame::Kind::kUser});
+  }
+  void SymbolizeKernel(uint64_t pc, std::vector<Frame>* out) override {
+    char hex[32];
+    std::snprintf(hex, sizeof hex, "k%llx_[k]", static_cast<unsigned long long>(pc));
+    out->push_back(Frame{hex, Frame::Kind::kKernel});
+  }
+  int user_calls = 0;
+};
+
+// No such process: the pipeline must not find real maps for it in /proc.
+constexpr uint32_t kPid = 1073741000;
+
+perf::ParsedRecord Sample(uint32_t pid, uint32_t tid, uint64_t time, uint64_t ip) {
+  perf::SampleRecord s;
+  s.sample.pid = pid;
+  s.sample.tid = tid;
+  s.sample.time_ns = time;
+  s.sample.has_user_regs = true;
+  s.sample.regs[kRip] = ip;
+  s.sample.user_ips = {ip, 0x1005};
+  return s;
+}
+
+perf::ParsedRecord Mmap(uint32_t pid, uint64_t time, uint64_t addr, const std::string& path) {
+  perf::MmapRecord m;
+  m.pid = m.tid = pid;
+  m.addr = addr;
+  m.len = 0x1000;
+  m.prot = 5;
+  m.filename = path;
+  m.time_ns = time;
+  return m;
+}
+
+template <typename... R>
+std::vector<perf::ParsedRecord> Batch(R&&... records) {
+  std::vector<perf::ParsedRecord> batch;
+  (batch.push_back(std::forward<R>(records)), ...);
+  return batch;
+}
+
+std::string Folded(Profile& p) {
+  std::ostringstream out;
+  WriteFolded(p, out);
+  return out.str();
+}
+
+class PipelineTest : public ::testing::Test {
+ protected:
+  FakeUnwinder unwinder_;
+  FakeSymbolizer symbolizer_;
+};
+
+TEST_F(PipelineTest, MmapAppliesBeforeLaterSamplesEvenOutOfOrder) {
+  Pipeline p({}, &unwinder_, &symbolizer_);
+  unwinder_.next = {0x7000010, 0x1005};
+  std::vector<perf::ParsedRecord> batch;
+  // The sample (t=20) arrived from another CPU's ring before the MMAP2 (t=10).
+  batch.push_back(Sample(kPid, kPid, 20, 0x7000010));
+  batch.push_back(Mmap(kPid, 10, 0x7000000, "/lib/libplugin.so"));
+  batch.push_back(Mmap(kPid, 1, 0x1000, "/bin/app"));
+  p.Process(std::move(batch));
+  EXPECT_EQ(Folded(p.profile()), "app:1005;libplugin.so:7000010 1\n");
+  EXPECT_EQ(p.counters().samples.load(), 1u);
+}
+
+TEST_F(PipelineTest, ExecClearsTheMaps) {
+  Pipeline p({}, &unwinder_, &symbolizer_);
+  std::vector<perf::ParsedRecord> batch;
+  batch.push_back(Mmap(kPid, 1, 0x1000, "/bin/old"));
+  perf::CommRecord exec;
+  exec.pid = exec.tid = kPid;
+  exec.comm = "new";
+  exec.exec = true;
+  exec.time_ns = 2;
+  batch.push_back(exec);
+  unwinder_.next = {0x1010};
+  batch.push_back(Sample(kPid, kPid, 3, 0x1010));
+  p.Process(std::move(batch));
+  EXPECT_EQ(unwinder_.last_maps_size, 0u);
+  EXPECT_EQ(Folded(p.profile()), "[unknown]:1010 1\n");
+}
+
+TEST_F(PipelineTest, FailedUnwindFallsBackToTheKernelChain) {
+  Pipeline p({}, &unwinder_, &symbolizer_);
+  p.Process(Batch(Mmap(kPid, 1, 0x1000, "/bin/app")));
+  unwinder_.next = {0x1010};  // DWARF found only the leaf
+  unwinder_.outcome = UnwindOutcome::kFailed;
+  p.Process(Batch(Sample(kPid, kPid, 2, 0x1010)));
+  EXPECT_EQ(Folded(p.profile()), "app:1005;app:1010 1\n");  // user_ips = {ip, 0x1005}
+  EXPECT_EQ(p.counters().unwind_failures.load(), 1u);
+  EXPECT_EQ(p.counters().fp_fallbacks.load(), 1u);
+}
+
+TEST_F(PipelineTest, PartialStacksOfFailedUnwindsGoUnderUnknown) {
+  Pipeline p({}, &unwinder_, &symbolizer_);
+  p.Process(Batch(Mmap(kPid, 1, 0x1000, "/bin/app")));
+  unwinder_.next = {0x1010, 0x1020};  // two frames, then a bad one
+  unwinder_.outcome = UnwindOutcome::kFailed;
+  p.Process(Batch(Sample(kPid, kPid, 2, 0x1010)));
+  EXPECT_EQ(Folded(p.profile()), "[unknown];app:1020;app:1010 1\n");
+  EXPECT_EQ(p.counters().unwind_failures.load(), 1u);
+  EXPECT_EQ(p.counters().fp_fallbacks.load(), 0u);
+}
+
+TEST_F(PipelineTest, TruncatedStacksAreMarkedAndCounted) {
+  Pipeline p({}, &unwinder_, &symbolizer_);
+  p.Process(Batch(Mmap(kPid, 1, 0x1000, "/bin/app")));
+  unwinder_.next = {0x1010, 0x1020};
+  unwinder_.outcome = UnwindOutcome::kTruncated;
+  perf::ParsedRecord s = Sample(kPid, kPid, 2, 0x1010);
+  std::get<perf::SampleRecord>(s).sample.kernel_ips = {0xffff1, 0xffff2};
+  p.Process(Batch(std::move(s)));
+  EXPECT_EQ(Folded(p.profile()), "[truncated];app:1020;app:1010;kffff2_[k];kffff1_[k] 1\n");
+  EXPECT_EQ(p.counters().truncated.load(), 1u);
+  EXPECT_EQ(p.counters().unwind_failures.load(), 0u);
+}
+
+TEST_F(PipelineTest, PerThreadRootsAndTheFoldCache) {
+  PipelineOptions options;
+  options.per_thread = true;
+  Pipeline p(options, &unwinder_, &symbolizer_);
+  p.SetThreadName(kPid, "my app");
+  std::vector<perf::ParsedRecord> batch;
+  batch.push_back(Mmap(kPid, 1, 0x1000, "/bin/app"));
+  perf::TaskRecord fork;
+  fork.pid = kPid;
+  fork.ppid = kPid;
+  fork.tid = kPid + 1;
+  fork.ptid = kPid;
+  fork.time_ns = 2;
+  batch.push_back(fork);
+  unwinder_.next = {0x1010};
+  for (int i = 0; i < 10; ++i) batch.push_back(Sample(kPid, i % 2 ? kPid + 1 : kPid, 3 + i, 0x1010));
+  p.Process(std::move(batch));
+  EXPECT_EQ(Folded(p.profile()),
+            "my_app-1073741000/1073741000;app:1010 5\n"
+            "my_app-1073741000/1073741001;app:1010 5\n");
+  EXPECT_EQ(symbolizer_.user_calls, 1);  // one unique stack, symbolized once
+  EXPECT_EQ(p.counters().threads.load(), 2u);
+}
+
+TEST_F(PipelineTest, FramePointerModeSkipsTheUnwinder) {
+  PipelineOptions options;
+  options.fp_only = true;
+  Pipeline p(options, nullptr, &symbolizer_);
+  p.Process(Batch(Mmap(kPid, 1, 0x1000, "/bin/app"), Sample(kPid, kPid, 2, 0x1010)));
+  EXPECT_EQ(Folded(p.profile()), "app:1005;app:1010 1\n");
+}
+
+TEST(ThreadRootFrameTest, MatchesStackcollapseTid) {
+  EXPECT_EQ(ThreadRootFrame("java worker", 10, 12), "java_worker-10/12");
+  EXPECT_EQ(ThreadRootFrame("a;b", 1, 1), "a:b-1/1");
+}
+
+}  // namespace
+}  // namespace stackfire::record

@@ -1,0 +1,244 @@
+// stackfire record on real processes: the workloads in testdata/workloads,
+// built at -O2 -g -fomit-frame-pointer (only DWARF unwinds them). Each test
+// skips only when perf_event_open is refused on this machine.
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <set>
+#include <thread>
+
+#include "gtest/gtest.h"
+#include "tests/record/record_harness.h"
+
+namespace stackfire::record_test {
+namespace {
+
+#define SKIP_WITHOUT_PERF()                                   \
+  do {                                                        \
+    std::string reason = PerfUnavailableReason();             \
+    if (!reason.empty()) GTEST_SKIP() << reason;              \
+  } while (0)
+
+double Pct(long part, long whole) { return whole == 0 ? 0 : 100.0 * part / whole; }
+
+void ExpectMix(const Folded& folded, const std::string& what) {
+  const long sixty = WithFrame(folded, "(anonymous namespace)::leaf_sixty");
+  const long thirty = WithFrame(folded, "(anonymous namespace)::leaf_thirty");
+  const long ten = WithFrame(folded, "(anonymous namespace)::leaf_ten");
+  const long all = sixty + thirty + ten;
+  ASSERT_GT(all, 200) << what;
+  EXPECT_NEAR(Pct(sixty, all), 60, 5) << what;
+  EXPECT_NEAR(Pct(thirty, all), 30, 5) << what;
+  EXPECT_NEAR(Pct(ten, all), 10, 5) << what;
+  // The leaves hang under run_mix, and the stacks reach the thread's first
+  // frame: DWARF did that, the frame pointer cannot.
+  long whole = 0;
+  for (const auto& [stack, n] : folded) {
+    const bool rooted = stack.rfind("_start;", 0) == 0 || stack.rfind("clone3;", 0) == 0;
+    if (rooted && stack.find("(anonymous namespace)::run_mix;(anonymous namespace)::leaf_") !=
+                      std::string::npos) {
+      whole += n;
+    }
+  }
+  EXPECT_GT(Pct(whole, all), 90) << what;
+}
+
+TEST(RecordTest, KnownProfileOneThread) {
+  SKIP_WITHOUT_PERF();
+  const std::string out = TempPath("one.folded");
+  RunResult r = RunCommand({StackfireBin(), "record", "-q", "-F", "499", "--no-kernel", "-o", out, "--",
+                     Workload("record_profile"), "2"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ExpectMix(ReadFolded(out), "one thread");
+  EXPECT_NE(r.err.find("unwind failures"), std::string::npos) << r.err;
+}
+
+TEST(RecordTest, KnownProfileTwoThreadsPerThread) {
+  SKIP_WITHOUT_PERF();
+  const std::string out = TempPath("two.folded");
+  RunResult r = RunCommand({StackfireBin(), "record", "-q", "-F", "499", "--no-kernel", "--per-thread",
+                     "-o", out, "--", Workload("record_profile"), "2", "2"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // Split by the thread root frame and compare within each thread.
+  std::map<std::string, Folded> by_thread;
+  for (const auto& [stack, n] : ReadFolded(out)) {
+    const size_t semi = stack.find(';');
+    by_thread[stack.substr(0, semi)][stack.substr(semi + 1)] += n;
+  }
+  int busy = 0;
+  for (const auto& [root, folded] : by_thread) {
+    // "comm-pid/tid", as stackcollapse-perf.pl --tid names a thread.
+    EXPECT_EQ(root.rfind("record_profile-", 0), 0u) << root;
+    EXPECT_NE(root.find('/'), std::string::npos) << root;
+    if (WithFrame(folded, "(anonymous namespace)::run_mix") < 100) continue;
+    ++busy;
+    ExpectMix(folded, root);
+  }
+  EXPECT_EQ(busy, 2);
+}
+
+TEST(RecordTest, ThreadStartedAfterAttachIsSampled) {
+  SKIP_WITHOUT_PERF();
+  Background target({Workload("record_late_thread"), "1.5", "1"});
+  ASSERT_TRUE(target.WaitForLine("ready"));
+  const std::string out = TempPath("late.folded");
+  RunResult r = RunCommand({StackfireBin(), "record", "-q", "-F", "499", "--per-thread", "-p",
+                     std::to_string(target.pid()), "-o", out});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(target.Wait(), 0);
+  const Folded folded = ReadFolded(out);
+  long late = 0;
+  for (const auto& [stack, n] : folded) {
+    if (stack.find("late_thread_work") == std::string::npos) continue;
+    // Rooted at the new thread, not at the main one.
+    EXPECT_EQ(stack.find("-" + std::to_string(target.pid()) + "/" + std::to_string(target.pid())),
+              std::string::npos)
+        << stack;
+    late += n;
+  }
+  EXPECT_GT(late, 100) << r.err;
+}
+
+TEST(RecordTest, LibraryLoadedAfterAttachIsSymbolized) {
+  SKIP_WITHOUT_PERF();
+  Background target(
+      {Workload("record_dlopen"), Workload("librecord_dlopen_lib.so"), "1.5", "1"});
+  ASSERT_TRUE(target.WaitForLine("ready"));
+  const std::string out = TempPath("dlopen.folded");
+  RunResult r = RunCommand({StackfireBin(), "record", "-q", "-F", "499", "--no-kernel", "-p",
+                     std::to_string(target.pid()), "-o", out});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(target.Wait(), 0) << target.Stderr();
+  const Folded folded = ReadFolded(out);
+  long plugin = 0;
+  for (const auto& [stack, n] : folded) {
+    if (stack.find("main;plugin_work") != std::string::npos) plugin += n;
+  }
+  EXPECT_GT(plugin, 100) << r.err;
+}
+
+TEST(RecordTest, InlinedFramesAndDemangledTemplates) {
+  SKIP_WITHOUT_PERF();
+  const std::string out = TempPath("cxx.folded");
+  RunResult r = RunCommand({StackfireBin(), "record", "-q", "-F", "499", "--no-kernel", "-o", out, "--",
+                     Workload("record_cxx"), "1.5"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const Folded folded = ReadFolded(out);
+  long inlined = 0, templ = 0;
+  for (const auto& [stack, n] : folded) {
+    if (stack.find("main;hot_loop;mix_step_[i]") != std::string::npos) inlined += n;
+    if (stack.find("main;template_work;shapes::Accumulator<double>::add") != std::string::npos) {
+      templ += n;
+    }
+  }
+  const long total = Total(folded);
+  EXPECT_GT(Pct(inlined, total), 20) << r.err;
+  EXPECT_GT(Pct(templ, total), 20) << r.err;
+}
+
+TEST(RecordTest, StrippedBinaryFallsBackToDynsym) {
+  SKIP_WITHOUT_PERF();
+  const std::string out = TempPath("stripped.folded");
+  RunResult r = RunCommand({StackfireBin(), "record", "-q", "-F", "499", "--no-kernel", "-o", out, "--",
+                     Workload("record_cxx_stripped"), "1.5"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const Folded folded = ReadFolded(out);
+  // -rdynamic exported them; strip removed .symtab and the debug info, but
+  // .eh_frame stays, so the stacks are still whole.
+  const long total = Total(folded);
+  EXPECT_GT(Pct(WithFrame(folded, "hot_loop"), total), 20);
+  EXPECT_GT(Pct(WithFrame(folded, "template_work"), total), 20);
+  long rooted = 0;
+  for (const auto& [stack, n] : folded) {
+    if (stack.find("main;hot_loop") != std::string::npos ||
+        stack.find("main;template_work") != std::string::npos) {
+      rooted += n;
+    }
+  }
+  EXPECT_GT(Pct(rooted, total), 40);
+}
+
+bool ValidSvg(const std::string& path) {
+  return RunCommand({"xmllint", "--noout", path}).exit_code == 0;
+}
+
+TEST(RecordTest, TargetKilledMidRecordStillWritesTheGraph) {
+  SKIP_WITHOUT_PERF();
+  Background target({Workload("record_profile"), "30"});
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const std::string out = TempPath("killed.svg");
+  Background recorder({StackfireBin(), "record", "-q", "-F", "199", "-p",
+                       std::to_string(target.pid()), "-o", out});
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  kill(target.pid(), SIGKILL);
+  target.Wait();
+  ASSERT_EQ(recorder.Wait(30), 0) << recorder.Stderr();
+  EXPECT_TRUE(ValidSvg(out));
+  EXPECT_NE(recorder.Stderr().find("target exited"), std::string::npos) << recorder.Stderr();
+  EXPECT_NE(recorder.Stderr().find(out), std::string::npos);
+}
+
+TEST(RecordTest, SigintToStackfireStillWritesTheGraph) {
+  SKIP_WITHOUT_PERF();
+  const std::string out = TempPath("sigint.svg");
+  Background recorder({StackfireBin(), "record", "-q", "-F", "199", "-o", out, "--",
+                       Workload("record_profile"), "30"});
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  kill(recorder.pid(), SIGINT);
+  ASSERT_EQ(recorder.Wait(30), 0) << recorder.Stderr();
+  EXPECT_TRUE(ValidSvg(out));
+  EXPECT_NE(recorder.Stderr().find("interrupted"), std::string::npos) << recorder.Stderr();
+  const std::string err = recorder.Stderr();
+  const size_t at = err.find(" samples");
+  ASSERT_NE(at, std::string::npos);
+}
+
+TEST(RecordTest, DurationStopsSampling) {
+  SKIP_WITHOUT_PERF();
+  Background target({Workload("record_profile"), "30"});
+  const std::string out = TempPath("duration.folded");
+  const auto start = std::chrono::steady_clock::now();
+  RunResult r = RunCommand({StackfireBin(), "record", "-d", "1", "-p", std::to_string(target.pid()),
+                     "-o", out});
+  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_LT(took, 10);
+  EXPECT_GT(Total(ReadFolded(out)), 0);
+  EXPECT_EQ(kill(target.pid(), 0), 0);  // -p targets are left running
+}
+
+TEST(RecordTest, FramePointerModeUsesTheKernelChain) {
+  SKIP_WITHOUT_PERF();
+  const std::string out = TempPath("fp.folded");
+  RunResult r = RunCommand({StackfireBin(), "record", "-q", "-F", "499", "--no-kernel", "--call-graph",
+                     "fp", "-o", out, "--", Workload("record_cxx"), "1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const Folded folded = ReadFolded(out);
+  ASSERT_GT(Total(folded), 50);
+  // The leaf is right; without frame pointers its callers are not.
+  EXPECT_GT(WithFrame(folded, "shapes::Accumulator<double>::add"), 0);
+}
+
+}  // namespace
+}  // namespace stackfire::record_test
+
+namespace stackfire::record_test {
+namespace {
+
+TEST(RecordTest, HardwareEventFallsBackWhenMissing) {
+  SKIP_WITHOUT_PERF();
+  const std::string out = TempPath("cycles.folded");
+  RunResult r = RunCommand({StackfireBin(), "record", "-e", "cycles", "-F", "499", "-o", out,
+                            "--", Workload("record_cxx"), "0.5"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_GT(Total(ReadFolded(out)), 50) << r.err;
+  // Where there is no PMU (VMs), the switch is announced, as perf does.
+  if (r.err.find("not supported") != std::string::npos) {
+    EXPECT_NE(r.err.find("falling back to cpu-clock"), std::string::npos) << r.err;
+  }
+}
+
+}  // namespace
+}  // namespace stackfire::record_test
