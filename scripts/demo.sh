@@ -1,10 +1,32 @@
 #!/usr/bin/env bash
-# The main job: set up, then make flame.svg from the bundled perf script sample.
+# The main job: set up, start the demo server under load, profile it by PID
+# for 10 seconds with `stackfire record`, and write flame.svg.
+#
+#   bash scripts/demo.sh [OUT.svg]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 builddir=${STACKFIRE_BUILDDIR:-build}
 out=${1:-flame.svg}
-"$builddir/src/cli/stackfire" collapse testdata/perf-script/input/example-perf-stacks.txt.gz \
-  | "$builddir/src/cli/stackfire" render --title "stackfire demo: bundled perf script sample" > "$out"
-echo "wrote $(pwd)/$out: open it in a browser" >&2
+seconds=${DEMO_SECONDS:-10}
+port=${DEMO_PORT:-7878}
+bin="$builddir/src/cli/stackfire"
+demo="$builddir/examples/demo"
+
+"$demo/demo_server" --port "$port" &
+server=$!
+load=""
+cleanup() {
+  [ -n "$load" ] && kill "$load" 2>/dev/null || true
+  kill "$server" 2>/dev/null || true
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT
+
+"$demo/demo_load" --port "$port" --connections 2 --seconds "$((seconds + 3))" &
+load=$!
+sleep 1
+echo "demo: profiling demo_server (pid $server) for ${seconds}s" >&2
+"$bin" record -p "$server" -F 99 -d "$seconds" -o "$out" \
+  --title "stackfire demo: demo_server under load"
+echo "demo: wrote $(cd "$(dirname "$out")" && pwd)/$(basename "$out"): open it in a browser" >&2

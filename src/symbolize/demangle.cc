@@ -40,6 +40,29 @@ std::string StripParameters(std::string_view name) {
   return std::string(name);
 }
 
+std::string_view StripReturnType(std::string_view name) {
+  // The name proper starts after the last space outside any brackets. An
+  // operator's own name ("operator new", "operator bool", "operator<") ends
+  // the scan: its spaces and brackets are not structure.
+  int depth = 0;
+  size_t cut = std::string_view::npos;
+  for (size_t i = 0; i < name.size(); ++i) {
+    if (name.compare(i, 8, "operator") == 0 &&
+        (i == 0 || name[i - 1] == ':' || name[i - 1] == ' ')) {
+      break;
+    }
+    char c = name[i];
+    if (c == '<' || c == '(' || c == '[' || c == '{') {
+      ++depth;
+    } else if (c == '>' || c == ')' || c == ']' || c == '}') {
+      --depth;
+    } else if (c == ' ' && depth == 0) {
+      cut = i;
+    }
+  }
+  return cut == std::string_view::npos ? name : name.substr(cut + 1);
+}
+
 std::string Demangle(const char* mangled, bool keep_parameters) {
   if (mangled[0] != '_' || mangled[1] != 'Z') return mangled;
   int status = 0;
@@ -48,7 +71,8 @@ std::string Demangle(const char* mangled, bool keep_parameters) {
     std::free(out);
     return mangled;
   }
-  std::string result = keep_parameters ? std::string(out) : StripParameters(out);
+  std::string result =
+      keep_parameters ? std::string(out) : std::string(StripReturnType(StripParameters(out)));
   std::free(out);
   return result;
 }

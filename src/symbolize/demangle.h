@@ -16,6 +16,11 @@ namespace stackfire::symbolize {
 
 std::string Demangle(const char* mangled, bool keep_parameters);
 
+// Removes the return type that template functions demangle with, as perf
+// does: "void ns::Sort<double>" becomes "ns::Sort<double>". Expects a name
+// whose parameter list is already stripped.
+std::string_view StripReturnType(std::string_view name);
+
 // Removes a trailing "(...)" parameter list and the qualifiers after it.
 std::string StripParameters(std::string_view name);
 
