@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <memory>
 #include <optional>
@@ -132,12 +134,13 @@ std::string CountsLine(const record::Counters& c) {
   return line;
 }
 
-absl::Status WriteOutput(RecordFlags& flags, record::Pipeline& pipeline) {
-  const std::string tmp = flags.output + ".stackfire-tmp";
+absl::Status WriteOutput(const RecordFlags& flags, const std::string& path,
+                         record::Pipeline& pipeline) {
+  const std::string tmp = path + ".stackfire-tmp";
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     if (!out) return absl::ErrnoToStatus(errno, absl::StrCat("cannot write ", tmp));
-    if (OutputIsFolded(flags.output)) {
+    if (OutputIsFolded(path)) {
       WriteFolded(pipeline.profile(), out);
     } else {
       render::RenderOptions options = flags.render;
@@ -150,12 +153,21 @@ absl::Status WriteOutput(RecordFlags& flags, record::Pipeline& pipeline) {
     out.flush();
     if (!out) return absl::DataLossError(absl::StrCat("writing ", tmp, " failed"));
   }
-  if (::rename(tmp.c_str(), flags.output.c_str()) != 0) {
-    absl::Status st = absl::ErrnoToStatus(errno, absl::StrCat("rename to ", flags.output));
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    absl::Status st = absl::ErrnoToStatus(errno, absl::StrCat("rename to ", path));
     ::unlink(tmp.c_str());
     return st;
   }
   return absl::OkStatus();
+}
+
+// Where the profile goes when its own path cannot be written any more (the
+// folder vanished, the disk filled up): $TMPDIR or /tmp, same format.
+std::string FallbackPath(const std::string& output) {
+  const char* tmpdir = std::getenv("TMPDIR");
+  std::string dir = tmpdir != nullptr && tmpdir[0] != '\0' ? tmpdir : "/tmp";
+  const std::string ext = OutputIsFolded(output) ? ".folded" : ".svg";
+  return absl::StrCat(dir, "/stackfire-", ::getpid(), "-", ::time(nullptr), ext);
 }
 
 int Fail(const absl::Status& status) {
@@ -233,6 +245,15 @@ int RunRecord(RecordFlags& flags) {
   }
   attr.exclude_kernel = flags.no_kernel;
 
+  // From here on a stop signal ends the recording instead of the process, even
+  // while the events are being set up: whatever was collected is written.
+  struct sigaction sa = {};
+  sa.sa_handler = OnStopSignal;
+  sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGTERM, &sa, nullptr);
+  ::sigaction(SIGHUP, &sa, nullptr);
+
   std::optional<record::ChildProcess> child;
   if (!have_pids) {
     auto spawned = record::ChildProcess::Spawn(flags.command);
@@ -293,12 +314,6 @@ int RunRecord(RecordFlags& flags) {
 
   pipeline.WarmUp(!(*sampler)->kernel_excluded());
 
-  struct sigaction sa = {};
-  sa.sa_handler = OnStopSignal;
-  sigemptyset(&sa.sa_mask);
-  ::sigaction(SIGINT, &sa, nullptr);
-  ::sigaction(SIGTERM, &sa, nullptr);
-
   pipeline.Start(sampler->get());
   const auto start = std::chrono::steady_clock::now();
   if (child) {
@@ -321,7 +336,9 @@ int RunRecord(RecordFlags& flags) {
     const auto now = std::chrono::steady_clock::now();
     const double elapsed = std::chrono::duration<double>(now - start).count();
     if (g_stop_signal != 0) {
-      why = g_stop_signal == SIGINT ? "interrupted" : "terminated";
+      why = g_stop_signal == SIGINT   ? "interrupted"
+            : g_stop_signal == SIGHUP ? "hung up"
+                                      : "terminated";
       break;
     }
     if (flags.duration > 0 && elapsed >= flags.duration) {
@@ -352,20 +369,32 @@ int RunRecord(RecordFlags& flags) {
   sa.sa_handler = SIG_IGN;
   ::sigaction(SIGINT, &sa, nullptr);
 
-  absl::Status written = WriteOutput(flags, pipeline);
+  std::string written_to = flags.output;
+  absl::Status written = WriteOutput(flags, written_to, pipeline);
+  bool saved_elsewhere = false;
+  if (!written.ok()) {
+    // Never lose a collected profile to an output path that broke while
+    // sampling: save it under $TMPDIR and say where.
+    written_to = FallbackPath(flags.output);
+    absl::Status fallback = WriteOutput(flags, written_to, pipeline);
+    if (!fallback.ok()) {
+      PrintError(absl::StrCat(Msg(written), "; the fallback ", Msg(fallback)),
+                 "free some disk space or set TMPDIR to a writable folder");
+      return 1;
+    }
+    PrintError(absl::StrCat(Msg(written), "; the profile was saved to ", written_to, " instead"),
+               "move it where you want it; exit status 3 means the profile is at that path");
+    saved_elsewhere = true;
+  }
   const record::Counters& c = pipeline.counters();
   const double seconds = std::chrono::duration<double>(stop_time - start).count();
   const double finish =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - stop_time).count();
-  if (!written.ok()) {
-    PrintError(Msg(written), "choose another path with -o");
-    return 1;
-  }
   const uint64_t threads = c.threads.load();
   std::fprintf(stderr, "stackfire: stopped after %.1f s (%s): %s, %llu thread%s\n", seconds,
                why.c_str(), CountsLine(c).c_str(), static_cast<unsigned long long>(threads),
                threads == 1 ? "" : "s");
-  std::fprintf(stderr, "stackfire: wrote %s in %.3f s\n", flags.output.c_str(), finish);
+  std::fprintf(stderr, "stackfire: wrote %s in %.3f s\n", written_to.c_str(), finish);
   if (c.throttled.load() > 0) {
     std::fprintf(stderr,
                  "stackfire: the kernel throttled sampling %llu times; lower -F or raise "
@@ -380,7 +409,7 @@ int RunRecord(RecordFlags& flags) {
     std::fprintf(stderr, "stackfire: no samples: the target did not run on a CPU%s\n",
                  flags.duration > 0 ? "" : " (try a longer run)");
   }
-  return 0;
+  return saved_elsewhere ? 3 : 0;
 }
 
 }  // namespace
@@ -403,7 +432,7 @@ std::pair<CLI::App*, Runner> RegisterRecord(CLI::App& app) {
   sub->add_flag("--per-thread", flags->per_thread, "Root every stack at comm-pid/tid");
   sub->add_flag("--no-kernel", flags->no_kernel, "Leave kernel frames out");
   sub->add_option("--unwinder", flags->unwinder, "DWARF unwinder: table (default) or libunwind");
-  sub->add_flag("-q,--quiet", flags->quiet, "No progress line and no summary");
+  sub->add_flag("-q,--quiet", flags->quiet, "No progress line (the summary at the end still prints)");
   AddRenderFlags(sub, &flags->render);
   sub->add_option("command", flags->command, "The command to launch and sample (after --)");
   return {sub, [flags] { return RunRecord(*flags); }};

@@ -2,6 +2,7 @@
 // built at -O2 -g -fomit-frame-pointer (only DWARF unwinds them). Each test
 // skips only when perf_event_open is refused on this machine.
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -193,6 +194,27 @@ TEST(RecordTest, SigintToStackfireStillWritesTheGraph) {
   const std::string err = recorder.Stderr();
   const size_t at = err.find(" samples");
   ASSERT_NE(at, std::string::npos);
+}
+
+TEST(RecordTest, VanishedOutputFolderFallsBackToTmpdir) {
+  SKIP_WITHOUT_PERF();
+  const std::string dir = TempPath("outdir");
+  ASSERT_EQ(mkdir(dir.c_str(), 0755), 0);
+  const std::string tmpdir = TempPath("fallback");
+  ASSERT_EQ(mkdir(tmpdir.c_str(), 0755), 0);
+  const std::string out = dir + "/flame.folded";
+  Background recorder({"env", "TMPDIR=" + tmpdir, StackfireBin(), "record", "-q", "-F", "199",
+                       "-d", "2", "-o", out, "--", Workload("record_profile"), "30"});
+  std::this_thread::sleep_for(std::chrono::milliseconds(800));
+  ASSERT_EQ(rmdir(dir.c_str()), 0);  // the output folder disappears mid-record
+  EXPECT_EQ(recorder.Wait(30), 3) << recorder.Stderr();
+  const std::string err = recorder.Stderr();
+  const size_t at = err.find(tmpdir + "/stackfire-");
+  ASSERT_NE(at, std::string::npos) << err;
+  const std::string saved = err.substr(at, err.find(".folded", at) + 7 - at);
+  const Folded folded = ReadFolded(saved);
+  EXPECT_GT(Total(folded), 0) << saved;  // the samples taken before and after the loss
+  EXPECT_GT(WithFrame(folded, "main"), 0);
 }
 
 TEST(RecordTest, DurationStopsSampling) {
