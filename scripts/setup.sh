@@ -8,14 +8,16 @@ packages=(
   meson ninja-build g++ pkg-config
   libunwind-dev libdw-dev libelf-dev libabsl-dev libcli11-dev
   libgtest-dev libgmock-dev zlib1g-dev libre2-dev
+  libprotobuf-dev protobuf-compiler
   libxml2-utils linux-perf python3
   man-db groff-base
 )
 # The test command (scripts/test.sh) also wants what its tests drive: a
 # browser for the SVG tests, fonts that pin label widths, and glibc's debug
-# info for the separate-debug-file symbolizer test.
+# info for the separate-debug-file symbolizer test, and Go's pprof to read
+# the pprof exports back.
 if [ "${STACKFIRE_SETUP_TESTS:-0}" = 1 ]; then
-  packages+=(chromium fonts-dejavu-core libc6-dbg)
+  packages+=(chromium fonts-dejavu-core libc6-dbg golang-go)
 fi
 missing=()
 for p in "${packages[@]}"; do
