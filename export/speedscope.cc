@@ -64,13 +64,16 @@ absl::Status WriteSpeedscope(const ExportProfile& profile, const SpeedscopeOptio
   if (profile.samples.empty()) {
     return absl::InvalidArgumentError("the profile has no sample to export");
   }
-  // Speedscope frames: one per distinct (name, file, line); each
+  // Speedscope frames: one per distinct (name, file, line), made on first
+  // use, so that thread frames that only name profiles are not listed; each
   // ExportFrame expands to its lines, outermost first.
   std::vector<std::vector<uint32_t>> expanded(profile.frames.size());
   absl::flat_hash_map<std::tuple<std::string, std::string, int64_t>, uint32_t> index;
   std::string frames_json;
-  for (size_t i = 0; i < profile.frames.size(); ++i) {
-    const std::vector<ExportLine>& lines = profile.frames[i].lines;
+  auto expand = [&](uint32_t frame) -> const std::vector<uint32_t>& {
+    std::vector<uint32_t>& ids = expanded[frame];
+    if (!ids.empty()) return ids;
+    const std::vector<ExportLine>& lines = profile.frames[frame].lines;
     for (size_t k = lines.size(); k-- > 0;) {
       const ExportLine& l = lines[k];
       auto [it, inserted] = index.try_emplace(std::make_tuple(l.function, l.file, l.line),
@@ -85,9 +88,10 @@ absl::Status WriteSpeedscope(const ExportProfile& profile, const SpeedscopeOptio
         if (l.line > 0) absl::StrAppend(&frames_json, ",\"line\":", l.line);
         frames_json += "}";
       }
-      expanded[i].push_back(it->second);
+      ids.push_back(it->second);
     }
-  }
+    return ids;
+  };
 
   std::vector<ThreadProfile> threads;
   absl::flat_hash_map<uint32_t, size_t> thread_of_root;
@@ -113,10 +117,8 @@ absl::Status WriteSpeedscope(const ExportProfile& profile, const SpeedscopeOptio
     threads[t].total += s.weight;
   }
 
-  std::string json = "{\"$schema\":\"https://www.speedscope.app/file-format-schema.json\",\n";
-  json += "  \"shared\":{\"frames\":[";
-  json += frames_json;
-  json += "\n  ]},\n  \"profiles\":[";
+  // The profiles first: they make the frames they use.
+  std::string json = "\n  ]},\n  \"profiles\":[";
   std::string_view unit = SpeedscopeUnit(profile.sample_unit);
   for (size_t t = 0; t < threads.size(); ++t) {
     const ThreadProfile& th = threads[t];
@@ -134,7 +136,7 @@ absl::Status WriteSpeedscope(const ExportProfile& profile, const SpeedscopeOptio
       // The thread's root frame names the profile; it is not in its stacks.
       size_t begin = options.per_thread ? 1 : 0;
       for (size_t k = begin; k < s.frames.size(); ++k) {
-        for (uint32_t f : expanded[s.frames[k]]) {
+        for (uint32_t f : expand(s.frames[k])) {
           if (!first) json += ",";
           first = false;
           absl::StrAppend(&json, f);
@@ -152,6 +154,10 @@ absl::Status WriteSpeedscope(const ExportProfile& profile, const SpeedscopeOptio
   json += ",\"activeProfileIndex\":0,\"exporter\":";
   AppendJsonString(options.exporter, &json);
   json += "}\n";
+  std::string head = "{\"$schema\":\"https://www.speedscope.app/file-format-schema.json\",\n";
+  head += "  \"shared\":{\"frames\":[";
+  out.write(head.data(), static_cast<std::streamsize>(head.size()));
+  out.write(frames_json.data(), static_cast<std::streamsize>(frames_json.size()));
   out.write(json.data(), static_cast<std::streamsize>(json.size()));
   if (!out) return absl::InternalError("cannot write the speedscope file");
   return absl::OkStatus();
