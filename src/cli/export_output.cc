@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -77,6 +78,10 @@ int WriteExport(const Profile& profile, const ExportRequest& request) {
   out->flush();
   if (status.ok() && !*out) status = absl::InternalError("write failed");
   if (!status.ok()) {
+    if (!to_stdout) {
+      file.close();
+      std::remove(request.output.c_str());  // no partial profile left behind
+    }
     PrintError(absl::StrCat("cannot write the ",
                             request.format == OutputFormat::kPprof ? "pprof" : "speedscope",
                             " profile to ", to_stdout ? "stdout" : request.output, ": ",
