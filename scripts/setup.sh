@@ -8,14 +8,16 @@ packages=(
   meson ninja-build g++ pkg-config
   libunwind-dev libdw-dev libelf-dev libabsl-dev libcli11-dev
   libgtest-dev libgmock-dev zlib1g-dev libre2-dev
+  libprotobuf-dev protobuf-compiler
   libxml2-utils linux-perf python3
   man-db groff-base
 )
 # The test command (scripts/test.sh) also wants what its tests drive: a
 # browser for the SVG tests, fonts that pin label widths, and glibc's debug
-# info for the separate-debug-file symbolizer test.
+# info for the separate-debug-file symbolizer test, and Go's pprof to read
+# the pprof exports back.
 if [ "${STACKFIRE_SETUP_TESTS:-0}" = 1 ]; then
-  packages+=(chromium fonts-dejavu-core libc6-dbg)
+  packages+=(chromium fonts-dejavu-core libc6-dbg golang-go python3-jsonschema)
 fi
 missing=()
 for p in "${packages[@]}"; do
@@ -32,6 +34,15 @@ fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}" >&2
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# speedscope's npm package ships its file-format schema, which the export
+# test validates against (tests/export/package-lock.json pins it).
+if [ "${STACKFIRE_SETUP_TESTS:-0}" = 1 ] && [ ! -d tests/export/node_modules/speedscope ] &&
+  command -v npm >/dev/null; then
+  echo "setup: npm ci in tests/export" >&2
+  (cd tests/export && npm ci --ignore-scripts --no-audit --no-fund) ||
+    echo "setup: npm ci failed; the speedscope schema check will be skipped" >&2
 fi
 
 builddir=${STACKFIRE_BUILDDIR:-build}

@@ -13,6 +13,7 @@
 #include "collapse/parallel_collapse.h"
 #include "collapse/perf_script.h"
 #include "src/cli/commands.h"
+#include "src/cli/export_output.h"
 #include "src/io/input_reader.h"
 #include "stackfire/profile.h"
 
@@ -22,6 +23,7 @@ namespace {
 struct CollapseArgs {
   std::string input = "-";
   std::string output;
+  std::string format;
   bool pid = false;
   bool tid = false;
   bool kernel = false;
@@ -98,6 +100,11 @@ int ReportNoStacks(const PerfScriptStats& stats, const CollapseArgs& args,
 }
 
 int RunCollapse(const CollapseArgs& args) {
+  absl::StatusOr<OutputFormat> format = ResolveOutputFormat(args.format, args.output, "folded");
+  if (!format.ok()) {
+    PrintError(std::string(format.status().message()));
+    return 2;
+  }
   absl::StatusOr<std::unique_ptr<io::InputReader>> reader = io::InputReader::Open(args.input);
   if (!reader.ok()) {
     PrintError(std::string(reader.status().message()), "check the path; give '-' or no file to read stdin");
@@ -132,6 +139,15 @@ int RunCollapse(const CollapseArgs& args) {
   const std::string& name = r->name();
   ReportStats(stats, name);
   if (profile.empty()) return ReportNoStacks(stats, args, name);
+  if (*format != OutputFormat::kNative) {
+    ExportRequest request;
+    request.format = *format;
+    request.output = args.output;
+    request.meta.event = stats.event;
+    request.name = name;
+    request.per_thread = args.tid;
+    return WriteExport(profile, request);
+  }
 
   if (args.output.empty()) {
     WriteFolded(profile, std::cout);
@@ -165,13 +181,16 @@ std::pair<CLI::App*, Runner> RegisterCollapse(CLI::App& app) {
                   "The `perf script` output to read, plain or gzip-compressed; '-' or nothing "
                   "reads stdin");
   sub->add_option("-o,--output", args->output,
-                  "Write the folded stacks to this file instead of stdout");
+                  "Write the folded stacks (or the --format) to this file instead of stdout");
+  sub->add_option("--format", args->format, FormatFlagHelp("folded"))
+      ->check(CLI::IsMember({"folded", "pprof", "speedscope"}))
+      ->type_name("FORMAT");
   sub->add_flag("--pid", args->pid,
                 "Name the root frame \"comm-PID\" instead of \"comm\" (needs pid and tid in the "
                 "input: perf script -F comm,pid,tid,...)");
   sub->add_flag("--tid", args->tid,
                 "Name the root frame \"comm-PID/TID\": one tower per thread (same input need "
-                "as --pid)");
+                "as --pid); with --format speedscope, one profile per thread");
   sub->add_flag("--kernel", args->kernel, "Mark kernel frames with a \"_[k]\" suffix");
   sub->add_flag("--jit", args->jit,
                 "Mark JIT-compiled frames (from /tmp/perf-PID.map) with a \"_[j]\" suffix");

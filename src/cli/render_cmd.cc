@@ -12,6 +12,9 @@
 #include "collapse/folded.h"
 #include "render/flamegraph.h"
 #include "src/cli/commands.h"
+#include "src/cli/export_output.h"
+#include "export/export_profile.h"
+#include "export/speedscope.h"
 #include "src/cli/folded_file.h"
 #include "src/cli/render_flags.h"
 
@@ -22,9 +25,48 @@ struct RenderState {
   render::RenderOptions opts;
   std::vector<std::string> files;
   std::string output;
+  std::string format;
 };
 
+// --countname says what the weights measure; pprof and speedscope want a
+// type and a unit.
+exporter::FoldedMeta MetaFromCountname(const std::string& countname) {
+  exporter::FoldedMeta meta;
+  if (countname == "ns" || countname == "nanoseconds") meta.event = "cpu-clock";
+  return meta;
+}
+
+int ExportFolded(const FoldedInput& input, const RenderState& st, OutputFormat format) {
+  if (input.differential) {
+    PrintError("differential (two-column) input cannot be exported to pprof or speedscope",
+               "export each profile on its own, then compare them in pprof with -diff_base");
+    return 1;
+  }
+  Profile profile;
+  for (const FoldedRecord& r : input.records) profile.Add(r.stack, r.count);
+  if (profile.empty()) {
+    PrintError("no stack counts found in the input (" + std::to_string(input.lines) +
+                   " lines read)",
+               "the input must be folded stacks, one \"frame;frame;frame COUNT\" per line; "
+               "make them with `stackfire collapse`");
+    return 1;
+  }
+  ExportRequest request;
+  request.format = format;
+  request.output = st.output;
+  request.meta = MetaFromCountname(st.opts.countname);
+  request.name = st.files.size() == 1 && st.files[0] != "-" ? st.files[0] : "stackfire profile";
+  exporter::ExportProfile model = exporter::FromFolded(profile, request.meta);
+  request.per_thread = exporter::RootedAtThreads(model);
+  return WriteExport(profile, request);
+}
+
 int RunRender(const RenderState& st) {
+  absl::StatusOr<OutputFormat> format = ResolveOutputFormat(st.format, st.output, "svg");
+  if (!format.ok()) {
+    PrintError(std::string(format.status().message()));
+    return 2;
+  }
   if (absl::Status s = render::ValidateOptions(st.opts); !s.ok()) {
     PrintError(std::string(s.message()), "see `stackfire render --help` for the accepted values");
     return 2;
@@ -42,6 +84,7 @@ int RunRender(const RenderState& st) {
   if (input.bad_lines > 0) {
     std::fprintf(stderr, "stackfire: warning: %s\n", input.BadLinesMessage().c_str());
   }
+  if (*format != OutputFormat::kNative) return ExportFolded(input, st, *format);
   double total = input.total();
   if (st.opts.countname == "samples" && total < 100) {
     std::fprintf(stderr, "stackfire: warning: stack count is low (%s). Did something go wrong?\n",
@@ -88,7 +131,14 @@ std::pair<CLI::App*, Runner> RegisterRender(CLI::App& app) {
       "Colours are deterministic: the same name gets the same colour in every graph.");
   auto st = std::make_shared<RenderState>();
   AddRenderFlags(cmd, &st->opts);
-  cmd->add_option("-o,--output", st->output, "Write the SVG to FILE instead of stdout");
+  cmd->add_option("-o,--output", st->output,
+                  "Write the SVG (or the --format) to FILE instead of stdout");
+  cmd->add_option("--format", st->format,
+                  FormatFlagHelp("svg") +
+                      ". pprof and speedscope convert the folded input instead of drawing it; "
+                      "--countname ns marks the weights as CPU nanoseconds")
+      ->check(CLI::IsMember({"svg", "pprof", "speedscope"}))
+      ->type_name("FORMAT");
   cmd->add_option("files", st->files, "Folded stack files; '-' or none reads stdin");
   return {cmd, [st] { return RunRender(*st); }};
 }
