@@ -253,7 +253,8 @@ void AppendFrame(string_view piece, unsigned specials, size_t index, const Stack
   } else {
     AppendTidy(piece, specials, ctx.java, out);
   }
-  Annotate(index, m, begin, out);
+  // Without options, only the inlined frames of a chain get a suffix.
+  if (index > 0 || m.kernel || m.jit) Annotate(index, m, begin, out);
 }
 
 }  // namespace
