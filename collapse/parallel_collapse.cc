@@ -219,10 +219,15 @@ void MergeInto(Profile part, Profile* total) {
   }
 }
 
+// Bytes of a mapped input read between two releases of what was read. Each
+// thread keeps about this much of the input resident: 64 KiB instead of 256
+// KiB takes peak RSS from ~8.7 MB to ~8.35 MB (two threads, 100 MB input) for
+// a few hundred more madvise calls.
+constexpr size_t kSlice = 64 << 10;
+
 // Feeds a segment to `c` in slices, releasing each slice of a mapped input
 // once read, so that only a few pages per thread stay resident.
 void FeedSegment(const CollapseSource& source, const Segment& seg, PerfScriptCollapser& c) {
-  constexpr size_t kSlice = 256 << 10;
   for (size_t at = 0; at < seg.text.size(); at += kSlice) {
     std::string_view slice = seg.text.substr(at, kSlice);
     c.Feed(slice);
@@ -233,7 +238,6 @@ void FeedSegment(const CollapseSource& source, const Segment& seg, PerfScriptCol
 
 // Feeds `tail` and everything after it to `c`, in order.
 absl::Status FeedTail(const CollapseSource& source, Segment& tail, PerfScriptCollapser& c) {
-  constexpr size_t kSlice = 256 << 10;
   for (size_t at = 0; at < tail.text.size(); at += kSlice) {
     std::string_view slice = tail.text.substr(at, kSlice);
     c.Feed(slice);
