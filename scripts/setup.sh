@@ -8,14 +8,15 @@ packages=(
   meson ninja-build g++ pkg-config
   libunwind-dev libdw-dev libelf-dev libabsl-dev libcli11-dev
   libgtest-dev libgmock-dev zlib1g-dev libre2-dev
-  libxml2-utils linux-perf python3
+  libxml2-utils libxml2-dev linux-perf python3
   man-db groff-base
 )
 # The test command (scripts/test.sh) also wants what its tests drive: a
 # browser for the SVG tests, fonts that pin label widths, and glibc's debug
-# info for the separate-debug-file symbolizer test.
+# info for the separate-debug-file symbolizer test; clang and its runtime
+# libraries for the libFuzzer targets (scripts/fuzz.sh).
 if [ "${STACKFIRE_SETUP_TESTS:-0}" = 1 ]; then
-  packages+=(chromium fonts-dejavu-core libc6-dbg)
+  packages+=(chromium fonts-dejavu-core libc6-dbg clang-14 libclang-rt-14-dev)
 fi
 missing=()
 for p in "${packages[@]}"; do
