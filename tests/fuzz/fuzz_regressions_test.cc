@@ -19,6 +19,7 @@ namespace stackfire::testing {
 namespace {
 
 namespace fs = std::filesystem;
+using namespace std::string_literals;
 
 std::string TestData() {
   const char* d = std::getenv("STACKFIRE_TESTDATA");
@@ -90,7 +91,7 @@ TEST(FuzzRegressions, CheckerRejectsBrokenSvg) {
   EXPECT_NE(fuzz::CheckSvg("<svg><text>a < b</text></svg>"), "");
   EXPECT_NE(fuzz::CheckSvg("<svg><text>a & b</text></svg>"), "");
   EXPECT_NE(fuzz::CheckSvg("<svg><text>bad \xff utf8</text></svg>"), "");
-  EXPECT_NE(fuzz::CheckSvg(std::string("<svg><text>nul \0</text></svg>", 27)), "");
+  EXPECT_NE(fuzz::CheckSvg("<svg><text>nul \0</text></svg>"s), "");
   EXPECT_NE(fuzz::CheckSvg("<svg><script/><script/></svg>"), "");
   EXPECT_NE(fuzz::CheckSvg("<svg><rect onload=\"x\"/></svg>"), "");
   EXPECT_NE(fuzz::CheckSvg("<svg><text>"), "");
