@@ -195,13 +195,14 @@ void MergeStats(const PerfScriptStats& segment, PerfScriptStats* total) {
     total->event = segment.event;
     total->event_defaulted = segment.event_defaulted;
   }
-  for (const auto& [name, count] : segment.events) {
+  // No structured binding here: clang before 16 cannot capture one in a lambda.
+  for (const auto& event : segment.events) {
     auto it = std::find_if(total->events.begin(), total->events.end(),
-                           [&](const auto& e) { return e.first == name; });
+                           [&](const auto& e) { return e.first == event.first; });
     if (it == total->events.end()) {
-      total->events.emplace_back(name, count);
+      total->events.push_back(event);
     } else {
-      it->second += count;
+      it->second += event.second;
     }
   }
 }

@@ -38,7 +38,7 @@ void PerfScriptCollapser::Feed(std::string_view data) {
     }
     const char* e = static_cast<const char*>(nl);
     partial_.append(p, e - p);
-    OnLine(partial_);
+    OnCompleteLine(partial_);
     partial_.clear();
     p = e + 1;
   }
@@ -49,7 +49,7 @@ void PerfScriptCollapser::Feed(std::string_view data) {
       return;
     }
     const char* e = static_cast<const char*>(nl);
-    OnLine(std::string_view(p, e - p));
+    OnCompleteLine(std::string_view(p, e - p));
     p = e + 1;
   }
 }
@@ -64,9 +64,20 @@ void PerfScriptCollapser::Carry(std::string_view data) {
   skipping_ = true;
 }
 
+// The length limit holds for every line, however the input was cut into
+// pieces: a line that arrives whole is skipped like one carried over.
+void PerfScriptCollapser::OnCompleteLine(std::string_view line) {
+  if (line.size() > options_.max_line_bytes) {
+    ++stats_.lines;
+    CountUnparsable(line);
+    return;
+  }
+  OnLine(line);
+}
+
 void PerfScriptCollapser::Finish() {
   if (!partial_.empty()) {
-    OnLine(partial_);
+    OnCompleteLine(partial_);
     partial_.clear();
   }
   skipping_ = false;

@@ -85,6 +85,8 @@ class PerfScriptCollapser {
   PerfScriptStats TakeStats();
 
  private:
+  // Skips a line longer than max_line_bytes, else OnLine().
+  void OnCompleteLine(std::string_view line);
   void OnLine(std::string_view line);
   void OnEventLine(std::string_view line, const perf_script::EventHead& head);
   void OnIndentedLine(std::string_view line);

@@ -9,15 +9,17 @@ packages=(
   libunwind-dev libdw-dev libelf-dev libabsl-dev libcli11-dev
   libgtest-dev libgmock-dev zlib1g-dev libre2-dev
   libprotobuf-dev protobuf-compiler
-  libxml2-utils linux-perf python3
+  libxml2-utils libxml2-dev linux-perf python3
   man-db groff-base
 )
 # The test command (scripts/test.sh) also wants what its tests drive: a
 # browser for the SVG tests, fonts that pin label widths, and glibc's debug
-# info for the separate-debug-file symbolizer test, and Go's pprof to read
-# the pprof exports back.
+# info for the separate-debug-file symbolizer test, Go's pprof to read the
+# pprof exports back, and clang with its runtime libraries for the libFuzzer
+# targets (scripts/fuzz.sh).
 if [ "${STACKFIRE_SETUP_TESTS:-0}" = 1 ]; then
-  packages+=(chromium fonts-dejavu-core libc6-dbg golang-go python3-jsonschema)
+  packages+=(chromium fonts-dejavu-core libc6-dbg golang-go python3-jsonschema
+    clang-14 libclang-rt-14-dev)
 fi
 missing=()
 for p in "${packages[@]}"; do

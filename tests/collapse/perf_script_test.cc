@@ -134,6 +134,26 @@ TEST(PerfScriptTest, OverlongLinesAreSkippedNotKept) {
   }
 }
 
+// Found by the perf_script fuzzer: an overlong line that would parse (here a
+// frame) was skipped when it was split across Feed() calls but kept when it
+// arrived whole, so the result depended on how the input was cut.
+TEST(PerfScriptTest, OverlongParsableLineIsSkippedHoweverItIsCut) {
+  PerfScriptOptions o;
+  o.max_line_bytes = 1000;
+  std::string text = "ab 1 1.0: 5 cycles:\n\tf " + std::string(2000, 'q') +
+                     " (m)\n\tf x (m)\n\nab 1 1.0: 5 cycles:\n\tf y (m)\n";
+  for (size_t piece : {7u, 1500u, 100000u}) {
+    PerfScriptCollapser c(o);
+    for (size_t i = 0; i < text.size(); i += piece) c.Feed(std::string_view(text).substr(i, piece));
+    c.Finish();
+    std::ostringstream out;
+    WriteFolded(c.profile(), out);
+    EXPECT_EQ(out.str(), "ab;x 5\nab;y 5\n") << "pieces of " << piece;
+    EXPECT_EQ(c.stats().unparsable_lines, 1u) << "pieces of " << piece;
+    EXPECT_EQ(c.stats().first_unparsable_line, 2u) << "pieces of " << piece;
+  }
+}
+
 constexpr char kTwoEvents[] =
     "ab 1 1.0: 5 cycles:\n\tf x (m)\n\n"
     "ab 1 1.1: 7 instructions:\n\tf y (m)\n\n"

@@ -11,12 +11,15 @@
 
 #include "collapse/folded.h"
 #include "gtest/gtest.h"
+#include "render/diff.h"
 #include "render/flamegraph.h"
 #include "render/utf8.h"
 #include "tests/render/svg_frames.h"
 
 namespace stackfire::testing {
 namespace {
+
+using namespace std::string_literals;
 
 std::string HostileInput() {
   std::string big(100 * 1024, 'N');
@@ -31,8 +34,14 @@ std::string HostileInput() {
   s += "main;x\" onload=\"alert(2) 3\n";
   s += "main;&amp;already&lt;escaped 2\n";
   s += "main;tab\there 2\n";
+  s += "main;nul\0byte;after\0nul 3\n"s;
+  s += "main;semi;colon;;empty frame 2\n";
   return s;
 }
+
+// A name with a newline in it splits its line: the head has no count and is
+// a bad line, the tail is a stack of its own.
+std::string NewlineInput() { return "main;first\nhalf;<script>x</script> 5\nmain;ok 1\n"; }
 
 bool ValidUtf8(const std::string& s) {
   size_t pos = 0;
@@ -48,6 +57,33 @@ int Xmllint(const std::string& path) {
   std::string cmd = "xmllint --noout '" + path + "' 2>&1";
   int rc = std::system(cmd.c_str());
   return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+// Well-formed (xmllint), valid UTF-8, no control bytes, and exactly the
+// writer's own <script> and <style>: no markup from the input survives.
+void ExpectInertSvg(const std::string& svg, const std::string& name) {
+  std::string path = ::testing::TempDir() + "/" + name;
+  std::ofstream(path, std::ios::binary) << svg;
+  EXPECT_EQ(Xmllint(path), 0) << "xmllint rejected " << path;
+  EXPECT_EQ(svg.find("<script>alert"), std::string::npos);
+  EXPECT_EQ(svg.find("<script>x"), std::string::npos);
+  EXPECT_EQ(svg.find("alert(1)</script>"), std::string::npos);
+  EXPECT_EQ(svg.find("onload=\"alert"), std::string::npos);
+  size_t scripts = 0, styles = 0;
+  for (size_t p = svg.find("<script"); p != std::string::npos; p = svg.find("<script", p + 1)) {
+    ++scripts;
+  }
+  for (size_t p = svg.find("<style"); p != std::string::npos; p = svg.find("<style", p + 1)) {
+    ++styles;
+  }
+  EXPECT_EQ(scripts, 1u);
+  EXPECT_EQ(styles, 1u);
+  EXPECT_TRUE(ValidUtf8(svg));
+  for (char c : svg) {
+    unsigned char u = static_cast<unsigned char>(c);
+    EXPECT_FALSE(u < 0x20 && u != '\n' && u != '\t' && u != '\r') << "control byte " << int(u);
+    if (u < 0x20 && u != '\n' && u != '\t' && u != '\r') break;
+  }
 }
 
 TEST(HostileNames, LibraryOutputIsWellFormedAndInert) {
@@ -66,43 +102,25 @@ TEST(HostileNames, LibraryOutputIsWellFormedAndInert) {
   ASSERT_TRUE(render::WriteFlameGraph(input, o, out).ok());
   std::string svg = out.str();
 
-  std::string path = ::testing::TempDir() + "/hostile.svg";
-  std::ofstream(path, std::ios::binary) << svg;
-  EXPECT_EQ(Xmllint(path), 0) << "xmllint rejected " << path;
-
-  EXPECT_EQ(svg.find("<script>alert"), std::string::npos);
-  EXPECT_EQ(svg.find("alert(1)</script>"), std::string::npos);
-  EXPECT_EQ(svg.find("onload=\"alert"), std::string::npos);
+  ExpectInertSvg(svg, "hostile.svg");
   EXPECT_NE(svg.find("&lt;script&gt;alert(1)&lt;/script&gt;"), std::string::npos);
-  // Exactly one script element and one style element: ours.
-  size_t scripts = 0, styles = 0;
-  for (size_t p = svg.find("<script"); p != std::string::npos; p = svg.find("<script", p + 1)) {
-    ++scripts;
-  }
-  for (size_t p = svg.find("<style"); p != std::string::npos; p = svg.find("<style", p + 1)) {
-    ++styles;
-  }
-  EXPECT_EQ(scripts, 1u);
-  EXPECT_EQ(styles, 1u);
-  EXPECT_TRUE(ValidUtf8(svg));
   EXPECT_NE(svg.find("bad\xef\xbf\xbd\xef\xbf\xbd utf8"), std::string::npos);
-  for (char c : svg) {
-    unsigned char u = static_cast<unsigned char>(c);
-    EXPECT_FALSE(u < 0x20 && u != '\n' && u != '\t' && u != '\r') << "control byte " << int(u);
-    if (u < 0x20 && u != '\n' && u != '\t' && u != '\r') break;
-  }
 
   // Every frame survives, with its name as text.
   SvgDoc doc = ParseStackfireSvg(svg);
-  bool found_big = false, found_spaces = false, found_quote = false;
+  bool found_big = false, found_spaces = false, found_quote = false, found_nul = false;
   for (const SvgFrame& f : doc.frames) {
     if (f.name == std::string(100 * 1024, 'N')) found_big = true;
     if (f.name == "and ]]> and <!-- --> and </svg>") found_spaces = true;
     if (f.name == "a&b\"c'd<e>f") found_quote = true;
+    if (f.name == "nul\xef\xbf\xbd" "byte" || f.name == "nulbyte" || f.name == "nul byte") {
+      found_nul = true;
+    }
   }
   EXPECT_TRUE(found_big);
   EXPECT_TRUE(found_spaces);
   EXPECT_TRUE(found_quote);
+  EXPECT_TRUE(found_nul) << "the frame with a NUL byte is lost";
   // A 100 KB name's label is cut to the frame's width.
   for (const std::string& l : doc.labels) EXPECT_LT(l.size(), 400u);
 }
@@ -120,6 +138,77 @@ TEST(HostileNames, CommandLineOutputPassesXmllint) {
     EXPECT_EQ(Xmllint(out_path), 0) << extra;
     std::string svg = ReadFile(out_path);
     EXPECT_EQ(svg.find("<script>alert"), std::string::npos);
+    EXPECT_EQ(svg.find("<b>"), std::string::npos);
+  }
+}
+
+TEST(HostileNames, NewlineInANameIsABadLineNotMarkup) {
+  std::istringstream in(NewlineInput());
+  FoldedInput input;
+  ASSERT_TRUE(ReadFolded(in, "nl", &input).ok());
+  EXPECT_EQ(input.bad_lines, 1u);
+  EXPECT_EQ(input.first_bad_line, 1u);
+  std::ostringstream out;
+  ASSERT_TRUE(render::WriteFlameGraph(input, render::RenderOptions(), out).ok());
+  ExpectInertSvg(out.str(), "newline.svg");
+  EXPECT_NE(out.str().find("&lt;script&gt;x&lt;/script&gt;"), std::string::npos);
+}
+
+// The same names in both sides of a diff: grown, shrunk, and removed frames
+// (drawn only by the diff) all carry them.
+TEST(HostileNames, DiffOutputIsWellFormedAndInert) {
+  std::string after_text = HostileInput();
+  // BEFORE: the same stacks with other counts, plus stacks that vanish.
+  std::string before_text;
+  std::istringstream lines(after_text);
+  std::string line;
+  while (std::getline(lines, line)) before_text += line + "1\n";  // count x10 + 1
+  before_text += "main;gone <script>alert(1)</script>&amp; \xff 40\n";
+  before_text += "main;gone\0nul\x01 8\n"s;
+  FoldedInput before, after;
+  std::istringstream bin(before_text), ain(after_text);
+  ASSERT_TRUE(ReadFolded(bin, "before", &before, false).ok());
+  ASSERT_TRUE(ReadFolded(ain, "after", &after, false).ok());
+  ASSERT_EQ(before.bad_lines, 0u);
+  ASSERT_EQ(after.bad_lines, 0u);
+  for (bool normalize : {false, true}) {
+    render::DiffOptions d;
+    d.normalize = normalize;
+    d.strip_hex = normalize;
+    render::DiffProfile diff = render::MakeDiff(before, after, d);
+    render::RenderOptions o;
+    o.title = "<script>alert(7)</script>";
+    std::ostringstream out;
+    ASSERT_TRUE(render::WriteDiffFlameGraph(diff, o, out).ok());
+    std::string svg = out.str();
+    ExpectInertSvg(svg, "hostile-diff.svg");
+    SvgDoc doc = ParseStackfireSvg(svg);
+    bool found_gone = false, found_big = false;
+    for (const SvgFrame& f : doc.frames) {
+      if (f.name.rfind("gone &lt;", 0) == 0 || f.name.rfind("gone <script>", 0) == 0) {
+        found_gone = true;
+      }
+      if (f.name == std::string(100 * 1024, 'N')) found_big = true;
+    }
+    EXPECT_TRUE(found_gone) << "removed hostile frame missing";
+    EXPECT_TRUE(found_big);
+  }
+}
+
+TEST(HostileNames, DiffCommandLineOutputPassesXmllint) {
+  const char* bin = std::getenv("STACKFIRE_BIN");
+  ASSERT_NE(bin, nullptr);
+  std::string a = ::testing::TempDir() + "/hostile-a.folded";
+  std::string b = ::testing::TempDir() + "/hostile-b.folded";
+  std::string out_path = ::testing::TempDir() + "/hostile-diff-cli.svg";
+  std::ofstream(a, std::ios::binary) << HostileInput() << "main;only <b>before</b> 9\n";
+  std::ofstream(b, std::ios::binary) << HostileInput() << NewlineInput();
+  for (const char* extra : {"", "--normalize --strip-hex --negate", "--inverted --reverse"}) {
+    std::string cmd = std::string(bin) + " diff " + extra + " --title '<b>&amp;</b>' -o " +
+                      out_path + " " + a + " " + b;
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+    std::string svg = ReadFile(out_path);
+    ExpectInertSvg(svg, "hostile-diff-cli-check.svg");
     EXPECT_EQ(svg.find("<b>"), std::string::npos);
   }
 }

@@ -1,0 +1,163 @@
+// The fuzz target bodies (see targets.h).
+#include "fuzz/targets.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <sstream>
+#include <string>
+#include <string_view>
+
+#include "collapse/folded.h"
+#include "collapse/perf_script.h"
+#include "render/diff.h"
+#include "render/flamegraph.h"
+
+namespace stackfire::fuzz {
+namespace {
+
+[[noreturn]] void Fail(const char* what, const std::string& detail) {
+  std::fprintf(stderr, "fuzz check failed: %s: %s\n", what, detail.c_str());
+  std::abort();
+}
+
+#define FUZZ_CHECK(cond, detail) \
+  do {                           \
+    if (!(cond)) Fail(#cond, detail); \
+  } while (0)
+
+std::string_view AsText(const uint8_t* data, size_t size) {
+  return std::string_view(reinterpret_cast<const char*>(data), size);
+}
+
+// The first byte picks options, the rest is the input.
+uint8_t TakeFlags(const uint8_t** data, size_t* size) {
+  if (*size == 0) return 0;
+  uint8_t f = (*data)[0];
+  ++*data;
+  --*size;
+  return f;
+}
+
+void CheckRendered(const std::ostringstream& out) {
+  std::string problem = CheckSvg(out.str());
+  FUZZ_CHECK(problem.empty(), problem);
+}
+
+}  // namespace
+
+void FuzzPerfScript(const uint8_t* data, size_t size) {
+  uint8_t flags = TakeFlags(&data, &size);
+  PerfScriptOptions o;
+  o.include_pid = flags & 1;
+  o.include_tid = flags & 2;
+  o.annotate_kernel = flags & 4;
+  o.annotate_jit = flags & 8;
+  o.include_addrs = flags & 16;
+  o.max_line_bytes = 256;  // exercise the long-line path with small inputs
+  std::string_view text = AsText(data, size);
+  // Fed in two pieces split at a data-dependent point: a split line must
+  // collapse the same way as a whole one.
+  size_t cut = size == 0 ? 0 : (flags * 7919u) % (size + 1);
+  PerfScriptCollapser c(o);
+  c.Feed(text.substr(0, cut));
+  c.Feed(text.substr(cut));
+  c.Finish();
+  PerfScriptStats whole_stats;
+  Profile whole = CollapsePerfScript(text, o, &whole_stats);
+  FUZZ_CHECK(whole.size() == c.profile().size(), "split feed changed the stack count");
+  FUZZ_CHECK(whole_stats.samples == c.stats().samples, "split feed changed the sample count");
+  std::ostringstream a, b;
+  WriteFolded(whole, a);
+  WriteFolded(c.profile(), b);
+  FUZZ_CHECK(a.str() == b.str(), "split feed changed the folded output");
+}
+
+void FuzzFolded(const uint8_t* data, size_t size) {
+  uint8_t flags = TakeFlags(&data, &size);
+  bool two = flags & 1;
+  std::string text(AsText(data, size));
+  FoldedInput from_text;
+  ParseFoldedText(text, "fuzz", &from_text, two);
+  std::istringstream in(text);
+  FoldedInput from_stream;
+  FUZZ_CHECK(ReadFolded(in, "fuzz", &from_stream, two).ok(), "ReadFolded failed on a string");
+  FUZZ_CHECK(from_text.records.size() == from_stream.records.size(), "record counts differ");
+  FUZZ_CHECK(from_text.bad_lines == from_stream.bad_lines, "bad line counts differ");
+  Profile p = ToProfile(from_stream);
+  std::ostringstream folded;
+  WriteFolded(p, folded);
+  // What we print parses back to the same profile.
+  FoldedInput again;
+  std::string printed = folded.str();
+  ParseFoldedText(printed, "again", &again, false);
+  FUZZ_CHECK(again.bad_lines == 0, "WriteFolded printed a bad line: " + again.first_bad_text);
+}
+
+void FuzzRenderSvg(const uint8_t* data, size_t size) {
+  uint8_t flags = TakeFlags(&data, &size);
+  FoldedInput input;
+  std::string text(AsText(data, size));
+  ParseFoldedText(text, "fuzz", &input);
+  render::RenderOptions o;
+  o.inverted = flags & 1;
+  o.flamechart = flags & 2;
+  o.reverse = flags & 4;
+  o.hash = flags & 8;
+  o.negate = flags & 16;
+  static const char* kColors[] = {"hot", "java", "js", "mem", "io", "wakeup", "chain", "aqua"};
+  o.colors = kColors[(flags >> 5) & 7];
+  o.minwidth = "0";
+  // Input text in every user-facing string too.
+  std::string head(text.substr(0, 64));
+  o.title = head;
+  o.subtitle = head;
+  o.notes = head;
+  o.nametype = head;
+  o.countname = head;
+  std::ostringstream out;
+  (void)render::WriteFlameGraph(input, o, out);  // an error still writes a picture
+  CheckRendered(out);
+}
+
+void FuzzDiffSvg(const uint8_t* data, size_t size) {
+  uint8_t flags = TakeFlags(&data, &size);
+  std::string_view text = AsText(data, size);
+  // BEFORE and AFTER are split at the first form feed (or the middle).
+  size_t cut = text.find('\f');
+  if (cut == std::string_view::npos) cut = text.size() / 2;
+  std::string before_text(text.substr(0, cut));
+  std::string after_text(text.substr(std::min(cut + 1, text.size())));
+  FoldedInput before, after;
+  ParseFoldedText(before_text, "before", &before, false);
+  ParseFoldedText(after_text, "after", &after, false);
+  render::DiffOptions d;
+  d.normalize = flags & 1;
+  d.strip_hex = flags & 2;
+  render::DiffProfile diff = render::MakeDiff(before, after, d);
+  std::ostringstream folded;
+  render::WriteDiffFolded(diff, folded);
+  render::RenderOptions o;
+  o.negate = flags & 4;
+  o.inverted = flags & 8;
+  o.minwidth = "0";
+  std::ostringstream out;
+  (void)render::WriteDiffFlameGraph(diff, o, out);
+  CheckRendered(out);
+}
+
+bool RunTarget(std::string_view name, const uint8_t* data, size_t size) {
+  if (name == "perf_script") {
+    FuzzPerfScript(data, size);
+  } else if (name == "folded") {
+    FuzzFolded(data, size);
+  } else if (name == "render_svg") {
+    FuzzRenderSvg(data, size);
+  } else if (name == "diff_svg") {
+    FuzzDiffSvg(data, size);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+}  // namespace stackfire::fuzz

@@ -1,0 +1,37 @@
+// The bodies of the libFuzzer targets, shared by the fuzzers (fuzz/*_fuzzer.cc)
+// and by the regression test that replays saved crash inputs in every normal
+// and sanitizer test run (tests/fuzz/fuzz_regressions_test.cc).
+//
+// Contract: each function takes arbitrary bytes, must return without
+// crashing, and aborts (via FUZZ_CHECK) when an output property is broken:
+// the SVG writers must always produce well-formed XML (libxml2's parser)
+// with valid UTF-8, no control bytes, and no markup taken from the input.
+#ifndef STACKFIRE_FUZZ_TARGETS_H_
+#define STACKFIRE_FUZZ_TARGETS_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace stackfire::fuzz {
+
+// The names of the targets, as used for fuzz/<name>_fuzzer and
+// testdata/fuzz-regressions/<name>/.
+inline constexpr const char* kTargets[] = {"perf_script", "folded", "render_svg", "diff_svg"};
+
+// Runs target `name` on `data`; false if `name` is unknown.
+bool RunTarget(std::string_view name, const uint8_t* data, size_t size);
+
+void FuzzPerfScript(const uint8_t* data, size_t size);
+void FuzzFolded(const uint8_t* data, size_t size);
+void FuzzRenderSvg(const uint8_t* data, size_t size);
+void FuzzDiffSvg(const uint8_t* data, size_t size);
+
+// Empty if `svg` is a well-formed, inert SVG document; otherwise what is
+// wrong with it.
+std::string CheckSvg(std::string_view svg);
+
+}  // namespace stackfire::fuzz
+
+#endif  // STACKFIRE_FUZZ_TARGETS_H_

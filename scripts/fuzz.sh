@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (fuzz/) with clang in build-fuzz and runs each
+# one for STACKFIRE_FUZZ_SECONDS (default 60) from a seed corpus made of
+# testdata/. Any crash, leak or timeout input is copied to
+# testdata/fuzz-regressions/<target>/, which tests/fuzz replays in every test
+# run; the script then fails. A summary line per target (execs/s, the final
+# cov: and ft: figures) goes to stdout and to build-fuzz/fuzz-summary.txt.
+#
+#   STACKFIRE_FUZZ_SECONDS=60 STACKFIRE_FUZZ_TARGETS="folded render_svg" scripts/fuzz.sh
+set -uo pipefail
+cd "$(dirname "$0")/.."
+seconds=${STACKFIRE_FUZZ_SECONDS:-60}
+targets=${STACKFIRE_FUZZ_TARGETS:-"perf_script folded render_svg diff_svg"}
+builddir=${STACKFIRE_FUZZ_BUILDDIR:-build-fuzz}
+
+if [ ! -f "$builddir/build.ninja" ]; then
+  CXX=clang++ meson setup "$builddir" -Dfuzzing=true -Dtests=false \
+    -Db_sanitize=address,undefined -Db_lundef=false --buildtype=debugoptimized >/dev/null ||
+    { echo "fuzz: meson setup failed (clang and libclang-rt-14-dev installed?)" >&2; exit 1; }
+fi
+ninja -C "$builddir" $(for t in $targets; do echo "fuzz/${t}_fuzzer"; done) ||
+  { echo "fuzz: build failed" >&2; exit 1; }
+
+seeds_for() {
+  case "$1" in
+    perf_script) echo testdata/perf-script/input ;;
+    folded|render_svg) echo testdata/render/input testdata/diff/input ;;
+    diff_svg) echo testdata/diff/input ;;
+  esac
+}
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:detect_leaks=1:print_stacktrace=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+summary="$builddir/fuzz-summary.txt"
+: > "$summary"
+failed=0
+for t in $targets; do
+  work="$builddir/fuzz-work/$t"
+  corpus="$work/corpus"
+  mkdir -p "$corpus" "$work/artifacts"
+  # Seeds: the testdata inputs (uncompressed, up to 64 KB) plus earlier regressions.
+  for d in $(seeds_for "$t") "testdata/fuzz-regressions/$t"; do
+    [ -d "$d" ] || continue
+    find "$d" -maxdepth 1 -type f ! -name '*.gz' -size -64k -exec cp -n {} "$corpus/" \;
+  done
+  log="$work/log.txt"
+  "$builddir/fuzz/${t}_fuzzer" "$corpus" -max_total_time="$seconds" -max_len=4096 \
+    -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+    -artifact_prefix="$work/artifacts/" >"$log" 2>&1
+  rc=$?
+  execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
+  eps=$(grep -o 'exec/s: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
+  cov=$(grep -o 'cov: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
+  ft=$(grep -o 'ft: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
+  line="$t: ${seconds}s rc=$rc execs=${execs:-?} exec/s=${eps:-?} cov=${cov:-?} ft=${ft:-?}"
+  echo "fuzz: $line" | tee -a "$summary"
+  found=$(find "$work/artifacts" -type f | wc -l)
+  if [ "$rc" -ne 0 ] || [ "$found" -gt 0 ]; then
+    failed=1
+    mkdir -p "testdata/fuzz-regressions/$t"
+    for a in "$work/artifacts"/*; do
+      [ -f "$a" ] || continue
+      cp "$a" "testdata/fuzz-regressions/$t/$(basename "$a")"
+      echo "fuzz: $t: kept $(basename "$a") in testdata/fuzz-regressions/$t/ (see $log)" >&2
+      rm -f "$a"
+    done
+    grep -m1 -A15 'ERROR\|fuzz check failed' "$log" >&2
+  fi
+done
+exit $failed

@@ -1,0 +1,101 @@
+// Replays every saved fuzzer input under testdata/fuzz-regressions/<target>/
+// (crashes found by scripts/fuzz.sh, kept as regressions) through the same
+// target bodies the fuzzers run, plus the small seed files, so that every
+// normal and sanitizer test run checks them. A target body aborts when an
+// output property breaks (see fuzz/targets.h), which fails this test.
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "fuzz/targets.h"
+#include "gtest/gtest.h"
+
+namespace stackfire::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::string_literals;
+
+std::string TestData() {
+  const char* d = std::getenv("STACKFIRE_TESTDATA");
+  return d ? d : "testdata";
+}
+
+std::string ReadAll(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+std::vector<fs::path> FilesUnder(const fs::path& dir) {
+  std::vector<fs::path> out;
+  if (!fs::is_directory(dir)) return out;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (e.is_regular_file() && e.path().filename().string()[0] != '.') out.push_back(e.path());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+void Replay(const std::string& target, const fs::path& file) {
+  SCOPED_TRACE(target + " " + file.string());
+  std::string data = ReadAll(file);
+  // Every flag byte the target reads from the first byte: each regression
+  // file is replayed as saved, and as text with a few option sets.
+  EXPECT_TRUE(fuzz::RunTarget(target, reinterpret_cast<const uint8_t*>(data.data()), data.size()));
+  for (char flags : {'\0', '\x07', '\x3f', '\xff'}) {
+    std::string with = flags + data;
+    fuzz::RunTarget(target, reinterpret_cast<const uint8_t*>(with.data()), with.size());
+  }
+}
+
+TEST(FuzzRegressions, SavedInputsStayFixed) {
+  size_t n = 0;
+  for (const char* target : fuzz::kTargets) {
+    for (const fs::path& f : FilesUnder(fs::path(TestData()) / "fuzz-regressions" / target)) {
+      Replay(target, f);
+      ++n;
+    }
+  }
+  std::printf("replayed %zu saved inputs\n", n);
+}
+
+// The seed corpus itself (small files only, to keep sanitizer runs short).
+TEST(FuzzRegressions, SeedsPassTheTargetChecks) {
+  struct Seeds {
+    const char* target;
+    const char* dir;
+  };
+  const Seeds kSeeds[] = {
+      {"perf_script", "perf-script/input"}, {"folded", "render/input"},
+      {"folded", "diff/input"},             {"render_svg", "render/input"},
+      {"render_svg", "diff/input"},         {"diff_svg", "diff/input"},
+  };
+  size_t n = 0;
+  for (const Seeds& s : kSeeds) {
+    for (const fs::path& f : FilesUnder(fs::path(TestData()) / s.dir)) {
+      if (fs::file_size(f) > 64 * 1024 || f.extension() == ".gz") continue;
+      Replay(s.target, f);
+      ++n;
+    }
+  }
+  EXPECT_GT(n, 10u);
+}
+
+TEST(FuzzRegressions, CheckerRejectsBrokenSvg) {
+  EXPECT_EQ(fuzz::CheckSvg("<svg><script>x</script><style>y</style></svg>"), "");
+  EXPECT_NE(fuzz::CheckSvg("<svg><text>a < b</text></svg>"), "");
+  EXPECT_NE(fuzz::CheckSvg("<svg><text>a & b</text></svg>"), "");
+  EXPECT_NE(fuzz::CheckSvg("<svg><text>bad \xff utf8</text></svg>"), "");
+  EXPECT_NE(fuzz::CheckSvg("<svg><text>nul \0</text></svg>"s), "");
+  EXPECT_NE(fuzz::CheckSvg("<svg><script/><script/></svg>"), "");
+  EXPECT_NE(fuzz::CheckSvg("<svg><rect onload=\"x\"/></svg>"), "");
+  EXPECT_NE(fuzz::CheckSvg("<svg><text>"), "");
+}
+
+}  // namespace
+}  // namespace stackfire::testing
