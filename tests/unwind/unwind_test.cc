@@ -66,11 +66,22 @@ TEST_F(UnwindTest, TableAndLibunwindGiveIdenticalPcs) {
   TableUnwinder table;
   LibunwindUnwinder libunwind;
   std::vector<uint64_t> a, b;
-  int complete = 0, truncated = 0;
+  int complete = 0, truncated = 0, jit_guesses = 0;
   for (size_t i = 0; i < capture_->samples.size(); ++i) {
     const RawSample& s = capture_->samples[i];
     UnwindOutcome oa = table.Unwind(s, capture_->maps, &a);
     UnwindOutcome ob = libunwind.Unwind(s, capture_->maps, &b);
+    // JIT code has no CFI and both unwinders walk it by frame pointer, which
+    // is a guess in a prologue or epilogue (rbp not yet set up, or already
+    // popped); there their heuristics may differ or fail (seen under load:
+    // leaf pc at function start + 1 and + 0xa). Everything with CFI must
+    // agree exactly and never fail.
+    const Mapping* leaf = capture_->maps.Find(s.regs[kRip]);
+    const bool leaf_in_jit = leaf != nullptr && leaf->path.empty();
+    if (leaf_in_jit && (oa == UnwindOutcome::kFailed || ob == UnwindOutcome::kFailed)) {
+      ++jit_guesses;
+      continue;
+    }
     EXPECT_EQ(a, b) << "sample " << i;
     EXPECT_EQ(Name(oa), std::string(Name(ob))) << "sample " << i;
     EXPECT_NE(oa, UnwindOutcome::kFailed) << "sample " << i << " pc " << std::hex << s.regs[kRip];
@@ -83,6 +94,8 @@ TEST_F(UnwindTest, TableAndLibunwindGiveIdenticalPcs) {
               static_cast<unsigned long long>(table.stats().fallbacks),
               static_cast<unsigned long long>(table.stats().signal_frames),
               static_cast<unsigned long long>(table.stats().frame_pointer_frames));
+  // Prologue and epilogue samples are a few instructions out of the JIT loop.
+  EXPECT_LT(jit_guesses, static_cast<int>(capture_->samples.size() / 20)) << jit_guesses;
   // One phase in five runs under a frame with a CFA expression: those
   // samples, and only those, go to libunwind. Signal frames stay in the table.
   EXPECT_GT(table.stats().fallbacks, 0u);
