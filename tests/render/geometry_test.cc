@@ -55,6 +55,7 @@ std::vector<std::string> Cases() {
   std::vector<std::string> out;
   for (const auto& e : std::filesystem::directory_iterator(TestData() + "/render/expected")) {
     std::string n = e.path().filename().string();
+    if (n.size() > 3 && n.substr(n.size() - 3) == ".gz") n.resize(n.size() - 3);
     if (n.size() > 4 && n.substr(n.size() - 4) == ".svg") out.push_back(n.substr(0, n.size() - 4));
   }
   std::sort(out.begin(), out.end());
