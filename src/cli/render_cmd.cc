@@ -92,16 +92,8 @@ int RunRender(const RenderState& st) {
   }
 
   std::ofstream file_out;
-  std::ostream* out = &std::cout;
-  if (!st.output.empty() && st.output != "-") {
-    file_out.open(st.output, std::ios::binary | std::ios::trunc);
-    if (!file_out) {
-      PrintError("cannot write " + st.output + ": " + std::strerror(errno),
-                 "check that the directory exists and is writable");
-      return 1;
-    }
-    out = &file_out;
-  }
+  std::ostream* out = OpenOutput(st.output, &file_out);
+  if (out == nullptr) return 1;
   absl::Status s = RenderWithPalette(input, st.opts, *out);
   out->flush();
   if (!s.ok()) {
