@@ -50,6 +50,15 @@ struct ExportFrame {
 struct ExportSample {
   std::vector<uint32_t> frames;  // indices into ExportProfile::frames, root first
   double weight = 0;
+  // One value per ExportProfile::extra_types (pprof only), e.g. the summed
+  // periods in nanoseconds next to a weight that counts samples.
+  std::vector<double> extra;
+};
+
+// A pprof ValueType: what a value measures and in what unit.
+struct ExportValueType {
+  std::string type;
+  std::string unit;
 };
 
 struct ExportProfile {
@@ -61,6 +70,10 @@ struct ExportProfile {
   // ("cpu", "nanoseconds") when the weights are periods of a clock event.
   std::string sample_type = "samples";
   std::string sample_unit = "count";
+  // Further values per sample, after the weight (pprof writes them as
+  // further sample types; speedscope ignores them). Every sample's extra
+  // has this size.
+  std::vector<ExportValueType> extra_types;
   // The sampling period, when one is known (0 otherwise).
   std::string period_type;
   std::string period_unit;

@@ -48,6 +48,11 @@ absl::StatusOr<std::string> SerializePprof(const ExportProfile& profile,
   pb::ValueType* type = out.add_sample_type();
   type->set_type(strings.Index(profile.sample_type));
   type->set_unit(strings.Index(profile.sample_unit));
+  for (const ExportValueType& extra : profile.extra_types) {
+    pb::ValueType* t = out.add_sample_type();
+    t->set_type(strings.Index(extra.type));
+    t->set_unit(strings.Index(extra.unit));
+  }
   if (!profile.period_type.empty()) {
     out.mutable_period_type()->set_type(strings.Index(profile.period_type));
     out.mutable_period_type()->set_unit(strings.Index(profile.period_unit));
@@ -113,6 +118,12 @@ absl::StatusOr<std::string> SerializePprof(const ExportProfile& profile,
       sample->add_location_id(static_cast<uint64_t>(s.frames[i]) + 1);
     }
     sample->add_value(static_cast<int64_t>(std::llround(s.weight)));
+    if (s.extra.size() != profile.extra_types.size()) {
+      return absl::InvalidArgumentError(absl::StrCat("a sample has ", s.extra.size(),
+                                                     " extra values for ",
+                                                     profile.extra_types.size(), " types"));
+    }
+    for (double v : s.extra) sample->add_value(static_cast<int64_t>(std::llround(v)));
   }
 
   std::string bytes;

@@ -23,6 +23,12 @@ struct Frame {
   // module, "[libfoo.so]", and "[unknown]" only when no module maps it.
   std::string name;
   Kind kind = Kind::kUser;
+  // The function's source file and the line executing in it, when the
+  // symbolizer was asked for them (symbolize::SymbolizerOptions::
+  // source_lines) and the DWARF has them; otherwise empty and 0. For a
+  // function that an inlined call sits in, the line is the call's.
+  std::string file;
+  int line = 0;
 };
 
 class Symbolizer {

@@ -24,9 +24,14 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "render/flamegraph.h"
+#include "collapse/report.h"
+#include "export/export_profile.h"
 #include "src/cli/commands.h"
+#include "src/cli/record_output.h"
+#include "src/cli/report_output.h"
 #include "src/cli/render_flags.h"
 #include "src/perf/event_attr.h"
 #include "src/perf/sampler.h"
@@ -48,7 +53,13 @@ struct RecordFlags {
   std::vector<std::string> command;
   uint64_t frequency = 99;
   double duration = 0;
-  std::string output = "flame.svg";
+  std::vector<std::string> outputs;  // empty: flame.svg
+  std::string format;
+  bool report = false;
+  int top = 20;
+  std::string by = "self";
+  std::string grep;
+  bool per_pid = false;
   std::string call_graph = "dwarf";
   std::string event = "cpu-clock";
   size_t mmap_pages = perf::kDefaultMmapPages;
@@ -115,8 +126,6 @@ absl::Status CheckOutputWritable(const std::string& path) {
   return absl::OkStatus();
 }
 
-bool OutputIsFolded(const std::string& path) { return absl::EndsWith(path, ".folded"); }
-
 std::string Percent(uint64_t part, uint64_t whole) {
   if (whole == 0) return "0%";
   return absl::StrFormat("%.1f%%", 100.0 * static_cast<double>(part) / static_cast<double>(whole));
@@ -132,42 +141,6 @@ std::string CountsLine(const record::Counters& c) {
                     Percent(c.truncated.load(), samples), ")");
   }
   return line;
-}
-
-absl::Status WriteOutput(const RecordFlags& flags, const std::string& path,
-                         record::Pipeline& pipeline) {
-  const std::string tmp = path + ".stackfire-tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) return absl::ErrnoToStatus(errno, absl::StrCat("cannot write ", tmp));
-    if (OutputIsFolded(path)) {
-      WriteFolded(pipeline.profile(), out);
-    } else {
-      render::RenderOptions options = flags.render;
-      const std::string counts = CountsLine(pipeline.counters());
-      options.subtitle = options.subtitle.empty() ? counts : options.subtitle + " (" + counts + ")";
-      absl::Status st = RenderWithPalette(pipeline.profile(), options, out);
-      // An empty profile still gets flamegraph.pl's error picture: a valid SVG.
-      if (!st.ok() && !pipeline.profile().empty()) return st;
-    }
-    out.flush();
-    if (!out) return absl::DataLossError(absl::StrCat("writing ", tmp, " failed"));
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    absl::Status st = absl::ErrnoToStatus(errno, absl::StrCat("rename to ", path));
-    ::unlink(tmp.c_str());
-    return st;
-  }
-  return absl::OkStatus();
-}
-
-// Where the profile goes when its own path cannot be written any more (the
-// folder vanished, the disk filled up): $TMPDIR or /tmp, same format.
-std::string FallbackPath(const std::string& output) {
-  const char* tmpdir = std::getenv("TMPDIR");
-  std::string dir = tmpdir != nullptr && tmpdir[0] != '\0' ? tmpdir : "/tmp";
-  const std::string ext = OutputIsFolded(output) ? ".folded" : ".svg";
-  return absl::StrCat(dir, "/stackfire-", ::getpid(), "-", ::time(nullptr), ext);
 }
 
 int Fail(const absl::Status& status) {
@@ -231,17 +204,37 @@ int RunRecord(RecordFlags& flags) {
     return Usage(absl::StrCat("--unwinder: '", flags.unwinder, "' is not table or libunwind"));
   }
   if (flags.duration < 0) return Usage("-d must not be negative");
-  if (!OutputIsFolded(flags.output) && !absl::EndsWith(flags.output, ".svg")) {
-    return Usage(absl::StrCat("-o ", flags.output, ": the output must end in .svg or .folded"));
-  }
-  if (!OutputIsFolded(flags.output)) {
+  if (flags.outputs.empty()) flags.outputs.push_back("flame.svg");
+  auto outputs = ResolveRecordOutputs(flags.outputs, flags.format, flags.report);
+  if (!outputs.ok()) return Usage(Msg(outputs.status()));
+  bool svg = false;
+  for (const RecordOutput& o : *outputs) svg = svg || o.format == RecordFormat::kSvg;
+  if (svg) {
     if (absl::Status st = render::ValidateOptions(flags.render); !st.ok()) {
       return Usage(Msg(st));
     }
   }
-  if (absl::Status st = CheckOutputWritable(flags.output); !st.ok()) {
-    PrintError(Msg(st), "choose another path with -o, or fix the directory's permissions");
-    return 1;
+  ReportOptions report;
+  if (flags.report) {
+    if (flags.top < 0) {
+      return Usage(absl::StrCat("--top ", flags.top, " is negative"),
+                   "give the number of rows to print, or 0 for all of them");
+    }
+    report.top = static_cast<size_t>(flags.top);
+    if (!ParseReportSortKey(flags.by, &report.by)) {
+      return Usage(absl::StrCat("--by: '", flags.by, "' is not self or total"));
+    }
+    report.grep = flags.grep;
+    if (absl::Status st = BuildReport(Profile(), report).status(); !st.ok()) {
+      return Usage(Msg(st), "--grep takes a regular expression in RE2 syntax, e.g. 'malloc|free'");
+    }
+  }
+  for (const RecordOutput& o : *outputs) {
+    if (o.to_stdout()) continue;
+    if (absl::Status st = CheckOutputWritable(o.path); !st.ok()) {
+      PrintError(Msg(st), "choose another path with -o, or fix the directory's permissions");
+      return 1;
+    }
   }
   attr.exclude_kernel = flags.no_kernel;
 
@@ -256,7 +249,11 @@ int RunRecord(RecordFlags& flags) {
 
   std::optional<record::ChildProcess> child;
   if (!have_pids) {
-    auto spawned = record::ChildProcess::Spawn(flags.command);
+    // stdout carries the profile or the table: the command's output goes
+    // to stderr then.
+    bool stdout_taken = flags.report;
+    for (const RecordOutput& o : *outputs) stdout_taken = stdout_taken || o.to_stdout();
+    auto spawned = record::ChildProcess::Spawn(flags.command, stdout_taken);
     if (!spawned.ok()) {
       PrintError(Msg(spawned.status()),
                  absl::IsNotFound(spawned.status())
@@ -299,9 +296,15 @@ int RunRecord(RecordFlags& flags) {
 
   std::unique_ptr<Unwinder> unwinder;
   if (attr.call_graph == perf::CallGraph::kDwarf) unwinder = unwind::CreateUnwinder(*unwinder_kind);
-  std::unique_ptr<Symbolizer> symbolizer = symbolize::CreateSymbolizer();
+  const bool exporting = NeedsExportModel(*outputs);
+  symbolize::SymbolizerOptions symbolizer_options;
+  symbolizer_options.source_lines = exporting;
+  std::unique_ptr<Symbolizer> symbolizer = symbolize::CreateSymbolizer(symbolizer_options);
   record::PipelineOptions pipeline_options;
   pipeline_options.per_thread = flags.per_thread;
+  // Stacks of different processes never merge under one root.
+  pipeline_options.per_pid = flags.per_pid || pids.size() > 1;
+  pipeline_options.collect_export = exporting;
   pipeline_options.fp_only = attr.call_graph == perf::CallGraph::kFramePointer;
   record::Pipeline pipeline(pipeline_options, unwinder.get(), symbolizer.get());
   for (int pid : pids) {
@@ -316,6 +319,9 @@ int RunRecord(RecordFlags& flags) {
 
   pipeline.Start(sampler->get());
   const auto start = std::chrono::steady_clock::now();
+  const int64_t start_wall_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                    std::chrono::system_clock::now().time_since_epoch())
+                                    .count();
   if (child) {
     if (absl::Status st = child->Release(); !st.ok()) {
       pipeline.Stop();
@@ -369,22 +375,71 @@ int RunRecord(RecordFlags& flags) {
   sa.sa_handler = SIG_IGN;
   ::sigaction(SIGINT, &sa, nullptr);
 
-  std::string written_to = flags.output;
-  absl::Status written = WriteOutput(flags, written_to, pipeline);
+  const record::Counters& counters = pipeline.counters();
+  RecordData data;
+  data.profile = &pipeline.profile();
+  data.per_thread = flags.per_thread;
+  data.name = have_pids ? absl::StrCat("stackfire record -p ", flags.pids)
+                        : absl::StrCat("stackfire record -- ", absl::StrJoin(flags.command, " "));
+  data.render = flags.render;
+  {
+    const std::string counts = CountsLine(counters);
+    data.render.subtitle =
+        data.render.subtitle.empty() ? counts : data.render.subtitle + " (" + counts + ")";
+  }
+  exporter::ExportProfile model;
+  if (record::ExportCollector* collector = pipeline.export_collector()) {
+    record::ExportCollector::Meta meta;
+    meta.event = flags.event;
+    meta.frequency_hz = attr.frequency_hz;
+    meta.time_nanos = start_wall_ns;
+    meta.duration_nanos =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(stop_time - start).count();
+    model = collector->Take(meta);
+    data.model = &model;
+  }
+  const bool empty = pipeline.profile().empty();
+  std::vector<std::string> written;
   bool saved_elsewhere = false;
-  if (!written.ok()) {
+  bool not_written = false;
+  for (const RecordOutput& o : *outputs) {
+    // pprof and speedscope have no way to say "no samples": write nothing.
+    if (empty && (o.format == RecordFormat::kPprof || o.format == RecordFormat::kSpeedscope)) {
+      PrintError(absl::StrCat("no samples: ", o.to_stdout() ? "stdout" : o.path,
+                              " was not written (a ", FormatName(o.format),
+                              " profile needs at least one sample)"),
+                 "sample for longer, or check that the target uses the CPU");
+      not_written = true;
+      continue;
+    }
+    absl::Status st = WriteRecordOutput(o, o.path, data);
+    if (st.ok()) {
+      written.push_back(o.to_stdout() ? absl::StrCat(FormatName(o.format), " on stdout") : o.path);
+      continue;
+    }
+    if (o.to_stdout()) {
+      PrintError(Msg(st), "check that stdout is still open (a closed pipe?)");
+      return 1;
+    }
     // Never lose a collected profile to an output path that broke while
     // sampling: save it under $TMPDIR and say where.
-    written_to = FallbackPath(flags.output);
-    absl::Status fallback = WriteOutput(flags, written_to, pipeline);
-    if (!fallback.ok()) {
-      PrintError(absl::StrCat(Msg(written), "; the fallback ", Msg(fallback)),
+    const std::string fallback = FallbackPath(o);
+    absl::Status fst = WriteRecordOutput(o, fallback, data);
+    if (!fst.ok()) {
+      PrintError(absl::StrCat(Msg(st), "; the fallback ", Msg(fst)),
                  "free some disk space or set TMPDIR to a writable folder");
       return 1;
     }
-    PrintError(absl::StrCat(Msg(written), "; the profile was saved to ", written_to, " instead"),
+    PrintError(absl::StrCat(Msg(st), "; the profile was saved to ", fallback, " instead"),
                "move it where you want it; exit status 3 means the profile is at that path");
+    written.push_back(fallback);
     saved_elsewhere = true;
+  }
+  if (flags.report && !empty) {
+    if (absl::Status st = PrintReport(pipeline.profile(), report, stdout); !st.ok()) {
+      PrintError(Msg(st), "check that stdout is writable");
+      return 1;
+    }
   }
   const record::Counters& c = pipeline.counters();
   const double seconds = std::chrono::duration<double>(stop_time - start).count();
@@ -394,7 +449,10 @@ int RunRecord(RecordFlags& flags) {
   std::fprintf(stderr, "stackfire: stopped after %.1f s (%s): %s, %llu thread%s\n", seconds,
                why.c_str(), CountsLine(c).c_str(), static_cast<unsigned long long>(threads),
                threads == 1 ? "" : "s");
-  std::fprintf(stderr, "stackfire: wrote %s in %.3f s\n", written_to.c_str(), finish);
+  if (!written.empty()) {
+    std::fprintf(stderr, "stackfire: wrote %s in %.3f s\n", absl::StrJoin(written, ", ").c_str(),
+                 finish);
+  }
   if (c.throttled.load() > 0) {
     std::fprintf(stderr,
                  "stackfire: the kernel throttled sampling %llu times; lower -F or raise "
@@ -409,7 +467,7 @@ int RunRecord(RecordFlags& flags) {
     std::fprintf(stderr, "stackfire: no samples: the target did not run on a CPU%s\n",
                  flags.duration > 0 ? "" : " (try a longer run)");
   }
-  return saved_elsewhere ? 3 : 0;
+  return saved_elsewhere ? 3 : not_written ? 1 : 0;
 }
 
 }  // namespace
@@ -422,14 +480,31 @@ std::pair<CLI::App*, Runner> RegisterRecord(CLI::App& app) {
   sub->add_option("-F,--freq", flags->frequency, "Samples per second per thread (default 99)");
   sub->add_option("-d,--duration", flags->duration,
                   "Seconds to sample (default: until Ctrl-C or the target exits)");
-  sub->add_option("-o,--output", flags->output,
-                  "Output: FILE.svg (flame graph, default flame.svg) or FILE.folded");
+  sub->add_option("-o,--output", flags->outputs,
+                  "Output, repeatable: FILE.svg (flame graph, default flame.svg), FILE.folded, "
+                  "FILE.pb.gz or FILE.pprof (pprof), FILE.speedscope.json, or - (folded text on "
+                  "stdout)")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  sub->add_option("--format", flags->format,
+                  "Format of the single -o output whatever its name: svg, folded, pprof or "
+                  "speedscope");
+  sub->add_flag("--report", flags->report,
+                "Print the hottest functions as a table on stdout at the end (with -o -, "
+                "instead of the folded text)");
+  sub->add_option("--top", flags->top, "--report: print the N hottest rows; 0 prints all")
+      ->capture_default_str();
+  sub->add_option("--by", flags->by, "--report: sort by self or total")->capture_default_str();
+  sub->add_option("--grep", flags->grep,
+                  "--report: only functions matching this regular expression (RE2 syntax)");
   sub->add_option("--call-graph", flags->call_graph,
                   "dwarf[,STACK_BYTES] (default dwarf,8192) or fp");
   sub->add_option("-e,--event", flags->event, "Sampling event (default cpu-clock)");
   sub->add_option("-m,--mmap-pages", flags->mmap_pages,
                   "Ring buffer pages per CPU, a power of two (default 256)");
   sub->add_flag("--per-thread", flags->per_thread, "Root every stack at comm-pid/tid");
+  sub->add_flag("--per-pid", flags->per_pid,
+                "Root every stack at comm-pid (the default when -p lists several processes)");
   sub->add_flag("--no-kernel", flags->no_kernel, "Leave kernel frames out");
   sub->add_option("--unwinder", flags->unwinder, "DWARF unwinder: table (default) or libunwind");
   sub->add_flag("-q,--quiet", flags->quiet, "No progress line (the summary at the end still prints)");

@@ -37,7 +37,8 @@ std::string FindExecutable(const std::string& name) {
   return {};
 }
 
-absl::StatusOr<ChildProcess> ChildProcess::Spawn(const std::vector<std::string>& argv) {
+absl::StatusOr<ChildProcess> ChildProcess::Spawn(const std::vector<std::string>& argv,
+                                                 bool stdout_to_stderr) {
   if (argv.empty()) return absl::InvalidArgumentError("no command to run");
   if (FindExecutable(argv[0]).empty()) {
     if (argv[0].find('/') != std::string::npos && ::access(argv[0].c_str(), F_OK) == 0) {
@@ -68,6 +69,7 @@ absl::StatusOr<ChildProcess> ChildProcess::Spawn(const std::vector<std::string>&
       n = ::read(go[0], &byte, 1);
     } while (n < 0 && errno == EINTR);
     if (n != 1) ::_exit(127);  // the parent gave up before releasing us
+    if (stdout_to_stderr) ::dup2(STDERR_FILENO, STDOUT_FILENO);
     ::execvp(args[0], args.data());
     int e = errno;
     (void)!::write(err[1], &e, sizeof e);

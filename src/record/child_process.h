@@ -23,8 +23,11 @@ namespace stackfire::record {
 class ChildProcess {
  public:
   // kNotFound when argv[0] is not an executable file (searched in PATH when
-  // it has no '/'), before anything is forked.
-  [[nodiscard]] static absl::StatusOr<ChildProcess> Spawn(const std::vector<std::string>& argv);
+  // it has no '/'), before anything is forked. With stdout_to_stderr, the
+  // command's standard output goes to standard error: stackfire's own stdout
+  // then carries only the profile (`record -o -`, `--report`).
+  [[nodiscard]] static absl::StatusOr<ChildProcess> Spawn(const std::vector<std::string>& argv,
+                                                          bool stdout_to_stderr = false);
 
   ChildProcess(ChildProcess&& other) noexcept { *this = std::move(other); }
   ChildProcess& operator=(ChildProcess&& other) noexcept {

@@ -33,7 +33,9 @@ std::shared_ptr<const std::vector<uint8_t>> OwnVdsoImage() {
 }  // namespace
 
 Pipeline::Pipeline(PipelineOptions options, Unwinder* unwinder, Symbolizer* symbolizer)
-    : options_(options), unwinder_(unwinder), symbolizer_(symbolizer), folder_(symbolizer) {}
+    : options_(options), unwinder_(unwinder), symbolizer_(symbolizer), folder_(symbolizer) {
+  if (options_.collect_export) collector_ = std::make_unique<ExportCollector>(symbolizer);
+}
 
 Pipeline::~Pipeline() { Stop(); }
 
@@ -46,6 +48,7 @@ void Pipeline::AddProcess(int pid, ProcessMaps maps) {
 void Pipeline::SetThreadName(uint32_t tid, std::string comm) {
   thread_names_[tid] = std::move(comm);
   thread_roots_.erase(tid);
+  process_roots_.erase(tid);  // a main thread's name is its process's
 }
 
 void Pipeline::WarmUp(bool kernel) {
@@ -270,25 +273,33 @@ void Pipeline::HandleSample(RawSample& sample) {
   if (seen_tids_.insert(sample.tid).second) {
     counters_.threads.store(seen_tids_.size(), std::memory_order_relaxed);
   }
-  if (options_.per_thread) {
-    auto [it, inserted] = thread_roots_.try_emplace(sample.tid);
-    if (inserted) {
-      auto name = thread_names_.find(sample.tid);
-      std::string comm = name != thread_names_.end()
-                             ? name->second
-                             : proc::ReadThreadComm(static_cast<int>(sample.pid),
-                                                    static_cast<int>(sample.tid));
-      if (comm.empty()) comm = "[unknown]";
-      it->second = ThreadRootFrame(comm, sample.pid, sample.tid);
-    }
-    stack_ = it->second;
+  const std::string& root = RootFrame(sample.pid, sample.tid);
+  if (root.empty()) {
+    profile_.Add(folded, 1);
+  } else {
+    stack_ = root;
     stack_.push_back(';');
     stack_ += folded;
     profile_.Add(stack_, 1);
-  } else {
-    profile_.Add(folded, 1);
   }
+  if (collector_ != nullptr) collector_->Add(root, key, state.maps, sample.period);
   counters_.samples.fetch_add(1, std::memory_order_relaxed);
+}
+
+const std::string& Pipeline::RootFrame(uint32_t pid, uint32_t tid) {
+  if (!options_.per_thread && !options_.per_pid) return no_root_;
+  const uint32_t id = options_.per_thread ? tid : pid;
+  auto& roots = options_.per_thread ? thread_roots_ : process_roots_;
+  auto [it, inserted] = roots.try_emplace(id);
+  if (inserted) {
+    auto name = thread_names_.find(id);
+    std::string comm = name != thread_names_.end()
+                           ? name->second
+                           : proc::ReadThreadComm(static_cast<int>(pid), static_cast<int>(id));
+    if (comm.empty()) comm = "[unknown]";
+    it->second = options_.per_thread ? ThreadRootFrame(comm, pid, tid) : ProcessRootFrame(comm, pid);
+  }
+  return it->second;
 }
 
 }  // namespace stackfire::record

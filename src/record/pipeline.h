@@ -27,6 +27,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "src/perf/record_parser.h"
 #include "src/perf/sampler.h"
+#include "src/record/export_collector.h"
 #include "src/record/stack_folder.h"
 #include "stackfire/process_maps.h"
 #include "stackfire/profile.h"
@@ -50,6 +51,12 @@ struct Counters {
 
 struct PipelineOptions {
   bool per_thread = false;  // root frame "comm-pid/tid"
+  // Root frame "comm-pid" (the process's comm), so that the stacks of
+  // different processes never merge. per_thread wins: its root names the
+  // process too.
+  bool per_pid = false;
+  // Also build the export model (pprof, speedscope) next to the profile.
+  bool collect_export = false;
   bool fp_only = false;     // --call-graph fp: the kernel's chain, no DWARF
   size_t max_queued_bytes = size_t{1} << 30;
 };
@@ -81,6 +88,8 @@ class Pipeline {
 
   const Counters& counters() const { return counters_; }
   Profile& profile() { return profile_; }
+  // Null unless options.collect_export.
+  ExportCollector* export_collector() { return collector_.get(); }
 
  private:
   struct ProcessState {
@@ -97,6 +106,8 @@ class Pipeline {
   void Handle(perf::ParsedRecord& record);
   void HandleSample(RawSample& sample);
   ProcessState& StateFor(uint32_t pid);
+  // The root frame of a sample, or "" when stacks have none.
+  const std::string& RootFrame(uint32_t pid, uint32_t tid);
 
   PipelineOptions options_;
   Unwinder* unwinder_;
@@ -104,6 +115,7 @@ class Pipeline {
   StackFolder folder_;
   Profile profile_;
   Counters counters_;
+  std::unique_ptr<ExportCollector> collector_;
 
   perf::Sampler* sampler_ = nullptr;
   std::thread drain_thread_;
@@ -120,6 +132,8 @@ class Pipeline {
   absl::flat_hash_map<uint32_t, ProcessState> processes_;
   absl::flat_hash_map<uint32_t, std::string> thread_names_;
   absl::flat_hash_map<uint32_t, std::string> thread_roots_;
+  absl::flat_hash_map<uint32_t, std::string> process_roots_;
+  const std::string no_root_;
   absl::flat_hash_set<uint32_t> seen_tids_;
   std::vector<uint64_t> pcs_;
   std::vector<uint64_t> fp_pcs_;

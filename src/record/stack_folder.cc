@@ -15,16 +15,22 @@ void AppendRaw(std::string* s, const void* p, size_t n) {
 
 }  // namespace
 
-const std::string& StackFolder::Fold(const StackKey& key, const ProcessMaps& maps) {
-  key_.clear();
-  AppendRaw(&key_, &key.pid, sizeof key.pid);
-  AppendRaw(&key_, &key.maps_generation, sizeof key.maps_generation);
-  key_.push_back(key.truncated ? 'T' : key.failed ? 'F' : 'C');
+void AppendStackKey(const StackKey& key, std::string* out) {
+  AppendRaw(out, &key.pid, sizeof key.pid);
+  AppendRaw(out, &key.maps_generation, sizeof key.maps_generation);
+  out->push_back(key.truncated ? 'T' : key.failed ? 'F' : 'C');
   const size_t nu = key.user_pcs ? key.user_pcs->size() : 0;
   const size_t nk = key.kernel_ips ? key.kernel_ips->size() : 0;
-  AppendRaw(&key_, &nu, sizeof nu);
-  if (nu) AppendRaw(&key_, key.user_pcs->data(), nu * 8);
-  if (nk) AppendRaw(&key_, key.kernel_ips->data(), nk * 8);
+  AppendRaw(out, &nu, sizeof nu);
+  if (nu) AppendRaw(out, key.user_pcs->data(), nu * 8);
+  if (nk) AppendRaw(out, key.kernel_ips->data(), nk * 8);
+}
+
+const std::string& StackFolder::Fold(const StackKey& key, const ProcessMaps& maps) {
+  key_.clear();
+  AppendStackKey(key, &key_);
+  const size_t nu = key.user_pcs ? key.user_pcs->size() : 0;
+  const size_t nk = key.kernel_ips ? key.kernel_ips->size() : 0;
 
   auto [it, inserted] = cache_.try_emplace(key_);
   if (!inserted) return it->second;
@@ -57,6 +63,12 @@ const std::string& StackFolder::Fold(const StackKey& key, const ProcessMaps& map
 
 std::string ThreadRootFrame(std::string_view comm, uint32_t pid, uint32_t tid) {
   std::string name = absl::StrCat(absl::string_view(comm.data(), comm.size()), "-", pid, "/", tid);
+  std::replace(name.begin(), name.end(), ' ', '_');
+  return SanitizeFrameName(name);
+}
+
+std::string ProcessRootFrame(std::string_view comm, uint32_t pid) {
+  std::string name = absl::StrCat(absl::string_view(comm.data(), comm.size()), "-", pid);
   std::replace(name.begin(), name.end(), ' ', '_');
   return SanitizeFrameName(name);
 }

@@ -53,9 +53,17 @@ class StackFolder {
   std::vector<Frame> scratch_;
 };
 
+// Appends the bytes that identify the stack of `key` (its process, maps
+// generation, marker and pcs): equal bytes mean an equal folded stack.
+void AppendStackKey(const StackKey& key, std::string* out);
+
 // "comm-pid/tid" with spaces turned into '_', as stackcollapse-perf.pl --tid
 // names a thread.
 std::string ThreadRootFrame(std::string_view comm, uint32_t pid, uint32_t tid);
+
+// "comm-pid" with spaces turned into '_', as stackcollapse-perf.pl --pid
+// names a process.
+std::string ProcessRootFrame(std::string_view comm, uint32_t pid);
 
 }  // namespace stackfire::record
 

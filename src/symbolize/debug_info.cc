@@ -149,26 +149,73 @@ InlineResolver::InlineResolver(Dwarf* dwarf) : dwarf_(dwarf) {
             [](const CuRange& a, const CuRange& b) { return a.lo < b.lo; });
 }
 
-void InlineResolver::InlineChain(uint64_t vaddr, bool keep_parameters,
-                                 std::vector<std::string>* out) {
+bool InlineResolver::FindCu(uint64_t vaddr, Dwarf_Die* cudie) {
   auto it = std::upper_bound(ranges_.begin(), ranges_.end(), vaddr,
                              [](uint64_t a, const CuRange& r) { return a < r.lo; });
   // Ranges of different CUs do not overlap in practice; look back a little.
   for (int back = 0; back < 4 && it != ranges_.begin(); ++back) {
     --it;
     if (vaddr >= it->hi) continue;
-    Dwarf_Die cudie;
-    if (dwarf_offdie(dwarf_, it->cu_offset, &cudie) == nullptr) return;
-    Dwarf_Die* scopes = nullptr;
-    const int n = dwarf_getscopes(&cudie, vaddr, &scopes);
-    for (int i = 0; i < n; ++i) {
-      const int tag = dwarf_tag(&scopes[i]);
-      if (tag == DW_TAG_subprogram) break;
-      if (tag == DW_TAG_inlined_subroutine) out->push_back(Name(&scopes[i], keep_parameters));
-    }
-    std::free(scopes);
-    return;
+    return dwarf_offdie(dwarf_, it->cu_offset, cudie) != nullptr;
   }
+  return false;
+}
+
+int InlineResolver::ConcreteScopes(uint64_t vaddr, Dwarf_Die* cudie, Dwarf_Die** scopes) {
+  *scopes = nullptr;
+  if (!FindCu(vaddr, cudie)) return 0;
+  Dwarf_Die* pc_scopes = nullptr;
+  const int n_pc = dwarf_getscopes(cudie, vaddr, &pc_scopes);
+  if (n_pc <= 0) {
+    std::free(pc_scopes);
+    return 0;
+  }
+  // Above an inlined call, dwarf_getscopes lists the scopes of its abstract
+  // definition, not its callers: nested inlines would be lost. The concrete
+  // callers are the scopes that hold the innermost DIE.
+  Dwarf_Die innermost = pc_scopes[0];
+  std::free(pc_scopes);
+  const int n = dwarf_getscopes_die(&innermost, scopes);
+  return n > 0 ? n : 0;
+}
+
+void InlineResolver::InlineChain(uint64_t vaddr, bool keep_parameters,
+                                 std::vector<std::string>* out) {
+  Dwarf_Die cudie;
+  Dwarf_Die* scopes = nullptr;
+  const int n = ConcreteScopes(vaddr, &cudie, &scopes);
+  for (int i = 0; i < n; ++i) {
+    const int tag = dwarf_tag(&scopes[i]);
+    if (tag == DW_TAG_subprogram) break;
+    if (tag == DW_TAG_inlined_subroutine) out->push_back(Name(&scopes[i], keep_parameters));
+  }
+  std::free(scopes);
+}
+
+void InlineResolver::SourceLocations(uint64_t vaddr, std::vector<SourceLocation>* out) {
+  Dwarf_Die cudie;
+  Dwarf_Die* scopes = nullptr;
+  const int n = ConcreteScopes(vaddr, &cudie, &scopes);
+  int line = 0;
+  if (n > 0) {
+    if (Dwarf_Line* l = dwarf_getsrc_die(&cudie, vaddr); l != nullptr) dwarf_lineno(l, &line);
+  }
+  for (int i = 0; i < n; ++i) {
+    const int tag = dwarf_tag(&scopes[i]);
+    if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram) continue;
+    // dwarf_decl_file follows abstract_origin and specification.
+    const char* file = dwarf_decl_file(&scopes[i]);
+    out->push_back(SourceLocation{file != nullptr ? file : "", line});
+    if (tag == DW_TAG_subprogram) break;
+    // The caller's line is this inlined call's.
+    Dwarf_Attribute attr;
+    Dwarf_Word call_line = 0;
+    line = dwarf_attr(&scopes[i], DW_AT_call_line, &attr) != nullptr &&
+                   dwarf_formudata(&attr, &call_line) == 0
+               ? static_cast<int>(call_line)
+               : 0;
+  }
+  std::free(scopes);
 }
 
 }  // namespace stackfire::symbolize

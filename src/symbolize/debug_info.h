@@ -8,7 +8,9 @@
 // InlineResolver answers "which inlined calls contain this address" from the
 // DWARF of one file: the CU is found through the CU DIEs' address ranges
 // (indexed once; .debug_aranges is optional in gcc 12 output), then
-// dwarf_getscopes gives the nested scopes innermost first.
+// dwarf_getscopes finds the innermost scope and dwarf_getscopes_die the
+// concrete scopes around it (inlined calls nested in inlined calls included),
+// innermost first.
 #ifndef STACKFIRE_SRC_SYMBOLIZE_DEBUG_INFO_H_
 #define STACKFIRE_SRC_SYMBOLIZE_DEBUG_INFO_H_
 
@@ -56,8 +58,24 @@ class InlineResolver {
   void InlineChain(uint64_t vaddr, bool keep_parameters, std::vector<std::string>* out);
   bool empty() const { return ranges_.empty(); }
 
+  // Where vaddr is in the source: one entry per function level, innermost
+  // first (the inlined functions of InlineChain, then the function that
+  // contains them), each with the function's declaring file and the line
+  // executing in it (for a caller, the line of the inlined call). Nothing
+  // when vaddr is in no CU or in no function that DWARF describes.
+  struct SourceLocation {
+    std::string file;  // empty when unknown
+    int line = 0;      // 0 when unknown
+  };
+  void SourceLocations(uint64_t vaddr, std::vector<SourceLocation>* out);
+
  private:
   std::string Name(Dwarf_Die* die, bool keep_parameters);
+  // The DIE of the CU whose ranges contain vaddr.
+  bool FindCu(uint64_t vaddr, Dwarf_Die* cudie);
+  // The concrete scopes around vaddr, innermost first, up to the CU: each
+  // inlined call's caller follows it. *scopes is malloc'd; returns the count.
+  int ConcreteScopes(uint64_t vaddr, Dwarf_Die* cudie, Dwarf_Die** scopes);
 
   struct CuRange {
     uint64_t lo, hi;

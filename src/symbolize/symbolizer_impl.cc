@@ -173,6 +173,17 @@ class SymbolizerImpl final : public Symbolizer {
     std::string_view raw(sym->name);
     std::string name(raw.substr(0, raw.find('@')));
     frames.push_back(MakeFrame(Demangle(name.c_str(), options_.keep_parameters), Frame::Kind::kUser));
+    if (options_.source_lines && s.inlines != nullptr) {
+      std::vector<InlineResolver::SourceLocation> where;
+      s.inlines->SourceLocations(vaddr, &where);
+      // Only when DWARF saw the same levels as the frames: never shifted.
+      if (where.size() == frames.size()) {
+        for (size_t i = 0; i < frames.size(); ++i) {
+          frames[i].file = std::move(where[i].file);
+          frames[i].line = where[i].line;
+        }
+      }
+    }
     return frames;
   }
 

@@ -26,6 +26,9 @@ struct SymbolizerOptions {
   bool keep_parameters = false;
   // Expand inlined calls into their own "_[i]" frames.
   bool inline_frames = true;
+  // Fill Frame::file and Frame::line from DWARF (for exports that carry
+  // source locations, e.g. pprof). Costs a line-table lookup per unique pc.
+  bool source_lines = false;
   // Roots searched for separate debug files (.build-id/ and .gnu_debuglink).
   std::vector<std::string> debug_dirs = {"/usr/lib/debug"};
   std::string kallsyms_path = "/proc/kallsyms";

@@ -138,7 +138,7 @@ TEST(Pprof, MappingsAndAddressesFromARichProfile) {
   model.mappings.push_back({0x400000, 0x500000, 0, "/usr/bin/app", "abcdef0123", true});
   model.frames.push_back({{{"main", "app.cc", 10}}, 0x401000, 0});
   model.frames.push_back({{{"inl", "a.h", 3}, {"caller", "app.cc", 20}}, 0x402000, 0});
-  model.samples.push_back({{0, 1}, 5});
+  model.samples.push_back({{0, 1}, 5, {}});
   std::ostringstream out;
   ASSERT_TRUE(WritePprof(model, PprofOptions{}, out).ok());
   pb::Profile p;
@@ -160,7 +160,7 @@ TEST(Pprof, RejectsEmptyAndOutOfRange) {
   EXPECT_FALSE(WritePprof(ExportProfile{}, PprofOptions{}, out).ok());
   ExportProfile bad;
   bad.frames.push_back({{{"f", "", 0}}, 0, 3});
-  bad.samples.push_back({{0}, 1});
+  bad.samples.push_back({{0}, 1, {}});
   EXPECT_FALSE(WritePprof(bad, PprofOptions{}, out).ok());
   EXPECT_TRUE(out.str().empty());
 }

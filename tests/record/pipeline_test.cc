@@ -39,12 +39,12 @@ class FakeSymbolizer : public Symbolizer {
     std::string name = m ? m->path.substr(m->path.rfind('/') + 1) : "[unknown]";
     char hex[32];
     std::snprintf(hex, sizeof hex, ":%llx", static_cast<unsigned long long>(pc));
-    out->push_back(Frame{name + hex, Frame::Kind::kUser});
+    out->push_back(Frame{name + hex, Frame::Kind::kUser, {}, 0});
   }
   void SymbolizeKernel(uint64_t pc, std::vector<Frame>* out) override {
     char hex[32];
     std::snprintf(hex, sizeof hex, "k%llx_[k]", static_cast<unsigned long long>(pc));
-    out->push_back(Frame{hex, Frame::Kind::kKernel});
+    out->push_back(Frame{hex, Frame::Kind::kKernel, {}, 0});
   }
   int user_calls = 0;
 };
@@ -190,9 +190,112 @@ TEST_F(PipelineTest, FramePointerModeSkipsTheUnwinder) {
   EXPECT_EQ(Folded(p.profile()), "app:1005;app:1010 1\n");
 }
 
+TEST_F(PipelineTest, PerPidRootsKeepProcessesApart) {
+  PipelineOptions options;
+  options.per_pid = true;
+  Pipeline p(options, &unwinder_, &symbolizer_);
+  p.SetThreadName(kPid, "my app");
+  p.SetThreadName(kPid + 7, "db");
+  p.SetThreadName(kPid + 8, "db worker");  // a thread of db: still db's root
+  unwinder_.next = {0x1010};
+  p.Process(Batch(Mmap(kPid, 1, 0x1000, "/bin/app"), Mmap(kPid + 7, 1, 0x1000, "/bin/app"),
+                  Sample(kPid, kPid, 2, 0x1010), Sample(kPid + 7, kPid + 7, 3, 0x1010),
+                  Sample(kPid + 7, kPid + 8, 4, 0x1010)));
+  EXPECT_EQ(Folded(p.profile()),
+            "db-1073741007;app:1010 2\n"
+            "my_app-1073741000;app:1010 1\n");
+}
+
+// Names 0x1010 as an inlined helper inside its caller, with source lines.
+class InlineSymbolizer : public FakeSymbolizer {
+ public:
+  void SymbolizeUser(int pid, const ProcessMaps& maps, uint64_t pc, bool is_return_address,
+                     std::vector<Frame>* out) override {
+    if (pc == 0x1010) {
+      out->push_back(Frame{"helper_[i]", Frame::Kind::kInlined, "/src/h.h", 7});
+      out->push_back(Frame{"caller", Frame::Kind::kUser, "/src/a.cc", 31});
+      return;
+    }
+    FakeSymbolizer::SymbolizeUser(pid, maps, pc, is_return_address, out);
+  }
+};
+
+TEST_F(PipelineTest, ExportModelMatchesTheFoldedStacks) {
+  InlineSymbolizer symbolizer;
+  PipelineOptions options;
+  options.per_thread = true;
+  options.collect_export = true;
+  Pipeline p(options, &unwinder_, &symbolizer);
+  p.SetThreadName(kPid, "app");
+  perf::ParsedRecord mmap = Mmap(kPid, 1, 0x1000, "/bin/app");
+  std::get<perf::MmapRecord>(mmap).build_id = std::string("\x01\xab\x10", 3);
+  std::get<perf::MmapRecord>(mmap).pgoff = 0x3000;
+  unwinder_.next = {0x1010, 0x1005};
+  std::vector<perf::ParsedRecord> batch = Batch(std::move(mmap));
+  for (int i = 0; i < 3; ++i) {
+    perf::ParsedRecord s = Sample(kPid, kPid, 2 + i, 0x1010);
+    std::get<perf::SampleRecord>(s).sample.period = 1000 + i;
+    batch.push_back(std::move(s));
+  }
+  p.Process(std::move(batch));
+  ASSERT_EQ(Folded(p.profile()), "app-1073741000/1073741000;app:1005;caller;helper_[i] 3\n");
+
+  ExportCollector::Meta meta;
+  meta.event = "cpu-clock";
+  meta.frequency_hz = 100;
+  exporter::ExportProfile model = p.export_collector()->Take(meta);
+  ASSERT_EQ(model.samples.size(), 1u);
+  const exporter::ExportSample& sample = model.samples[0];
+  EXPECT_EQ(sample.weight, 3);
+  ASSERT_EQ(sample.extra.size(), 1u);
+  EXPECT_EQ(sample.extra[0], 3003);  // the periods, summed
+  ASSERT_EQ(model.extra_types.size(), 1u);
+  EXPECT_EQ(model.extra_types[0].type, "cpu");
+  EXPECT_EQ(model.extra_types[0].unit, "nanoseconds");
+  EXPECT_EQ(model.sample_type, "samples");
+  EXPECT_EQ(model.period_type, "cpu");
+  EXPECT_EQ(model.period, 10000000);
+
+  // Root first: the thread, the return address, then the leaf with its
+  // inline chain innermost first.
+  ASSERT_EQ(sample.frames.size(), 3u);
+  const exporter::ExportFrame& root = model.frames[sample.frames[0]];
+  ASSERT_EQ(root.lines.size(), 1u);
+  EXPECT_EQ(root.lines[0].function, "app-1073741000/1073741000");
+  EXPECT_EQ(root.mapping, -1);
+  const exporter::ExportFrame& caller = model.frames[sample.frames[1]];
+  EXPECT_EQ(caller.address, 0x1005u);
+  ASSERT_EQ(caller.lines.size(), 1u);
+  EXPECT_EQ(caller.lines[0].function, "app:1005");
+  const exporter::ExportFrame& leaf = model.frames[sample.frames[2]];
+  EXPECT_EQ(leaf.address, 0x1010u);
+  ASSERT_EQ(leaf.lines.size(), 2u);
+  EXPECT_EQ(leaf.lines[0].function, "helper");  // the marker is pprof's line order
+  EXPECT_EQ(leaf.lines[0].file, "/src/h.h");
+  EXPECT_EQ(leaf.lines[0].line, 7);
+  EXPECT_EQ(leaf.lines[1].function, "caller");
+  EXPECT_EQ(leaf.lines[1].file, "/src/a.cc");
+  EXPECT_EQ(leaf.lines[1].line, 31);
+
+  ASSERT_EQ(model.mappings.size(), 1u);
+  EXPECT_EQ(leaf.mapping, 0);
+  EXPECT_EQ(caller.mapping, 0);
+  const exporter::ExportMapping& m = model.mappings[0];
+  EXPECT_EQ(m.file, "/bin/app");
+  EXPECT_EQ(m.start, 0x1000u);
+  EXPECT_EQ(m.limit, 0x2000u);
+  EXPECT_EQ(m.file_offset, 0x3000u);
+  EXPECT_EQ(m.build_id, "01ab10");
+  EXPECT_TRUE(m.has_functions);
+  EXPECT_TRUE(m.has_inline_frames);
+  EXPECT_TRUE(m.has_filenames);
+  EXPECT_TRUE(m.has_line_numbers);
+}
+
 TEST(ThreadRootFrameTest, MatchesStackcollapseTid) {
   EXPECT_EQ(ThreadRootFrame("java worker", 10, 12), "java_worker-10/12");
   EXPECT_EQ(ThreadRootFrame("a;b", 1, 1), "a:b-1/1");
+  EXPECT_EQ(ProcessRootFrame("java worker", 10), "java_worker-10");
 }
 
 }  // namespace
