@@ -1,7 +1,10 @@
 // Load generator for the demo server: N connections on 127.0.0.1, each
-// sending a fixed mix of requests back to back for a bounded time.
+// sending a fixed mix of requests back to back for a bounded time, or until
+// it has sent --requests R of them. A fixed number of requests asks the same
+// work of the server whatever its speed and the machine's load: the
+// differential demo compares two runs of that same work.
 //
-//   demo_load [--port N] [--connections N] [--seconds S]
+//   demo_load [--port N] [--connections N] [--seconds S] [--requests R]
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -31,7 +34,7 @@ bool Roundtrip(int fd, const std::string& request) {
   }
 }
 
-void Client(int port, std::chrono::steady_clock::time_point deadline) {
+void Client(int port, std::chrono::steady_clock::time_point deadline, long requests) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -46,8 +49,9 @@ void Client(int port, std::chrono::steady_clock::time_point deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   const std::vector<std::string> mix = {"search flamegraph\n", "sort 200000\n",
-                                        "checksum 400000\n", "search profiler\n"};
+                                        "checksum 1500000\n", "search profiler\n"};
   for (size_t i = 0; std::chrono::steady_clock::now() < deadline; ++i) {
+    if (requests > 0 && static_cast<long>(i) >= requests) break;
     if (!Roundtrip(fd, mix[i % mix.size()])) break;
     ++g_requests;
   }
@@ -60,17 +64,22 @@ void Client(int port, std::chrono::steady_clock::time_point deadline) {
 int main(int argc, char** argv) {
   int port = 7878, connections = 2;
   double seconds = 10;
+  long requests = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string_view a = argv[i];
     if (a == "--port") port = std::atoi(argv[i + 1]);
     else if (a == "--connections") connections = std::atoi(argv[i + 1]);
     else if (a == "--seconds") seconds = std::atof(argv[i + 1]);
+    else if (a == "--requests") requests = std::atol(argv[i + 1]);
   }
-  auto deadline = std::chrono::steady_clock::now() +
+  const auto start = std::chrono::steady_clock::now();
+  auto deadline = start +
                   std::chrono::milliseconds(static_cast<long>(seconds * 1000));
   std::vector<std::thread> threads;
-  for (int i = 0; i < connections; ++i) threads.emplace_back(Client, port, deadline);
+  for (int i = 0; i < connections; ++i) threads.emplace_back(Client, port, deadline, requests);
   for (auto& t : threads) t.join();
-  std::fprintf(stderr, "demo_load: %ld requests in %.1f s\n", g_requests.load(), seconds);
+  const double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::fprintf(stderr, "demo_load: %ld requests in %.1f s\n", g_requests.load(), elapsed);
   return 0;
 }

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# The differential demo: profile the demo server before and after a
+# configuration change that makes one request path cheaper (--cheap-checksum
+# swaps a bit-by-bit CRC-32 for FNV-1a), and draw the difference as diff.svg.
+# Frames that lost samples are blue, frames that gained some are red, and
+# widths follow the "after" profile; the old checksum, gone after the change,
+# is drawn as a blue marker.
+#
+#   bash scripts/demo_diff.sh [OUT.svg]
+#
+# Both runs serve the same fixed number of requests (demo_load --requests),
+# each recorded from start to end, so the paths that did not change did the
+# same work in both and stay (nearly) white, however busy the machine is. The
+# two folded profiles are kept next to OUT.svg (before.folded, after.folded)
+# for `stackfire diff` or `stackfire report`.
+#
+# Environment: DEMO_REQUESTS (per connection, two connections; default 1000,
+# about 10 s per run on an idle two-core machine), DEMO_PORT (7879),
+# DEMO_FREQ (-F, default 499), STACKFIRE_BUILDDIR (build), DEMO_SKIP_SETUP=1
+# to skip scripts/setup.sh (the tests, which have built everything already).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ "${DEMO_SKIP_SETUP:-0}" != 1 ]; then bash scripts/setup.sh; fi
+builddir=${STACKFIRE_BUILDDIR:-build}
+out=${1:-diff.svg}
+requests=${DEMO_REQUESTS:-1000}
+port=${DEMO_PORT:-7879}
+freq=${DEMO_FREQ:-499}
+bin="$builddir/src/cli/stackfire"
+demo="$builddir/examples/demo"
+outdir=$(cd "$(dirname "$out")" && pwd)
+before="$outdir/before.folded"
+after="$outdir/after.folded"
+
+server=""
+recorder=""
+stop() {
+  [ -n "$recorder" ] && kill -INT "$recorder" 2>/dev/null || true
+  [ -n "$recorder" ] && wait "$recorder" 2>/dev/null || true
+  [ -n "$server" ] && kill "$server" 2>/dev/null || true
+  [ -n "$server" ] && wait "$server" 2>/dev/null || true
+  server=""
+  recorder=""
+}
+trap stop EXIT
+
+# profile OUT.folded [SERVER ARGS...]: one server, recorded while it serves
+# the requests; Ctrl-C (SIGINT) ends the recording and writes the profile.
+profile() {
+  local folded=$1
+  shift
+  "$demo/demo_server" --port "$port" "$@" &
+  server=$!
+  "$bin" record -q -p "$server" -F "$freq" -o "$folded" &
+  recorder=$!
+  sleep "${DEMO_SETTLE:-1.5}"  # attached and warmed up before the first request
+  "$demo/demo_load" --port "$port" --connections 2 --requests "$requests" --seconds 600
+  kill -INT "$recorder"
+  if ! wait "$recorder"; then
+    recorder=""
+    echo "demo: stackfire record failed" >&2
+    exit 1
+  fi
+  recorder=""
+  stop
+}
+
+echo "demo: profiling demo_server serving 2 x $requests requests (checksum: bit-by-bit CRC-32)" >&2
+profile "$before"
+echo "demo: profiling demo_server --cheap-checksum serving the same requests (checksum: FNV-1a)" >&2
+profile "$after" --cheap-checksum
+
+"$bin" diff "$before" "$after" -o "$out" \
+  --title "stackfire demo: demo_server before and after --cheap-checksum" \
+  --subtitle "blue: fewer samples after the change; red: more; width: after"
+
+# Where the change shows: the checksum path's samples in each profile.
+count() {  # count FILE PATTERN: samples of the stacks containing PATTERN
+  awk -v pat="$2" 'index($0, pat) { n += $NF } END { print n + 0 }' "$1"
+}
+total() { awk '{ n += $NF } END { print n + 0 }' "$1"; }
+b=$(count "$before" "ChecksumRequest")
+a=$(count "$after" "ChecksumRequest")
+echo "demo: wrote $outdir/$(basename "$out"): open it in a browser" >&2
+echo "demo: the checksum path (demo::numeric::ChecksumRequest) took $b of $(total "$before") samples" \
+  "before and $a of $(total "$after") after: SlowCrc32 is the blue marker above it (gone)," \
+  "FastFnv1a its small red replacement; search and sort stay near white" >&2

@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""Runs the README's differential demo (scripts/demo_diff.sh) shortened to
+2 x 100 requests per run, and checks the picture it draws:
+
+  - diff.svg is well-formed XML, and both folded profiles were kept;
+  - the path the change made cheaper is blue: SlowCrc32 (the checksum
+    before --cheap-checksum) is a strongly blue frame (b = 255, r = g
+    <= 105, i.e. at least half the largest change), and the checksum path
+    lost samples in the folded profiles;
+  - the paths that did not change (search: EditDistance, sort: SortRequest)
+    are not strongly red or blue: every colour channel stays above 105;
+  - the script prints where the picture is and where the change shows.
+
+Exits 77 (meson's SKIP) when perf_event_open is refused on this machine.
+"""
+import os
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import xml.etree.ElementTree as ET
+
+SKIP = 77
+SVG = "{http://www.w3.org/2000/svg}"
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what)
+    return cond
+
+
+def frames(svg_path):
+    """(name, fill as (r, g, b), class) of every frame rectangle."""
+    out = []
+    root = ET.parse(svg_path).getroot()
+    for rect in root.iter(SVG + "rect"):
+        title = rect.find(SVG + "title")
+        if title is None or title.text is None:
+            continue
+        name = title.text.split(" (")[0]
+        fill = rect.get("fill", "#ffffff")
+        m = re.fullmatch(r"#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})", fill)
+        if not m:
+            m2 = re.fullmatch(r"rgb\((\d+),(\d+),(\d+)\)", fill)
+            rgb = tuple(int(x) for x in m2.groups()) if m2 else None
+        else:
+            rgb = tuple(int(x, 16) for x in m.groups())
+        out.append((name, rgb, rect.get("class", "")))
+    return out
+
+
+def folded_count(path, pattern):
+    n = 0
+    with open(path) as f:
+        for line in f:
+            stack, _, count = line.rstrip("\n").rpartition(" ")
+            if pattern in stack:
+                n += int(count)
+    return n
+
+
+def main():
+    bin_path = os.environ["STACKFIRE_BIN"]
+    source = os.environ["STACKFIRE_SOURCE"]
+    with tempfile.TemporaryDirectory(prefix="stackfire-demo-diff-") as tmp:
+        probe = subprocess.run([bin_path, "record", "-q", "-o", os.path.join(tmp, "p.folded"),
+                                "--", "true"], capture_output=True, text=True)
+        if probe.returncode != 0:
+            print("SKIP: perf_event_open is refused here:", probe.stderr)
+            return SKIP
+        out = os.path.join(tmp, "diff.svg")
+        env = dict(os.environ, DEMO_REQUESTS="100", DEMO_SKIP_SETUP="1",
+                   DEMO_PORT=str(random.randint(20000, 40000)))
+        r = subprocess.run(["bash", os.path.join(source, "scripts/demo_diff.sh"), out],
+                           capture_output=True, text=True, env=env, timeout=240)
+        if not check(r.returncode == 0, "demo_diff.sh exit %d: %s" % (r.returncode, r.stderr)):
+            return 1
+        check("demo: wrote %s" % out in r.stderr, "prints where diff.svg is: " + r.stderr)
+        check("ChecksumRequest" in r.stderr and "blue" in r.stderr,
+              "prints where the change shows: " + r.stderr)
+        before = os.path.join(tmp, "before.folded")
+        after = os.path.join(tmp, "after.folded")
+        b = folded_count(before, "ChecksumRequest")
+        a = folded_count(after, "ChecksumRequest")
+        check(b > 100 and a < b / 2, "the checksum path got cheaper: %d -> %d samples" % (b, a))
+
+        fr = frames(out)
+        check(len(fr) > 10, "diff.svg has frames")
+        slow = [f for f in fr if f[0].endswith("SlowCrc32")]
+        if check(slow, "SlowCrc32 is drawn"):
+            for name, rgb, _ in slow:
+                check(rgb is not None and rgb[2] == 255 and rgb[0] <= 105 and rgb[1] <= 105,
+                      "%s is strongly blue: %s" % (name, rgb))
+        for pattern in ("EditDistance", "SortRequest"):
+            same = [f for f in fr if f[0].endswith(pattern)]
+            if check(same, "%s is drawn" % pattern):
+                for name, rgb, _ in same:
+                    check(rgb is None or min(rgb) > 105,
+                          "%s (unchanged) is not strongly red or blue: %s" % (name, rgb))
+        check(any(n.endswith("FastFnv1a") for n, _, _ in fr), "FastFnv1a appears after")
+    if failures:
+        print("%d failure(s)" % len(failures))
+        return 1
+    print("demo diff checks passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
