@@ -6,7 +6,9 @@
     counts of its top functions equal the folded file's; `go tool pprof -raw`
     shows the sample and period types, the workload's mapping with the
     build-id that `readelf -n` reads from the binary, and the inlined helper
-    (mix_step) as an inline line above its caller (hot_loop) in one location.
+    (mix_step) as an inline line above its caller (hot_loop) in one location;
+    an inlined call inside an inlined call keeps both levels (folded and
+    pprof).
   - speedscope (-o s.speedscope.json): the same totals; with --per-thread,
     one profile per thread, each with its thread's folded total.
   - --report: `-o - --report` prints the table (and no folded text) on
@@ -235,6 +237,33 @@ def check_pprof_matches_folded(tmp):
     check(any(f.endswith("record_cxx.cc") for f in files), "speedscope frames carry files")
 
 
+def check_nested_inlines(tmp):
+    """An inlined call inside an inlined call: both levels in the folded
+    stacks, and three lines, innermost first, in one pprof location."""
+    folded_path = os.path.join(tmp, "nested.folded")
+    pb = os.path.join(tmp, "nested.pb.gz")
+    r = run(["record", "-q", "-F", "499", "--no-kernel", "-o", folded_path, "-o", pb, "--",
+             workload("record_nested_inline"), "1"])
+    if not check(r.returncode == 0, "record nested inlines: " + r.stderr.decode()):
+        return
+    folded = read_folded(folded_path)
+    total = sum(folded.values())
+    nested = sum(n for s, n in folded.items()
+                 if s.endswith("outer_work;middle_mix_[i];inner_mix_[i]"))
+    check(nested > 0.8 * total,
+          "outer_work;middle_mix_[i];inner_mix_[i] holds most samples: %d of %d" %
+          (nested, total))
+    if shutil.which("go") is None:
+        return
+    raw = pprof(tmp, ["-raw", pb])
+    three = re.search(
+        r"^\s+\d+: 0x[0-9a-f]+ M=\d+ inner_mix \S*record_nested_inline\.cc:[1-9]\d* s=\d+\n"
+        r"\s+middle_mix \S*record_nested_inline\.cc:[1-9]\d* s=\d+\n"
+        r"\s+outer_work \S*record_nested_inline\.cc:[1-9]\d* s=\d+$", raw, re.M)
+    check(three is not None, "inner_mix, middle_mix, outer_work lines in one location:\n" +
+          raw[raw.find("Locations"):raw.find("Mappings")])
+
+
 def check_speedscope_per_thread(tmp):
     folded_path = os.path.join(tmp, "threads.folded")
     ss = os.path.join(tmp, "threads.speedscope.json")
@@ -365,6 +394,7 @@ def main():
             print("SKIP: perf_event_open is refused here, so nothing can be recorded:", reason)
             return SKIP if not failures else 1
         check_pprof_matches_folded(tmp)
+        check_nested_inlines(tmp)
         check_speedscope_per_thread(tmp)
         check_report(tmp)
         check_several_pids(tmp)
