@@ -26,6 +26,29 @@ std::string FunctionName(const Frame& f) {
   return std::string(name);
 }
 
+// pprof takes the first mapping for the main binary ("File:" in its
+// reports). The executable is the file mapped lowest (PIE programs load at
+// 0x55..., libraries at 0x7f...; non-PIE ones lower still).
+void MainBinaryFirst(exporter::ExportProfile* profile) {
+  int main = -1;
+  for (size_t i = 0; i < profile->mappings.size(); ++i) {
+    const exporter::ExportMapping& m = profile->mappings[i];
+    if (m.file.empty() || m.file.front() != '/') continue;
+    if (main < 0 || m.start < profile->mappings[static_cast<size_t>(main)].start) {
+      main = static_cast<int>(i);
+    }
+  }
+  if (main <= 0) return;
+  std::swap(profile->mappings[0], profile->mappings[static_cast<size_t>(main)]);
+  for (exporter::ExportFrame& f : profile->frames) {
+    if (f.mapping == 0) {
+      f.mapping = main;
+    } else if (f.mapping == main) {
+      f.mapping = 0;
+    }
+  }
+}
+
 }  // namespace
 
 void ExportCollector::Add(std::string_view root, const StackKey& key, const ProcessMaps& maps,
@@ -100,6 +123,7 @@ exporter::ExportProfile ExportCollector::Take(const Meta& meta) {
   }
   out.time_nanos = meta.time_nanos;
   out.duration_nanos = meta.duration_nanos;
+  MainBinaryFirst(&out);
   return out;
 }
 

@@ -199,6 +199,8 @@ def check_pprof_matches_folded(tmp):
             check(0.5 * nominal < ns < 1.5 * nominal,
                   "cpu total %.0f ns is about samples x period %.0f ns" % (ns, nominal))
 
+        check(re.search(r"^File: record_cxx$", top, re.M) is not None,
+              "the workload is the main binary (first mapping):\n" + top[:300])
         raw = pprof(tmp, ["-raw", pb])
         check(re.search(r"^PeriodType: cpu nanoseconds$", raw, re.M) is not None,
               "period type cpu/nanoseconds:\n" + raw[:400])
@@ -236,6 +238,17 @@ def check_pprof_matches_folded(tmp):
     check("mix_step" in names and "hot_loop" in names, "speedscope frames name the functions")
     files = [fr.get("file", "") for fr in doc["shared"]["frames"] if fr["name"] == "hot_loop"]
     check(any(f.endswith("record_cxx.cc") for f in files), "speedscope frames carry files")
+
+
+def check_pprof_names(tmp):
+    """.pprof is pprof too, and --format pprof whatever the name."""
+    for args in (["-o", os.path.join(tmp, "n.pprof")],
+                 ["--format", "pprof", "-o", os.path.join(tmp, "n.bin")]):
+        r = run(["record", "-q", "-F", "499", "--no-kernel"] + args +
+                ["--", workload("record_cxx"), "0.3"])
+        if check(r.returncode == 0, "record %s: %s" % (args, r.stderr.decode())):
+            with open(args[-1], "rb") as f:
+                check(f.read(2) == b"\x1f\x8b", "%s writes gzip-compressed pprof" % args)
 
 
 def check_nested_inlines(tmp):
@@ -395,6 +408,7 @@ def main():
             print("SKIP: perf_event_open is refused here, so nothing can be recorded:", reason)
             return SKIP if not failures else 1
         check_pprof_matches_folded(tmp)
+        check_pprof_names(tmp)
         check_nested_inlines(tmp)
         check_speedscope_per_thread(tmp)
         check_report(tmp)
