@@ -170,6 +170,14 @@ int InlineResolver::ConcreteScopes(uint64_t vaddr, Dwarf_Die* cudie, Dwarf_Die**
     std::free(pc_scopes);
     return 0;
   }
+  bool inlined = false;
+  for (int i = 0; i < n_pc && !inlined; ++i) {
+    inlined = dwarf_tag(&pc_scopes[i]) == DW_TAG_inlined_subroutine;
+  }
+  if (!inlined) {  // no inlined call: these are the concrete scopes already
+    *scopes = pc_scopes;
+    return n_pc;
+  }
   // Above an inlined call, dwarf_getscopes lists the scopes of its abstract
   // definition, not its callers: nested inlines would be lost. The concrete
   // callers are the scopes that hold the innermost DIE.
