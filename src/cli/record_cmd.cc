@@ -134,6 +134,24 @@ std::string CountsLine(const record::Counters& c) {
   return line;
 }
 
+// --unwinder=verify: one line with the comparison, then the first few
+// differences.
+void PrintUnwinderCheck(const unwind::UnwinderCheck& check) {
+  std::fprintf(stderr,
+               "stackfire: unwinder check: %llu samples unwound by both table and libunwind, "
+               "%llu differ",
+               static_cast<unsigned long long>(check.compared),
+               static_cast<unsigned long long>(check.differ));
+  if (check.differ_without_cfi > 0) {
+    std::fprintf(stderr, " (and %llu with the leaf in code without CFI, unwound by frame pointer)",
+                 static_cast<unsigned long long>(check.differ_without_cfi));
+  }
+  std::fprintf(stderr, "\n");
+  for (const std::string& example : check.examples) {
+    std::fprintf(stderr, "stackfire:   %s\n", example.c_str());
+  }
+}
+
 absl::Status WriteOutput(const RecordFlags& flags, const std::string& path,
                          record::Pipeline& pipeline) {
   const std::string tmp = path + ".stackfire-tmp";
@@ -228,7 +246,7 @@ int RunRecord(RecordFlags& flags) {
   }
   auto unwinder_kind = unwind::ParseUnwinderKind(flags.unwinder);
   if (!unwinder_kind) {
-    return Usage(absl::StrCat("--unwinder: '", flags.unwinder, "' is not table or libunwind"));
+    return Usage(absl::StrCat("--unwinder: '", flags.unwinder, "' is not table, libunwind or verify"));
   }
   if (flags.duration < 0) return Usage("-d must not be negative");
   if (!OutputIsFolded(flags.output) && !absl::EndsWith(flags.output, ".svg")) {
@@ -395,6 +413,9 @@ int RunRecord(RecordFlags& flags) {
                why.c_str(), CountsLine(c).c_str(), static_cast<unsigned long long>(threads),
                threads == 1 ? "" : "s");
   std::fprintf(stderr, "stackfire: wrote %s in %.3f s\n", written_to.c_str(), finish);
+  if (const unwind::UnwinderCheck* check = unwind::CheckOf(unwinder.get())) {
+    PrintUnwinderCheck(*check);
+  }
   if (c.throttled.load() > 0) {
     std::fprintf(stderr,
                  "stackfire: the kernel throttled sampling %llu times; lower -F or raise "
@@ -431,7 +452,9 @@ std::pair<CLI::App*, Runner> RegisterRecord(CLI::App& app) {
                   "Ring buffer pages per CPU, a power of two (default 256)");
   sub->add_flag("--per-thread", flags->per_thread, "Root every stack at comm-pid/tid");
   sub->add_flag("--no-kernel", flags->no_kernel, "Leave kernel frames out");
-  sub->add_option("--unwinder", flags->unwinder, "DWARF unwinder: table (default) or libunwind");
+  sub->add_option("--unwinder", flags->unwinder,
+                  "DWARF unwinder: table (default), libunwind, or verify (both on every sample, "
+                  "the table's stacks kept, differences counted in the summary)");
   sub->add_flag("-q,--quiet", flags->quiet, "No progress line (the summary at the end still prints)");
   AddRenderFlags(sub, &flags->render);
   sub->add_option("command", flags->command, "The command to launch and sample (after --)");
