@@ -146,6 +146,10 @@ void PrintUnwinderCheck(const unwind::UnwinderCheck& check) {
     std::fprintf(stderr, " (and %llu with the leaf in code without CFI, unwound by frame pointer)",
                  static_cast<unsigned long long>(check.differ_without_cfi));
   }
+  if (check.same_stack_other_verdict > 0) {
+    std::fprintf(stderr, "; %llu more have the same stack and another verdict",
+                 static_cast<unsigned long long>(check.same_stack_other_verdict));
+  }
   std::fprintf(stderr, "\n");
   for (const std::string& example : check.examples) {
     std::fprintf(stderr, "stackfire:   %s\n", example.c_str());

@@ -79,7 +79,11 @@ UnwindOutcome TableUnwinder::Unwind(const RawSample& sample, const ProcessMaps& 
           }
           if (stack.PastEnd(bp + 8)) return UnwindOutcome::kTruncated;
         }
-        if (bp_valid && bp == 0) return UnwindOutcome::kComplete;  // see kNoCfi
+        // Mapped code without CFI and rbp zero: the outermost frame (see
+        // kNoCfi). An unmapped pc is a bad return address: a failure.
+        if (mapping != nullptr && mapping->executable() && bp_valid && bp == 0) {
+          return UnwindOutcome::kComplete;
+        }
         ++stats_.no_module;
         return UnwindOutcome::kFailed;
       }

@@ -27,12 +27,14 @@ namespace stackfire::unwind {
 enum class UnwinderKind { kTable, kLibunwind, kVerify };
 
 // What a kVerify unwinder found: samples unwound by both, samples whose pcs
-// or outcome differ (leaf in code with CFI), differences with the leaf in
-// code without CFI (frame-pointer guesses), and the first few differences.
+// differ (leaf in code with CFI), differences with the leaf in code without
+// CFI (frame-pointer guesses), samples with the same pcs but another verdict,
+// and the first few differences.
 struct UnwinderCheck {
   uint64_t compared = 0;
   uint64_t differ = 0;
   uint64_t differ_without_cfi = 0;
+  uint64_t same_stack_other_verdict = 0;  // same pcs, different UnwindOutcome
   std::vector<std::string> examples;
 };
 

@@ -8,7 +8,8 @@
 // A leaf in code without CFI (JIT code in an anonymous mapping) is unwound by
 // frame pointer, a guess inside a prologue or epilogue where the two
 // unwinders' heuristics may legitimately differ: such disagreements are
-// counted apart.
+// counted apart. So are samples where both give the same pcs and only the
+// verdict (complete, truncated, failed) differs.
 #ifndef STACKFIRE_SRC_UNWIND_VERIFYING_UNWINDER_H_
 #define STACKFIRE_SRC_UNWIND_VERIFYING_UNWINDER_H_
 
