@@ -143,6 +143,28 @@ std::string CountsLine(const record::Counters& c) {
   return line;
 }
 
+// --unwinder=verify: one line with the comparison, then the first few
+// differences.
+void PrintUnwinderCheck(const unwind::UnwinderCheck& check) {
+  std::fprintf(stderr,
+               "stackfire: unwinder check: %llu samples unwound by both table and libunwind, "
+               "%llu differ",
+               static_cast<unsigned long long>(check.compared),
+               static_cast<unsigned long long>(check.differ));
+  if (check.differ_without_cfi > 0) {
+    std::fprintf(stderr, " (and %llu with the leaf in code without CFI, unwound by frame pointer)",
+                 static_cast<unsigned long long>(check.differ_without_cfi));
+  }
+  if (check.same_stack_other_verdict > 0) {
+    std::fprintf(stderr, "; %llu more have the same stack and another verdict",
+                 static_cast<unsigned long long>(check.same_stack_other_verdict));
+  }
+  std::fprintf(stderr, "\n");
+  for (const std::string& example : check.examples) {
+    std::fprintf(stderr, "stackfire:   %s\n", example.c_str());
+  }
+}
+
 int Fail(const absl::Status& status) {
   std::string hint;
   if (absl::IsPermissionDenied(status)) hint = PermissionHint();
@@ -201,7 +223,7 @@ int RunRecord(RecordFlags& flags) {
   }
   auto unwinder_kind = unwind::ParseUnwinderKind(flags.unwinder);
   if (!unwinder_kind) {
-    return Usage(absl::StrCat("--unwinder: '", flags.unwinder, "' is not table or libunwind"));
+    return Usage(absl::StrCat("--unwinder: '", flags.unwinder, "' is not table, libunwind or verify"));
   }
   if (flags.duration < 0) return Usage("-d must not be negative");
   if (flags.outputs.empty()) flags.outputs.push_back("flame.svg");
@@ -453,6 +475,9 @@ int RunRecord(RecordFlags& flags) {
     std::fprintf(stderr, "stackfire: wrote %s in %.3f s\n", absl::StrJoin(written, ", ").c_str(),
                  finish);
   }
+  if (const unwind::UnwinderCheck* check = unwind::CheckOf(unwinder.get())) {
+    PrintUnwinderCheck(*check);
+  }
   if (c.throttled.load() > 0) {
     std::fprintf(stderr,
                  "stackfire: the kernel throttled sampling %llu times; lower -F or raise "
@@ -510,7 +535,9 @@ std::pair<CLI::App*, Runner> RegisterRecord(CLI::App& app) {
   sub->add_flag("--per-pid", flags->per_pid,
                 "Root every stack at comm-pid (the default when -p lists several processes)");
   sub->add_flag("--no-kernel", flags->no_kernel, "Leave kernel frames out");
-  sub->add_option("--unwinder", flags->unwinder, "DWARF unwinder: table (default) or libunwind");
+  sub->add_option("--unwinder", flags->unwinder,
+                  "DWARF unwinder: table (default), libunwind, or verify (both on every sample, "
+                  "the table's stacks kept, differences counted in the summary)");
   sub->add_flag("-q,--quiet", flags->quiet, "No progress line (the summary at the end still prints)");
   AddRenderFlags(sub, &flags->render);
   sub->add_option("command", flags->command, "The command to launch and sample (after --)");

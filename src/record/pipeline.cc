@@ -201,6 +201,9 @@ void Pipeline::Handle(perf::ParsedRecord& record) {
     mapping.inode = m->ino;
     mapping.path = m->filename;
     mapping.build_id = m->build_id;
+    // The kernel names anonymous memory "//anon" (JIT code lives there);
+    // /proc/PID/maps leaves it blank, and so does Mapping.
+    if (mapping.path == "//anon") mapping.path.clear();
     if (!mapping.path.empty() && mapping.path.front() == '/') {
       mapping.open_path = absl::StrCat("/proc/", m->pid, "/root", mapping.path);
     } else if (mapping.path == "[vdso]") {

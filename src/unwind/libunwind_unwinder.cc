@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "absl/container/flat_hash_map.h"
 #include "src/unwind/stack_view.h"
 
 extern "C" int _Ux86_64_dwarf_search_unwind_table(unw_addr_space_t as, unw_word_t ip,
@@ -24,13 +25,17 @@ struct LibunwindUnwinder::Context {
   StackView stack;
   bool read_past_copy = false;
   // Modules that find_proc_info resolved, so that reads of their
-  // .eh_frame_hdr work even when the sampler did not record the read-only
-  // mapping that holds it.
+  // .eh_frame_hdr and .eh_frame work even when the sampler did not record
+  // the read-only mapping that holds them. Kept per pid for as long as that
+  // pid's address space (and so libunwind's cache): a cached frame state can
+  // point into .eh_frame (a CFA expression) without find_proc_info being
+  // called again for that sample.
   struct Recent {
     uint64_t lo, hi;
     ModuleRef ref;
   };
-  std::vector<Recent> recent;
+  absl::flat_hash_map<uint32_t, std::vector<Recent>> recent_by_pid;
+  std::vector<Recent>* recent = nullptr;  // recent_by_pid[sample->pid]
 };
 
 namespace {
@@ -38,7 +43,7 @@ namespace {
 using Context = LibunwindUnwinder::Context;
 
 bool ReadModuleMemory(Context* ctx, unw_word_t addr, unw_word_t* out) {
-  for (const Context::Recent& r : ctx->recent) {
+  for (const Context::Recent& r : *ctx->recent) {
     if (addr >= r.lo && addr < r.hi && r.ref.module->ReadVaddr(addr - r.ref.bias, out, 8)) {
       return true;
     }
@@ -63,8 +68,10 @@ int FindProcInfo(unw_addr_space_t as, unw_word_t ip, unw_proc_info_t* pi, int ne
     hi = std::max(hi, s.vaddr + s.filesz);
   }
   bool known = false;
-  for (const Context::Recent& r : ctx->recent) known |= r.ref.module == mod && r.ref.bias == ref->bias;
-  if (!known) ctx->recent.push_back({lo + ref->bias, hi + ref->bias, *ref});
+  for (const Context::Recent& r : *ctx->recent) {
+    known |= r.ref.module == mod && r.ref.bias == ref->bias;
+  }
+  if (!known) ctx->recent->push_back({lo + ref->bias, hi + ref->bias, *ref});
 
   unw_dyn_info_t di;
   std::memset(&di, 0, sizeof di);
@@ -150,12 +157,14 @@ void* LibunwindUnwinder::AddressSpaceFor(uint32_t pid, const ProcessMaps& maps) 
     if (it->second.fingerprint != fingerprint) {
       unw_flush_cache(static_cast<unw_addr_space_t>(it->second.as), 0, 0);
       it->second.fingerprint = fingerprint;
+      context_->recent_by_pid.erase(pid);
     }
     return it->second.as;
   }
   if (spaces_.size() >= kMaxAddressSpaces) {
     for (auto& [p, space] : spaces_) unw_destroy_addr_space(static_cast<unw_addr_space_t>(space.as));
     spaces_.clear();
+    context_->recent_by_pid.clear();
   }
   unw_addr_space_t as = unw_create_addr_space(&kAccessors, 0);
   if (as == nullptr) return nullptr;
@@ -176,7 +185,7 @@ UnwindOutcome LibunwindUnwinder::Unwind(const RawSample& sample, const ProcessMa
   ctx.modules = modules_;
   ctx.stack = StackView(sample);
   ctx.read_past_copy = false;
-  ctx.recent.clear();
+  ctx.recent = &ctx.recent_by_pid[sample.pid];
 
   unw_cursor_t cursor;
   if (unw_init_remote(&cursor, as, &ctx) < 0) return UnwindOutcome::kFailed;

@@ -63,10 +63,10 @@ UnwindOutcome TableUnwinder::Unwind(const RawSample& sample, const ProcessMaps& 
       const Mapping* mapping = maps.Find(lookup);
       ref = mapping != nullptr ? modules_->Lookup(*mapping) : nullptr;
       if (ref == nullptr || ref->module == nullptr) {
-        // JIT code (an anonymous executable mapping) has no CFI; JITs keep
-        // frame pointers, so follow rbp as libunwind does there.
-        if (mapping != nullptr && mapping->executable() && mapping->open_path.empty() &&
-            mapping->image == nullptr && bp_valid) {
+        // Code without a readable ELF file has no CFI: JIT code in anonymous
+        // memory or a memfd, a deleted file. JITs keep frame pointers, so
+        // follow rbp, as libunwind does there.
+        if (mapping != nullptr && mapping->executable() && bp_valid) {
           uint64_t saved_bp, ra;
           if (bp >= sp && stack.Read64(bp, &saved_bp) && stack.Read64(bp + 8, &ra)) {
             ++stats_.frame_pointer_frames;
@@ -78,6 +78,11 @@ UnwindOutcome TableUnwinder::Unwind(const RawSample& sample, const ProcessMaps& 
             continue;
           }
           if (stack.PastEnd(bp + 8)) return UnwindOutcome::kTruncated;
+        }
+        // Mapped code without CFI and rbp zero: the outermost frame (see
+        // kNoCfi). An unmapped pc is a bad return address: a failure.
+        if (mapping != nullptr && mapping->executable() && bp_valid && bp == 0) {
+          return UnwindOutcome::kComplete;
         }
         ++stats_.no_module;
         return UnwindOutcome::kFailed;
@@ -127,6 +132,10 @@ UnwindOutcome TableUnwinder::Unwind(const RawSample& sample, const ProcessMaps& 
         return Fallback(sample, maps, pcs);
       case CfiRow::kNoCfi:
       default:
+        // Code without CFI and rbp zero: the entry of a process or thread
+        // (ld.so's _start and glibc's clone3 child clear rbp and carry no
+        // FDE). libunwind ends the stack there too.
+        if (bp_valid && bp == 0) return UnwindOutcome::kComplete;
         ++stats_.no_cfi;
         return UnwindOutcome::kFailed;
     }

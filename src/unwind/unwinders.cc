@@ -2,6 +2,7 @@
 
 #include "src/unwind/libunwind_unwinder.h"
 #include "src/unwind/table_unwinder.h"
+#include "src/unwind/verifying_unwinder.h"
 
 namespace stackfire::unwind {
 
@@ -9,6 +10,8 @@ std::unique_ptr<Unwinder> CreateUnwinder(UnwinderKind kind) {
   switch (kind) {
     case UnwinderKind::kLibunwind:
       return std::make_unique<LibunwindUnwinder>();
+    case UnwinderKind::kVerify:
+      return std::make_unique<VerifyingUnwinder>();
     case UnwinderKind::kTable:
     default:
       return std::make_unique<TableUnwinder>();
@@ -18,7 +21,13 @@ std::unique_ptr<Unwinder> CreateUnwinder(UnwinderKind kind) {
 std::optional<UnwinderKind> ParseUnwinderKind(std::string_view name) {
   if (name == "table") return UnwinderKind::kTable;
   if (name == "libunwind") return UnwinderKind::kLibunwind;
+  if (name == "verify") return UnwinderKind::kVerify;
   return std::nullopt;
+}
+
+const UnwinderCheck* CheckOf(const Unwinder* unwinder) {
+  const auto* verifying = dynamic_cast<const VerifyingUnwinder*>(unwinder);
+  return verifying != nullptr ? &verifying->check() : nullptr;
 }
 
 UnwindOutcome FramePointerPcs(const RawSample& sample, std::vector<uint64_t>* pcs) {

@@ -6,7 +6,8 @@
 //
 // kTable is the fast path (compact CFI tables, libunwind for the rare rows it
 // cannot express); kLibunwind is libunwind's remote API alone
-// (`--unwinder=libunwind`). Each instance owns its module cache and is not
+// (`--unwinder=libunwind`); kVerify runs both on every sample, uses the
+// table's stacks and counts where they differ (`--unwinder=verify`). Each instance owns its module cache and is not
 // thread-safe: create one per unwinding thread.
 #ifndef STACKFIRE_SRC_UNWIND_UNWINDERS_H_
 #define STACKFIRE_SRC_UNWIND_UNWINDERS_H_
@@ -15,6 +16,7 @@
 #include <memory>
 #include <string_view>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "stackfire/raw_sample.h"
@@ -22,12 +24,27 @@
 
 namespace stackfire::unwind {
 
-enum class UnwinderKind { kTable, kLibunwind };
+enum class UnwinderKind { kTable, kLibunwind, kVerify };
+
+// What a kVerify unwinder found: samples unwound by both, samples whose pcs
+// differ (leaf in code with CFI), differences with the leaf in code without
+// CFI (frame-pointer guesses), samples with the same pcs but another verdict,
+// and the first few differences.
+struct UnwinderCheck {
+  uint64_t compared = 0;
+  uint64_t differ = 0;
+  uint64_t differ_without_cfi = 0;
+  uint64_t same_stack_other_verdict = 0;  // same pcs, different UnwindOutcome
+  std::vector<std::string> examples;
+};
 
 std::unique_ptr<Unwinder> CreateUnwinder(UnwinderKind kind);
 
-// "table" / "libunwind" (the --unwinder flag); nullopt for anything else.
+// "table" / "libunwind" / "verify" (the --unwinder flag); nullopt for anything else.
 std::optional<UnwinderKind> ParseUnwinderKind(std::string_view name);
+
+// The comparison of an unwinder made with kVerify; nullptr for the others.
+const UnwinderCheck* CheckOf(const Unwinder* unwinder);
 
 // The frame-pointer fallback: the kernel's callchain (RawSample::user_ips)
 // with zero and kernel-half addresses dropped, leaf first. kComplete when the

@@ -183,6 +183,15 @@ __attribute__((noinline)) uint64_t vdso_phase(uint64_t n) {
 using JitFn = uint64_t (*)(uint64_t, uint64_t (*)(uint64_t));
 JitFn g_jit = nullptr;
 
+char g_jit_map[64];
+
+// When the time given in argv[1] is up: remove the JIT map and exit (SIGTERM
+// too, so that a profiler's clean stop leaves no /tmp/perf-PID.map behind).
+void on_time_up(int) {
+  if (g_jit_map[0] != '\0') unlink(g_jit_map);
+  _exit(0);
+}
+
 void SetUpJit() {
   static const unsigned char kCode[] = {0x55, 0x48, 0x89, 0xe5, 0x48, 0x89, 0xf0,
                                         0xff, 0xd0, 0x5d, 0xc3};
@@ -193,6 +202,7 @@ void SetUpJit() {
   g_jit = reinterpret_cast<JitFn>(mem);
   char path[64];
   std::snprintf(path, sizeof path, "/tmp/perf-%d.map", static_cast<int>(getpid()));
+  std::memcpy(g_jit_map, path, sizeof path);
   if (FILE* f = std::fopen(path, "w")) {
     std::fprintf(f, "%lx %zx jit_trampoline\n", reinterpret_cast<unsigned long>(mem), sizeof kCode);
     std::fclose(f);
@@ -260,6 +270,10 @@ int main(int argc, char** argv) {
   struct sigaction sa = {};
   sa.sa_handler = on_signal;
   sigaction(SIGUSR1, &sa, nullptr);
+  struct sigaction done = {};
+  done.sa_handler = on_time_up;
+  sigaction(SIGALRM, &done, nullptr);
+  sigaction(SIGTERM, &done, nullptr);
   if (argc > 1) alarm(static_cast<unsigned>(std::atoi(argv[1])));
   // argv[2]: how many of the phases to cycle through (default all seven).
   const uint64_t phases = argc > 2 ? static_cast<uint64_t>(std::atoi(argv[2])) : 7;

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include "tests/record/record_harness.h"
 
 #include <fcntl.h>
@@ -120,6 +121,8 @@ std::string TempPath(const std::string& name) {
   }();
   const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
   std::string prefix = info ? std::string(info->name()) + "_" : "";
+  // Parameterized tests are named "Test/param": keep the file in `dir`.
+  std::replace(prefix.begin(), prefix.end(), '/', '_');
   return dir + "/" + prefix + name;
 }
 

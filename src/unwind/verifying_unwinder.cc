@@ -1,0 +1,70 @@
+#include "src/unwind/verifying_unwinder.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "src/unwind/libunwind_unwinder.h"
+#include "src/unwind/table_unwinder.h"
+
+namespace stackfire::unwind {
+namespace {
+
+constexpr size_t kMaxExamples = 5;
+
+const char* OutcomeName(UnwindOutcome o) {
+  switch (o) {
+    case UnwindOutcome::kComplete: return "complete";
+    case UnwindOutcome::kTruncated: return "truncated";
+    case UnwindOutcome::kFailed: return "failed";
+  }
+  return "?";
+}
+
+std::string Describe(const std::vector<uint64_t>& pcs, UnwindOutcome outcome) {
+  std::string out = absl::StrCat(OutcomeName(outcome), ":");
+  for (uint64_t pc : pcs) absl::StrAppendFormat(&out, " %#x", pc);
+  return out;
+}
+
+}  // namespace
+
+VerifyingUnwinder::VerifyingUnwinder()
+    : table_(std::make_unique<TableUnwinder>()),
+      reference_(std::make_unique<LibunwindUnwinder>()) {}
+
+VerifyingUnwinder::~VerifyingUnwinder() = default;
+
+UnwindOutcome VerifyingUnwinder::Unwind(const RawSample& sample, const ProcessMaps& maps,
+                                        std::vector<uint64_t>* pcs) {
+  const UnwindOutcome outcome = table_->Unwind(sample, maps, pcs);
+  // No stack copy was asked for: a probe that only loads the leaf's module
+  // (record's warm-up), not a sample.
+  if (sample.stack_requested == 0) return outcome;
+  const UnwindOutcome reference = reference_->Unwind(sample, maps, &reference_pcs_);
+  ++check_.compared;
+  if (*pcs == reference_pcs_) {
+    // The same stack, judged differently: libunwind calls a frame without
+    // CFI whose frame-pointer guess looks wrong the outermost one (a new
+    // thread's first instruction), the table calls it a failure.
+    if (outcome != reference) ++check_.same_stack_other_verdict;
+    return outcome;
+  }
+  const Mapping* leaf = maps.Find(sample.regs[kRip]);
+  if (leaf != nullptr && leaf->open_path.empty() && leaf->image == nullptr) {
+    ++check_.differ_without_cfi;
+    return outcome;
+  }
+  ++check_.differ;
+  if (check_.examples.size() < kMaxExamples) {
+    std::string where = "no mapping";
+    if (leaf != nullptr) {
+      where = absl::StrFormat("%s+%#x", leaf->path.empty() ? "[anon]" : leaf->path,
+                              sample.regs[kRip] - leaf->start + leaf->pgoff);
+    }
+    check_.examples.push_back(absl::StrCat("tid ", sample.tid, ", leaf in ", where, ": table ",
+                                           Describe(*pcs, outcome), "; libunwind ",
+                                           Describe(reference_pcs_, reference)));
+  }
+  return outcome;
+}
+
+}  // namespace stackfire::unwind

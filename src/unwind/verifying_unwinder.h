@@ -1,0 +1,45 @@
+// `--unwinder=verify`: unwinds every sample twice, with the table unwinder
+// (the result used) and with libunwind alone (the reference), and counts the
+// samples where the two disagree on the pcs or the outcome. It is how the
+// tests prove, on real perf samples of every workload, that the fast path
+// gives the same stacks as libunwind; users can run it on their own program
+// when a stack looks wrong. It costs libunwind's speed (~30x slower).
+//
+// A leaf in code without CFI (JIT code in an anonymous mapping) is unwound by
+// frame pointer, a guess inside a prologue or epilogue where the two
+// unwinders' heuristics may legitimately differ: such disagreements are
+// counted apart. So are samples where both give the same pcs and only the
+// verdict (complete, truncated, failed) differs.
+#ifndef STACKFIRE_SRC_UNWIND_VERIFYING_UNWINDER_H_
+#define STACKFIRE_SRC_UNWIND_VERIFYING_UNWINDER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "src/unwind/unwinders.h"
+#include "stackfire/unwinder.h"
+
+namespace stackfire::unwind {
+
+class VerifyingUnwinder : public Unwinder {
+ public:
+  VerifyingUnwinder();
+  ~VerifyingUnwinder() override;
+
+  UnwindOutcome Unwind(const RawSample& sample, const ProcessMaps& maps,
+                       std::vector<uint64_t>* pcs) override;
+
+  const UnwinderCheck& check() const { return check_; }
+
+ private:
+  std::unique_ptr<Unwinder> table_;
+  std::unique_ptr<Unwinder> reference_;
+  std::vector<uint64_t> reference_pcs_;
+  UnwinderCheck check_;
+};
+
+}  // namespace stackfire::unwind
+
+#endif  // STACKFIRE_SRC_UNWIND_VERIFYING_UNWINDER_H_
