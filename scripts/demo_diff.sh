@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The differential demo: profile the demo server before and after a
 # configuration change that makes one request path cheaper (--cheap-checksum
-# swaps a bit-by-bit CRC-32 for FNV-1a), and draw the difference as diff.svg.
-# Frames that lost samples are blue, frames that gained some are red, and
-# widths follow the "after" profile; the old checksum, gone after the change,
-# is drawn as a blue marker.
+# swaps a bit-by-bit CRC-32 for FNV-1a inside demo::numeric::Checksum), and
+# draw the difference as diff.svg: widths follow the "after" profile, frames
+# that lost samples are blue and frames that gained some are red, so the
+# Checksum frame, narrower now, is solid blue.
 #
 #   bash scripts/demo_diff.sh [OUT.svg]
 #
@@ -83,5 +83,5 @@ b=$(count "$before" "ChecksumRequest")
 a=$(count "$after" "ChecksumRequest")
 echo "demo: wrote $outdir/$(basename "$out"): open it in a browser" >&2
 echo "demo: the checksum path (demo::numeric::ChecksumRequest) took $b of $(total "$before") samples" \
-  "before and $a of $(total "$after") after: SlowCrc32 is the blue marker above it (gone)," \
-  "FastFnv1a its small red replacement; search and sort stay near white" >&2
+  "before and $a of $(total "$after") after: demo::numeric::Checksum above it is the solid blue" \
+  "frame; the search and sort paths, unchanged, stay near white" >&2
