@@ -124,6 +124,26 @@ function assertNoPageErrors(page) {
   assert.deepEqual(page.__errors || [], [], 'the page threw');
 }
 
+// Labels wider than their frame, as drawn (static ones, or the zoomed ones
+// while zoomed). The SVG fits labels with a fixed character width, so this
+// fails when the font the browser picks is wider than that (setup.sh installs
+// fonts-liberation and fonts-dejavu-core for that reason).
+async function overflowingLabels(page) {
+  return page.evaluate(() => {
+    const zl = document.getElementById('zlabels');
+    const group = zl && zl.childElementCount ? zl : document.getElementById('labels');
+    const boxes = Array.from(document.getElementById('zoom').children).map((r) => r.getBoundingClientRect());
+    const bad = [];
+    for (const t of group.children) {
+      const b = t.getBoundingClientRect();
+      const cy = b.top + b.height / 2;
+      const r = boxes.find((f) => f.top <= cy && cy <= f.bottom && f.left <= b.left && b.left < f.right);
+      if (!r || b.right > r.right + 0.5) bad.push(`${t.textContent} (${b.width.toFixed(1)} px in ${r ? r.width.toFixed(1) : '?'} px)`);
+    }
+    return { labels: group.childElementCount, bad };
+  });
+}
+
 // Clicks the centre of frame i with the mouse, as a user would.
 async function clickFrame(page, i) {
   const b = await box(page, i);
@@ -227,13 +247,16 @@ check('stackfire record -o flame.svg writes an SVG that loads and zooms', async 
 check('click zooms a frame to full width, shows reset; reset restores', async () => {
   const { svg, stacks } = recording();
   const page = await openFresh(browser, svg);
-  const f = await frameNamed(page, 'run_mix');
+  // leaf_thirty: about 30 % of the samples, with Spin under it.
+  const f = await frameNamed(page, 'leaf_thirty');
   assert.equal(await visible(page, 'unzoom'), false, 'reset control shown before any zoom');
   const root = await box(page, 0);
   const before = await box(page, f.i);
-  const child = await frameNamed(page, 'leaf_thirty', f);
+  const child = await frameNamed(page, 'Spin', f);
   const childBefore = await box(page, child.i);
-  assert.ok(before.w < root.w - 1, 'run_mix must not already be full width');
+  assert.ok(before.w < root.w - 1, 'leaf_thirty must not already be full width');
+  const fit = await overflowingLabels(page);
+  assert.ok(fit.labels > 5 && fit.bad.length === 0, `labels overflow: ${fit.bad.slice(0, 5)}`);
 
   await clickFrame(page, f.i);
   const after = await box(page, f.i);
@@ -248,7 +271,9 @@ check('click zooms a frame to full width, shows reset; reset restores', async ()
   // The zoomed frame is labelled with its name.
   const labels = await page.evaluate(() =>
     Array.from(document.querySelectorAll('#zlabels text')).map((t) => t.textContent));
-  assert.ok(labels.includes(f.name), `no run_mix label after zoom: ${labels.slice(0, 10)}`);
+  assert.ok(labels.includes(f.name), `no ${f.name} label after zoom: ${labels.slice(0, 10)}`);
+  const zfit = await overflowingLabels(page);
+  assert.ok(zfit.bad.length === 0, `zoomed labels overflow: ${zfit.bad.slice(0, 5)}`);
   // The tooltip (details line) on hover names the frame with its samples.
   await page.mouse.move(after.x + after.w / 2, after.y + after.h / 2);
   const n = folded.samplesUnder(stacks, f.path);
@@ -422,6 +447,8 @@ check('a profile of 50,000 distinct stacks loads and is interactive', async () =
   const page = await openFresh(browser, svg);
   const info = await page.evaluate(frameInfo);
   assert.ok(info.length > 5000, `only ${info.length} frames`);
+  const fit = await overflowingLabels(page);
+  assert.ok(fit.labels > 10 && fit.bad.length === 0, `${fit.labels} labels; overflowing: ${fit.bad.slice(0, 5)}`);
   const f = info.find((x) => x.name === marker);
   assert.ok(f && f.depth === 2, 'the renamed frame is not drawn under main');
   const root = await box(page, 0);
