@@ -2,10 +2,10 @@
 // playwright-core; see flame_page.js):
 //   - a flame.svg recorded by `stackfire record` of a testdata workload:
 //     clicking a frame zooms it to full width and shows the reset control,
-//     reset restores; Ctrl-F (a prompt() answered by a dialog handler)
-//     highlights the frames a regex matches and shows "Matched: N%", checked
-//     against the folded stacks; the URL keeps zoom, search and case, and a
-//     reload restores them;
+//     reset restores, and every label fits its frame; Ctrl-F (a prompt()
+//     answered by a dialog handler) highlights the frames a regex matches and
+//     shows "Matched: N%", checked against the folded stacks; the URL keeps
+//     zoom, search and case, and a reload restores them;
 //   - a diff.svg of that recording against a copy with a known change: the
 //     tooltip shows before, after and delta (and removed frames are kept);
 //   - an SVG of 50,000 distinct stacks (bench/gen_folded.py) loads and is
@@ -13,7 +13,8 @@
 // Correctness only: timings are in bench/svg_interaction.js. Screenshots go
 // to $STACKFIRE_ARTIFACTS (meson's build dir for this test).
 //
-// Env: STACKFIRE_BIN, STACKFIRE_TESTDATA, RECORD_WORKLOAD (record_profile).
+// Env: STACKFIRE_BIN, STACKFIRE_TESTDATA, RECORD_WORKLOAD (record_profile);
+// BROWSER_TEST_ONLY=2,5 runs only those checks.
 // Exit 0 all passed, 1 a check failed, 77 skipped (no chromium, no
 // playwright-core, or perf_event_open refused), with the reason printed.
 'use strict';

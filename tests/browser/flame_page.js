@@ -2,7 +2,7 @@
 //
 // Shared by the browser test (flame_graph_test.js), the interaction benchmark
 // (bench/svg_interaction.js) and the README screenshots
-// (examples/screenshots/make.js). It knows both stackfire's SVG (frames are
+// (examples/screenshots/shoot.js). It knows both stackfire's SVG (frames are
 // the <rect>s of <g id="zoom">) and flamegraph.pl's (one <g> per frame under
 // <g id="frames">), so the benchmark can time both with the same code.
 //
