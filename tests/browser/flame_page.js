@@ -59,6 +59,7 @@ window.addEventListener('load', function() {
 
 async function newPage(browser, viewport) {
   const page = await browser.newPage({ viewport: viewport || { width: 1280, height: 900 } });
+  page.setDefaultTimeout(180000);  // the shared CI machine can be very slow
   await page.addInitScript(kLoadProbe);
   page.on('pageerror', (e) => { (page.__errors = page.__errors || []).push(String(e)); });
   return page;
