@@ -72,6 +72,11 @@ std::string CommentSafe(std::string_view text) {
   return out;
 }
 
+// The font as given, with the generic sans-serif after it when the user gave
+// no fallback list: where Verdana is missing (most Linux desktops) browsers
+// otherwise fall back to a serif face. Labels are fitted with the fixed
+// estimate fontsize * fontwidth, which Verdana and Arial-metric faces
+// (Liberation Sans) stay within.
 std::string FontFamily(std::string_view font) {
   std::string out;
   for (char c : font) {
@@ -80,7 +85,9 @@ std::string FontFamily(std::string_view font) {
       out.push_back(c);
     }
   }
-  return out.empty() ? "Verdana" : out;
+  if (out.empty()) out = "Verdana";
+  if (out.find(',') == std::string::npos) out += ", sans-serif";
+  return out;
 }
 
 }  // namespace

@@ -13,13 +13,15 @@ packages=(
   man-db groff-base
 )
 # The test command (scripts/test.sh) also wants what its tests drive: a
-# browser for the SVG tests, fonts that pin label widths, and glibc's debug
-# info for the separate-debug-file symbolizer test, Go's pprof to read the
-# pprof exports back, and clang with its runtime libraries for the libFuzzer
-# targets (scripts/fuzz.sh).
+# browser and node for the SVG tests (tests/browser), fonts that pin label
+# widths, glibc's debug info for the separate-debug-file symbolizer test, Go's
+# pprof to read the pprof exports back, and clang with its runtime libraries
+# for the libFuzzer targets (scripts/fuzz.sh).
 if [ "${STACKFIRE_SETUP_TESTS:-0}" = 1 ]; then
-  packages+=(chromium fonts-dejavu-core libc6-dbg golang-go python3-jsonschema
-    clang-14 libclang-rt-14-dev)
+  packages+=(chromium fonts-dejavu-core fonts-liberation nodejs libc6-dbg golang-go
+    python3-jsonschema clang-14 libclang-rt-14-dev)
+  # Debian's nodejs comes without npm; other builds of nodejs bundle it.
+  command -v npm >/dev/null || packages+=(npm)
 fi
 missing=()
 for p in "${packages[@]}"; do
@@ -38,13 +40,18 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# speedscope's npm package ships its file-format schema, which the export
-# test validates against (tests/export/package-lock.json pins it).
-if [ "${STACKFIRE_SETUP_TESTS:-0}" = 1 ] && [ ! -d tests/export/node_modules/speedscope ] &&
-  command -v npm >/dev/null; then
-  echo "setup: npm ci in tests/export" >&2
-  (cd tests/export && npm ci --ignore-scripts --no-audit --no-fund) ||
-    echo "setup: npm ci failed; the speedscope schema check will be skipped" >&2
+# The tests' npm packages, pinned by each package-lock.json: speedscope's
+# file-format schema for the export test (tests/export), and playwright-core,
+# which drives Debian's chromium for the browser test (tests/browser; it never
+# downloads a browser). `npm ls` (offline) fails when what is installed is not
+# what package.json pins.
+if [ "${STACKFIRE_SETUP_TESTS:-0}" = 1 ] && command -v npm >/dev/null; then
+  for dir in tests/export tests/browser; do
+    [ -d "$dir/node_modules" ] && (cd "$dir" && npm ls --depth=0 >/dev/null 2>&1) && continue
+    echo "setup: npm ci in $dir" >&2
+    (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --ignore-scripts --no-audit --no-fund) ||
+      echo "setup: npm ci in $dir failed; the tests that need it will be skipped" >&2
+  done
 fi
 
 builddir=${STACKFIRE_BUILDDIR:-build}
