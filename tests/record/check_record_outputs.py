@@ -119,6 +119,29 @@ def top_rows(text):
     return rows
 
 
+# speedscope's published schema, from the npm package that tests/export pins
+# (scripts/test.sh runs `npm ci` there).
+SCHEMA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "export", "node_modules",
+                      "speedscope", "dist", "release", "file-format-schema.json")
+
+
+def validate_schema(doc, what):
+    try:
+        import jsonschema
+    except ImportError:
+        print("SKIP: schema validation of %s: python3 has no jsonschema module" % what)
+        return
+    if not os.path.exists(SCHEMA):
+        print("SKIP: schema validation of %s: run `npm ci` in tests/export" % what)
+        return
+    with open(SCHEMA) as f:
+        schema = json.load(f)
+    try:
+        jsonschema.validate(doc, schema)
+    except jsonschema.ValidationError as e:
+        check(False, "%s against speedscope's schema: %s" % (what, e.message))
+
+
 def build_id(path):
     text = subprocess.run(["readelf", "-n", path], capture_output=True, text=True).stdout
     m = re.search(r"Build ID: ([0-9a-f]+)", text)
@@ -231,6 +254,7 @@ def check_pprof_matches_folded(tmp):
 
     with open(ss, encoding="utf-8") as f:
         doc = json.load(f)
+    validate_schema(doc, "recorded speedscope")
     check(len(doc["profiles"]) == 1, "one speedscope profile without --per-thread")
     weights = sum(sum(p["weights"]) for p in doc["profiles"])
     check(weights == total, "speedscope weights %s == folded total %d" % (weights, total))
@@ -290,6 +314,7 @@ def check_speedscope_per_thread(tmp):
         by_root[stack.split(";")[0]] += n
     with open(ss, encoding="utf-8") as f:
         doc = json.load(f)
+    validate_schema(doc, "recorded per-thread speedscope")
     profiles = {p["name"]: sum(p["weights"]) for p in doc["profiles"]}
     check(len(by_root) >= 2, "two threads sampled: %s" % by_root)
     check(profiles == dict(by_root),
