@@ -1,6 +1,7 @@
 // `stackfire record`: samples running processes or a launched command,
-// unwinds, symbolizes and folds on the fly, and writes a flame graph (or the
-// folded text) the moment sampling stops.
+// unwinds, symbolizes and folds on the fly, and writes its outputs (flame
+// graph, folded text, pprof, speedscope, the report table; see
+// record_output.h) the moment sampling stops.
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
