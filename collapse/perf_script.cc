@@ -1,6 +1,9 @@
 #include "collapse/perf_script.h"
 
+#include <algorithm>
 #include <cstring>
+
+#include "collapse/stack_line_scan.h"
 
 namespace stackfire {
 
@@ -19,6 +22,7 @@ PerfScriptCollapser::PerfScriptCollapser(PerfScriptOptions options)
   frame_ctx_.annotate_jit = options_.annotate_jit;
   frame_ctx_.include_addrs = options_.include_addrs;
   stats_.event = options_.event_filter;
+  plain_names_ = !options_.annotate_kernel && !options_.annotate_jit;
 }
 
 void PerfScriptCollapser::Feed(std::string_view data) {
@@ -42,7 +46,15 @@ void PerfScriptCollapser::Feed(std::string_view data) {
     partial_.clear();
     p = e + 1;
   }
+  const size_t limit = std::min(kFastLineLimit, options_.max_line_bytes);
   while (p < end) {
+    if (options_.fast_paths && (*p == '\t' || *p == ' ')) {
+      if (std::optional<perf_script::ScannedStackLine> s = perf_script::ScanStackLine(p, end, limit)) {
+        OnScannedStackLine(*s);
+        p = s->next;
+        continue;
+      }
+    }
     const void* nl = std::memchr(p, '\n', end - p);
     if (nl == nullptr) {
       Carry(std::string_view(p, end - p));
@@ -115,6 +127,28 @@ void PerfScriptCollapser::OnLine(std::string_view line) {
     return;
   }
   CountUnparsable(line);
+}
+
+// What OnLine does with the same line, when it is a stack line in the
+// common form (see stack_line_scan.h).
+void PerfScriptCollapser::OnScannedStackLine(const perf_script::ScannedStackLine& s) {
+  ++stats_.lines;
+  if (!in_sample_) {
+    // Only a line holding ':' can be a one-frame sample (OnIndentedLine).
+    std::string_view line(s.next - 1 - s.length, s.length);
+    if (line.back() == '\r') line.remove_suffix(1);
+    if (std::memchr(line.data(), ':', line.size()) != nullptr) OnIndentedLine(line);
+    return;
+  }
+  if (s.plain && plain_names_) {
+    const std::string_view name = s.line.rawfunc;
+    if (!frame_ctx_.java || name[0] != 'L') {
+      groups_.emplace_back(frames_.size(), name.size());
+      frames_.append(name);
+      return;
+    }
+  }
+  AddFrames(s.line);
 }
 
 void PerfScriptCollapser::OnEventLine(std::string_view line, const EventHead& head) {

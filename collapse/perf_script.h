@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "collapse/perf_script_line.h"
+#include "collapse/stack_line_scan.h"
 #include "stackfire/profile.h"
 
 namespace stackfire {
@@ -46,6 +47,10 @@ struct PerfScriptOptions {
   // A longer line (a binary file has no newlines) is counted unparsable and
   // skipped, so that memory stays bounded.
   size_t max_line_bytes = 4 << 20;
+  // Stack lines of the common form take a single-pass scanner
+  // (stack_line_scan.h); off, every line takes the general path. The result
+  // is the same: tests compare the two.
+  bool fast_paths = true;
 };
 
 struct PerfScriptStats {
@@ -90,6 +95,7 @@ class PerfScriptCollapser {
   void OnLine(std::string_view line);
   void OnEventLine(std::string_view line, const perf_script::EventHead& head);
   void OnIndentedLine(std::string_view line);
+  void OnScannedStackLine(const perf_script::ScannedStackLine& s);
   // Applies the event filter; false when the event line must be skipped.
   bool AcceptEvent(std::string_view event, bool single_line);
   void StartSample(const perf_script::EventHead& head, std::string_view period);
@@ -98,7 +104,11 @@ class PerfScriptCollapser {
   void CountEvent(std::string_view event);
   void CountUnparsable(std::string_view line);
 
+  // Longer stack lines take the general path.
+  static constexpr size_t kFastLineLimit = 4096;
+
   PerfScriptOptions options_;
+  bool plain_names_ = false;  // frame names need no suffix (no --kernel, --jit)
   Profile profile_;
   PerfScriptStats stats_;
 
