@@ -140,11 +140,13 @@ void PerfScriptCollapser::OnScannedStackLine(const perf_script::ScannedStackLine
     if (std::memchr(line.data(), ':', line.size()) != nullptr) OnIndentedLine(line);
     return;
   }
-  if (s.plain && plain_names_) {
+  if (plain_names_) {
     const std::string_view name = s.line.rawfunc;
-    if (!frame_ctx_.java || name[0] != 'L') {
-      groups_.emplace_back(frames_.size(), name.size());
-      frames_.append(name);
+    if (s.plain && (!frame_ctx_.java || name[0] != 'L')) {
+      stack_.Prepend(name);
+      return;
+    }
+    if (options_.fast_paths && perf_script::PrependTidyName(name, frame_ctx_.java, &stack_)) {
       return;
     }
   }
@@ -244,23 +246,16 @@ void PerfScriptCollapser::StartSample(const EventHead& head, std::string_view pe
 }
 
 void PerfScriptCollapser::AddFrames(const StackLine& frame) {
-  size_t before = frames_.size();
-  if (perf_script::AppendFrames(frame, frame_ctx_, &frames_, &scratch_)) {
-    groups_.emplace_back(before, frames_.size() - before);
-  }
+  group_.clear();
+  if (perf_script::AppendFrames(frame, frame_ctx_, &group_, &scratch_)) stack_.Prepend(group_);
 }
 
 void PerfScriptCollapser::EndSample() {
   if (!in_sample_) return;
-  stack_.assign(pname_);
-  for (auto it = groups_.rbegin(); it != groups_.rend(); ++it) {
-    stack_.push_back(';');
-    stack_.append(frames_, it->first, it->second);
-  }
-  profile_.Add(stack_, weight_);
+  stack_.Prepend(pname_);
+  profile_.Add(stack_.view(), weight_);
   ++stats_.samples;
-  frames_.clear();
-  groups_.clear();
+  stack_.Clear();
   in_sample_ = false;
 }
 

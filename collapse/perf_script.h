@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "collapse/perf_script_line.h"
+#include "collapse/reversed_stack.h"
 #include "collapse/stack_line_scan.h"
 #include "stackfire/profile.h"
 
@@ -119,14 +120,13 @@ class PerfScriptCollapser {
   void Carry(std::string_view data);
 
   // The sample being read. Frames arrive leaf first; each stack line's frames
-  // are kept as one group, and groups are joined in reverse at the end.
+  // go in front of the stack so far, and the process name last.
   bool in_sample_ = false;
   std::string pname_;
   double weight_ = 1;
   perf_script::FrameContext frame_ctx_;
-  std::string frames_;
-  std::vector<std::pair<size_t, size_t>> groups_;  // (offset, size) in frames_
-  std::string stack_;
+  ReversedStack stack_;
+  std::string group_;    // the frames of one stack line, when cleaned up
   std::string scratch_;
 };
 
