@@ -253,7 +253,12 @@ void PerfScriptCollapser::AddFrames(const StackLine& frame) {
 void PerfScriptCollapser::EndSample() {
   if (!in_sample_) return;
   stack_.Prepend(pname_);
-  profile_.Add(stack_.view(), weight_);
+  if (shared_ != nullptr) {
+    std::lock_guard<std::mutex> lock(*shared_mu_);
+    shared_->Add(stack_.view(), weight_);
+  } else {
+    profile_.Add(stack_.view(), weight_);
+  }
   ++stats_.samples;
   stack_.Clear();
   in_sample_ = false;

@@ -24,6 +24,7 @@
 #define STACKFIRE_COLLAPSE_PERF_SCRIPT_H_
 
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -85,6 +86,14 @@ class PerfScriptCollapser {
 
   const Profile& profile() const { return profile_; }
   Profile TakeProfile() { return std::move(profile_); }
+
+  // Adds stacks to `*shared` instead of this collapser's own profile, holding
+  // `*mu` meanwhile: several collapsers on several threads then keep one
+  // copy of each distinct stack between them. Call before the first Feed().
+  void ShareProfile(Profile* shared, std::mutex* mu) {
+    shared_ = shared;
+    shared_mu_ = mu;
+  }
   const PerfScriptStats& stats() const { return stats_; }
   // Returns the counts so far and starts new ones; the event filter (given,
   // or chosen from the first event) stays.
@@ -111,6 +120,8 @@ class PerfScriptCollapser {
   PerfScriptOptions options_;
   bool plain_names_ = false;  // frame names need no suffix (no --kernel, --jit)
   Profile profile_;
+  Profile* shared_ = nullptr;
+  std::mutex* shared_mu_ = nullptr;
   PerfScriptStats stats_;
 
   std::string partial_;  // an unfinished line carried to the next Feed()
