@@ -40,10 +40,18 @@ class Segmenter {
     if (source_.whole) {
       std::string_view all = *source_.whole;
       if (offset_ >= all.size()) return std::optional<Segment>();
-      size_t end = Cut(all, offset_ + segment_bytes_, offset_ + limit);
+      const size_t from = offset_ + segment_bytes_;
+      size_t end = Cut(all, from, offset_ + limit);
       if (end == std::string_view::npos) {
         seg.tail = true;
         end = all.size();
+      }
+      // Looking for the cut mapped the pages around it (the kernel maps up
+      // to 64 KiB around each fault): they stay out of the resident set
+      // until a worker gets there.
+      if (source_.release && from < all.size()) {
+        constexpr size_t kAround = 64 << 10;
+        source_.release(from / kAround * kAround, std::min(all.size(), (end / kAround + 1) * kAround));
       }
       seg.text = all.substr(offset_, end - offset_);
     } else {
