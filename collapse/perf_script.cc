@@ -134,10 +134,13 @@ void PerfScriptCollapser::OnLine(std::string_view line) {
 void PerfScriptCollapser::OnScannedStackLine(const perf_script::ScannedStackLine& s) {
   ++stats_.lines;
   if (!in_sample_) {
-    // Only a line holding ':' can be a one-frame sample (OnIndentedLine).
-    std::string_view line(s.next - 1 - s.length, s.length);
-    if (line.back() == '\r') line.remove_suffix(1);
-    if (std::memchr(line.data(), ':', line.size()) != nullptr) OnIndentedLine(line);
+    // A one-frame sample (OnIndentedLine) has its event's ':' and a blank
+    // after it before the frame: in what the scanner took for the name.
+    if (perf_script::HasColonThenSpace(s.line.rawfunc)) {
+      std::string_view line(s.next - 1 - s.length, s.length);
+      if (line.back() == '\r') line.remove_suffix(1);
+      OnIndentedLine(line);
+    }
     return;
   }
   if (plain_names_) {

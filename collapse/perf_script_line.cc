@@ -196,8 +196,8 @@ void Annotate(size_t index, const ModuleFlags& m, size_t begin, std::string* out
 // processes a leading 'L' goes from class names.
 // Where the argument list of `f` starts, given its first '(' (npos: none):
 // the name is kept up to there.
-size_t ArgumentsAt(string_view f, size_t first_paren) {
-  if (first_paren == string_view::npos || IsGoMethod(f)) return f.size();
+size_t ArgumentsAt(string_view f, size_t first_paren, bool maybe_go = true) {
+  if (first_paren == string_view::npos || (maybe_go && IsGoMethod(f))) return f.size();
   for (size_t p = first_paren; p != string_view::npos; p = f.find('(', p + 1)) {
     if (f.substr(p + 1, 20) != "anonymous namespace)") return p;
   }
@@ -379,6 +379,7 @@ namespace {
 // What PrependTidyName needs to know about a name, from one pass over it.
 struct NameFacts {
   size_t first_paren = string_view::npos;
+  bool dot_paren = false;  // ".(", without which no name is a Go method
   bool semicolon = false;
   bool slash = false;
   bool other = false;  // a quote or '-' (maybe "->"): the general path
@@ -389,6 +390,7 @@ void ScalarFacts(const char* p, size_t n, size_t base, NameFacts* facts) {
     switch (p[i]) {
       case '(':
         if (facts->first_paren == string_view::npos) facts->first_paren = base + i;
+        if (i > 0 && p[i - 1] == '.') facts->dot_paren = true;
         break;
       case ';': facts->semicolon = true; break;
       case '/': facts->slash = true; break;
@@ -405,13 +407,18 @@ NameFacts FactsOf(string_view f) {
 #if defined(__SSE2__)
   if (n >= 16) {
     auto eq = [](__m128i v, char c) { return _mm_cmpeq_epi8(v, _mm_set1_epi8(c)); };
-    __m128i semi = _mm_setzero_si128(), slash = semi, other = semi;
+    __m128i semi = _mm_setzero_si128(), slash = semi, other = semi, dot_paren = semi;
     // Whole blocks, then one that overlaps the last so that no byte past the
     // name is read.
     for (size_t i = 0;; i += 16) {
       const size_t at = i + 16 <= n ? i : n - 16;
       const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + at));
-      const unsigned parens = static_cast<unsigned>(_mm_movemask_epi8(eq(v, '(')));
+      const __m128i open = eq(v, '(');
+      const unsigned parens = static_cast<unsigned>(_mm_movemask_epi8(open));
+      // The byte before each (none before the name's first).
+      const __m128i before = at > 0 ? _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + at - 1))
+                                    : _mm_slli_si128(v, 1);
+      dot_paren = _mm_or_si128(dot_paren, _mm_and_si128(open, eq(before, '.')));
       if (parens != 0 && facts.first_paren == string_view::npos) {
         facts.first_paren = at + static_cast<size_t>(__builtin_ctz(parens));
       }
@@ -423,6 +430,7 @@ NameFacts FactsOf(string_view f) {
     facts.semicolon = _mm_movemask_epi8(semi) != 0;
     facts.slash = _mm_movemask_epi8(slash) != 0;
     facts.other = _mm_movemask_epi8(other) != 0;
+    facts.dot_paren = _mm_movemask_epi8(dot_paren) != 0;
     return facts;
   }
 #endif
@@ -437,7 +445,7 @@ bool PrependTidyName(string_view rawfunc, bool java, ReversedStack* stack) {
   if (raw.empty() || raw[0] == '(' || raw[0] == '[') return false;
   const NameFacts facts = FactsOf(raw);
   if (facts.other) return false;
-  const size_t cut = ArgumentsAt(raw, facts.first_paren);
+  const size_t cut = ArgumentsAt(raw, facts.first_paren, facts.dot_paren);
   // Java: a class name loses its 'L' ("Ljava/lang/Thread;::run").
   size_t start = 0;
   if (java && raw[0] == 'L' && facts.slash &&

@@ -146,4 +146,11 @@ std::optional<ScannedStackLine> ScanStackLine(const char* p, const char* end, si
   return out;
 }
 
+bool HasColonThenSpace(std::string_view s) {
+  for (size_t i = 0; i + 1 < s.size(); ++i) {
+    if (s[i] == ':' && IsSpace(s[i + 1])) return true;
+  }
+  return false;
+}
+
 }  // namespace stackfire::perf_script

@@ -37,6 +37,11 @@ struct ScannedStackLine {
 // `p` is the start of a line, whose first byte is ' ' or '\t'.
 std::optional<ScannedStackLine> ScanStackLine(const char* p, const char* end, size_t limit);
 
+// Whether `s` holds a ':' followed by one of Perl's \s ("cycles:  "). A line
+// outside a sample can be a one-frame sample only if its scanned name does
+// (the event's colon, then the blanks before the frame): "a::b" does not.
+bool HasColonThenSpace(std::string_view s);
+
 }  // namespace stackfire::perf_script
 
 #endif  // STACKFIRE_COLLAPSE_STACK_LINE_SCAN_H_
