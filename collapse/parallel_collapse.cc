@@ -273,8 +273,26 @@ absl::Status CollapsePerfScriptParallel(const CollapseSource& source,
                                         const ParallelOptions& parallel, Profile* profile,
                                         PerfScriptStats* stats) {
   int threads = parallel.threads;
-  if (threads <= 0) threads = static_cast<int>(std::min(8u, std::thread::hardware_concurrency()));
+  if (threads <= 0) {
+    // A stream is read on one thread by default: cutting it into segments
+    // means copying every byte once more, and holding the copies in flight.
+    threads = source.whole ? static_cast<int>(std::min(8u, std::thread::hardware_concurrency())) : 1;
+  }
   threads = std::max(threads, 1);
+  if (threads == 1 && !source.whole) {
+    // Straight through: one buffer of the reader's, nothing copied.
+    PerfScriptCollapser c(options);
+    while (true) {
+      absl::StatusOr<std::string_view> piece = source.next();
+      if (!piece.ok()) return piece.status();
+      if (piece->empty()) break;
+      c.Feed(*piece);
+    }
+    c.Finish();
+    *stats = c.TakeStats();
+    MergeInto(c.TakeProfile(), profile);
+    return absl::OkStatus();
+  }
   // Streamed segments are copies: smaller ones keep less in flight.
   Segmenter segmenter(source, source.whole ? parallel.segment_bytes
                                            : std::min<size_t>(parallel.segment_bytes, 256 << 10));

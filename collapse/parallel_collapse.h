@@ -41,7 +41,8 @@ struct CollapseSource {
 };
 
 struct ParallelOptions {
-  int threads = 0;                     // 0: one per CPU, at most 8
+  // 0: one per CPU, at most 8, for an input in memory; one for a stream.
+  int threads = 0;
   size_t segment_bytes = 1 << 20;      // a segment ends at the first blank line past this
 };
 
