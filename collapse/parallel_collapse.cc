@@ -40,10 +40,18 @@ class Segmenter {
     if (source_.whole) {
       std::string_view all = *source_.whole;
       if (offset_ >= all.size()) return std::optional<Segment>();
-      size_t end = Cut(all, offset_ + segment_bytes_, offset_ + limit);
+      const size_t from = offset_ + segment_bytes_;
+      size_t end = Cut(all, from, offset_ + limit);
       if (end == std::string_view::npos) {
         seg.tail = true;
         end = all.size();
+      }
+      // Looking for the cut mapped the pages around it (the kernel maps up
+      // to 64 KiB around each fault): they stay out of the resident set
+      // until a worker gets there.
+      if (source_.release && from < all.size()) {
+        constexpr size_t kAround = 64 << 10;
+        source_.release(from / kAround * kAround, std::min(all.size(), (end / kAround + 1) * kAround));
       }
       seg.text = all.substr(offset_, end - offset_);
     } else {
@@ -265,8 +273,26 @@ absl::Status CollapsePerfScriptParallel(const CollapseSource& source,
                                         const ParallelOptions& parallel, Profile* profile,
                                         PerfScriptStats* stats) {
   int threads = parallel.threads;
-  if (threads <= 0) threads = static_cast<int>(std::min(8u, std::thread::hardware_concurrency()));
+  if (threads <= 0) {
+    // A stream is read on one thread by default: cutting it into segments
+    // means copying every byte once more, and holding the copies in flight.
+    threads = source.whole ? static_cast<int>(std::min(8u, std::thread::hardware_concurrency())) : 1;
+  }
   threads = std::max(threads, 1);
+  if (threads == 1 && !source.whole) {
+    // Straight through: one buffer of the reader's, nothing copied.
+    PerfScriptCollapser c(options);
+    while (true) {
+      absl::StatusOr<std::string_view> piece = source.next();
+      if (!piece.ok()) return piece.status();
+      if (piece->empty()) break;
+      c.Feed(*piece);
+    }
+    c.Finish();
+    *stats = c.TakeStats();
+    MergeInto(c.TakeProfile(), profile);
+    return absl::OkStatus();
+  }
   // Streamed segments are copies: smaller ones keep less in flight.
   Segmenter segmenter(source, source.whole ? parallel.segment_bytes
                                            : std::min<size_t>(parallel.segment_bytes, 256 << 10));
@@ -303,9 +329,15 @@ absl::Status CollapsePerfScriptParallel(const CollapseSource& source,
     return absl::OkStatus();
   }
 
-  // The rest on the workers.
+  // The rest on the workers, which all add to *profile: one copy of each
+  // distinct stack between them, and nothing to merge at the end. (Samples
+  // end a few thousand times per second per thread: the lock is rarely
+  // contended.)
   PerfScriptOptions worker_options = options;
   worker_options.event_filter = stats->event;
+  MergeInto(first->TakeProfile(), profile);
+  std::mutex profile_mu;
+  first->ShareProfile(profile, &profile_mu);
   // Queued segments of a mapped input are only views; streamed ones are copies.
   SegmentQueue queue((source.whole ? 2 : 1) * static_cast<size_t>(threads));
   std::mutex results_mu;
@@ -317,6 +349,7 @@ absl::Status CollapsePerfScriptParallel(const CollapseSource& source,
     // state is clean at a segment's end): one profile less to hold and merge.
     collapsers.push_back(i == 0 ? std::move(first)
                                 : std::make_unique<PerfScriptCollapser>(worker_options));
+    collapsers.back()->ShareProfile(profile, &profile_mu);
     workers.emplace_back([&, c = collapsers.back().get()] {
       while (std::optional<Segment> seg = queue.Pop()) {
         FeedSegment(source, *seg, *c);
@@ -331,6 +364,7 @@ absl::Status CollapsePerfScriptParallel(const CollapseSource& source,
   }
   absl::Status status = absl::OkStatus();
   PerfScriptCollapser tail_collapser(worker_options);
+  tail_collapser.ShareProfile(profile, &profile_mu);
   bool had_tail = false;
   while (pending) {
     if (pending->tail) {
@@ -355,16 +389,7 @@ absl::Status CollapsePerfScriptParallel(const CollapseSource& source,
   std::sort(results.begin(), results.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
   for (const auto& [index, s] : results) MergeStats(s, stats);
-  // Each profile is freed as soon as it is merged: peak memory stays near
-  // that of the profiles themselves.
-  for (auto& c : collapsers) {
-    MergeInto(c->TakeProfile(), profile);
-    c.reset();
-  }
-  if (had_tail) {
-    MergeStats(tail_collapser.TakeStats(), stats);
-    MergeInto(tail_collapser.TakeProfile(), profile);
-  }
+  if (had_tail) MergeStats(tail_collapser.TakeStats(), stats);
   return absl::OkStatus();
 }
 

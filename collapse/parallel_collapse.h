@@ -4,14 +4,15 @@
 // Why it is exact: the script's state is empty after a blank line (the sample
 // has ended; nothing carries over but the event filter). The input is cut
 // into segments of a few MiB that each end with a blank line ("\n\n"); each
-// worker thread folds the segments it takes into its own Profile, and the
-// profiles are merged at the end. The event filter, when not given, is the
-// first event in the input: segments are folded in order on the calling
-// thread until it is known, and only then handed to the workers. Counts and
-// the first unparsable line are merged in input order, so line numbers are
-// those of the whole input. An input without blank lines is one segment.
+// worker thread folds the segments it takes, and all of them add their
+// stacks to the one output Profile (under a lock: samples are rare next to
+// lines). The event filter, when not given, is the first event in the input:
+// segments are folded in order on the calling thread until it is known, and
+// only then handed to the workers. Counts and the first unparsable line are
+// merged in input order, so line numbers are those of the whole input. An
+// input without blank lines is one segment.
 //
-// Memory: the profiles (one per thread, distinct stacks only), and segments
+// Memory: one copy of each distinct stack (the output profile), and segments
 // in flight: at most 2 x threads of them for a streamed source; for a mapped
 // one, the pages of each segment are released as it is read.
 #ifndef STACKFIRE_COLLAPSE_PARALLEL_COLLAPSE_H_
@@ -40,7 +41,8 @@ struct CollapseSource {
 };
 
 struct ParallelOptions {
-  int threads = 0;                     // 0: one per CPU, at most 8
+  // 0: one per CPU, at most 8, for an input in memory; one for a stream.
+  int threads = 0;
   size_t segment_bytes = 1 << 20;      // a segment ends at the first blank line past this
 };
 

@@ -1,6 +1,9 @@
 #include "collapse/perf_script.h"
 
+#include <algorithm>
 #include <cstring>
+
+#include "collapse/stack_line_scan.h"
 
 namespace stackfire {
 
@@ -19,6 +22,7 @@ PerfScriptCollapser::PerfScriptCollapser(PerfScriptOptions options)
   frame_ctx_.annotate_jit = options_.annotate_jit;
   frame_ctx_.include_addrs = options_.include_addrs;
   stats_.event = options_.event_filter;
+  plain_names_ = !options_.annotate_kernel && !options_.annotate_jit;
 }
 
 void PerfScriptCollapser::Feed(std::string_view data) {
@@ -42,7 +46,15 @@ void PerfScriptCollapser::Feed(std::string_view data) {
     partial_.clear();
     p = e + 1;
   }
+  const size_t limit = std::min(kFastLineLimit, options_.max_line_bytes);
   while (p < end) {
+    if (options_.fast_paths && (*p == '\t' || *p == ' ')) {
+      if (std::optional<perf_script::ScannedStackLine> s = perf_script::ScanStackLine(p, end, limit)) {
+        OnScannedStackLine(*s);
+        p = s->next;
+        continue;
+      }
+    }
     const void* nl = std::memchr(p, '\n', end - p);
     if (nl == nullptr) {
       Carry(std::string_view(p, end - p));
@@ -115,6 +127,33 @@ void PerfScriptCollapser::OnLine(std::string_view line) {
     return;
   }
   CountUnparsable(line);
+}
+
+// What OnLine does with the same line, when it is a stack line in the
+// common form (see stack_line_scan.h).
+void PerfScriptCollapser::OnScannedStackLine(const perf_script::ScannedStackLine& s) {
+  ++stats_.lines;
+  if (!in_sample_) {
+    // A one-frame sample (OnIndentedLine) has its event's ':' and a blank
+    // after it before the frame: in what the scanner took for the name.
+    if (perf_script::HasColonThenSpace(s.line.rawfunc)) {
+      std::string_view line(s.next - 1 - s.length, s.length);
+      if (line.back() == '\r') line.remove_suffix(1);
+      OnIndentedLine(line);
+    }
+    return;
+  }
+  if (plain_names_) {
+    const std::string_view name = s.line.rawfunc;
+    if (s.plain && (!frame_ctx_.java || name[0] != 'L')) {
+      stack_.Prepend(name);
+      return;
+    }
+    if (options_.fast_paths && perf_script::PrependTidyName(name, frame_ctx_.java, &stack_)) {
+      return;
+    }
+  }
+  AddFrames(s.line);
 }
 
 void PerfScriptCollapser::OnEventLine(std::string_view line, const EventHead& head) {
@@ -210,23 +249,21 @@ void PerfScriptCollapser::StartSample(const EventHead& head, std::string_view pe
 }
 
 void PerfScriptCollapser::AddFrames(const StackLine& frame) {
-  size_t before = frames_.size();
-  if (perf_script::AppendFrames(frame, frame_ctx_, &frames_, &scratch_)) {
-    groups_.emplace_back(before, frames_.size() - before);
-  }
+  group_.clear();
+  if (perf_script::AppendFrames(frame, frame_ctx_, &group_, &scratch_)) stack_.Prepend(group_);
 }
 
 void PerfScriptCollapser::EndSample() {
   if (!in_sample_) return;
-  stack_.assign(pname_);
-  for (auto it = groups_.rbegin(); it != groups_.rend(); ++it) {
-    stack_.push_back(';');
-    stack_.append(frames_, it->first, it->second);
+  stack_.Prepend(pname_);
+  if (shared_ != nullptr) {
+    std::lock_guard<std::mutex> lock(*shared_mu_);
+    shared_->Add(stack_.view(), weight_);
+  } else {
+    profile_.Add(stack_.view(), weight_);
   }
-  profile_.Add(stack_, weight_);
   ++stats_.samples;
-  frames_.clear();
-  groups_.clear();
+  stack_.Clear();
   in_sample_ = false;
 }
 

@@ -24,12 +24,15 @@
 #define STACKFIRE_COLLAPSE_PERF_SCRIPT_H_
 
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "collapse/perf_script_line.h"
+#include "collapse/reversed_stack.h"
+#include "collapse/stack_line_scan.h"
 #include "stackfire/profile.h"
 
 namespace stackfire {
@@ -46,6 +49,10 @@ struct PerfScriptOptions {
   // A longer line (a binary file has no newlines) is counted unparsable and
   // skipped, so that memory stays bounded.
   size_t max_line_bytes = 4 << 20;
+  // Stack lines of the common form take a single-pass scanner
+  // (stack_line_scan.h); off, every line takes the general path. The result
+  // is the same: tests compare the two.
+  bool fast_paths = true;
 };
 
 struct PerfScriptStats {
@@ -79,6 +86,14 @@ class PerfScriptCollapser {
 
   const Profile& profile() const { return profile_; }
   Profile TakeProfile() { return std::move(profile_); }
+
+  // Adds stacks to `*shared` instead of this collapser's own profile, holding
+  // `*mu` meanwhile: several collapsers on several threads then keep one
+  // copy of each distinct stack between them. Call before the first Feed().
+  void ShareProfile(Profile* shared, std::mutex* mu) {
+    shared_ = shared;
+    shared_mu_ = mu;
+  }
   const PerfScriptStats& stats() const { return stats_; }
   // Returns the counts so far and starts new ones; the event filter (given,
   // or chosen from the first event) stays.
@@ -90,6 +105,7 @@ class PerfScriptCollapser {
   void OnLine(std::string_view line);
   void OnEventLine(std::string_view line, const perf_script::EventHead& head);
   void OnIndentedLine(std::string_view line);
+  void OnScannedStackLine(const perf_script::ScannedStackLine& s);
   // Applies the event filter; false when the event line must be skipped.
   bool AcceptEvent(std::string_view event, bool single_line);
   void StartSample(const perf_script::EventHead& head, std::string_view period);
@@ -98,8 +114,14 @@ class PerfScriptCollapser {
   void CountEvent(std::string_view event);
   void CountUnparsable(std::string_view line);
 
+  // Longer stack lines take the general path.
+  static constexpr size_t kFastLineLimit = 4096;
+
   PerfScriptOptions options_;
+  bool plain_names_ = false;  // frame names need no suffix (no --kernel, --jit)
   Profile profile_;
+  Profile* shared_ = nullptr;
+  std::mutex* shared_mu_ = nullptr;
   PerfScriptStats stats_;
 
   std::string partial_;  // an unfinished line carried to the next Feed()
@@ -109,14 +131,13 @@ class PerfScriptCollapser {
   void Carry(std::string_view data);
 
   // The sample being read. Frames arrive leaf first; each stack line's frames
-  // are kept as one group, and groups are joined in reverse at the end.
+  // go in front of the stack so far, and the process name last.
   bool in_sample_ = false;
   std::string pname_;
   double weight_ = 1;
   perf_script::FrameContext frame_ctx_;
-  std::string frames_;
-  std::vector<std::pair<size_t, size_t>> groups_;  // (offset, size) in frames_
-  std::string stack_;
+  ReversedStack stack_;
+  std::string group_;    // the frames of one stack line, when cleaned up
   std::string scratch_;
 };
 

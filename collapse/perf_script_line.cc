@@ -194,18 +194,19 @@ void Annotate(size_t index, const ModuleFlags& m, size_t begin, std::string* out
 // ';' becomes ':', an argument list is cut (unless the name is a Go method,
 // or the '(' opens "(anonymous namespace)"), quotes go, and in Java
 // processes a leading 'L' goes from class names.
-void AppendTidy(string_view f, unsigned specials, bool java, std::string* out) {
-  size_t cut = f.size();
-  const void* paren = specials & kParen ? std::memchr(f.data(), '(', f.size()) : nullptr;
-  if (paren != nullptr && !IsGoMethod(f)) {
-    for (size_t p = static_cast<const char*>(paren) - f.data(); p != string_view::npos;
-         p = f.find('(', p + 1)) {
-      if (f.substr(p + 1, 20) != "anonymous namespace)") {
-        cut = p;
-        break;
-      }
-    }
+// Where the argument list of `f` starts, given its first '(' (npos: none):
+// the name is kept up to there.
+size_t ArgumentsAt(string_view f, size_t first_paren, bool maybe_go = true) {
+  if (first_paren == string_view::npos || (maybe_go && IsGoMethod(f))) return f.size();
+  for (size_t p = first_paren; p != string_view::npos; p = f.find('(', p + 1)) {
+    if (f.substr(p + 1, 20) != "anonymous namespace)") return p;
   }
+  return f.size();
+}
+
+void AppendTidy(string_view f, unsigned specials, bool java, std::string* out) {
+  const size_t cut =
+      ArgumentsAt(f, specials & kParen ? f.find('(') : string_view::npos);
   const size_t begin = out->size();
   out->append(f.data(), cut);
   char* const first = out->data() + begin;
@@ -371,6 +372,95 @@ double PeriodWeight(string_view period) {
     v = v * 10 + d;
   }
   return static_cast<double>(v);
+}
+
+namespace {
+
+// What PrependTidyName needs to know about a name, from one pass over it.
+struct NameFacts {
+  size_t first_paren = string_view::npos;
+  bool dot_paren = false;  // ".(", without which no name is a Go method
+  bool semicolon = false;
+  bool slash = false;
+  bool other = false;  // a quote or '-' (maybe "->"): the general path
+};
+
+void ScalarFacts(const char* p, size_t n, size_t base, NameFacts* facts) {
+  for (size_t i = 0; i < n; ++i) {
+    switch (p[i]) {
+      case '(':
+        if (facts->first_paren == string_view::npos) facts->first_paren = base + i;
+        if (i > 0 && p[i - 1] == '.') facts->dot_paren = true;
+        break;
+      case ';': facts->semicolon = true; break;
+      case '/': facts->slash = true; break;
+      case '"': case '\'': case '-': facts->other = true; break;
+      default: break;
+    }
+  }
+}
+
+NameFacts FactsOf(string_view f) {
+  NameFacts facts;
+  const char* p = f.data();
+  const size_t n = f.size();
+#if defined(__SSE2__)
+  if (n >= 16) {
+    auto eq = [](__m128i v, char c) { return _mm_cmpeq_epi8(v, _mm_set1_epi8(c)); };
+    __m128i semi = _mm_setzero_si128(), slash = semi, other = semi, dot_paren = semi;
+    // Whole blocks, then one that overlaps the last so that no byte past the
+    // name is read.
+    for (size_t i = 0;; i += 16) {
+      const size_t at = i + 16 <= n ? i : n - 16;
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + at));
+      const __m128i open = eq(v, '(');
+      const unsigned parens = static_cast<unsigned>(_mm_movemask_epi8(open));
+      // The byte before each (none before the name's first).
+      const __m128i before = at > 0 ? _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + at - 1))
+                                    : _mm_slli_si128(v, 1);
+      dot_paren = _mm_or_si128(dot_paren, _mm_and_si128(open, eq(before, '.')));
+      if (parens != 0 && facts.first_paren == string_view::npos) {
+        facts.first_paren = at + static_cast<size_t>(__builtin_ctz(parens));
+      }
+      semi = _mm_or_si128(semi, eq(v, ';'));
+      slash = _mm_or_si128(slash, eq(v, '/'));
+      other = _mm_or_si128(other, _mm_or_si128(_mm_or_si128(eq(v, '"'), eq(v, '\'')), eq(v, '-')));
+      if (at + 16 >= n) break;
+    }
+    facts.semicolon = _mm_movemask_epi8(semi) != 0;
+    facts.slash = _mm_movemask_epi8(slash) != 0;
+    facts.other = _mm_movemask_epi8(other) != 0;
+    facts.dot_paren = _mm_movemask_epi8(dot_paren) != 0;
+    return facts;
+  }
+#endif
+  ScalarFacts(p, n, 0, &facts);
+  return facts;
+}
+
+}  // namespace
+
+bool PrependTidyName(string_view rawfunc, bool java, ReversedStack* stack) {
+  const string_view raw = StripOffset(rawfunc);
+  if (raw.empty() || raw[0] == '(' || raw[0] == '[') return false;
+  const NameFacts facts = FactsOf(raw);
+  if (facts.other) return false;
+  const size_t cut = ArgumentsAt(raw, facts.first_paren, facts.dot_paren);
+  // Java: a class name loses its 'L' ("Ljava/lang/Thread;::run").
+  size_t start = 0;
+  if (java && raw[0] == 'L' && facts.slash &&
+      (cut == raw.size() || std::memchr(raw.data(), '/', cut) != nullptr)) {
+    start = 1;
+  }
+  const size_t size = cut > start ? cut - start : 0;
+  char* out = stack->PrependSpace(size);
+  std::memcpy(out, raw.data() + start, size);
+  if (facts.semicolon) {
+    for (char* p = out; (p = static_cast<char*>(std::memchr(p, ';', out + size - p))) != nullptr;) {
+      *p++ = ':';
+    }
+  }
+  return true;
 }
 
 bool AppendFrames(const StackLine& line, const FrameContext& ctx, std::string* out,

@@ -25,6 +25,8 @@
 #include <string>
 #include <string_view>
 
+#include "collapse/reversed_stack.h"
+
 namespace stackfire::perf_script {
 
 namespace internal {
@@ -107,6 +109,14 @@ struct FrameContext {
 // is reused storage, to keep the hot path free of allocations.
 bool AppendFrames(const StackLine& line, const FrameContext& ctx, std::string* out,
                   std::string* scratch);
+
+// The clean-up of AppendFrames for the common names that need one (an
+// argument list to cut, "+0x1f" to strip, ';' to replace, a Java 'L'),
+// written in front of `stack` as one part, without a copy in between. For a
+// stack line of a process whose frames get no suffix (no --kernel, --jit).
+// Returns false, having written nothing, for the rest (quotes, '-' as in
+// "->", "[unknown]", process names): AppendFrames then.
+bool PrependTidyName(std::string_view rawfunc, bool java, ReversedStack* stack);
 
 }  // namespace stackfire::perf_script
 

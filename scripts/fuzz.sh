@@ -15,7 +15,8 @@ builddir=${STACKFIRE_FUZZ_BUILDDIR:-build-fuzz}
 
 if [ ! -f "$builddir/build.ninja" ]; then
   CXX=clang++ meson setup "$builddir" -Dfuzzing=true -Dtests=false \
-    -Db_sanitize=address,undefined -Db_lundef=false --buildtype=debugoptimized >/dev/null ||
+    -Db_sanitize=address,undefined -Db_lundef=false -Dstatic_deps=false \
+    --buildtype=debugoptimized >/dev/null ||
     { echo "fuzz: meson setup failed (clang and libclang-rt-14-dev installed?)" >&2; exit 1; }
 fi
 ninja -C "$builddir" $(for t in $targets; do echo "fuzz/${t}_fuzzer"; done) ||

@@ -23,7 +23,8 @@ rc=$?
 if [ "${STACKFIRE_SANITIZE:-0}" != 0 ]; then
   start=$(date +%s)
   if [ ! -f "$asandir/build.ninja" ]; then
-    meson setup "$asandir" -Db_sanitize=address,undefined -Db_lundef=false \
+    # Shared libraries here: a static libstdc++ would keep its own operator new from ASan.
+    meson setup "$asandir" -Db_sanitize=address,undefined -Db_lundef=false -Dstatic_deps=false \
       --buildtype=debugoptimized >/dev/null || rc=1
   fi
   rm -f "$asandir/meson-logs/testlog.json"

@@ -203,7 +203,8 @@ std::pair<CLI::App*, Runner> RegisterCollapse(CLI::App& app) {
                   "first event type in the input")
       ->type_name("EVENT");
   sub->add_option("-j,--threads", args->threads,
-                  "Worker threads (default: one per CPU, at most 8); the output does not "
+                  "Worker threads (default: one per CPU, at most 8, for a file; one for a pipe or "
+                  "compressed input); the output does not "
                   "depend on it")
       ->check(CLI::Range(0, 256));
   return {sub, [args] { return RunCollapse(*args); }};
