@@ -229,7 +229,7 @@ void AppendTitle(const Layout& layout, const Frame& f, std::string_view name,
   double before = f.before * o.factor;
   double after = (f.removed ? 0 : width) * o.factor;
   double delta = after - before;
-  *s += "\nbefore " + DiffCount(before) + ", after " + DiffCount(after) + ", delta " +
+  *s += "&#10;before " + DiffCount(before) + ", after " + DiffCount(after) + ", delta " +
         Signed(DiffCount(delta), delta) + " (";
   if (f.removed) {
     *s += "removed, ";
@@ -241,7 +241,7 @@ void AppendTitle(const Layout& layout, const Frame& f, std::string_view name,
   *s += Signed(Fixed(100 * delta / (layout.total * o.factor), 2), delta) + "% of total)";
   double self = f.self_delta * o.factor;
   if (!root && self != 0 && std::fabs(self - delta) > 1e-9 * std::fabs(delta)) {
-    *s += "\nself delta " + Signed(DiffCount(self), self);
+    *s += "&#10;self delta " + Signed(DiffCount(self), self);
   }
 }
 
