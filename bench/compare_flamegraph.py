@@ -37,7 +37,7 @@ def parse_mine(svg):
     m=re.search(r'<g id="zoom" transform="matrix\(([^ ]*) 0 0 1 ([^ ]*) 0\)"',svg)
     k=float(m.group(1)); xp=float(m.group(2))
     out=[]
-    for x,y,w,rest,t in re.findall(r'<rect x="([^"]*)" y="([^"]*)" width="([^"]*)"([^>]*)><title>(.*?)</title></rect>',svg,re.S):
+    for x,y,w,rest,t in re.findall(r'<rect x="([^"]*)" y="([^"]*)" width="([^"]*)"([^>]*?) data-t="([^"]*)"/>',svg,re.S):
         out.append((html.unescape(t),xp+float(x)*k,float(y),float(w)*k))
     return out
 rng=random.Random(int(sys.argv[1]) if len(sys.argv)>1 else 1)

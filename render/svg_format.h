@@ -39,7 +39,8 @@ std::string CssColorToHex(std::string_view css);
 void AppendSvgHeader(const SvgGeometry& g, const RenderOptions& o, std::string* s);
 void AppendStyle(const RenderOptions& o, std::string* s);
 void AppendControls(const SvgGeometry& g, const RenderOptions& o, std::string* s);
-// The tooltip text of a frame (already escaped).
+// The tooltip text of a frame, escaped for an attribute value (line breaks
+// as &#10;).
 void AppendTitle(const Layout& layout, const Frame& f, std::string_view name,
                  const RenderOptions& o, std::string* s);
 std::string DefaultTitle(const RenderOptions& o);

@@ -9,7 +9,7 @@ var NS = "http://www.w3.org/2000/svg";
 var svg, zoomG, frames, labelsG, details, unzoomBtn, searchBtn, icBtn, matchedTxt;
 var xpad, fs, fw, fh, nametype, fullW, baseT;
 var N = 0, X, W, Y, D, names = null, matched = null, zlabelsG = null;
-var zoomed = -1, parents = [], term = null, ignorecase = false;
+var tip = null, zoomed = -1, parents = [], term = null, ignorecase = false;
 function init(evt) {
   svg = document.documentElement;
   zoomG = document.getElementById("zoom");
@@ -25,6 +25,8 @@ function init(evt) {
   nametype = svg.getAttribute("data-nametype") || "";
   fullW = +svg.getAttribute("width") - 2 * xpad;
   baseT = zoomG.getAttribute("transform");
+  // One tooltip for all frames, moved into the frame under the mouse.
+  tip = document.createElementNS(NS, "title");
   var p = getParams();
   if (p.i == "1") setIgnorecase(true);
   if (p.x && p.y) {
@@ -49,7 +51,7 @@ function load() {
   // Names next, in the background too, so the first search is as quick as the others.
   setTimeout(function() { for (var k = 0; k < N; k++) nameOf(k); }, 0);
 }
-function titleOf(i) { return frames[i].firstChild.textContent; }
+function titleOf(i) { return frames[i].getAttribute("data-t"); }
 function nameOf(i) {
   if (names === null) names = new Array(N);
   var n = names[i];
@@ -80,10 +82,7 @@ function frameIndex(el) {
   if (!el || el.parentNode !== zoomG) return -1;
   return Array.prototype.indexOf.call(frames, el);
 }
-function frameOf(target) {
-  if (target && target.nodeName == "title") target = target.parentNode;
-  return frameIndex(target);
-}
+function frameOf(target) { return frameIndex(target); }
 function addLabel(frag, i, x, w) {
   var chars = Math.floor(w / (fs * fw));
   if (chars < 3) return;
@@ -209,7 +208,11 @@ window.addEventListener("click", function(e) {
 }, false);
 window.addEventListener("mouseover", function(e) {
   var i = frameOf(e.target);
-  if (i >= 0) details.nodeValue = nametype + " " + titleOf(i).replace(/\n/g, "; ");
+  if (i < 0) return;
+  var t = titleOf(i);
+  details.nodeValue = nametype + " " + t.replace(/\n/g, "; ");
+  tip.textContent = t;
+  frames[i].appendChild(tip);
 }, false);
 window.addEventListener("mouseout", function(e) {
   if (frameOf(e.target) >= 0) details.nodeValue = " ";

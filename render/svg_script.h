@@ -3,8 +3,9 @@
 // Document contract, written by svg_writer.cc:
 //   <svg data-xpad data-fs data-fw data-fh data-nametype>  page parameters
 //   <g id="frames"><g id="zoom" transform="matrix(k 0 0 1 xpad 0)">
-//     one <rect x=START y=TOP width=COUNT ...><title>NAME (…)</title></rect>
-//     per frame, in pre-order; x and width are in counts
+//     one empty <rect x=START y=TOP width=COUNT ... data-t="NAME (…)"/>
+//     per frame, in pre-order; x and width are in counts; data-t is the
+//     tooltip text (lines split by LF), shown on hover in one shared <title>
 //   <g id="labels"> <text> labels in pixels, pre-truncated for scripts-off
 //   controls: #details #unzoom #search #ignorecase #matched
 // Zoom sets the one transform and rebuilds only the labels that fit (their

@@ -144,6 +144,10 @@ void AppendXmlEscaped(std::string_view s, std::string* out) {
     uint32_t cp = NextCodePoint(s, &pos);
     if (!XmlAllowed(cp)) {
       AppendUtf8(kReplacementChar, out);
+    } else if (cp == '\t' || cp == '\n' || cp == '\r') {
+      // As references, so that an attribute value keeps them (the parser
+      // turns literal ones into spaces there).
+      out->append(cp == '\t' ? "&#9;" : cp == '\n' ? "&#10;" : "&#13;");
     } else if (cp < 0x80 || cp == kReplacementChar) {
       AppendUtf8(cp, out);
     } else {

@@ -3,7 +3,8 @@
 // byte string into text that is well-formed inside an XML element or a
 // quoted attribute: invalid UTF-8 (including overlongs and surrogates) and
 // characters that XML 1.0 forbids (C0 controls other than tab, LF, CR, and
-// U+FFFE/U+FFFF) become U+FFFD, and & < > " ' become entities.
+// U+FFFE/U+FFFF) become U+FFFD, & < > " ' become entities, and tab, LF and
+// CR become character references (so attribute values keep them).
 #ifndef STACKFIRE_RENDER_UTF8_H_
 #define STACKFIRE_RENDER_UTF8_H_
 

@@ -60,7 +60,7 @@ function frameInfo() {
   const fh = +svg.getAttribute('data-fh');
   const y0 = +rects[0].getAttribute('y');
   const info = rects.map((r, i) => {
-    const t = r.firstChild.textContent;
+    const t = r.getAttribute('data-t');
     const first = t.split('\n')[0];
     const p = first.lastIndexOf(' (');
     return { i, name: p >= 0 ? first.substring(0, p) : first, title: t,
@@ -403,8 +403,16 @@ check('diff.svg tooltip shows before, after and delta', async () => {
     assert.equal(num(m[2]), a, `${name} after`);
     assert.equal(num(m[3]), a - b, `${name} delta`);
     assert.ok(Math.abs(Number(m[4]) - 100 * (a - b) / b) < 0.006, `${name} delta % of frame: ${m[4]}`);
-    // The title element (the browser's own tooltip) says the same.
+    // The title element (the browser's own tooltip, one shared element that
+    // the script moves into the hovered frame) says the same.
     assert.ok(f.title.includes(details.substring(details.indexOf('before'))), `${name} title`);
+    const tip = await page.evaluate((i) => {
+      const r = document.getElementById('zoom').children[i];
+      return { text: r.firstChild && r.firstChild.nodeName === 'title' ? r.firstChild.textContent : null,
+               count: document.getElementsByTagName('title').length };
+    }, f.i);
+    assert.equal(tip.text, f.title, `${name}: hovered frame's <title>`);
+    assert.equal(tip.count, 1, 'one shared <title>');
     // Colour is by a frame's own samples: Spin, the loop below each leaf.
     const spin = await frameNamed(page, 'Spin', f);
     const fill = await page.evaluate((i) => getComputedStyle(document.getElementById('zoom').children[i]).fill, spin.i);

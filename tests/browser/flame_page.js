@@ -81,7 +81,7 @@ function pageHelpers() {
   const rects = stackfire ? Array.from(document.getElementById('zoom').children)
                           : Array.from(document.querySelectorAll('#frames > g > rect'));
   function title(r) {
-    return stackfire ? r.firstChild.textContent : r.parentNode.querySelector('title').textContent;
+    return stackfire ? r.getAttribute('data-t') : r.parentNode.querySelector('title').textContent;
   }
   function name(r) {
     const t = title(r).split('\n')[0];

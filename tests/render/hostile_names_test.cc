@@ -109,10 +109,12 @@ TEST(HostileNames, LibraryOutputIsWellFormedAndInert) {
   // Every frame survives, with its name as text.
   SvgDoc doc = ParseStackfireSvg(svg);
   bool found_big = false, found_spaces = false, found_quote = false, found_nul = false;
+  bool found_tab = false;  // the tooltip is an attribute: a literal tab would read as a space
   for (const SvgFrame& f : doc.frames) {
     if (f.name == std::string(100 * 1024, 'N')) found_big = true;
     if (f.name == "and ]]> and <!-- --> and </svg>") found_spaces = true;
     if (f.name == "a&b\"c'd<e>f") found_quote = true;
+    if (f.name == "tab\there") found_tab = true;
     if (f.name == "nul\xef\xbf\xbd" "byte" || f.name == "nulbyte" || f.name == "nul byte") {
       found_nul = true;
     }
@@ -120,6 +122,7 @@ TEST(HostileNames, LibraryOutputIsWellFormedAndInert) {
   EXPECT_TRUE(found_big);
   EXPECT_TRUE(found_spaces);
   EXPECT_TRUE(found_quote);
+  EXPECT_TRUE(found_tab);
   EXPECT_TRUE(found_nul) << "the frame with a NUL byte is lost";
   // A 100 KB name's label is cut to the frame's width.
   for (const std::string& l : doc.labels) EXPECT_LT(l.size(), 400u);

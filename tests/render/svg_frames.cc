@@ -78,6 +78,9 @@ std::string Unescape(const std::string& s) {
     else if (ent == "gt") out += '>';
     else if (ent == "quot") out += '"';
     else if (ent == "apos" || ent == "#39") out += '\'';
+    else if (ent == "#9") out += '\t';
+    else if (ent == "#10") out += '\n';
+    else if (ent == "#13") out += '\r';
     else out += "&" + ent + ";";
     i = semi;
   }
@@ -129,9 +132,8 @@ SvgDoc ParseStackfireSvg(const std::string& svg) {
     f.height = NumAttr(tag, "height");
     f.fill = Attr(tag, "fill");
     f.removed = Attr(tag, "class") == "rm";
-    size_t t = svg.find("<title>", gt);
-    size_t te = svg.find("</title>", t);
-    f.title = Unescape(svg.substr(t + 7, te - t - 7));
+    // The tooltip is the data-t attribute (the only place the name is).
+    f.title = Unescape(Attr(tag, "data-t"));
     FillNameAndSamples(&f);
     doc.frames.push_back(f);
   }

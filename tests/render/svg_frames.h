@@ -1,7 +1,7 @@
 // Test helper: reads the frames of a flame-graph SVG leniently (string
 // scanning, no XML parser: one reference file is not well-formed), from
 // flamegraph.pl's layout (<g><title>T</title><rect x y width height>) or
-// stackfire's (<rect x y width height ...><title>T</title></rect> inside the
+// stackfire's (<rect x y width height ... data-t="T"/> inside the
 // #zoom group, in count units mapped by the group's transform).
 #ifndef STACKFIRE_TESTS_RENDER_SVG_FRAMES_H_
 #define STACKFIRE_TESTS_RENDER_SVG_FRAMES_H_
