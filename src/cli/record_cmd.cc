@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <bit>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -140,18 +142,32 @@ absl::Status WriteOutput(const RecordFlags& flags, const std::string& path,
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     if (!out) return absl::ErrnoToStatus(errno, absl::StrCat("cannot write ", tmp));
+    errno = 0;
+    absl::Status st;
     if (OutputIsFolded(path)) {
       WriteFolded(pipeline.profile(), out);
     } else {
       render::RenderOptions options = flags.render;
       const std::string counts = CountsLine(pipeline.counters());
-      options.subtitle = options.subtitle.empty() ? counts : options.subtitle + " (" + counts + ")";
-      absl::Status st = RenderWithPalette(pipeline.profile(), options, out);
-      // An empty profile still gets flamegraph.pl's error picture: a valid SVG.
-      if (!st.ok() && !pipeline.profile().empty()) return st;
+      if (pipeline.profile().empty()) {
+        // Still a valid picture, and it says why it is empty.
+        render::WriteErrorSvg(options, absl::StrCat("No samples were recorded: ", counts), out);
+      } else {
+        options.subtitle =
+            options.subtitle.empty() ? counts : options.subtitle + " (" + counts + ")";
+        st = RenderWithPalette(pipeline.profile(), options, out);
+      }
     }
-    out.flush();
-    if (!out) return absl::DataLossError(absl::StrCat("writing ", tmp, " failed"));
+    if (st.ok()) out.flush();
+    if (!out) {
+      // The stream keeps the errno of the write that failed (ENOSPC, EIO).
+      st = absl::ErrnoToStatus(errno != 0 ? errno : EIO, absl::StrCat("writing ", tmp));
+    }
+    if (!st.ok()) {
+      out.close();
+      ::unlink(tmp.c_str());  // never leave half a file on a full disk
+      return st;
+    }
   }
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     absl::Status st = absl::ErrnoToStatus(errno, absl::StrCat("rename to ", path));
@@ -168,6 +184,29 @@ std::string FallbackPath(const std::string& output) {
   std::string dir = tmpdir != nullptr && tmpdir[0] != '\0' ? tmpdir : "/tmp";
   const std::string ext = OutputIsFolded(output) ? ".folded" : ".svg";
   return absl::StrCat(dir, "/stackfire-", ::getpid(), "-", ::time(nullptr), ext);
+}
+
+// Names from the target (paths) may hold control characters: print them
+// escaped, so that they cannot drive the terminal.
+std::string ForTerminal(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {
+      absl::StrAppend(&out, absl::StrFormat("\\x%02x", u));
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+// The bytes of one sample in the ring: the stack copy, the registers, the
+// kernel's callchain and the header fields, rounded up.
+size_t SampleBytesEstimate(const perf::AttrOptions& attr) {
+  size_t bytes = 512 + 128 * 8;  // header, ids, regs; a full kernel callchain
+  if (attr.call_graph == perf::CallGraph::kDwarf) bytes += attr.stack_bytes + 16;
+  return bytes;
 }
 
 int Fail(const absl::Status& status) {
@@ -244,6 +283,20 @@ int RunRecord(RecordFlags& flags) {
     return 1;
   }
   attr.exclude_kernel = flags.no_kernel;
+  {
+    const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+    const size_t ring = flags.mmap_pages * page;
+    const size_t sample = SampleBytesEstimate(attr);
+    if (ring < sample) {
+      // Room for a few samples between two reads.
+      const size_t suggested = std::bit_ceil((4 * sample + page - 1) / page);
+      std::fprintf(stderr,
+                   "stackfire: warning: --mmap-pages %zu (%zu KiB per CPU) cannot hold one "
+                   "sample (up to %zu KiB): the kernel will drop every sample; use -m %zu or "
+                   "more\n",
+                   flags.mmap_pages, ring / 1024, (sample + 1023) / 1024, suggested);
+    }
+  }
 
   // From here on a stop signal ends the recording instead of the process, even
   // while the events are being set up: whatever was collected is written.
@@ -331,9 +384,15 @@ int RunRecord(RecordFlags& flags) {
   std::string why = "the target exited";
   auto last_check = start;
   auto last_progress = start;
+  auto last_tick = start;
+  double suspended = 0;  // seconds this loop did not run (SIGSTOP, no CPU)
   for (;;) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     const auto now = std::chrono::steady_clock::now();
+    if (const double gap = std::chrono::duration<double>(now - last_tick).count(); gap > 1.0) {
+      suspended += gap - 0.05;
+    }
+    last_tick = now;
     const double elapsed = std::chrono::duration<double>(now - start).count();
     if (g_stop_signal != 0) {
       why = g_stop_signal == SIGINT   ? "interrupted"
@@ -386,6 +445,15 @@ int RunRecord(RecordFlags& flags) {
                "move it where you want it; exit status 3 means the profile is at that path");
     saved_elsewhere = true;
   }
+  const std::vector<std::string> warnings = pipeline.Warnings();
+  constexpr size_t kMaxWarnings = 10;
+  for (size_t i = 0; i < warnings.size() && i < kMaxWarnings; ++i) {
+    std::fprintf(stderr, "stackfire: warning: %s\n", ForTerminal(warnings[i]).c_str());
+  }
+  if (warnings.size() > kMaxWarnings) {
+    std::fprintf(stderr, "stackfire: warning: and %zu more problems with the target's files\n",
+                 warnings.size() - kMaxWarnings);
+  }
   const record::Counters& c = pipeline.counters();
   const double seconds = std::chrono::duration<double>(stop_time - start).count();
   const double finish =
@@ -401,11 +469,23 @@ int RunRecord(RecordFlags& flags) {
                  "kernel.perf_event_max_sample_rate\n",
                  static_cast<unsigned long long>(c.throttled.load()));
   }
+  if (suspended > 0) {
+    std::fprintf(stderr,
+                 "stackfire: stackfire was suspended for %.1f s (stopped by a signal, or "
+                 "starved of CPU)%s\n",
+                 suspended,
+                 c.lost.load() > 0 ? "; the ring buffer overflowed meanwhile: see 'lost' above"
+                                   : "");
+  }
   if (c.queue_dropped.load() > 0) {
     std::fprintf(stderr, "stackfire: %llu samples dropped: unwinding fell behind\n",
                  static_cast<unsigned long long>(c.queue_dropped.load()));
   }
-  if (c.samples.load() == 0) {
+  if (c.samples.load() == 0 && c.lost.load() > 0) {
+    std::fprintf(stderr,
+                 "stackfire: no samples: every sample was lost before stackfire could read it "
+                 "(raise --mmap-pages)\n");
+  } else if (c.samples.load() == 0) {
     std::fprintf(stderr, "stackfire: no samples: the target did not run on a CPU%s\n",
                  flags.duration > 0 ? "" : " (try a longer run)");
   }

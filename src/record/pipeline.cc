@@ -72,6 +72,18 @@ void Pipeline::WarmUp(bool kernel) {
   }
 }
 
+std::vector<std::string> Pipeline::Warnings() const {
+  std::vector<std::string> all;
+  if (unwinder_ != nullptr) unwinder_->AppendWarnings(&all);
+  symbolizer_->AppendWarnings(&all);
+  std::vector<std::string> unique;
+  absl::flat_hash_set<std::string> seen;
+  for (std::string& w : all) {
+    if (seen.insert(w).second) unique.push_back(std::move(w));
+  }
+  return unique;
+}
+
 void Pipeline::Start(perf::Sampler* sampler) {
   sampler_ = sampler;
   stop_ = false;
@@ -215,7 +227,11 @@ void Pipeline::Handle(perf::ParsedRecord& record) {
       ++state.generation;
     }
   } else if (auto* t = std::get_if<perf::TaskRecord>(&record)) {
-    if (t->fork) {
+    if (!t->fork) {
+      thread_names_.erase(t->tid);
+      thread_roots_.erase(t->tid);
+      seen_tids_.erase(t->tid);
+    } else {
       if (auto it = thread_names_.find(t->ptid); it != thread_names_.end()) {
         SetThreadName(t->tid, it->second);
       }
@@ -268,7 +284,7 @@ void Pipeline::HandleSample(RawSample& sample) {
   const std::string& folded = folder_.Fold(key, state.maps);
 
   if (seen_tids_.insert(sample.tid).second) {
-    counters_.threads.store(seen_tids_.size(), std::memory_order_relaxed);
+    counters_.threads.store(++threads_seen_, std::memory_order_relaxed);
   }
   if (options_.per_thread) {
     auto [it, inserted] = thread_roots_.try_emplace(sample.tid);

@@ -80,6 +80,10 @@ class Pipeline {
   void Process(std::vector<perf::ParsedRecord> batch);
 
   const Counters& counters() const { return counters_; }
+  // What went wrong with the target's files (unreadable, corrupt, no
+  // symbols or unwind info), one line per problem, deduplicated. Call after
+  // Stop().
+  std::vector<std::string> Warnings() const;
   Profile& profile() { return profile_; }
 
  private:
@@ -120,7 +124,10 @@ class Pipeline {
   absl::flat_hash_map<uint32_t, ProcessState> processes_;
   absl::flat_hash_map<uint32_t, std::string> thread_names_;
   absl::flat_hash_map<uint32_t, std::string> thread_roots_;
+  // Threads sampled and still alive (an EXIT record removes them, so that a
+  // process churning through threads does not grow these tables).
   absl::flat_hash_set<uint32_t> seen_tids_;
+  uint64_t threads_seen_ = 0;
   std::vector<uint64_t> pcs_;
   std::vector<uint64_t> fp_pcs_;
   std::string stack_;

@@ -2,6 +2,7 @@
 
 #include <libunwind.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "src/unwind/stack_view.h"
@@ -137,6 +138,10 @@ uint64_t Fingerprint(const ProcessMaps& maps) {
     mix(m.end);
     mix(m.pgoff);
     mix(m.inode);
+    // MMAP2 records with a build-id carry no inode (see module_cache.h).
+    uint64_t id = 0;
+    std::memcpy(&id, m.build_id.data(), std::min(m.build_id.size(), sizeof id));
+    mix(id);
   }
   return h;
 }

@@ -2,7 +2,38 @@
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
+
 namespace stackfire::unwind {
+namespace {
+
+std::string ModuleFrame(const std::string& path) {
+  if (!path.empty() && path.front() == '[') return path;
+  const size_t slash = path.rfind('/');
+  return "[" + (slash == std::string::npos ? path : path.substr(slash + 1)) + "]";
+}
+
+}  // namespace
+
+void ModuleCache::AppendWarnings(bool cfi, std::vector<std::string>* out) const {
+  for (const std::string& path : failure_order_) {
+    out->push_back(absl::StrCat(path, ": ", failures_.at(path), "; its frames show as ",
+                                ModuleFrame(path)));
+  }
+  if (!cfi) return;
+  auto check = [&](const ElfModule& m) {
+    // A few misses are normal (hand-written assembly without CFI); most of
+    // a module's lookups failing means its .eh_frame is missing or corrupt.
+    if (m.cfi_misses() >= 10 && m.cfi_misses() * 5 >= m.cfi_lookups()) {
+      out->push_back(absl::StrCat(m.path(), ": no unwind information (CFI) for ", m.cfi_misses(),
+                                  " of ", m.cfi_lookups(),
+                                  " addresses sampled in it (.eh_frame missing or corrupt); "
+                                  "those stacks stop there"));
+    }
+  };
+  for (const auto& [id, m] : by_build_id_) check(*m);
+  for (const auto& m : without_build_id_) check(*m);
+}
 
 const ModuleRef* ModuleCache::LookupSlow(const Key& key, const Mapping& mapping) {
   auto it = by_mapping_.find(key);
@@ -19,6 +50,9 @@ const ModuleRef* ModuleCache::LookupSlow(const Key& key, const Mapping& mapping)
     if (!opened.ok()) {
       ++stats_.open_failures;
       last_error_ = opened.status().ToString();
+      if (failures_.emplace(mapping.path, std::string(opened.status().message())).second) {
+        failure_order_.push_back(mapping.path);
+      }
     } else {
       ++stats_.files_opened;
       std::unique_ptr<ElfModule> module = *std::move(opened);
@@ -39,6 +73,11 @@ const ModuleRef* ModuleCache::LookupSlow(const Key& key, const Mapping& mapping)
       if (std::optional<uint64_t> bias = shared->BiasFor(mapping)) {
         ref->module = shared;
         ref->bias = *bias;
+      } else if (failures_
+                     .emplace(mapping.path, absl::StrCat("no PT_LOAD segment at file offset 0x",
+                                                         absl::Hex(mapping.pgoff)))
+                     .second) {
+        failure_order_.push_back(mapping.path);
       }
     }
     it = by_mapping_.emplace(key, std::move(ref)).first;

@@ -86,6 +86,7 @@ UnwindOutcome TableUnwinder::Unwind(const RawSample& sample, const ProcessMaps& 
       if (seen_count < kSeen) ++seen_count;
     }
     const CfiRow& row = ref->module->cfi_table().Find(lookup - ref->bias);
+    ref->module->CountCfiLookup(row.kind == CfiRow::kNoCfi);
     uint64_t cfa;
     switch (row.kind) {
       case CfiRow::kNormal:
