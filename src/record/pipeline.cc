@@ -217,6 +217,17 @@ void Pipeline::Handle(perf::ParsedRecord& record) {
       if (vdso_image_ && vdso_image_->size() == m->len) mapping.image = vdso_image_;
     }
     ProcessState& state = StateFor(m->pid);
+    if (!mapping.path.empty() && mapping.path.front() == '/') {
+      std::deque<uint64_t>& starts = state.exec_starts[mapping.path];
+      starts.push_back(mapping.start);
+      if (starts.size() > kMaxCopiesPerFile) {
+        const uint64_t oldest = starts.front();
+        starts.pop_front();
+        if (std::find(starts.begin(), starts.end(), oldest) == starts.end()) {
+          state.maps.EraseAt(oldest, mapping.path);
+        }
+      }
+    }
     state.maps.Insert(std::move(mapping));
     ++state.generation;
   } else if (auto* c = std::get_if<perf::CommRecord>(&record)) {
@@ -224,6 +235,7 @@ void Pipeline::Handle(perf::ParsedRecord& record) {
     if (c->exec) {
       ProcessState& state = processes_[c->pid];
       state.maps.Clear();
+      state.exec_starts.clear();
       ++state.generation;
     }
   } else if (auto* t = std::get_if<perf::TaskRecord>(&record)) {
@@ -267,6 +279,15 @@ void Pipeline::HandleSample(RawSample& sample) {
       // the leaf: on code without frame pointers it is mostly wrong.
       if (pcs_.size() < 2 && sample.user_ips.size() >= 2) {
         unwind::FramePointerPcs(sample, &fp_pcs_);
+        // Past the first return address outside executable code the chain
+        // is garbage (a fresh thread's rbp, a leaf without a frame): stop.
+        for (size_t i = 1; i < fp_pcs_.size(); ++i) {
+          const Mapping* m = state.maps.Find(fp_pcs_[i] - 1);
+          if (m == nullptr || !m->executable()) {
+            fp_pcs_.resize(i);
+            break;
+          }
+        }
         user = &fp_pcs_;
         counters_.fp_fallbacks.fetch_add(1, std::memory_order_relaxed);
       } else {

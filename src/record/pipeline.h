@@ -90,7 +90,12 @@ class Pipeline {
   struct ProcessState {
     ProcessMaps maps;
     uint64_t generation = 0;
+    // Where each file was last mapped executable, newest last: a library
+    // loaded and unloaded in a loop lands at ever new addresses, and perf
+    // reports no munmap, so only the newest few copies are kept.
+    absl::flat_hash_map<std::string, std::deque<uint64_t>> exec_starts;
   };
+  static constexpr size_t kMaxCopiesPerFile = 4;
   struct Batch {
     std::vector<perf::ParsedRecord> records;
     size_t bytes = 0;

@@ -93,6 +93,7 @@ class SymbolizerImpl final : public Symbolizer {
       }
       return;
     }
+    modules_.TrimIfLarge();
     const unwind::ModuleRef* ref = modules_.Lookup(*m);
     if (ref->module == nullptr) {
       out->push_back(MakeFrame(UnresolvedName(m->path), Frame::Kind::kUnresolved));

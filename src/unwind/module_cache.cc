@@ -35,12 +35,33 @@ void ModuleCache::AppendWarnings(bool cfi, std::vector<std::string>* out) const 
   for (const auto& m : without_build_id_) check(*m);
 }
 
+void ModuleCache::TrimIfLarge() {
+  if (by_mapping_.size() < kMaxMappings) return;
+  by_mapping_.clear();
+  for (Memo& m : memo_) m = Memo{};
+}
+
 const ModuleRef* ModuleCache::LookupSlow(const Key& key, const Mapping& mapping) {
   auto it = by_mapping_.find(key);
   if (it == by_mapping_.end()) {
     auto ref = std::make_unique<ModuleRef>();
     if (mapping.open_path.empty() && mapping.image == nullptr) {
       // Anonymous memory, [heap], [stack], JIT code: nothing to open.
+      it = by_mapping_.emplace(key, std::move(ref)).first;
+      memo_[memo_next_] = Memo{key, it->second.get()};
+      memo_next_ = (memo_next_ + 1) % kMemo;
+      return it->second.get();
+    }
+    // The sampler's MMAP2 records name the build-id: a library loaded again
+    // (dlopen churn) needs no new open and parse.
+    if (auto known = mapping.build_id.empty() ? by_build_id_.end()
+                                              : by_build_id_.find(mapping.build_id);
+        known != by_build_id_.end()) {
+      ++stats_.shared_by_build_id;
+      if (std::optional<uint64_t> bias = known->second->BiasFor(mapping)) {
+        ref->module = known->second.get();
+        ref->bias = *bias;
+      }
       it = by_mapping_.emplace(key, std::move(ref)).first;
       memo_[memo_next_] = Memo{key, it->second.get()};
       memo_next_ = (memo_next_ + 1) % kMemo;

@@ -51,6 +51,13 @@ class ModuleCache {
     return LookupSlow(key, mapping);
   }
 
+  // A target that maps code at ever new addresses (dlopen churn) would grow
+  // the per-mapping index without bound: past a few thousand entries it is
+  // dropped (the modules themselves stay). This invalidates every ModuleRef
+  // handed out, so call it only where none is held: at the start of a
+  // sample's unwind or of a symbol lookup.
+  void TrimIfLarge();
+
   // The error of the last failed open, for diagnostics.
   const std::string& last_error() const { return last_error_; }
   // One line per file that could not be used (the first error met), and,
@@ -93,6 +100,7 @@ class ModuleCache {
     const ModuleRef* ref = nullptr;
   };
   static constexpr size_t kMemo = 4;
+  static constexpr size_t kMaxMappings = 4096;
 
   absl::flat_hash_map<Key, std::unique_ptr<ModuleRef>> by_mapping_;
   absl::flat_hash_map<std::string, std::unique_ptr<ElfModule>> by_build_id_;

@@ -33,6 +33,7 @@ UnwindOutcome TableUnwinder::Unwind(const RawSample& sample, const ProcessMaps& 
                                     std::vector<uint64_t>* pcs) {
   pcs->clear();
   ++stats_.samples;
+  modules_->TrimIfLarge();
   if (!sample.has_user_regs) return UnwindOutcome::kFailed;
   const StackView stack(sample);
   uint64_t pc = sample.regs[kRip];
