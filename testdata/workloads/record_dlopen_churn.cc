@@ -2,8 +2,9 @@
 // same with library B, for SECONDS. The loader tends to put B where A was,
 // so the same addresses hold different code from one moment to the next:
 // a profiler must apply each mapping change before the samples that follow.
-// Usage: record_dlopen_churn LIB_A LIB_B SECONDS (prints "ready" first, and
-// "loads N" at the end).
+// Usage: record_dlopen_churn LIB_A LIB_B SECONDS (of the process's CPU time,
+// so that a loaded machine does not shrink the run; prints "ready" first,
+// and "loads N" at the end).
 #include <dlfcn.h>
 #include <time.h>
 
@@ -12,9 +13,9 @@
 
 namespace {
 
-double Now() {
+double CpuSeconds() {
   timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
@@ -50,9 +51,9 @@ int main(int argc, char** argv) {
   if (argc < 4) return 2;
   std::printf("ready\n");
   std::fflush(stdout);
-  const double end = Now() + std::atof(argv[3]);
+  const double end = CpuSeconds() + std::atof(argv[3]);
   long loads = 0;
-  while (Now() < end) {
+  while (CpuSeconds() < end) {
     if (!run_lib_a(argv[1]) || !run_lib_b(argv[2])) return 1;
     loads += 2;
   }
