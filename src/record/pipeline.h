@@ -56,6 +56,10 @@ struct PipelineOptions {
 
 class Pipeline {
  public:
+  // Executable mappings kept per file when it is mapped again and again at
+  // new addresses (perf reports no munmap; see ProcessState::exec_starts).
+  static constexpr size_t kMaxCopiesPerFile = 4;
+
   // The unwinder may be null when fp_only. Both must outlive the pipeline.
   Pipeline(PipelineOptions options, Unwinder* unwinder, Symbolizer* symbolizer);
   ~Pipeline();
@@ -95,7 +99,6 @@ class Pipeline {
     // reports no munmap, so only the newest few copies are kept.
     absl::flat_hash_map<std::string, std::deque<uint64_t>> exec_starts;
   };
-  static constexpr size_t kMaxCopiesPerFile = 4;
   struct Batch {
     std::vector<perf::ParsedRecord> records;
     size_t bytes = 0;
