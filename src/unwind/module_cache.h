@@ -93,6 +93,8 @@ class ModuleCache {
     return Key{m.start, m.end, m.pgoff, m.inode, id, m.dev_major, m.dev_minor, m.image.get()};
   }
   const ModuleRef* LookupSlow(const Key& key, const Mapping& mapping);
+  std::unique_ptr<ModuleRef> Resolve(const Mapping& mapping);
+  void NoteFailure(const Mapping& mapping, std::string message);
 
   // Stacks alternate between a few modules (the program, libc, ...).
   struct Memo {
