@@ -54,6 +54,10 @@ class ProcessMaps {
   void Insert(Mapping mapping);
   // Forgets everything: the process called exec.
   void Clear() { mappings_.clear(); }
+  // Removes the mapping of `path` that starts at `start`, if there is one
+  // (perf sends no record for munmap: the recorder drops mappings it knows
+  // to be stale, e.g. older copies of a library loaded again and again).
+  void EraseAt(uint64_t start, std::string_view path);
 
   // The mapping that contains addr, or nullptr. O(log n).
   const Mapping* Find(uint64_t addr) const;

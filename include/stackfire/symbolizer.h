@@ -40,6 +40,9 @@ class Symbolizer {
   virtual void SymbolizeUser(int pid, const ProcessMaps& maps, uint64_t pc,
                              bool is_return_address, std::vector<Frame>* out) = 0;
   virtual void SymbolizeKernel(uint64_t pc, std::vector<Frame>* out) = 0;
+  // Problems met with the target's files so far (unreadable or corrupt ELF,
+  // no symbols, unreadable debug info), one line per file, for the summary.
+  virtual void AppendWarnings(std::vector<std::string>* out) const { (void)out; }
 };
 
 }  // namespace stackfire

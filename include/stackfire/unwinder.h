@@ -8,6 +8,7 @@
 #define STACKFIRE_UNWINDER_H_
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "stackfire/process_maps.h"
@@ -27,6 +28,9 @@ class Unwinder {
   // Appends to *pcs (cleared first). Never throws; never reads the target.
   virtual UnwindOutcome Unwind(const RawSample& sample, const ProcessMaps& maps,
                                std::vector<uint64_t>* pcs) = 0;
+  // Problems met with the target's files so far (unreadable or corrupt ELF,
+  // no unwind information), one line per file, for the end-of-run summary.
+  virtual void AppendWarnings(std::vector<std::string>* out) const { (void)out; }
 };
 
 }  // namespace stackfire

@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <bit>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -166,6 +168,29 @@ void PrintUnwinderCheck(const unwind::UnwinderCheck& check) {
   }
 }
 
+// Names from the target (paths) may hold control characters: print them
+// escaped, so that they cannot drive the terminal.
+std::string ForTerminal(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {
+      absl::StrAppend(&out, absl::StrFormat("\\x%02x", u));
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+// The bytes of one sample in the ring: the stack copy, the registers, the
+// kernel's callchain and the header fields, rounded up.
+size_t SampleBytesEstimate(const perf::AttrOptions& attr) {
+  size_t bytes = 512 + 128 * 8;  // header, ids, regs; a full kernel callchain
+  if (attr.call_graph == perf::CallGraph::kDwarf) bytes += attr.stack_bytes + 16;
+  return bytes;
+}
+
 int Fail(const absl::Status& status) {
   std::string hint;
   if (absl::IsPermissionDenied(status)) hint = PermissionHint();
@@ -260,6 +285,20 @@ int RunRecord(RecordFlags& flags) {
     }
   }
   attr.exclude_kernel = flags.no_kernel;
+  {
+    const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+    const size_t ring = flags.mmap_pages * page;
+    const size_t sample = SampleBytesEstimate(attr);
+    if (ring < sample) {
+      // Room for a few samples between two reads.
+      const size_t suggested = std::bit_ceil((4 * sample + page - 1) / page);
+      std::fprintf(stderr,
+                   "stackfire: warning: --mmap-pages %zu (%zu KiB per CPU) cannot hold one "
+                   "sample (up to %zu KiB): the kernel will drop every sample; use -m %zu or "
+                   "more\n",
+                   flags.mmap_pages, ring / 1024, (sample + 1023) / 1024, suggested);
+    }
+  }
 
   // From here on a stop signal ends the recording instead of the process, even
   // while the events are being set up: whatever was collected is written.
@@ -360,9 +399,15 @@ int RunRecord(RecordFlags& flags) {
   std::string why = "the target exited";
   auto last_check = start;
   auto last_progress = start;
+  auto last_tick = start;
+  double suspended = 0;  // seconds this loop did not run (SIGSTOP, no CPU)
   for (;;) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     const auto now = std::chrono::steady_clock::now();
+    if (const double gap = std::chrono::duration<double>(now - last_tick).count(); gap > 1.0) {
+      suspended += gap - 0.05;
+    }
+    last_tick = now;
     const double elapsed = std::chrono::duration<double>(now - start).count();
     if (g_stop_signal != 0) {
       why = g_stop_signal == SIGINT   ? "interrupted"
@@ -405,8 +450,9 @@ int RunRecord(RecordFlags& flags) {
   data.name = have_pids ? absl::StrCat("stackfire record -p ", flags.pids)
                         : absl::StrCat("stackfire record -- ", absl::StrJoin(flags.command, " "));
   data.render = flags.render;
+  data.counts = CountsLine(counters);
   {
-    const std::string counts = CountsLine(counters);
+    const std::string& counts = data.counts;
     data.render.subtitle =
         data.render.subtitle.empty() ? counts : data.render.subtitle + " (" + counts + ")";
   }
@@ -464,6 +510,15 @@ int RunRecord(RecordFlags& flags) {
       return 1;
     }
   }
+  const std::vector<std::string> warnings = pipeline.Warnings();
+  constexpr size_t kMaxWarnings = 10;
+  for (size_t i = 0; i < warnings.size() && i < kMaxWarnings; ++i) {
+    std::fprintf(stderr, "stackfire: warning: %s\n", ForTerminal(warnings[i]).c_str());
+  }
+  if (warnings.size() > kMaxWarnings) {
+    std::fprintf(stderr, "stackfire: warning: and %zu more problems with the target's files\n",
+                 warnings.size() - kMaxWarnings);
+  }
   const record::Counters& c = pipeline.counters();
   const double seconds = std::chrono::duration<double>(stop_time - start).count();
   const double finish =
@@ -485,11 +540,23 @@ int RunRecord(RecordFlags& flags) {
                  "kernel.perf_event_max_sample_rate\n",
                  static_cast<unsigned long long>(c.throttled.load()));
   }
+  if (suspended > 0) {
+    std::fprintf(stderr,
+                 "stackfire: stackfire was suspended for %.1f s (stopped by a signal, or "
+                 "starved of CPU)%s\n",
+                 suspended,
+                 c.lost.load() > 0 ? "; the ring buffer overflowed meanwhile: see 'lost' above"
+                                   : "");
+  }
   if (c.queue_dropped.load() > 0) {
     std::fprintf(stderr, "stackfire: %llu samples dropped: unwinding fell behind\n",
                  static_cast<unsigned long long>(c.queue_dropped.load()));
   }
-  if (c.samples.load() == 0) {
+  if (c.samples.load() == 0 && c.lost.load() > 0) {
+    std::fprintf(stderr,
+                 "stackfire: no samples: every sample was lost before stackfire could read it "
+                 "(raise --mmap-pages)\n");
+  } else if (c.samples.load() == 0) {
     std::fprintf(stderr, "stackfire: no samples: the target did not run on a CPU%s\n",
                  flags.duration > 0 ? "" : " (try a longer run)");
   }

@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "export/pprof.h"
 #include "export/speedscope.h"
+#include "render/flamegraph.h"
 #include "src/cli/render_flags.h"
 #include "stackfire_config.h"
 
@@ -55,9 +56,13 @@ absl::Status WriteTo(const RecordOutput& output, const RecordData& data, std::os
       WriteFolded(*data.profile, out);
       return absl::OkStatus();
     case RecordFormat::kSvg: {
-      absl::Status st = RenderWithPalette(*data.profile, data.render, out);
-      // An empty profile still gets flamegraph.pl's error picture: a valid SVG.
-      return st.ok() || data.profile->empty() ? absl::OkStatus() : st;
+      if (data.profile->empty()) {
+        // Still a valid picture, and it says why it is empty.
+        render::WriteErrorSvg(data.render, absl::StrCat("No samples were recorded: ", data.counts),
+                              out);
+        return absl::OkStatus();
+      }
+      return RenderWithPalette(*data.profile, data.render, out);
     }
     case RecordFormat::kPprof: {
       if (data.model == nullptr) return absl::InternalError("no export model was collected");
@@ -158,12 +163,16 @@ absl::Status WriteRecordOutput(const RecordOutput& output, const std::string& pa
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     if (!out) return absl::ErrnoToStatus(errno, absl::StrCat("cannot write ", tmp));
+    errno = 0;
     absl::Status st = WriteTo(output, data, out);
-    out.flush();
-    if (st.ok() && !out) st = absl::DataLossError(absl::StrCat("writing ", tmp, " failed"));
+    if (st.ok()) out.flush();
+    if (st.ok() && !out) {
+      // The stream keeps the errno of the write that failed (ENOSPC, EIO).
+      st = absl::ErrnoToStatus(errno != 0 ? errno : EIO, absl::StrCat("writing ", tmp));
+    }
     if (!st.ok()) {
       out.close();
-      ::unlink(tmp.c_str());
+      ::unlink(tmp.c_str());  // never leave half a file on a full disk
       return st;
     }
   }

@@ -52,6 +52,7 @@ struct RecordData {
   render::RenderOptions render;                    // subtitle already set
   bool per_thread = false;                         // speedscope: one profile per thread
   std::string name;                                // speedscope's profile name
+  std::string counts;  // the summary's counts: says why an empty picture is empty
 };
 
 // Writes one output to `path` (its own path, or a fallback when that broke):

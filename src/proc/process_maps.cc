@@ -178,6 +178,12 @@ void ProcessMaps::Insert(Mapping mapping) {
                    std::make_move_iterator(pieces.end()));
 }
 
+void ProcessMaps::EraseAt(uint64_t start, std::string_view path) {
+  auto it = std::lower_bound(mappings_.begin(), mappings_.end(), start,
+                             [](const Mapping& m, uint64_t addr) { return m.start < addr; });
+  if (it != mappings_.end() && it->start == start && it->path == path) mappings_.erase(it);
+}
+
 const Mapping* ProcessMaps::Find(uint64_t addr) const {
   auto it = std::upper_bound(mappings_.begin(), mappings_.end(), addr,
                              [](uint64_t a, const Mapping& m) { return a < m.start; });

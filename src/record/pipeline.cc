@@ -75,6 +75,18 @@ void Pipeline::WarmUp(bool kernel) {
   }
 }
 
+std::vector<std::string> Pipeline::Warnings() const {
+  std::vector<std::string> all;
+  if (unwinder_ != nullptr) unwinder_->AppendWarnings(&all);
+  symbolizer_->AppendWarnings(&all);
+  std::vector<std::string> unique;
+  absl::flat_hash_set<std::string> seen;
+  for (std::string& w : all) {
+    if (seen.insert(w).second) unique.push_back(std::move(w));
+  }
+  return unique;
+}
+
 void Pipeline::Start(perf::Sampler* sampler) {
   sampler_ = sampler;
   stop_ = false;
@@ -211,6 +223,17 @@ void Pipeline::Handle(perf::ParsedRecord& record) {
       if (vdso_image_ && vdso_image_->size() == m->len) mapping.image = vdso_image_;
     }
     ProcessState& state = StateFor(m->pid);
+    if (!mapping.path.empty() && mapping.path.front() == '/') {
+      std::deque<uint64_t>& starts = state.exec_starts[mapping.path];
+      starts.push_back(mapping.start);
+      if (starts.size() > kMaxCopiesPerFile) {
+        const uint64_t oldest = starts.front();
+        starts.pop_front();
+        if (std::find(starts.begin(), starts.end(), oldest) == starts.end()) {
+          state.maps.EraseAt(oldest, mapping.path);
+        }
+      }
+    }
     state.maps.Insert(std::move(mapping));
     ++state.generation;
   } else if (auto* c = std::get_if<perf::CommRecord>(&record)) {
@@ -218,10 +241,15 @@ void Pipeline::Handle(perf::ParsedRecord& record) {
     if (c->exec) {
       ProcessState& state = processes_[c->pid];
       state.maps.Clear();
+      state.exec_starts.clear();
       ++state.generation;
     }
   } else if (auto* t = std::get_if<perf::TaskRecord>(&record)) {
-    if (t->fork) {
+    if (!t->fork) {
+      thread_names_.erase(t->tid);
+      thread_roots_.erase(t->tid);
+      seen_tids_.erase(t->tid);
+    } else {
       if (auto it = thread_names_.find(t->ptid); it != thread_names_.end()) {
         SetThreadName(t->tid, it->second);
       }
@@ -257,6 +285,15 @@ void Pipeline::HandleSample(RawSample& sample) {
       // the leaf: on code without frame pointers it is mostly wrong.
       if (pcs_.size() < 2 && sample.user_ips.size() >= 2) {
         unwind::FramePointerPcs(sample, &fp_pcs_);
+        // Past the first return address outside executable code the chain
+        // is garbage (a fresh thread's rbp, a leaf without a frame): stop.
+        for (size_t i = 1; i < fp_pcs_.size(); ++i) {
+          const Mapping* m = state.maps.Find(fp_pcs_[i] - 1);
+          if (m == nullptr || !m->executable()) {
+            fp_pcs_.resize(i);
+            break;
+          }
+        }
         user = &fp_pcs_;
         counters_.fp_fallbacks.fetch_add(1, std::memory_order_relaxed);
       } else {
@@ -274,7 +311,7 @@ void Pipeline::HandleSample(RawSample& sample) {
   const std::string& folded = folder_.Fold(key, state.maps);
 
   if (seen_tids_.insert(sample.tid).second) {
-    counters_.threads.store(seen_tids_.size(), std::memory_order_relaxed);
+    counters_.threads.store(++threads_seen_, std::memory_order_relaxed);
   }
   const std::string& root = RootFrame(sample.pid, sample.tid);
   if (root.empty()) {

@@ -63,6 +63,10 @@ struct PipelineOptions {
 
 class Pipeline {
  public:
+  // Executable mappings kept per file when it is mapped again and again at
+  // new addresses (perf reports no munmap; see ProcessState::exec_starts).
+  static constexpr size_t kMaxCopiesPerFile = 4;
+
   // The unwinder may be null when fp_only. Both must outlive the pipeline.
   Pipeline(PipelineOptions options, Unwinder* unwinder, Symbolizer* symbolizer);
   ~Pipeline();
@@ -87,6 +91,10 @@ class Pipeline {
   void Process(std::vector<perf::ParsedRecord> batch);
 
   const Counters& counters() const { return counters_; }
+  // What went wrong with the target's files (unreadable, corrupt, no
+  // symbols or unwind info), one line per problem, deduplicated. Call after
+  // Stop().
+  std::vector<std::string> Warnings() const;
   Profile& profile() { return profile_; }
   // Null unless options.collect_export.
   ExportCollector* export_collector() { return collector_.get(); }
@@ -95,6 +103,10 @@ class Pipeline {
   struct ProcessState {
     ProcessMaps maps;
     uint64_t generation = 0;
+    // Where each file was last mapped executable, newest last: a library
+    // loaded and unloaded in a loop lands at ever new addresses, and perf
+    // reports no munmap, so only the newest few copies are kept.
+    absl::flat_hash_map<std::string, std::deque<uint64_t>> exec_starts;
   };
   struct Batch {
     std::vector<perf::ParsedRecord> records;
@@ -134,7 +146,10 @@ class Pipeline {
   absl::flat_hash_map<uint32_t, std::string> thread_roots_;
   absl::flat_hash_map<uint32_t, std::string> process_roots_;
   const std::string no_root_;
+  // Threads sampled and still alive (an EXIT record removes them, so that a
+  // process churning through threads does not grow these tables).
   absl::flat_hash_set<uint32_t> seen_tids_;
+  uint64_t threads_seen_ = 0;
   std::vector<uint64_t> pcs_;
   std::vector<uint64_t> fp_pcs_;
   std::string stack_;

@@ -34,6 +34,15 @@ const std::string& StackFolder::Fold(const StackKey& key, const ProcessMaps& map
 
   auto [it, inserted] = cache_.try_emplace(key_);
   if (!inserted) return it->second;
+  uint64_t& newest = generation_[key.pid];
+  if (key.maps_generation > newest) {
+    stale_ = stale_ || newest != 0;
+    newest = key.maps_generation;
+  }
+  if (stale_ && cache_.size() >= sweep_at_) {
+    SweepStale();
+    it = cache_.find(key_);
+  }
 
   // Leaf first while collecting, reversed at the end.
   frames_.clear();
@@ -59,6 +68,24 @@ const std::string& StackFolder::Fold(const StackKey& key, const ProcessMaps& map
     folded += frames_[i].name;
   }
   return folded;
+}
+
+void StackFolder::SweepStale() {
+  // The key starts with the pid and the maps generation (see Fold).
+  for (auto it = cache_.begin(); it != cache_.end();) {
+    uint32_t pid;
+    uint64_t generation;
+    std::memcpy(&pid, it->first.data(), sizeof pid);
+    std::memcpy(&generation, it->first.data() + sizeof pid, sizeof generation);
+    auto newest = generation_.find(pid);
+    if (it->first != key_ && newest != generation_.end() && generation < newest->second) {
+      cache_.erase(it++);
+    } else {
+      ++it;
+    }
+  }
+  stale_ = false;
+  sweep_at_ = std::max<size_t>(4096, 2 * cache_.size());
 }
 
 std::string ThreadRootFrame(std::string_view comm, uint32_t pid, uint32_t tid) {

@@ -46,8 +46,17 @@ class StackFolder {
   size_t unique_stacks() const { return cache_.size(); }
 
  private:
+  // Entries made under an older maps generation of their process can never
+  // be hit again. A process that keeps mapping code (dlopen churn, a JIT)
+  // would otherwise grow the cache without bound: they are swept out once
+  // the cache has doubled since the last sweep.
+  void SweepStale();
+
   Symbolizer* symbolizer_;
   absl::flat_hash_map<std::string, std::string> cache_;
+  absl::flat_hash_map<uint32_t, uint64_t> generation_;  // pid -> newest seen
+  bool stale_ = false;
+  size_t sweep_at_ = 4096;
   std::string key_;
   std::vector<Frame> frames_;
   std::vector<Frame> scratch_;

@@ -58,7 +58,9 @@ SymbolTable SymbolTable::FromElf(Elf* elf, uint32_t section_type) {
     if (gelf_getshdr(scn, &shdr) == nullptr || shdr.sh_type != section_type) continue;
     Elf_Data* data = elf_getdata(scn, nullptr);
     if (data == nullptr || shdr.sh_entsize == 0) continue;
-    const size_t count = shdr.sh_size / shdr.sh_entsize;
+    // The data libelf handed out, not the header's claim: a corrupt sh_size
+    // must not make this loop run for billions of entries.
+    const size_t count = std::min<uint64_t>(shdr.sh_size, data->d_size) / shdr.sh_entsize;
     for (size_t i = 0; i < count; ++i) {
       GElf_Sym sym;
       if (gelf_getsym(data, static_cast<int>(i), &sym) == nullptr) continue;

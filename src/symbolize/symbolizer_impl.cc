@@ -1,4 +1,5 @@
 // The libdw-backed Symbolizer: see symbolizers.h for the contract.
+#include <gelf.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -33,6 +34,19 @@ bool ReadFile(const std::string& path, std::string* out) {
   buf << in.rdbuf();
   *out = buf.str();
   return true;
+}
+
+bool HasSection(Elf* elf, std::string_view wanted) {
+  size_t shstrndx = 0;
+  if (elf == nullptr || elf_getshdrstrndx(elf, &shstrndx) != 0) return false;
+  Elf_Scn* scn = nullptr;
+  while ((scn = elf_nextscn(elf, scn)) != nullptr) {
+    GElf_Shdr shdr;
+    if (gelf_getshdr(scn, &shdr) == nullptr) continue;
+    const char* name = elf_strptr(elf, shstrndx, shdr.sh_name);
+    if (name != nullptr && wanted == name) return true;
+  }
+  return false;
 }
 
 uint64_t NowNs() {
@@ -79,6 +93,7 @@ class SymbolizerImpl final : public Symbolizer {
       }
       return;
     }
+    modules_.TrimIfLarge();
     const unwind::ModuleRef* ref = modules_.Lookup(*m);
     if (ref->module == nullptr) {
       out->push_back(MakeFrame(UnresolvedName(m->path), Frame::Kind::kUnresolved));
@@ -90,6 +105,11 @@ class SymbolizerImpl final : public Symbolizer {
       it = cache_.emplace(key, Resolve(ref->module, *m, key.vaddr, is_return_address)).first;
     }
     out->insert(out->end(), it->second.begin(), it->second.end());
+  }
+
+  void AppendWarnings(std::vector<std::string>* out) const override {
+    modules_.AppendWarnings(/*cfi=*/false, out);
+    out->insert(out->end(), problems_.begin(), problems_.end());
   }
 
   void SymbolizeKernel(uint64_t pc, std::vector<Frame>* out) override {
@@ -140,10 +160,22 @@ class SymbolizerImpl final : public Symbolizer {
       s.symbols = SymbolTable::FromElf(s.debug_file->elf(), SHT_SYMTAB);
     }
     if (s.symbols.empty()) s.symbols = SymbolTable::FromElf(module->elf(), SHT_DYNSYM);
+    if (s.symbols.empty()) {
+      problems_.push_back(absl::StrCat(m.path, ": no function symbols could be read (.symtab, ",
+                                       ".dynsym); its frames show as ", s.unresolved));
+    }
     if (options_.inline_frames) {
       s.inlines = std::make_unique<InlineResolver>(module->dwarf());
       if (s.inlines->empty() && s.debug_file != nullptr && s.debug_file->dwarf() != nullptr) {
         s.inlines = std::make_unique<InlineResolver>(s.debug_file->dwarf());
+      }
+      // There is debug info, but not one compilation unit could be read.
+      if (s.inlines->empty() &&
+          (HasSection(module->elf(), ".debug_info") ||
+           (s.debug_file != nullptr && HasSection(s.debug_file->elf(), ".debug_info")))) {
+        problems_.push_back(absl::StrCat(
+            m.path, ": its DWARF debug info (.debug_info) is unreadable or corrupt; inlined calls "
+                    "are not shown"));
       }
     }
     return s;
@@ -214,6 +246,7 @@ class SymbolizerImpl final : public Symbolizer {
   absl::flat_hash_map<const ElfModule*, std::unique_ptr<SymModule>> sym_modules_;
   absl::flat_hash_map<Key, std::vector<Frame>> cache_;
   absl::flat_hash_map<int, JitMap> jit_maps_;
+  std::vector<std::string> problems_;
   TextSymbols kallsyms_;
   bool kallsyms_loaded_ = false;
 };

@@ -61,6 +61,9 @@ class CfiTable {
     eh_cfi_ = eh_cfi;
     debug_cfi_ = debug_cfi;
   }
+  // Ends eh_cfi and forgets both sources: call before the ELF and Dwarf
+  // they come from are closed.
+  void ReleaseSources();
 
   // The row covering vaddr; a kNoCfi row when there is none. The reference
   // stays valid until the next Find.

@@ -44,7 +44,8 @@ absl::StatusOr<std::unique_ptr<ElfModule>> ElfModule::Open(const Mapping& mappin
 }
 
 ElfModule::~ElfModule() {
-  cfi_table_.SetSources(nullptr, nullptr);  // the debug CFI dies with dwarf_
+  // The table owns the .eh_frame CFI: end it before the Elf it reads.
+  cfi_table_.ReleaseSources();
   if (dwarf_ != nullptr) dwarf_end(dwarf_);
   if (elf_ != nullptr) elf_end(elf_);
 }

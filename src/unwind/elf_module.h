@@ -73,6 +73,14 @@ class ElfModule {
   // The compact unwind table, filled lazily from the module's CFI.
   CfiTable& cfi_table() { return cfi_table_; }
 
+  // Health counters for the summary: CFI rows looked up, and those missing.
+  void CountCfiLookup(bool missing) {
+    ++cfi_lookups_;
+    cfi_misses_ += missing ? 1 : 0;
+  }
+  uint64_t cfi_lookups() const { return cfi_lookups_; }
+  uint64_t cfi_misses() const { return cfi_misses_; }
+
  private:
   ElfModule() = default;
   absl::Status Init(const Mapping& mapping);
@@ -85,7 +93,6 @@ class ElfModule {
   const uint8_t* data_ = nullptr;
   size_t size_ = 0;
   Elf* elf_ = nullptr;
-  Dwarf_CFI* eh_cfi_ = nullptr;  // owned by elf_ (dwarf_getcfi_elf)
   Dwarf* dwarf_ = nullptr;       // for .debug_frame when there is no .eh_frame entry
   std::vector<Segment> segments_;
   uint64_t text_begin_ = 0;
@@ -94,6 +101,8 @@ class ElfModule {
   uint64_t eh_table_vaddr_ = 0;
   uint64_t eh_fde_count_ = 0;
   CfiTable cfi_table_;
+  uint64_t cfi_lookups_ = 0;
+  uint64_t cfi_misses_ = 0;
 };
 
 // Reads the NT_GNU_BUILD_ID note of an ELF, or "" when there is none.

@@ -2,6 +2,7 @@
 
 #include <libunwind.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "absl/container/flat_hash_map.h"
@@ -144,6 +145,10 @@ uint64_t Fingerprint(const ProcessMaps& maps) {
     mix(m.end);
     mix(m.pgoff);
     mix(m.inode);
+    // MMAP2 records with a build-id carry no inode (see module_cache.h).
+    uint64_t id = 0;
+    std::memcpy(&id, m.build_id.data(), std::min(m.build_id.size(), sizeof id));
+    mix(id);
   }
   return h;
 }

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -28,6 +29,9 @@ class LibunwindUnwinder final : public Unwinder {
 
   UnwindOutcome Unwind(const RawSample& sample, const ProcessMaps& maps,
                        std::vector<uint64_t>* pcs) override;
+  void AppendWarnings(std::vector<std::string>* out) const override {
+    modules_->AppendWarnings(/*cfi=*/false, out);
+  }
 
   // Public for the C callbacks in the .cc file.
   struct Context;

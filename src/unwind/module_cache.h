@@ -10,7 +10,9 @@
 #ifndef STACKFIRE_SRC_UNWIND_MODULE_CACHE_H_
 #define STACKFIRE_SRC_UNWIND_MODULE_CACHE_H_
 
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <tuple>
@@ -49,29 +51,50 @@ class ModuleCache {
     return LookupSlow(key, mapping);
   }
 
+  // A target that maps code at ever new addresses (dlopen churn) would grow
+  // the per-mapping index without bound: past a few thousand entries it is
+  // dropped (the modules themselves stay). This invalidates every ModuleRef
+  // handed out, so call it only where none is held: at the start of a
+  // sample's unwind or of a symbol lookup.
+  void TrimIfLarge();
+
   // The error of the last failed open, for diagnostics.
   const std::string& last_error() const { return last_error_; }
+  // One line per file that could not be used (the first error met), and,
+  // with cfi true, per module whose CFI was missing for many of the
+  // addresses looked up in it (ElfModule::CountCfiLookup).
+  void AppendWarnings(bool cfi, std::vector<std::string>* out) const;
   const Stats& stats() const { return stats_; }
 
  private:
+  // A MMAP2 record that carries a build-id has no device and inode (the
+  // kernel sends one or the other), so the build-id is part of the identity:
+  // without it, two libraries loaded in turn at the same address (dlopen,
+  // dlclose, dlopen) would share the first one's module. Its first 8 bytes
+  // are as unique as the whole (it is a hash).
   struct Key {
-    uint64_t start, end, pgoff, inode;
+    uint64_t start, end, pgoff, inode, build_id;
     uint32_t dev_major, dev_minor;
     const void* image;
     bool operator==(const Key& o) const {
       return start == o.start && end == o.end && pgoff == o.pgoff && inode == o.inode &&
-             dev_major == o.dev_major && dev_minor == o.dev_minor && image == o.image;
+             build_id == o.build_id && dev_major == o.dev_major && dev_minor == o.dev_minor &&
+             image == o.image;
     }
     template <typename H>
     friend H AbslHashValue(H h, const Key& k) {
-      return H::combine(std::move(h), k.start, k.end, k.pgoff, k.inode, k.dev_major,
+      return H::combine(std::move(h), k.start, k.end, k.pgoff, k.inode, k.build_id, k.dev_major,
                         k.dev_minor, k.image);
     }
   };
   static Key KeyOf(const Mapping& m) {
-    return Key{m.start, m.end, m.pgoff, m.inode, m.dev_major, m.dev_minor, m.image.get()};
+    uint64_t id = 0;
+    std::memcpy(&id, m.build_id.data(), std::min(m.build_id.size(), sizeof id));
+    return Key{m.start, m.end, m.pgoff, m.inode, id, m.dev_major, m.dev_minor, m.image.get()};
   }
   const ModuleRef* LookupSlow(const Key& key, const Mapping& mapping);
+  std::unique_ptr<ModuleRef> Resolve(const Mapping& mapping);
+  void NoteFailure(const Mapping& mapping, std::string message);
 
   // Stacks alternate between a few modules (the program, libc, ...).
   struct Memo {
@@ -79,6 +102,7 @@ class ModuleCache {
     const ModuleRef* ref = nullptr;
   };
   static constexpr size_t kMemo = 4;
+  static constexpr size_t kMaxMappings = 4096;
 
   absl::flat_hash_map<Key, std::unique_ptr<ModuleRef>> by_mapping_;
   absl::flat_hash_map<std::string, std::unique_ptr<ElfModule>> by_build_id_;
@@ -86,6 +110,8 @@ class ModuleCache {
   Memo memo_[kMemo];
   size_t memo_next_ = 0;
   std::string last_error_;
+  absl::flat_hash_map<std::string, std::string> failures_;  // path -> first error
+  std::vector<std::string> failure_order_;
   Stats stats_;
 };
 

@@ -33,6 +33,7 @@ UnwindOutcome TableUnwinder::Unwind(const RawSample& sample, const ProcessMaps& 
                                     std::vector<uint64_t>* pcs) {
   pcs->clear();
   ++stats_.samples;
+  modules_->TrimIfLarge();
   if (!sample.has_user_regs) return UnwindOutcome::kFailed;
   const StackView stack(sample);
   uint64_t pc = sample.regs[kRip];
@@ -91,6 +92,7 @@ UnwindOutcome TableUnwinder::Unwind(const RawSample& sample, const ProcessMaps& 
       if (seen_count < kSeen) ++seen_count;
     }
     const CfiRow& row = ref->module->cfi_table().Find(lookup - ref->bias);
+    ref->module->CountCfiLookup(row.kind == CfiRow::kNoCfi);
     uint64_t cfa;
     switch (row.kind) {
       case CfiRow::kNormal:

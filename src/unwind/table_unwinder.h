@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "src/unwind/module_cache.h"
@@ -42,6 +43,9 @@ class TableUnwinder final : public Unwinder {
 
   UnwindOutcome Unwind(const RawSample& sample, const ProcessMaps& maps,
                        std::vector<uint64_t>* pcs) override;
+  void AppendWarnings(std::vector<std::string>* out) const override {
+    modules_->AppendWarnings(/*cfi=*/true, out);
+  }
 
   const Stats& stats() const { return stats_; }
   ModuleCache& modules() { return *modules_; }

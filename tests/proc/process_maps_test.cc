@@ -86,6 +86,25 @@ TEST(ProcessMapsTest, InsertCutsOverlaps) {
   EXPECT_EQ(maps.Find(0x2800), nullptr);
 }
 
+TEST(ProcessMapsTest, EraseAtRemovesOnlyThatMappingOfThatFile) {
+  ProcessMaps maps;
+  for (uint64_t start : {0x1000u, 0x3000u, 0x5000u}) {
+    Mapping m;
+    m.start = start;
+    m.end = start + 0x1000;
+    m.path = start == 0x3000 ? "/lib/b.so" : "/lib/a.so";
+    maps.Insert(m);
+  }
+  maps.EraseAt(0x3000, "/lib/a.so");  // another file starts there: kept
+  maps.EraseAt(0x1800, "/lib/a.so");  // not a start: kept
+  EXPECT_EQ(maps.mappings().size(), 3u);
+  maps.EraseAt(0x1000, "/lib/a.so");
+  ASSERT_EQ(maps.mappings().size(), 2u);
+  EXPECT_EQ(maps.Find(0x1800), nullptr);
+  EXPECT_NE(maps.Find(0x3800), nullptr);
+  EXPECT_NE(maps.Find(0x5800), nullptr);
+}
+
 TEST(ProcessMapsTest, ReadsOwnProcess) {
   auto maps = ProcessMaps::Read(getpid());
   ASSERT_TRUE(maps.ok()) << maps.status();

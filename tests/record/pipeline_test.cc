@@ -3,6 +3,7 @@
 // fallback, [truncated] stacks, per-thread roots and the folding cache.
 #include "src/record/pipeline.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <sstream>
 
@@ -290,6 +291,84 @@ TEST_F(PipelineTest, ExportModelMatchesTheFoldedStacks) {
   EXPECT_TRUE(m.has_inline_frames);
   EXPECT_TRUE(m.has_filenames);
   EXPECT_TRUE(m.has_line_numbers);
+}
+
+TEST_F(PipelineTest, LibraryLoadedAgainAndAgainKeepsOnlyTheNewestCopies) {
+  // No munmap records: without a bound every address a dlopen loop ever used
+  // would stay mapped.
+  Pipeline p({}, &unwinder_, &symbolizer_);
+  for (uint64_t i = 0; i < 10; ++i) {
+    p.Process(Batch(Mmap(kPid, 1 + i, 0x7000000 + i * 0x10000, "/lib/libchurn.so")));
+  }
+  unwinder_.next = {0x7000010};
+  p.Process(Batch(Sample(kPid, kPid, 20, 0x7000010)));  // the first copy: dropped
+  unwinder_.next = {0x7090010};
+  p.Process(Batch(Sample(kPid, kPid, 21, 0x7090010)));  // the newest: kept
+  EXPECT_EQ(unwinder_.last_maps_size, Pipeline::kMaxCopiesPerFile);
+  EXPECT_EQ(Folded(p.profile()), "[unknown]:7000010 1\nlibchurn.so:7090010 1\n");
+}
+
+TEST_F(PipelineTest, FramePointerFallbackStopsOutsideCode) {
+  Pipeline p({}, &unwinder_, &symbolizer_);
+  p.Process(Batch(Mmap(kPid, 1, 0x1000, "/bin/app")));
+  unwinder_.next = {0x1010};
+  unwinder_.outcome = UnwindOutcome::kFailed;
+  perf::ParsedRecord r = Sample(kPid, kPid, 2, 0x1010);
+  // A fresh thread's rbp: past 0x1005 the chain points at nothing mapped.
+  std::get<perf::SampleRecord>(r).sample.user_ips = {0x1010, 0x1005, 0x5000, 0x1006};
+  p.Process(Batch(std::move(r)));
+  EXPECT_EQ(Folded(p.profile()), "app:1005;app:1010 1\n");
+}
+
+TEST_F(PipelineTest, ExitedThreadsAreForgottenButCounted) {
+  PipelineOptions options;
+  options.per_thread = true;
+  Pipeline p(options, &unwinder_, &symbolizer_);
+  p.SetThreadName(kPid, "app");
+  p.Process(Batch(Mmap(kPid, 1, 0x1000, "/bin/app")));
+  for (uint32_t tid = kPid + 1; tid < kPid + 4; ++tid) {
+    perf::TaskRecord fork;
+    fork.pid = fork.ppid = kPid;
+    fork.tid = tid;
+    fork.ptid = kPid;
+    fork.time_ns = tid;
+    perf::TaskRecord exit = fork;
+    exit.fork = false;
+    exit.time_ns = tid + 2;
+    p.Process(Batch(fork, Sample(kPid, tid, tid + 1, 0x1010), exit));
+  }
+  EXPECT_EQ(p.counters().threads.load(), 3u);
+  EXPECT_EQ(p.counters().samples.load(), 3u);
+  // Each thread was named after its creator while it lived.
+  EXPECT_NE(Folded(p.profile()).find("app-" + std::to_string(kPid) + "/" +
+                                     std::to_string(kPid + 3) + ";"),
+            std::string::npos);
+}
+
+TEST(StackFolderTest, StacksOfOldMapsGenerationsAreSwept) {
+  // A process mapping code in a loop bumps its maps generation each time;
+  // stacks cached under older generations can never be hit again.
+  FakeSymbolizer symbolizer;
+  StackFolder folder(&symbolizer);
+  ProcessMaps maps;
+  std::vector<uint64_t> pcs = {0x1010};
+  std::vector<uint64_t> none;
+  StackKey key;
+  key.pid = kPid;
+  key.user_pcs = &pcs;
+  key.kernel_ips = &none;
+  size_t most = 0;
+  for (uint64_t generation = 1; generation <= 50000; ++generation) {
+    key.maps_generation = generation;
+    pcs[0] = 0x1000 + generation % 7;
+    EXPECT_FALSE(folder.Fold(key, maps).empty());
+    most = std::max(most, folder.unique_stacks());
+  }
+  EXPECT_LE(most, 8192u);
+  // A stack of the current generation stays cached.
+  const int calls = symbolizer.user_calls;
+  folder.Fold(key, maps);
+  EXPECT_EQ(symbolizer.user_calls, calls);
 }
 
 TEST(ThreadRootFrameTest, MatchesStackcollapseTid) {

@@ -28,13 +28,6 @@ std::string Env(const char* name) {
   return v ? v : "";
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 pid_t SpawnWithFds(const std::vector<std::string>& argv, int out_fd, int err_fd) {
   std::vector<char*> args;
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
@@ -67,6 +60,13 @@ int WaitWithTimeout(pid_t pid, int timeout_s, int* status) {
 }
 
 }  // namespace
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
 
 std::string PerfUnavailableReason() {
   perf_event_attr attr;

@@ -19,6 +19,7 @@ std::string PerfUnavailableReason();
 std::string StackfireBin();       // $STACKFIRE_BIN
 std::string Workload(const std::string& name);  // $RECORD_WORKLOADS/name
 std::string TempPath(const std::string& name);  // a fresh path in a per-test temp dir
+std::string ReadFile(const std::string& path);  // the whole file, "" if unreadable
 
 struct RunResult {
   int exit_code = -1;  // -1: killed by a signal or timed out
