@@ -166,8 +166,9 @@ absl::Status WriteRecordOutput(const RecordOutput& output, const std::string& pa
     errno = 0;
     absl::Status st = WriteTo(output, data, out);
     if (st.ok()) out.flush();
-    if (st.ok() && !out) {
-      // The stream keeps the errno of the write that failed (ENOSPC, EIO).
+    if (!out) {
+      // The stream keeps the errno of the write that failed (ENOSPC, EIO):
+      // a better message than the writer's own.
       st = absl::ErrnoToStatus(errno != 0 ? errno : EIO, absl::StrCat("writing ", tmp));
     }
     if (!st.ok()) {

@@ -38,10 +38,11 @@ def frames(svg_path):
     out = []
     root = ET.parse(svg_path).getroot()
     for rect in root.iter(SVG + "rect"):
-        title = rect.find(SVG + "title")
-        if title is None or title.text is None:
+        # The tooltip text (name, then counts) is the rect's data-t attribute.
+        text = rect.get("data-t")
+        if text is None:
             continue
-        name = title.text.split(" (")[0]
+        name = text.split(" (")[0]
         fill = rect.get("fill", "#ffffff")
         m = re.fullmatch(r"#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})", fill)
         if not m:
