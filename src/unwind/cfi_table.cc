@@ -97,8 +97,12 @@ bool SameRules(const CfiRow& a, const CfiRow& b) {
 
 }  // namespace
 
-CfiTable::~CfiTable() {
+CfiTable::~CfiTable() { Close(); }
+
+void CfiTable::Close() {
   if (eh_cfi_ != nullptr) dwarf_cfi_end(eh_cfi_);
+  eh_cfi_ = nullptr;
+  debug_cfi_ = nullptr;
 }
 
 CfiRow CfiTable::Build(uint64_t vaddr) const {

@@ -55,12 +55,17 @@ class CfiTable {
   CfiTable& operator=(const CfiTable&) = delete;
   ~CfiTable();
 
-  // The table takes ownership of eh_cfi (from dwarf_getcfi_elf); debug_cfi
-  // belongs to its Dwarf. Either may be null.
+  // The table takes ownership of eh_cfi (from dwarf_getcfi_elf, which
+  // allocates it: libdw's own caches of CIEs, FDEs and expressions hang off
+  // it); debug_cfi belongs to its Dwarf. Either may be null.
   void SetSources(Dwarf_CFI* eh_cfi, Dwarf_CFI* debug_cfi) {
+    Close();
     eh_cfi_ = eh_cfi;
     debug_cfi_ = debug_cfi;
   }
+  // Frees eh_cfi and forgets both sources. The owner of the Elf and the Dwarf
+  // calls it before ending them.
+  void Close();
 
   // The row covering vaddr; a kNoCfi row when there is none. The reference
   // stays valid until the next Find.

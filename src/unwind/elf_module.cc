@@ -44,7 +44,9 @@ absl::StatusOr<std::unique_ptr<ElfModule>> ElfModule::Open(const Mapping& mappin
 }
 
 ElfModule::~ElfModule() {
-  cfi_table_.SetSources(nullptr, nullptr);  // the debug CFI dies with dwarf_
+  // Before elf_ and dwarf_ end: the .eh_frame CFI is read from elf_ (and
+  // freed here), the .debug_frame CFI belongs to dwarf_.
+  cfi_table_.Close();
   if (dwarf_ != nullptr) dwarf_end(dwarf_);
   if (elf_ != nullptr) elf_end(elf_);
 }

@@ -85,7 +85,6 @@ class ElfModule {
   const uint8_t* data_ = nullptr;
   size_t size_ = 0;
   Elf* elf_ = nullptr;
-  Dwarf_CFI* eh_cfi_ = nullptr;  // owned by elf_ (dwarf_getcfi_elf)
   Dwarf* dwarf_ = nullptr;       // for .debug_frame when there is no .eh_frame entry
   std::vector<Segment> segments_;
   uint64_t text_begin_ = 0;
