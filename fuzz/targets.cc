@@ -9,25 +9,14 @@
 
 #include "collapse/folded.h"
 #include "collapse/perf_script.h"
+#include "fuzz/fuzz_check.h"
 #include "render/diff.h"
 #include "render/flamegraph.h"
 
 namespace stackfire::fuzz {
 namespace {
 
-[[noreturn]] void Fail(const char* what, const std::string& detail) {
-  std::fprintf(stderr, "fuzz check failed: %s: %s\n", what, detail.c_str());
-  std::abort();
-}
-
-#define FUZZ_CHECK(cond, detail) \
-  do {                           \
-    if (!(cond)) Fail(#cond, detail); \
-  } while (0)
-
-std::string_view AsText(const uint8_t* data, size_t size) {
-  return std::string_view(reinterpret_cast<const char*>(data), size);
-}
+std::string_view AsText(const uint8_t* data, size_t size) { return FuzzText(data, size); }
 
 // The first byte picks options, the rest is the input.
 uint8_t TakeFlags(const uint8_t** data, size_t* size) {
@@ -154,6 +143,10 @@ bool RunTarget(std::string_view name, const uint8_t* data, size_t size) {
     FuzzRenderSvg(data, size);
   } else if (name == "diff_svg") {
     FuzzDiffSvg(data, size);
+  } else if (name == "proc_maps") {
+    FuzzProcMaps(data, size);
+  } else if (name == "perf_record") {
+    FuzzPerfRecord(data, size);
   } else {
     return false;
   }

@@ -5,7 +5,9 @@
 // Contract: each function takes arbitrary bytes, must return without
 // crashing, and aborts (via FUZZ_CHECK) when an output property is broken:
 // the SVG writers must always produce well-formed XML (libxml2's parser)
-// with valid UTF-8, no control bytes, and no markup taken from the input.
+// with valid UTF-8, no control bytes, and no markup taken from the input;
+// the /proc/PID/maps parser and the perf ring-buffer reader and record parser
+// must agree with a simple model of their input (see the two *_target.cc).
 #ifndef STACKFIRE_FUZZ_TARGETS_H_
 #define STACKFIRE_FUZZ_TARGETS_H_
 
@@ -14,11 +16,16 @@
 #include <string>
 #include <string_view>
 
+namespace stackfire {
+class ProcessMaps;
+}  // namespace stackfire
+
 namespace stackfire::fuzz {
 
 // The names of the targets, as used for fuzz/<name>_fuzzer and
 // testdata/fuzz-regressions/<name>/.
-inline constexpr const char* kTargets[] = {"perf_script", "folded", "render_svg", "diff_svg"};
+inline constexpr const char* kTargets[] = {"perf_script", "folded",    "render_svg",
+                                           "diff_svg",    "proc_maps", "perf_record"};
 
 // Runs target `name` on `data`; false if `name` is unknown.
 bool RunTarget(std::string_view name, const uint8_t* data, size_t size);
@@ -27,6 +34,12 @@ void FuzzPerfScript(const uint8_t* data, size_t size);
 void FuzzFolded(const uint8_t* data, size_t size);
 void FuzzRenderSvg(const uint8_t* data, size_t size);
 void FuzzDiffSvg(const uint8_t* data, size_t size);
+void FuzzProcMaps(const uint8_t* data, size_t size);   // proc_maps_target.cc
+void FuzzPerfRecord(const uint8_t* data, size_t size);  // perf_record_target.cc
+
+// Aborts unless the mappings are sorted, disjoint, non-empty and each is
+// found by its own first and last address.
+void CheckMapsInvariants(const ProcessMaps& maps);
 
 // Empty if `svg` is a well-formed, inert SVG document; otherwise what is
 // wrong with it.

@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets (fuzz/) with clang in build-fuzz and runs each
-# one for STACKFIRE_FUZZ_SECONDS (default 60) from a seed corpus made of
-# testdata/. Any crash, leak or timeout input is copied to
+# Builds the libFuzzer targets (fuzz/) with clang, ASan and UBSan in build-fuzz
+# (only the fuzzers and the libraries they link, no tests) and runs each one for STACKFIRE_FUZZ_SECONDS (default 60) from a seed corpus made
+# of testdata/. Any crash, leak or timeout input is copied to
 # testdata/fuzz-regressions/<target>/, which tests/fuzz replays in every test
-# run; the script then fails. A summary line per target (execs/s, the final
-# cov: and ft: figures) goes to stdout and to build-fuzz/fuzz-summary.txt.
+# run; the script then fails. A summary line per target (result, execs/s, the
+# final cov: and ft: figures) goes to stdout and to <tree>/fuzz-summary.txt,
+# which scripts/test.sh counts (one test per target).
 #
 #   STACKFIRE_FUZZ_SECONDS=60 STACKFIRE_FUZZ_TARGETS="folded render_svg" scripts/fuzz.sh
 set -uo pipefail
 cd "$(dirname "$0")/.."
 seconds=${STACKFIRE_FUZZ_SECONDS:-60}
-targets=${STACKFIRE_FUZZ_TARGETS:-"perf_script folded render_svg diff_svg"}
+targets=${STACKFIRE_FUZZ_TARGETS:-"perf_script folded render_svg diff_svg proc_maps perf_record"}
 builddir=${STACKFIRE_FUZZ_BUILDDIR:-build-fuzz}
 
 if [ ! -f "$builddir/build.ninja" ]; then
@@ -27,6 +28,8 @@ seeds_for() {
     perf_script) echo testdata/perf-script/input ;;
     folded|render_svg) echo testdata/render/input testdata/diff/input ;;
     diff_svg) echo testdata/diff/input ;;
+    proc_maps) echo testdata/proc-maps ;;
+    perf_record) echo testdata/perf-records ;;
   esac
 }
 
@@ -42,7 +45,7 @@ for t in $targets; do
   # Seeds: the testdata inputs (uncompressed, up to 64 KB) plus earlier regressions.
   for d in $(seeds_for "$t") "testdata/fuzz-regressions/$t"; do
     [ -d "$d" ] || continue
-    find "$d" -maxdepth 1 -type f ! -name '*.gz' -size -64k -exec cp -n {} "$corpus/" \;
+    find "$d" -maxdepth 1 -type f ! -name '*.gz' ! -name '*.md' -size -64k -exec cp -n {} "$corpus/" \;
   done
   log="$work/log.txt"
   "$builddir/fuzz/${t}_fuzzer" "$corpus" -max_total_time="$seconds" -max_len=4096 \
@@ -53,10 +56,12 @@ for t in $targets; do
   eps=$(grep -o 'exec/s: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
   cov=$(grep -o 'cov: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
   ft=$(grep -o 'ft: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
-  line="$t: ${seconds}s rc=$rc execs=${execs:-?} exec/s=${eps:-?} cov=${cov:-?} ft=${ft:-?}"
-  echo "fuzz: $line" | tee -a "$summary"
   found=$(find "$work/artifacts" -type f | wc -l)
-  if [ "$rc" -ne 0 ] || [ "$found" -gt 0 ]; then
+  result=ok
+  { [ "$rc" -ne 0 ] || [ "$found" -gt 0 ]; } && result=FAIL
+  line="$t: $result ${seconds}s rc=$rc execs=${execs:-?} exec/s=${eps:-?} cov=${cov:-?} ft=${ft:-?}"
+  echo "fuzz: $line" | tee -a "$summary"
+  if [ "$result" = FAIL ]; then
     failed=1
     mkdir -p "testdata/fuzz-regressions/$t"
     for a in "$work/artifacts"/*; do

@@ -56,7 +56,11 @@ const perf_event_header* RingBuffer::ReadRecord() {
     std::memcpy(&header, data_ + offset, first);
     std::memcpy(reinterpret_cast<uint8_t*>(&header) + first, data_, sizeof header - first);
   }
-  if (header.size < sizeof header || header.size > available || header.size > data_size_) {
+  // The kernel pads every record to a multiple of 8 bytes (perf_prepare_sample
+  // in kernel/events/core.c relies on the low 3 bits of size being zero), so
+  // any other size is corruption, and reading on would misalign every record.
+  if (header.size < sizeof header || header.size % 8 != 0 || header.size > available ||
+      header.size > data_size_) {
     corrupt_bytes_ += available;
     read_pos_ = head_;
     return nullptr;

@@ -39,9 +39,10 @@ class RingBuffer {
   RingBuffer& operator=(RingBuffer&&) = default;
 
   // The next unread record, or nullptr when the ring is empty. The pointer
-  // stays valid until the next ReadRecord() or Consume(). A record with an
-  // impossible size means the ring is corrupt: everything up to the head is
-  // dropped and counted in corrupt_bytes().
+  // stays valid until the next ReadRecord() or Consume() and is 8-byte
+  // aligned. A record with an impossible size (under 8, not a multiple of 8,
+  // or more than is written) means the ring is corrupt: everything up to the
+  // head is dropped and counted in corrupt_bytes().
   const perf_event_header* ReadRecord();
   // Releases every record returned so far to the kernel.
   void Consume();

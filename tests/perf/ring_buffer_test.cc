@@ -67,22 +67,25 @@ TEST(RingBufferTest, WrappedRecordIsContiguous) {
   EXPECT_EQ(ring.corrupt_bytes(), 0u);
 }
 
-TEST(RingBufferTest, HeaderSplitAcrossTheEnd) {
+// Records are 8-byte multiples, so a header never straddles the end of the
+// ring, but it can fill its last 8 bytes with the whole body wrapping.
+TEST(RingBufferTest, HeaderInTheLastBytesBodyWraps) {
   FakeRing fake(64);
   RingBuffer ring(fake.meta(), fake.data(), fake.size());
   RecordBytes pad(PERF_RECORD_COMM);
-  pad.U32(1).U32(2).U32(3);  // 20 bytes: not 8-aligned, pushes the next header across the end
-  std::vector<uint8_t> odd = pad.bytes();
-  fake.Write(odd);
-  fake.Write(odd);
-  fake.Write(odd);
+  pad.U32(1).U32(2).U32(3).U32(4);  // 24 bytes
+  std::vector<uint8_t> bare = RecordBytes(PERF_RECORD_THROTTLE).bytes();  // 8 bytes
+  fake.Write(pad.bytes());
+  fake.Write(pad.bytes());
+  fake.Write(bare);
   for (int i = 0; i < 3; ++i) ASSERT_NE(ring.ReadRecord(), nullptr);
   ring.Consume();
-  fake.Write(Comm(55, "wrap"));  // header starts at 60: 4 bytes before the end
+  fake.Write(Comm(55, "wrap"));  // header at 56..63, body from 0
   const perf_event_header* h = ring.ReadRecord();
   ASSERT_NE(h, nullptr);
   EXPECT_EQ(h->type, PERF_RECORD_COMM);
   EXPECT_EQ(reinterpret_cast<const uint32_t*>(h + 1)[1], 55u);
+  EXPECT_EQ(ring.corrupt_bytes(), 0u);
 }
 
 TEST(RingBufferTest, CorruptSizeDropsTheRest) {
@@ -96,6 +99,23 @@ TEST(RingBufferTest, CorruptSizeDropsTheRest) {
   EXPECT_EQ(ring.corrupt_bytes(), bad.size());
   fake.Write(Comm(2, "y"));  // reading goes on after the corrupt span
   ASSERT_NE(ring.ReadRecord(), nullptr);
+}
+
+// The kernel pads every record to 8 bytes; an odd size would leave the next
+// record misaligned (found by the perf_record fuzzer, input kept in
+// testdata/fuzz-regressions/perf_record/).
+TEST(RingBufferTest, SizeNotAMultipleOf8IsCorrupt) {
+  FakeRing fake(64);
+  RingBuffer ring(fake.meta(), fake.data(), fake.size());
+  std::vector<uint8_t> bad = Comm(1, "x");
+  bad[6] = static_cast<uint8_t>(bad.size() - 1);  // header.size, one short
+  fake.Write(bad);
+  EXPECT_EQ(ring.ReadRecord(), nullptr);
+  EXPECT_EQ(ring.corrupt_bytes(), bad.size());
+  fake.Write(Comm(2, "y"));
+  const perf_event_header* h = ring.ReadRecord();
+  ASSERT_NE(h, nullptr);
+  EXPECT_EQ(h->type, PERF_RECORD_COMM);
 }
 
 }  // namespace
