@@ -12,8 +12,13 @@
 # only the fuzzers and the libraries they link. Both trees are kept between
 # runs and rebuilt incrementally.
 #
-#   STACKFIRE_SANITIZE=0       skip the sanitizer build and run (default 1)
-#   STACKFIRE_FUZZ_SECONDS=N   run each fuzz target N seconds (default 60; 0 = skip)
+#   STACKFIRE_SANITIZE=1       also build and run the suite under ASan + UBSan
+#   STACKFIRE_FUZZ_SECONDS=N   run each fuzz target N seconds (e.g. 60)
+#
+# Both are off by default until one whole run of each has been proven clean
+# and timed on a quiet machine against CI's 90 minutes (bench/RESULTS-fuzz.md):
+# a failing CI run lands nothing, and a fuzzer's finding is not reproducible
+# on demand. The fuzz regression inputs run in the release suite either way.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 STACKFIRE_SETUP_TESTS=1 bash scripts/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
@@ -24,8 +29,8 @@ logs=("$builddir/meson-logs/testlog.json")
 meson test -C "$builddir" --print-errorlogs --num-processes 2 --timeout-multiplier 3
 rc=$?
 
-sanitize=${STACKFIRE_SANITIZE:-1}
-fuzz_seconds=${STACKFIRE_FUZZ_SECONDS:-60}
+sanitize=${STACKFIRE_SANITIZE:-0}
+fuzz_seconds=${STACKFIRE_FUZZ_SECONDS:-0}
 if [ "$sanitize" != 0 ]; then
   start=$(date +%s)
   if [ ! -f "$asandir/build.ninja" ]; then
