@@ -26,16 +26,6 @@
 namespace stackfire::record_test {
 namespace {
 
-#define SKIP_WITHOUT_PERF()                       \
-  do {                                            \
-    std::string reason = PerfUnavailableReason(); \
-    if (!reason.empty()) GTEST_SKIP() << reason;  \
-  } while (0)
-
-bool ValidSvg(const std::string& path) {
-  return RunCommand({"xmllint", "--noout", path}).exit_code == 0;
-}
-
 // The number printed just before `what` in the summary line, e.g.
 // SummaryCount(err, " lost") on "... 12 samples, 3 lost, ..." is 3; -1 if
 // absent.

@@ -239,4 +239,8 @@ std::map<std::string, long> Leaves(const Folded& folded) {
   return leaves;
 }
 
+bool ValidSvg(const std::string& path) {
+  return RunCommand({"xmllint", "--noout", path}).exit_code == 0;
+}
+
 }  // namespace stackfire::record_test

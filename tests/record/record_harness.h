@@ -16,6 +16,16 @@ namespace stackfire::record_test {
 // otherwise why not (for GTEST_SKIP).
 std::string PerfUnavailableReason();
 
+// Skips the current test, saying why, when perf_event_open is refused here.
+#define SKIP_WITHOUT_PERF()                                                     \
+  do {                                                                          \
+    const std::string reason = ::stackfire::record_test::PerfUnavailableReason(); \
+    if (!reason.empty()) GTEST_SKIP() << reason;                                \
+  } while (0)
+
+// True when xmllint accepts the file as well-formed XML.
+bool ValidSvg(const std::string& path);
+
 std::string StackfireBin();       // $STACKFIRE_BIN
 std::string Workload(const std::string& name);  // $RECORD_WORKLOADS/name
 std::string TempPath(const std::string& name);  // a fresh path in a per-test temp dir

@@ -15,12 +15,6 @@
 namespace stackfire::record_test {
 namespace {
 
-#define SKIP_WITHOUT_PERF()                       \
-  do {                                            \
-    std::string reason = PerfUnavailableReason(); \
-    if (!reason.empty()) GTEST_SKIP() << reason;  \
-  } while (0)
-
 // The raw symbol names, in the order hostile_0, hostile_1, ...
 std::vector<std::string> HostileNames() {
   std::vector<std::string> names;

@@ -23,12 +23,6 @@
 namespace stackfire::record_test {
 namespace {
 
-#define SKIP_WITHOUT_PERF()                       \
-  do {                                            \
-    std::string reason = PerfUnavailableReason(); \
-    if (!reason.empty()) GTEST_SKIP() << reason;  \
-  } while (0)
-
 // A writable copy of an ELF file, with its section table decoded once (from
 // the intact original).
 class ElfBytes {

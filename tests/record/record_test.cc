@@ -17,12 +17,6 @@
 namespace stackfire::record_test {
 namespace {
 
-#define SKIP_WITHOUT_PERF()                                   \
-  do {                                                        \
-    std::string reason = PerfUnavailableReason();             \
-    if (!reason.empty()) GTEST_SKIP() << reason;              \
-  } while (0)
-
 double Pct(long part, long whole) { return whole == 0 ? 0 : 100.0 * part / whole; }
 
 void ExpectMix(const Folded& folded, const std::string& what) {
@@ -160,10 +154,6 @@ TEST(RecordTest, StrippedBinaryFallsBackToDynsym) {
     }
   }
   EXPECT_GT(Pct(rooted, total), 40);
-}
-
-bool ValidSvg(const std::string& path) {
-  return RunCommand({"xmllint", "--noout", path}).exit_code == 0;
 }
 
 TEST(RecordTest, TargetKilledMidRecordStillWritesTheGraph) {
