@@ -51,13 +51,20 @@ profile() {
   shift
   "$demo/demo_server" --port "$port" "$@" &
   server=$!
-  "$bin" record -q -p "$server" -F "$freq" -o "$folded" &
+  local log="$folded.log"
+  "$bin" record -p "$server" -F "$freq" -o "$folded" 2>"$log" &
   recorder=$!
-  sleep "${DEMO_SETTLE:-1.5}"  # attached and warmed up before the first request
+  # The first request goes out once stackfire says the events are on.
+  for _ in $(seq 300); do
+    grep -q "stackfire: sampling at" "$log" && break
+    kill -0 "$recorder" 2>/dev/null || break
+    sleep 0.1
+  done
   "$demo/demo_load" --port "$port" --connections 2 --requests "$requests" --seconds 600
   kill -INT "$recorder"
   if ! wait "$recorder"; then
     recorder=""
+    cat "$log" >&2
     echo "demo: stackfire record failed" >&2
     exit 1
   fi

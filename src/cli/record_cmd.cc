@@ -394,6 +394,13 @@ int RunRecord(RecordFlags& flags) {
     pipeline.Stop();
     return Fail(st);
   }
+  if (!flags.quiet) {
+    // As py-spy does: the user (or a script waiting for this line) knows
+    // that the events are on.
+    std::fprintf(stderr, "stackfire: sampling at %d Hz%s; Ctrl-C to stop\n",
+                 static_cast<int>(attr.frequency_hz),
+                 flags.duration > 0 ? absl::StrFormat(" for %g s", flags.duration).c_str() : "");
+  }
 
   const bool progress = !flags.quiet && ::isatty(STDERR_FILENO);
   std::string why = "the target exited";
