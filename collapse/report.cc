@@ -48,34 +48,6 @@ size_t Utf8SequenceLength(std::string_view s, size_t i) {
   return len;
 }
 
-// Control bytes, C1 controls (U+0080..U+009F) and invalid UTF-8 become
-// visible escapes; the result is valid UTF-8 with no control characters.
-std::string EscapeForTerminal(std::string_view name) {
-  std::string out;
-  out.reserve(name.size());
-  for (size_t i = 0; i < name.size();) {
-    const unsigned char c = static_cast<unsigned char>(name[i]);
-    size_t len = Utf8SequenceLength(name, i);
-    if (len == 1 && (c < 0x20 || c == 0x7F)) {
-      if (c == '\t') {
-        out += "\\t";
-      } else {
-        absl::StrAppendFormat(&out, "\\x%02x", c);
-      }
-      ++i;
-    } else if (len == 2 && c == 0xC2 && static_cast<unsigned char>(name[i + 1]) < 0xA0) {
-      absl::StrAppendFormat(&out, "\\u%04x", static_cast<unsigned char>(name[i + 1]));
-      i += 2;
-    } else if (len == 0) {
-      absl::StrAppendFormat(&out, "\\x%02x", c);
-      ++i;
-    } else {
-      out.append(name.substr(i, len));
-      i += len;
-    }
-  }
-  return out;
-}
 
 // Byte offsets of each code point's start in valid UTF-8 text.
 std::vector<size_t> CodePointStarts(std::string_view s) {
@@ -103,6 +75,33 @@ std::string PadLeft(const std::string& s, size_t width) {
 }
 
 }  // namespace
+
+std::string EscapeForTerminal(std::string_view name) {
+  std::string out;
+  out.reserve(name.size());
+  for (size_t i = 0; i < name.size();) {
+    const unsigned char c = static_cast<unsigned char>(name[i]);
+    size_t len = Utf8SequenceLength(name, i);
+    if (len == 1 && (c < 0x20 || c == 0x7F)) {
+      if (c == '\t') {
+        out += "\\t";
+      } else {
+        absl::StrAppendFormat(&out, "\\x%02x", c);
+      }
+      ++i;
+    } else if (len == 2 && c == 0xC2 && static_cast<unsigned char>(name[i + 1]) < 0xA0) {
+      absl::StrAppendFormat(&out, "\\u%04x", static_cast<unsigned char>(name[i + 1]));
+      i += 2;
+    } else if (len == 0) {
+      absl::StrAppendFormat(&out, "\\x%02x", c);
+      ++i;
+    } else {
+      out.append(name.substr(i, len));
+      i += len;
+    }
+  }
+  return out;
+}
 
 bool ParseReportSortKey(std::string_view text, ReportSortKey* key) {
   if (text == "self") {

@@ -65,6 +65,11 @@ absl::StatusOr<ReportTable> BuildReport(const Profile& profile, const ReportOpti
 // by/top/grep for the summary line.
 std::string FormatReport(const ReportTable& table, const ReportOptions& options);
 
+// Untrusted text made safe for a terminal: C0 and C1 control characters and
+// invalid UTF-8 become visible escapes (\xNN, \uNNNN, \t); the rest, UTF-8
+// included, is kept. FormatReport uses it for names; record for file paths.
+std::string EscapeForTerminal(std::string_view text);
+
 // Fits name into at most `columns` display columns (UTF-8 code points), with
 // "..." in the middle so both the start (namespace, class) and the end (the
 // method and its arguments) stay visible. Returns name unchanged if it fits.

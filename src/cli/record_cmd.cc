@@ -168,21 +168,6 @@ void PrintUnwinderCheck(const unwind::UnwinderCheck& check) {
   }
 }
 
-// Names from the target (paths) may hold control characters: print them
-// escaped, so that they cannot drive the terminal.
-std::string ForTerminal(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    const unsigned char u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) {
-      absl::StrAppend(&out, absl::StrFormat("\\x%02x", u));
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
-}
-
 // The bytes of one sample in the ring: the stack copy, the registers, the
 // kernel's callchain and the header fields, rounded up.
 size_t SampleBytesEstimate(const perf::AttrOptions& attr) {
@@ -520,7 +505,7 @@ int RunRecord(RecordFlags& flags) {
   const std::vector<std::string> warnings = pipeline.Warnings();
   constexpr size_t kMaxWarnings = 10;
   for (size_t i = 0; i < warnings.size() && i < kMaxWarnings; ++i) {
-    std::fprintf(stderr, "stackfire: warning: %s\n", ForTerminal(warnings[i]).c_str());
+    std::fprintf(stderr, "stackfire: warning: %s\n", EscapeForTerminal(warnings[i]).c_str());
   }
   if (warnings.size() > kMaxWarnings) {
     std::fprintf(stderr, "stackfire: warning: and %zu more problems with the target's files\n",
