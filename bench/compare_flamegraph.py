@@ -12,7 +12,7 @@ second count column, and re-read after --reverse).
 """
 import tempfile
 IN = tempfile.mkstemp(suffix=".folded")[1]
-import random, re, subprocess, sys, html
+import random, re, subprocess, sys, html, json
 import os
 B=os.environ.get("STACKFIRE_BIN", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "build", "src", "cli", "stackfire"))
 FG=os.path.join(os.environ.get("FLAMEGRAPH_DIR", "/work/FlameGraph"), "flamegraph.pl")
@@ -34,12 +34,12 @@ def parse_perl(svg):
         out.append((html.unescape(t),float(x),float(y),float(w)))
     return out
 def parse_mine(svg):
+    # The frame table: JSON in <metadata id="sfdata">, x and w in counts.
     m=re.search(r'<g id="zoom" transform="matrix\(([^ ]*) 0 0 1 ([^ ]*) 0\)"',svg)
     k=float(m.group(1)); xp=float(m.group(2))
-    out=[]
-    for x,y,w,rest,t in re.findall(r'<rect x="([^"]*)" y="([^"]*)" width="([^"]*)"([^>]*?) data-t="([^"]*)"/>',svg,re.S):
-        out.append((html.unescape(t),xp+float(x)*k,float(y),float(w)*k))
-    return out
+    t=json.loads(html.unescape(re.search(r'<metadata id="sfdata">(.*?)</metadata>',svg,re.S).group(1)))
+    return [(t["names"][n]+t["tip"][i],xp+t["x"][i]*k,t["y0"]+t["depth"][i]*t["dy"],t["w"][i]*k)
+            for i,n in enumerate(t["name"])]
 rng=random.Random(int(sys.argv[1]) if len(sys.argv)>1 else 1)
 bad=0
 for it in range(int(sys.argv[2]) if len(sys.argv)>2 else 200):

@@ -57,19 +57,19 @@ function median(xs) {
 async function pickTarget(page, want) {
   return page.evaluate((want) => {
     const sf = window.__sf;
-    const rootW = sf.rects[0].getBoundingClientRect().width;
+    const rootW = sf.box(0).width;
     let best = -1, bestW = -1;
-    sf.rects.forEach((r, i) => {
-      const b = r.getBoundingClientRect();
+    for (let i = 0; i < sf.count; i++) {
+      const b = sf.box(i);
       if (want) {
-        if (sf.name(r) === want.name && Math.abs(b.x - want.x) < 1 && Math.abs(b.width - want.w) < 1) best = i;
+        if (sf.name(i) === want.name && Math.abs(b.x - want.x) < 1 && Math.abs(b.width - want.w) < 1) best = i;
       } else if (b.width < rootW / 2 && b.width > bestW) {
         bestW = b.width; best = i;
       }
-    });
+    }
     if (best < 0) return null;
-    const b = sf.rects[best].getBoundingClientRect();
-    return { index: best, name: sf.name(sf.rects[best]), x: b.x, w: b.width, frames: sf.rects.length };
+    const b = sf.box(best);
+    return { index: best, name: sf.name(best), x: b.x, w: b.width, frames: sf.count };
   }, want);
 }
 
@@ -101,7 +101,7 @@ async function measure(browser, file, want) {
   const target = await pickTarget(page, want);
   if (!target) throw new Error(`${file}: target frame ${want && want.name} not found`);
   const zoom = await fp.timeStep(page, { kind: 'click', index: target.index });
-  const zoomedW = await page.evaluate((i) => window.__sf.rects[i].getBoundingClientRect().width, target.index);
+  const zoomedW = await page.evaluate((i) => window.__sf.box(i).width, target.index);
   const reset = await fp.timeStep(page, { kind: 'unzoom' });
   const term = target.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const search = await fp.timeStep(page, { kind: 'search', term });

@@ -173,15 +173,18 @@ void AppendStyle(const RenderOptions& o, std::string* s) {
         "#search, #ignorecase { opacity:0.1; cursor:pointer; }\n"
         "#search:hover, #search.show, #ignorecase:hover, #ignorecase.show { opacity:1; }\n"
         "#unzoom { cursor:pointer; }\n"
-        // vector-effect only where a stroke is drawn: on all 10,437 frames
-        // of a trace it made the load's style recalculation 117 ms, not 90.
-        "#frames rect { cursor:pointer; }\n"
-        "#frames rect:hover { stroke:#000; stroke-width:0.5; vector-effect:non-scaling-stroke; }\n"
-        "#frames rect.m { fill:rgb(230,0,230); }\n"
-        "#frames rect.p { opacity:0.5; }\n"
-        "#frames rect.rm { stroke:#1f3bd6; stroke-width:4; stroke-dasharray:4 2; "
+        // The frames are one path per colour; the script draws the hover
+        // outline, the search highlight and the faded parents of a zoom as
+        // overlay paths (ids sfhover, sfmatch, sfparents). vector-effect only
+        // where a stroke is drawn: on every frame it slowed the load's style
+        // recalculation.
+        "#zoom path { cursor:pointer; }\n"
+        "#zoom .rm { fill:none; stroke:#1f3bd6; stroke-width:4; stroke-dasharray:4 2; "
         "vector-effect:non-scaling-stroke; }\n"
-        "#frames rect.rm:hover { stroke-width:6; }\n"
+        "#sfhover { fill:none; stroke:#000; stroke-width:0.5; vector-effect:non-scaling-stroke; }\n"
+        "#sfmatch { fill:rgb(230,0,230); }\n"
+        "#sfparents { fill:#fff; fill-opacity:0.5; }\n"
+        "#sfhover, #sfmatch, #sfparents { pointer-events:none; }\n"
         "#labels, #zlabels { pointer-events:none; }\n"
         ".hide { display:none; }\n"
         "</style>\n";
@@ -208,15 +211,15 @@ void AppendControls(const SvgGeometry& g, const RenderOptions& o, std::string* s
         "\"> </text>\n";
 }
 
-void AppendTitle(const Layout& layout, const Frame& f, std::string_view name,
-                 const RenderOptions& o, std::string* s) {
+void AppendTitleTail(const Layout& layout, const Frame& f, const RenderOptions& o,
+                     std::string* s) {
   const bool root = f.depth == 0;
   double width = root ? layout.total : f.width();
   std::string samples = Fixed(width * o.factor, 0);
   double samples_rounded = std::nearbyint(width * o.factor);  // as printf's %.0f rounds
-  AppendXmlEscaped(name, s);
-  std::string countname = XmlEscape(o.countname);
-  *s += " (" + WithCommas(samples) + " " + countname + ", ";
+  *s += " (" + WithCommas(samples) + " ";
+  *s += o.countname;
+  *s += ", ";
   if (root) {
     *s += "100%)";
   } else {
@@ -232,7 +235,7 @@ void AppendTitle(const Layout& layout, const Frame& f, std::string_view name,
   double before = f.before * o.factor;
   double after = (f.removed ? 0 : width) * o.factor;
   double delta = after - before;
-  *s += "&#10;before " + DiffCount(before) + ", after " + DiffCount(after) + ", delta " +
+  *s += "\nbefore " + DiffCount(before) + ", after " + DiffCount(after) + ", delta " +
         Signed(DiffCount(delta), delta) + " (";
   if (f.removed) {
     *s += "removed, ";
@@ -244,7 +247,7 @@ void AppendTitle(const Layout& layout, const Frame& f, std::string_view name,
   *s += Signed(Fixed(100 * delta / (layout.total * o.factor), 2), delta) + "% of total)";
   double self = f.self_delta * o.factor;
   if (!root && self != 0 && std::fabs(self - delta) > 1e-9 * std::fabs(delta)) {
-    *s += "&#10;self delta " + Signed(DiffCount(self), self);
+    *s += "\nself delta " + Signed(DiffCount(self), self);
   }
 }
 

@@ -39,10 +39,10 @@ std::string CssColorToHex(std::string_view css);
 void AppendSvgHeader(const SvgGeometry& g, const RenderOptions& o, std::string* s);
 void AppendStyle(const RenderOptions& o, std::string* s);
 void AppendControls(const SvgGeometry& g, const RenderOptions& o, std::string* s);
-// The tooltip text of a frame, escaped for an attribute value (line breaks
-// as &#10;).
-void AppendTitle(const Layout& layout, const Frame& f, std::string_view name,
-                 const RenderOptions& o, std::string* s);
+// The tooltip text of a frame after its name, unescaped: " (N samples, P%)",
+// and for `stackfire diff` the before/after/delta lines, each after a '\n'.
+void AppendTitleTail(const Layout& layout, const Frame& f, const RenderOptions& o,
+                     std::string* s);
 std::string DefaultTitle(const RenderOptions& o);
 
 }  // namespace stackfire::render

@@ -6,14 +6,14 @@ namespace stackfire::render {
 const char kFlameGraphScript[] = R"JS(
 "use strict";
 var NS = "http://www.w3.org/2000/svg";
-var svg, zoomG, frames, labelsG, details, unzoomBtn, searchBtn, icBtn, matchedTxt;
-var xpad, fs, fw, fh, nametype, fullW, baseT;
-var N = 0, X, W, Y, D, names = null, matched = null, zlabelsG = null;
-var tip = null, zoomed = -1, parents = [], term = null, ignorecase = false;
+var svg, zoomG, labelsG, details, unzoomBtn, searchBtn, icBtn, matchedTxt;
+var xpad, fs, fw, nametype, fullW, baseT;
+var N = 0, X, W, D, NI, TIP, NAMES, RM, Y0, DY, FH, rows, removedRows;
+var matched = null, zlabelsG = null, tip = null, parentsEl, matchEl, hoverEl;
+var zoomed = -1, hovered = -1, term = null, ignorecase = false;
 function init(evt) {
   svg = document.documentElement;
   zoomG = document.getElementById("zoom");
-  frames = zoomG.children;
   labelsG = document.getElementById("labels");
   details = document.getElementById("details").firstChild;
   unzoomBtn = document.getElementById("unzoom");
@@ -21,48 +21,82 @@ function init(evt) {
   icBtn = document.getElementById("ignorecase");
   matchedTxt = document.getElementById("matched");
   xpad = +svg.getAttribute("data-xpad"); fs = +svg.getAttribute("data-fs");
-  fw = +svg.getAttribute("data-fw"); fh = +svg.getAttribute("data-fh");
+  fw = +svg.getAttribute("data-fw");
   nametype = svg.getAttribute("data-nametype") || "";
   fullW = +svg.getAttribute("width") - 2 * xpad;
   baseT = zoomG.getAttribute("transform");
-  // One tooltip for all frames, moved into the frame under the mouse.
+  // Overlays over the frames' paths: faded parents of a zoom, search
+  // matches, the hovered frame's outline; and one tooltip for all frames.
+  parentsEl = overlay("sfparents"); matchEl = overlay("sfmatch"); hoverEl = overlay("sfhover");
   tip = document.createElementNS(NS, "title");
   var p = getParams();
   if (p.i == "1") setIgnorecase(true);
   if (p.x && p.y) {
-    for (var i = 0; i < frames.length; i++) {
-      var r = frames[i];
-      if (r.getAttribute("x") == p.x && r.getAttribute("y") == p.y) { zoom(i); break; }
+    load();
+    var px = +p.x, py = +p.y;
+    for (var i = 1; i < N; i++) {
+      if (X[i] == px && yOf(i) == py && !RM[i]) { zoom(i); break; }
     }
   }
   if (p.s) search(p.s);
-  // Read the frame geometry once the picture is up, not on the first click.
+  // Read the frame table once the picture is up, not on the first click.
   setTimeout(load, 0);
+}
+function overlay(id) {
+  var el = document.createElementNS(NS, "path");
+  el.setAttribute("id", id);
+  zoomG.appendChild(el);
+  return el;
 }
 function load() {
   if (N) return;
-  N = frames.length;
-  X = new Float64Array(N); W = new Float64Array(N); Y = new Float64Array(N); D = new Int32Array(N);
-  for (var i = 0; i < N; i++) {
-    var r = frames[i];
-    X[i] = +r.getAttribute("x"); W[i] = +r.getAttribute("width"); Y[i] = +r.getAttribute("y");
-    D[i] = Math.round(Math.abs(Y[i] - Y[0]) / fh);
+  var t = JSON.parse(document.getElementById("sfdata").textContent);
+  X = t.x; W = t.w; D = t.depth; NI = t.name; TIP = t.tip; NAMES = t.names;
+  Y0 = t.y0; DY = t.dy; FH = t.fh;
+  RM = new Uint8Array(X.length);
+  for (var r = 0; r < t.removed.length; r++) RM[t.removed[r]] = 1;
+  // Frames by depth, left to right, for finding the one under the pointer.
+  rows = []; removedRows = [];
+  for (var i = 0; i < X.length; i++) {
+    var list = RM[i] ? removedRows : rows;
+    (list[D[i]] || (list[D[i]] = [])).push(i);
   }
-  // Names next, in the background too, so the first search is as quick as the others.
-  setTimeout(function() { for (var k = 0; k < N; k++) nameOf(k); }, 0);
+  for (var d = 0; d < rows.length; d++) if (rows[d]) rows[d].sort(function(a, b) { return X[a] - X[b]; });
+  N = X.length;
 }
-function titleOf(i) { return frames[i].getAttribute("data-t"); }
-function nameOf(i) {
-  if (names === null) names = new Array(N);
-  var n = names[i];
-  if (n === undefined) {
-    var t = titleOf(i), nl = t.indexOf("\n");
-    if (nl >= 0) t = t.substring(0, nl);
-    var p = t.lastIndexOf(" (");
-    n = names[i] = p >= 0 ? t.substring(0, p) : t;
+function yOf(i) { return Y0 + D[i] * DY; }
+function nameOf(i) { return NAMES[NI[i]]; }
+function titleOf(i) { return NAMES[NI[i]] + TIP[i]; }
+function rectOf(i) {
+  return "M" + X[i] + " " + yOf(i) + "h" + W[i] + "v" + FH + "h" + (-W[i]) + "z";
+}
+// The frame under a mouse event, from its coordinates: -1 if none.
+function frameAt(e) {
+  load();
+  var m = zoomG.getScreenCTM();
+  if (!N || !m) return -1;
+  var pt = svg.createSVGPoint();
+  pt.x = e.clientX; pt.y = e.clientY;
+  pt = pt.matrixTransform(m.inverse());
+  var d = Math.round((pt.y - Y0 - FH / 2) / DY);
+  if (d < 0 || pt.y < Y0 + d * DY || pt.y > Y0 + d * DY + FH) return -1;
+  // A removed frame (diff) is a zero-width mark with a 4 px stroke.
+  var rr = removedRows[d], best = -1, dist = 3 / m.a;
+  for (var r = 0; rr && r < rr.length; r++) {
+    var dx = Math.abs(X[rr[r]] - pt.x);
+    if (dx <= dist) { dist = dx; best = rr[r]; }
   }
-  return n;
+  if (best >= 0) return best;
+  var row = rows[d];
+  if (!row) return -1;
+  var lo = 0, hi = row.length - 1, at = -1;
+  while (lo <= hi) {
+    var mid = (lo + hi) >> 1;
+    if (X[row[mid]] <= pt.x) { at = mid; lo = mid + 1; } else hi = mid - 1;
+  }
+  return at >= 0 && pt.x <= X[row[at]] + W[row[at]] ? row[at] : -1;
 }
+function onFrame(e) { return e.target && e.target.parentNode === zoomG; }
 function getParams() {
   var params = {}, parts = window.location.search.substr(1).split("&");
   for (var i = 0; i < parts.length; i++) {
@@ -78,22 +112,17 @@ function setParams(change) {
   for (k in params) uri += (uri ? "&" : "?") + k + "=" + encodeURIComponent(params[k]);
   try { history.replaceState(null, null, uri || window.location.pathname); } catch (e) {}
 }
-function frameIndex(el) {
-  if (!el || el.parentNode !== zoomG) return -1;
-  return Array.prototype.indexOf.call(frames, el);
-}
-function frameOf(target) { return frameIndex(target); }
 function addLabel(frag, i, x, w) {
   var chars = Math.floor(w / (fs * fw));
   if (chars < 3) return;
   var name = nameOf(i), txt = name.length <= chars ? name : name.substring(0, chars - 2) + "..";
   var t = document.createElementNS(NS, "text");
   t.setAttribute("x", (x + 3).toFixed(2));
-  t.setAttribute("y", Y[i] + (fh - 1) / 2 + 3);
+  t.setAttribute("y", yOf(i) + FH / 2 + 3);
   t.textContent = txt;
   frag.appendChild(t);
 }
-function relabel() {
+function relabel(parents) {
   // The static labels stay in the document (hidden while zoomed), so a reset
   // costs no text layout; zoomed labels go to a second group.
   if (zlabelsG === null) {
@@ -109,34 +138,33 @@ function relabel() {
   addLabel(frag, z, xpad, fullW);
   var minw = 3 * fs * fw / k;
   for (var j = z + 1; j < N && D[j] > D[z]; j++) {
-    if (W[j] >= minw) addLabel(frag, j, xpad + (X[j] - x0) * k, W[j] * k);
+    if (W[j] >= minw && !RM[j]) addLabel(frag, j, xpad + (X[j] - x0) * k, W[j] * k);
   }
   zlabelsG.appendChild(frag);
 }
 function zoom(i) {
   load();
-  if (i <= 0 || W[i] <= 0 || frames[i].classList.contains("rm")) { if (i == 0) clearzoom(); return; }
+  if (i <= 0 || i >= N || !(W[i] > 0) || RM[i]) { if (i == 0) clearzoom(); return; }
   var k = fullW / W[i];
   zoomG.setAttribute("transform", "matrix(" + k + " 0 0 1 " + (xpad - X[i] * k) + " 0)");
-  for (var a = 0; a < parents.length; a++) frames[parents[a]].classList.remove("p");
-  parents = [];
-  for (var j = i - 1, d = D[i]; j >= 0 && d > 0; j--) {
-    if (D[j] < d) { parents.push(j); frames[j].classList.add("p"); d = D[j]; }
+  var parents = [], d = "";
+  for (var j = i - 1, depth = D[i]; j >= 0 && depth > 0; j--) {
+    if (D[j] < depth && !RM[j]) { parents.push(j); d += rectOf(j); depth = D[j]; }
   }
+  parentsEl.setAttribute("d", d);
   zoomed = i;
   unzoomBtn.classList.remove("hide");
-  relabel();
-  setParams({x: frames[i].getAttribute("x"), y: frames[i].getAttribute("y")});
+  relabel(parents);
+  setParams({x: String(X[i]), y: String(yOf(i))});
   if (term !== null) updateMatched();
 }
 function clearzoom() {
   if (zoomed < 0) return;
   zoomG.setAttribute("transform", baseT);
-  for (var a = 0; a < parents.length; a++) frames[parents[a]].classList.remove("p");
-  parents = [];
+  parentsEl.setAttribute("d", "");
   zoomed = -1;
   unzoomBtn.classList.add("hide");
-  relabel();
+  relabel([]);
   setParams({x: null, y: null});
   if (term !== null) updateMatched();
 }
@@ -158,11 +186,14 @@ function search(t) {
     return;
   }
   term = t;
-  if (!matched) matched = new Uint8Array(N);
+  // Each distinct name is tested once.
+  var hit = new Uint8Array(NAMES.length), parts = [];
+  for (var n = 0; n < NAMES.length; n++) hit[n] = re.test(NAMES[n]) ? 1 : 0;
+  matched = new Uint8Array(N);
   for (var i = 0; i < N; i++) {
-    var m = re.test(nameOf(i)) ? 1 : 0;
-    if (m != matched[i]) { matched[i] = m; if (m) frames[i].classList.add("m"); else frames[i].classList.remove("m"); }
+    if (hit[NI[i]]) { matched[i] = 1; if (!RM[i]) parts.push(rectOf(i)); }
   }
+  matchEl.setAttribute("d", parts.join(""));
   searchBtn.classList.add("show");
   searchBtn.firstChild.nodeValue = "Reset Search";
   setParams({s: t});
@@ -182,9 +213,8 @@ function updateMatched() {
   matchedTxt.firstChild.nodeValue = "Matched: " + (pct >= 99.99995 ? "100" : pct.toFixed(1)) + "%";
 }
 function resetSearch() {
-  if (matched) {
-    for (var i = 0; i < N; i++) if (matched[i]) { matched[i] = 0; frames[i].classList.remove("m"); }
-  }
+  matched = null;
+  matchEl.setAttribute("d", "");
   term = null;
   searchBtn.classList.remove("show");
   searchBtn.firstChild.nodeValue = "Search";
@@ -198,25 +228,30 @@ function searchPrompt() {
       (ignorecase ? ", ignoring case" : "") + "\nPress Ctrl-i to toggle case sensitivity", "");
   if (t) search(t);
 }
+function hover(e, i) {
+  if (i === hovered) return;
+  hovered = i;
+  if (i < 0) {
+    details.nodeValue = " ";
+    hoverEl.setAttribute("d", "");
+    if (tip.parentNode) tip.parentNode.removeChild(tip);
+    return;
+  }
+  var t = titleOf(i);
+  details.nodeValue = nametype + " " + t.replace(/\n/g, "; ");
+  tip.textContent = t;
+  e.target.appendChild(tip);
+  hoverEl.setAttribute("d", rectOf(i));
+}
 window.addEventListener("click", function(e) {
-  var i = frameOf(e.target);
-  if (i >= 0) { zoom(i); return; }
+  if (onFrame(e)) { var i = frameAt(e); if (i >= 0) zoom(i); return; }
   var id = e.target.id;
   if (id == "unzoom") clearzoom();
   else if (id == "search") searchPrompt();
   else if (id == "ignorecase") toggleIgnorecase();
 }, false);
-window.addEventListener("mouseover", function(e) {
-  var i = frameOf(e.target);
-  if (i < 0) return;
-  var t = titleOf(i);
-  details.nodeValue = nametype + " " + t.replace(/\n/g, "; ");
-  tip.textContent = t;
-  frames[i].appendChild(tip);
-}, false);
-window.addEventListener("mouseout", function(e) {
-  if (frameOf(e.target) >= 0) details.nodeValue = " ";
-}, false);
+window.addEventListener("mousemove", function(e) { hover(e, onFrame(e) ? frameAt(e) : -1); }, false);
+window.addEventListener("mouseout", function(e) { if (!e.relatedTarget) hover(e, -1); }, false);
 window.addEventListener("keydown", function(e) {
   if (e.keyCode === 114 || (e.ctrlKey && e.keyCode === 70)) { e.preventDefault(); searchPrompt(); }
   else if (e.ctrlKey && e.keyCode === 73) { e.preventDefault(); toggleIgnorecase(); }

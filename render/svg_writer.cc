@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "render/flamegraph.h"
@@ -74,30 +75,38 @@ absl::Status WriteSvg(const Layout& layout, const RenderOptions& o, std::ostream
 
   const double wpt = g.width_per_time;
   const double frame_h = o.height - 1;  // framepad = 1
-  // The frames are drawn in count units: x and width are counts, and the
-  // group's transform maps them to pixels. Zooming changes that transform.
-  // Each frame is one empty <rect>: its tooltip text (name and counts) is its
-  // data-t attribute, which the script shows on hover in one shared <title>.
-  // A <title> child per frame (flamegraph.pl's way) doubles the element
-  // count, and parsing and styling those elements was about 60 % of the
-  // page's load time in Chromium (bench/RESULTS-render.md). An attribute
-  // rather than one JSON table of names: it adds no node, each frame keeps
-  // its own text (readers need no second format), and the one escaping that
-  // holds for every other attribute holds here (tab, LF and CR included).
-  // A table would be smaller (names repeat) but needs JSON escaping inside
-  // XML escaping, for a parse-time gain the trace puts well below the titles'.
-  // Differential graphs are mostly white (unchanged frames): white is the
-  // group's fill and those frames leave theirs out.
-  s += "<g id=\"frames\" clip-path=\"url(#clip)\"><g id=\"zoom\" transform=\"matrix(" +
-       Num(wpt) + " 0 0 1 " + Num(g.xpad) + " 0)\"" +
-       (layout.differential ? " fill=\"#ffffff\"" : "") + ">\n";
-  std::string labels;
+  // Frames are drawn in count units: x and width are counts, and the #zoom
+  // group's transform maps them to pixels; zooming changes that transform.
+  //
+  // One <path> per fill colour draws all the frames of that colour, one
+  // rectangle subpath each, instead of one element per frame: each element
+  // costs the browser about 30 us to parse, style, lay out and paint, which
+  // was most of the load time of a large graph (bench/RESULTS-render.md).
+  // Colours are few: a palette colour is a function of one hashed value
+  // (at most 231 for "hot"), a diff colour one of 421 shades.
+  //
+  // What the script needs per frame (depth, start, width, name, tooltip) is
+  // one JSON document in <metadata id="sfdata">, columns of equal length in
+  // frame order (pre-order), names listed once. Hover, click and search work
+  // from it (the frame under the pointer comes from its coordinates), and so
+  // do the test readers. Its strings are escaped to plain XML character data
+  // (AppendJsonString), so nothing from the input reaches the markup.
+  const double y0 = FrameY(g, o, 0);
+  const double dy = FrameY(g, o, 1) - y0;
+  std::vector<std::string> colors;
+  std::vector<std::string> paths;  // d of each colour's path
+  absl::flat_hash_map<std::string, size_t> color_index;
   absl::flat_hash_map<absl::string_view, std::string> color_cache;
+  absl::flat_hash_map<absl::string_view, size_t> name_index;
+  std::string names_json = "[", depth_json = "[", x_json = "[", w_json = "[", name_json = "[",
+              color_json = "[", tip_json = "[", removed_json = "[", removed_d;
+  std::string labels, tail;
   const double removed_width = layout.total * 1e-7;
+  const std::string frame_h_str = Num(frame_h);
   for (size_t i = 0; i < layout.frames.size(); ++i) {
     const Frame& f = layout.frames[i];
     double y1 = FrameY(g, o, f.depth);
-    std::string_view name = StripAnnotation(f.name);
+    std::string_view name = i == 0 ? std::string_view("all") : StripAnnotation(f.name);
     std::string color;
     if (f.depth > 0 && f.name == "--") {
       color = "#a0a0a0";
@@ -119,22 +128,52 @@ absl::Status WriteSvg(const Layout& layout, const RenderOptions& o, std::ostream
       if (inserted) it->second = FrameColor(*palette, f.name, o.hash).Hex();
       color = it->second;
     }
-    s += "<rect x=\"";
-    s += Num(f.start);
-    s += "\" y=\"";
-    s += Num(y1);
-    s += "\" width=\"";
-    s += Num(f.removed ? removed_width : f.width());
-    s += "\" height=\"";
-    s += Num(frame_h);
-    if (!(layout.differential && color == "#ffffff")) {
-      s += "\" fill=\"";
-      s += color;
+    auto [cit, new_color] = color_index.try_emplace(color, colors.size());
+    if (new_color) {
+      colors.push_back(color);
+      paths.emplace_back();
     }
-    if (f.removed) s += "\" class=\"rm";
-    s += "\" data-t=\"";
-    AppendTitle(layout, f, i == 0 ? std::string_view("all") : name, o, &s);
-    s += "\"/>\n";
+    auto [nit, new_name] =
+        name_index.try_emplace(absl::string_view(name.data(), name.size()), name_index.size());
+    if (new_name) {
+      if (nit->second > 0) names_json += ',';
+      AppendJsonString(name, &names_json);
+    }
+
+    const std::string x = Num(f.start);
+    const std::string w = Num(f.removed ? removed_width : f.width());
+    std::string& d = f.removed ? removed_d : paths[cit->second];
+    d += 'M';
+    d += x;
+    d += ' ';
+    d += Num(y1);
+    d += 'h';
+    d += w;
+    d += 'v';
+    d += frame_h_str;
+    d += "h-";
+    d += w;
+    d += 'z';
+
+    const char* sep = i == 0 ? "" : ",";
+    depth_json += sep;
+    depth_json += std::to_string(f.depth);
+    x_json += sep;
+    x_json += x;
+    w_json += sep;
+    w_json += w;
+    name_json += sep;
+    name_json += std::to_string(nit->second);
+    color_json += sep;
+    color_json += std::to_string(cit->second);
+    tail.clear();
+    AppendTitleTail(layout, f, o, &tail);
+    tip_json += sep;
+    AppendJsonString(tail, &tip_json);
+    if (f.removed) {
+      if (removed_json.size() > 1) removed_json += ',';
+      removed_json += std::to_string(i);
+    }
 
     double width_px = (i == 0 ? layout.total : f.width()) * wpt;
     if (!f.removed && width_px >= 3 * o.fontsize * o.fontwidth) {
@@ -145,7 +184,7 @@ absl::Status WriteSvg(const Layout& layout, const RenderOptions& o, std::ostream
       labels += Num(3 + y1 + frame_h / 2);
       labels += "\">";
       size_t before = labels.size();
-      AppendLabel(i == 0 ? std::string_view("all") : name, width_px, o, &labels);
+      AppendLabel(name, width_px, o, &labels);
       if (labels.size() == before) {
         labels.resize(mark);
       } else {
@@ -153,6 +192,22 @@ absl::Status WriteSvg(const Layout& layout, const RenderOptions& o, std::ostream
       }
     }
   }
+  s += "<metadata id=\"sfdata\">{\"version\":1,\"y0\":" + Num(y0) + ",\"dy\":" + Num(dy) +
+       ",\"fh\":" + frame_h_str + ",\"colors\":[";
+  for (size_t c = 0; c < colors.size(); ++c) {
+    if (c > 0) s += ',';
+    AppendJsonString(colors[c], &s);
+  }
+  s += "],\n\"names\":" + names_json + "],\n\"depth\":" + depth_json + "],\n\"x\":" + x_json +
+       "],\n\"w\":" + w_json + "],\n\"name\":" + name_json + "],\n\"color\":" + color_json +
+       "],\n\"tip\":" + tip_json + "],\n\"removed\":" + removed_json + "]}</metadata>\n";
+  s += "<g id=\"frames\" clip-path=\"url(#clip)\"><g id=\"zoom\" transform=\"matrix(" +
+       Num(wpt) + " 0 0 1 " + Num(g.xpad) + " 0)\">\n";
+  for (size_t c = 0; c < colors.size(); ++c) {
+    if (paths[c].empty()) continue;
+    s += "<path fill=\"" + colors[c] + "\" d=\"" + paths[c] + "\"/>\n";
+  }
+  if (!removed_d.empty()) s += "<path class=\"rm\" d=\"" + removed_d + "\"/>\n";
   s += "</g></g>\n<g id=\"labels\">\n";
   s += labels;
   s += "</g>\n</svg>\n";

@@ -24,10 +24,10 @@ fp.requireBrowserOrSkip();
       const sf = window.__sf;
       let best = null, bestW = 0;
       for (let pass = 0; pass < 2 && !best; pass++) {
-        sf.rects.forEach((r, k) => {
-          const b = r.getBoundingClientRect();
-          if (k > 0 && b.width > bestW && (pass || /Checksum/.test(sf.name(r)))) { best = b; bestW = b.width; }
-        });
+        for (let k = 1; k < sf.count; k++) {
+          const b = sf.box(k);
+          if (b.width > bestW && (pass || /Checksum/.test(sf.name(k)))) { best = b; bestW = b.width; }
+        }
       }
       return { x: best.x + best.width / 2, y: best.y + best.height / 2 };
     });

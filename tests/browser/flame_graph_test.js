@@ -52,22 +52,15 @@ function stackfire(args) {
   return r;
 }
 
-// ---- In-page helpers over stackfire's SVG: frames are the rects of
-// <g id="zoom">, in count units, depth from y and data-fh.
+// ---- In-page helpers over stackfire's SVG: the frame table (JSON in
+// <metadata id="sfdata">, x and w in counts) read by flame_page.js's
+// helpers (window.__sf), which also give each frame's box on the page.
 function frameInfo() {
-  const svg = document.documentElement;
-  const rects = Array.from(document.getElementById('zoom').children);
-  const fh = +svg.getAttribute('data-fh');
-  const y0 = +rects[0].getAttribute('y');
-  const info = rects.map((r, i) => {
-    const t = r.getAttribute('data-t');
-    const first = t.split('\n')[0];
-    const p = first.lastIndexOf(' (');
-    return { i, name: p >= 0 ? first.substring(0, p) : first, title: t,
-             x: +r.getAttribute('x'), w: +r.getAttribute('width'),
-             depth: Math.round(Math.abs(+r.getAttribute('y') - y0) / fh),
-             cls: r.getAttribute('class') || '' };
-  });
+  const t = window.__sf.table;
+  const removed = new Set(t.removed);
+  const info = t.x.map((x, i) => ({
+    i, name: t.names[t.name[i]], title: t.names[t.name[i]] + t.tip[i], x, w: t.w[i],
+    y: t.y0 + t.depth[i] * t.dy, depth: t.depth[i], removed: removed.has(i) }));
   // Each frame's path (names root first, "all" left out): the ancestors are
   // the frames one level down whose range holds it.
   const byDepth = [];
@@ -79,7 +72,7 @@ function frameInfo() {
       p.unshift(cur.name);
       const lo = cur.x, hi = cur.x + cur.w;
       cur = byDepth[cur.depth - 1].find((a) => a.x <= lo + 1e-6 && a.x + a.w >= hi - 1e-6 &&
-                                                  !a.cls.includes('rm'));
+                                                  !a.removed);
       if (!cur) { p.unshift('?'); break; }
     }
     f.path = p;
@@ -87,9 +80,28 @@ function frameInfo() {
   return info;
 }
 
+// The rectangles an overlay path (#sfmatch, #sfparents, #sfhover) draws, as
+// frame indices: each "M x y h w v fh h -w z" matched to the table's frame
+// with that x and y.
+function overlayFrames(id) {
+  const t = window.__sf.table;
+  const d = document.getElementById(id).getAttribute('d') || '';
+  const out = [];
+  const re = /M([^ ]+) ([^h]+)h([^v]+)v([^h]+)h([^z]+)z/g;
+  let m;
+  while ((m = re.exec(d)) !== null) {
+    const x = Number(m[1]), y = Number(m[2]), w = Number(m[3]);
+    const i = t.x.findIndex((fx, k) => fx === x && t.y0 + t.depth[k] * t.dy === y &&
+                                        t.w[k] === w && !t.removed.includes(k));
+    out.push(i);
+  }
+  return out;
+}
+
+// Frame i's box on the page, through the #zoom group's current transform.
 async function box(page, i) {
   return page.evaluate((i) => {
-    const b = document.getElementById('zoom').children[i].getBoundingClientRect();
+    const b = window.__sf.box(i);
     return { x: b.x, y: b.y, w: b.width, h: b.height };
   }, i);
 }
@@ -107,6 +119,7 @@ function query(page) { return new URL(page.url()).searchParams; }
 async function openFresh(browser, file, q) {
   const page = await fp.newPage(browser);
   await fp.open(page, file, q);
+  await fp.install(page);
   return page;
 }
 
@@ -133,7 +146,9 @@ async function overflowingLabels(page) {
   return page.evaluate(() => {
     const zl = document.getElementById('zlabels');
     const group = zl && zl.childElementCount ? zl : document.getElementById('labels');
-    const boxes = Array.from(document.getElementById('zoom').children).map((r) => r.getBoundingClientRect());
+    const sf = window.__sf;
+    const boxes = [];
+    for (let i = 0; i < sf.count; i++) boxes.push(sf.box(i));
     const bad = [];
     for (const t of group.children) {
       const b = t.getBoundingClientRect();
@@ -172,16 +187,21 @@ function assertMatched(shown, expected, what) {
             `${what}: shown ${shown}, expected ${expected.toFixed(3)}%`);
 }
 
-// Checks that exactly the frames matching `re` are highlighted (class and
-// fill), against the folded stacks.
+// Checks that exactly the frames matching `re` are highlighted (drawn by
+// the #sfmatch overlay, in its colour), against the folded stacks.
 async function assertHighlighted(page, stacks, re) {
   const info = await page.evaluate(frameInfo);
-  const got = new Set(info.filter((f) => /(^| )m( |$)/.test(f.cls)).map((f) => f.path.join(';')));
+  const lit = await page.evaluate(overlayFrames, 'sfmatch');
+  assert.ok(!lit.includes(-1), 'the highlight draws a rectangle that is no frame');
+  const got = new Set(lit.map((i) => info[i].path.join(';')));
   const want = folded.matchingFrames(stacks, re);
   assert.ok(want.size > 0, `${re} matches no frame of the recording`);
   assert.deepEqual([...got].sort(), [...want].sort(), 'highlighted frames');
-  const fill = await page.evaluate(() => getComputedStyle(document.querySelector('#zoom rect.m')).fill);
+  const fill = await page.evaluate(() => getComputedStyle(document.getElementById('sfmatch')).fill);
   assert.equal(fill, 'rgb(230, 0, 230)', 'highlight colour');
+}
+async function highlightedCount(page) {
+  return (await page.evaluate(overlayFrames, 'sfmatch')).length;
 }
 
 // ---- The recording: record_profile spends 60/30/10 % of its time in
@@ -275,12 +295,29 @@ check('click zooms a frame to full width, shows reset; reset restores', async ()
   assert.ok(labels.includes(f.name), `no ${f.name} label after zoom: ${labels.slice(0, 10)}`);
   const zfit = await overflowingLabels(page);
   assert.ok(zfit.bad.length === 0, `zoomed labels overflow: ${zfit.bad.slice(0, 5)}`);
-  // The tooltip (details line) on hover names the frame with its samples.
+  // The tooltip (details line) on hover names the frame with its samples,
+  // and the frame is outlined.
   await page.mouse.move(after.x + after.w / 2, after.y + after.h / 2);
   const n = folded.samplesUnder(stacks, f.path);
   const details = await text(page, 'details');
   assert.ok(details.includes(`${f.name} (${n.toLocaleString('en-US')} samples`),
             `details: ${details}, expected ${n} samples`);
+  assert.deepEqual(await page.evaluate(overlayFrames, 'sfhover'), [f.i], 'hover outline');
+  // Its parents are drawn faded while zoomed.
+  const faded = await page.evaluate(overlayFrames, 'sfparents');
+  const info = await page.evaluate(frameInfo);
+  assert.deepEqual(faded.map((i) => info[i].name).reverse(), ['all', ...f.path.slice(0, -1)],
+                   'faded parents of the zoomed frame');
+  // A frame next to it in the same row, as small as one pixel, is hit exactly:
+  // hovering each of Spin's neighbours names that neighbour.
+  const row = info.filter((g) => g.depth === child.depth && !g.removed).sort((a, b) => a.x - b.x);
+  for (const g of row) {
+    const gb = await box(page, g.i);
+    if (gb.w < 1 || gb.x + gb.w / 2 < root.x || gb.x + gb.w / 2 > root.x + root.w) continue;
+    await page.mouse.move(gb.x + gb.w / 2, gb.y + gb.h / 2);
+    const d = await text(page, 'details');
+    assert.ok(d.startsWith(`Function: ${g.name} (`), `hovering ${g.name} shows ${d}`);
+  }
   await shot(page, 'flame-zoomed.png');
 
   await page.click('#unzoom');
@@ -314,7 +351,7 @@ check('Ctrl-F highlights regex matches and shows the right Matched %', async () 
   // Ctrl-F again resets the search.
   await page.keyboard.press('Control+f');
   assert.equal((await text(page, 'matched')).trim(), '', 'Matched still shown after reset');
-  assert.equal(await page.evaluate(() => document.querySelectorAll('#zoom rect.m').length), 0);
+  assert.equal(await highlightedCount(page), 0);
   assert.equal(query(page).get('s'), null);
 
   // An invalid regex says so and highlights nothing.
@@ -336,17 +373,13 @@ check('the URL keeps zoom, search and case; a reload restores them', async () =>
   const expected = folded.matchedPercent(stacks, re, f.path);
   assertMatched(await text(page, 'matched'), expected, `${term} (ignoring case) in run_mix`);
   const q = query(page);
-  const attrs = await page.evaluate((i) => {
-    const r = document.getElementById('zoom').children[i];
-    return { x: r.getAttribute('x'), y: r.getAttribute('y') };
-  }, f.i);
-  assert.equal(q.get('x'), attrs.x);
-  assert.equal(q.get('y'), attrs.y);
+  assert.equal(Number(q.get('x')), f.x);
+  assert.equal(Number(q.get('y')), f.y);
   assert.equal(q.get('s'), term);
   assert.equal(q.get('i'), '1');
   const url = page.url();
   const shown = await text(page, 'matched');
-  const highlighted = await page.evaluate(() => document.querySelectorAll('#zoom rect.m').length);
+  const highlighted = await highlightedCount(page);
   await page.close();
 
   const again = await openFresh(browser, svg, new URL(url).search);
@@ -359,8 +392,8 @@ check('the URL keeps zoom, search and case; a reload restores them', async () =>
             `restored zoom: x=${b.x} w=${b.w}`);
   assert.equal(await visible(again, 'unzoom'), true, 'reset control after restoring a zoom');
   assert.equal(await text(again, 'matched'), shown);
-  assert.equal(await again.evaluate(() => document.querySelectorAll('#zoom rect.m').length),
-               highlighted);
+  assert.ok(highlighted > 0, 'nothing highlighted');
+  assert.equal(await highlightedCount(again), highlighted);
   assert.equal(await again.evaluate(() => document.getElementById('ignorecase').classList.contains('show')),
                true, 'case-insensitive flag restored');
   await shot(again, 'flame-restored.png');
@@ -404,25 +437,31 @@ check('diff.svg tooltip shows before, after and delta', async () => {
     assert.equal(num(m[3]), a - b, `${name} delta`);
     assert.ok(Math.abs(Number(m[4]) - 100 * (a - b) / b) < 0.006, `${name} delta % of frame: ${m[4]}`);
     // The title element (the browser's own tooltip, one shared element that
-    // the script moves into the hovered frame) says the same.
+    // the script moves into the path under the pointer) says the same.
     assert.ok(f.title.includes(details.substring(details.indexOf('before'))), `${name} title`);
     const tip = await page.evaluate((i) => {
-      const r = document.getElementById('zoom').children[i];
-      return { text: r.firstChild && r.firstChild.nodeName === 'title' ? r.firstChild.textContent : null,
-               count: document.getElementsByTagName('title').length };
+      const all = document.getElementsByTagName('title');
+      const t = all[0];
+      return { text: t ? t.textContent : null, count: all.length,
+               inFramePath: !!t && t.parentNode === window.__sf.element(i) };
     }, f.i);
     assert.equal(tip.text, f.title, `${name}: hovered frame's <title>`);
     assert.equal(tip.count, 1, 'one shared <title>');
+    assert.ok(tip.inFramePath, `${name}: the <title> is in the path that draws the frame`);
     // Colour is by a frame's own samples: Spin, the loop below each leaf.
     const spin = await frameNamed(page, 'Spin', f);
-    const fill = await page.evaluate((i) => getComputedStyle(document.getElementById('zoom').children[i]).fill, spin.i);
+    const fill = await page.evaluate((i) => getComputedStyle(window.__sf.element(i)).fill, spin.i);
     const [red, , blue] = fill.match(/\d+/g).map(Number);
     assert.ok(grew ? red > blue : blue > red, `Spin in ${name} ${grew ? 'grew' : 'shrank'} but is ${fill}`);
   }
   // leaf_sixty exists only in BEFORE: still there, marked removed.
   const info = await page.evaluate(frameInfo);
   const gone = info.filter((f) => isFunction(f.name, 'leaf_sixty'));
-  assert.ok(gone.length > 0 && gone.every((f) => f.cls.includes('rm')), 'removed frame kept and marked');
+  assert.ok(gone.length > 0 && gone.every((f) => f.removed), 'removed frame kept and marked');
+  // Drawn as a marker that the pointer finds.
+  const gb = await box(page, gone[0].i);
+  await page.mouse.move(gb.x + 1, gb.y + gb.h / 2);
+  assert.ok((await text(page, 'details')).includes('removed'), 'hovering a removed frame');
   assert.ok(gone.some((f) => / after 0, /.test(f.title) && /removed/.test(f.title)), gone[0] && gone[0].title);
   // The diff graph zooms like the other.
   const f = await frameNamed(page, 'run_mix');
@@ -468,7 +507,7 @@ check('a profile of 50,000 distinct stacks loads and is interactive', async () =
   const term = 'only_here$';
   await searchFor(page, term);
   assertMatched(await text(page, 'matched'), folded.matchedPercent(stacks, new RegExp(term)), term);
-  assert.equal(await page.evaluate(() => document.querySelectorAll('#zoom rect.m').length), 1);
+  assert.equal(await highlightedCount(page), 1);
   await shot(page, 'big-search.png');
   assertNoPageErrors(page);
   await page.close();

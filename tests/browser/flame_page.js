@@ -3,8 +3,9 @@
 // Shared by the browser test (flame_graph_test.js), the interaction benchmark
 // (bench/svg_interaction.js) and the README screenshots
 // (examples/screenshots/shoot.js). It knows both stackfire's SVG (frames are
-// the <rect>s of <g id="zoom">) and flamegraph.pl's (one <g> per frame under
-// <g id="frames">), so the benchmark can time both with the same code.
+// drawn as one path per colour under <g id="zoom">, described by the JSON
+// frame table in <metadata id="sfdata">) and flamegraph.pl's (one <g> per
+// frame under <g id="frames">), so the benchmark can time both alike.
 //
 // The browser is never downloaded: playwright-core only drives the chromium
 // binary that Debian installs. /usr/bin/chromium is a wrapper script, so the
@@ -74,21 +75,61 @@ async function open(page, file, query, timeoutMs) {
   return page.evaluate(() => window.__sfLoadMs);
 }
 
-// In-page helpers, installed by install(): the frame list, each frame's
-// geometry and name, whichever tool wrote the SVG.
+// In-page helpers, installed by install(): the frames of the picture,
+// whichever tool wrote the SVG, as window.__sf = {stackfire, count, name(i),
+// title(i), box(i), click(i)}. box(i) is frame i's rectangle on the page (as
+// getBoundingClientRect gives it); click(i) dispatches a click at its centre.
+//
+// stackfire draws a path per colour and keeps the frame table in
+// <metadata id="sfdata">; a frame's box is its table geometry through the
+// #zoom group's current transform, and the click goes to the path that draws
+// it, with the coordinates the page's script hit-tests. flamegraph.pl draws a
+// <g><title/><rect/></g> per frame.
 function pageHelpers() {
-  const stackfire = !!document.getElementById('zoom');
-  const rects = stackfire ? Array.from(document.getElementById('zoom').children)
-                          : Array.from(document.querySelectorAll('#frames > g > rect'));
-  function title(r) {
-    return stackfire ? r.getAttribute('data-t') : r.parentNode.querySelector('title').textContent;
+  const zoomG = document.getElementById('zoom');
+  if (zoomG) {
+    const t = JSON.parse(document.getElementById('sfdata').textContent);
+    const removed = new Set(t.removed);
+    const byFill = new Map();
+    for (const p of zoomG.querySelectorAll('path')) {
+      if (p.getAttribute('fill')) byFill.set(p.getAttribute('fill'), p);
+    }
+    const rm = zoomG.querySelector('path.rm');
+    const svg = document.documentElement;
+    function box(i) {
+      const m = zoomG.getScreenCTM();
+      const y = t.y0 + t.depth[i] * t.dy;
+      const a = svg.createSVGPoint(), b = svg.createSVGPoint();
+      a.x = t.x[i]; a.y = y; b.x = t.x[i] + t.w[i]; b.y = y + t.fh;
+      const p = a.matrixTransform(m), q = b.matrixTransform(m);
+      return { x: p.x, y: p.y, width: q.x - p.x, height: q.y - p.y, left: p.x, top: p.y, right: q.x, bottom: q.y };
+    }
+    function name(i) { return t.names[t.name[i]]; }
+    window.__sf = {
+      stackfire: true, count: t.x.length, table: t, box, name,
+      title: (i) => name(i) + t.tip[i],
+      element: (i) => (removed.has(i) ? rm : byFill.get(t.colors[t.color[i]])),
+      click(i) {
+        const b = box(i);
+        window.__sf.element(i).dispatchEvent(new MouseEvent('click', {
+          bubbles: true, cancelable: true, clientX: b.x + b.width / 2, clientY: b.y + b.height / 2 }));
+      },
+    };
+  } else {
+    const rects = Array.from(document.querySelectorAll('#frames > g > rect'));
+    const title = (i) => rects[i].parentNode.querySelector('title').textContent;
+    window.__sf = {
+      stackfire: false, count: rects.length, title,
+      name(i) {
+        const first = title(i).split('\n')[0];
+        const p = first.lastIndexOf(' (');
+        return p >= 0 ? first.substring(0, p) : first;
+      },
+      box: (i) => rects[i].getBoundingClientRect(),
+      element: (i) => rects[i],
+      click(i) { rects[i].dispatchEvent(new MouseEvent('click', { bubbles: true, cancelable: true })); },
+    };
   }
-  function name(r) {
-    const t = title(r).split('\n')[0];
-    const p = t.lastIndexOf(' (');
-    return p >= 0 ? t.substring(0, p) : t;
-  }
-  window.__sf = { stackfire, rects, title, name };
 }
 
 async function install(page) {
@@ -102,13 +143,13 @@ async function install(page) {
 async function timeStep(page, step) {
   return page.evaluate((step) => new Promise((resolve) => {
     const sf = window.__sf;
-    let target;
-    if (step.kind === 'click') target = sf.rects[step.index];
-    if (step.kind === 'unzoom') target = document.getElementById('unzoom');
     if (step.kind === 'search') window.prompt = () => step.term;
     const t0 = performance.now();
-    if (target) {
-      target.dispatchEvent(new MouseEvent('click', { bubbles: true, cancelable: true }));
+    if (step.kind === 'click') {
+      sf.click(step.index);
+    } else if (step.kind === 'unzoom') {
+      document.getElementById('unzoom').dispatchEvent(
+          new MouseEvent('click', { bubbles: true, cancelable: true }));
     } else {
       window.dispatchEvent(new KeyboardEvent('keydown', { keyCode: 70, ctrlKey: true, bubbles: true }));
     }

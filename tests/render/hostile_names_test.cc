@@ -103,11 +103,13 @@ TEST(HostileNames, LibraryOutputIsWellFormedAndInert) {
   std::string svg = out.str();
 
   ExpectInertSvg(svg, "hostile.svg");
-  EXPECT_NE(svg.find("&lt;script&gt;alert(1)&lt;/script&gt;"), std::string::npos);
+  // In the frame table, < > & are JSON escapes, never markup.
+  EXPECT_NE(svg.find("\\u003cscript\\u003ealert(1)\\u003c/script\\u003e"), std::string::npos);
   EXPECT_NE(svg.find("bad\xef\xbf\xbd\xef\xbf\xbd utf8"), std::string::npos);
 
   // Every frame survives, with its name as text.
   SvgDoc doc = ParseStackfireSvg(svg);
+  EXPECT_EQ(doc.error, "");
   bool found_big = false, found_spaces = false, found_quote = false, found_nul = false;
   bool found_tab = false;  // the tooltip is an attribute: a literal tab would read as a space
   for (const SvgFrame& f : doc.frames) {

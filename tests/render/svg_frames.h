@@ -1,8 +1,11 @@
 // Test helper: reads the frames of a flame-graph SVG leniently (string
 // scanning, no XML parser: one reference file is not well-formed), from
 // flamegraph.pl's layout (<g><title>T</title><rect x y width height>) or
-// stackfire's (<rect x y width height ... data-t="T"/> inside the
-// #zoom group, in count units mapped by the group's transform).
+// stackfire's: the JSON frame table in <metadata id="sfdata"> (see
+// render/svg_script.h), in count units mapped by the #zoom group's
+// transform. The stackfire reader also checks that the paths under #zoom
+// draw exactly the table's frames, each in its colour; a document that
+// fails that (or any other check) comes back with no frames and `error` set.
 #ifndef STACKFIRE_TESTS_RENDER_SVG_FRAMES_H_
 #define STACKFIRE_TESTS_RENDER_SVG_FRAMES_H_
 
@@ -25,6 +28,7 @@ struct SvgDoc {
   std::vector<SvgFrame> frames;
   std::vector<std::string> labels;  // text of the frame labels
   double image_height = 0;
+  std::string error;  // why a stackfire document could not be read
 };
 
 std::string Unescape(const std::string& s);
