@@ -234,33 +234,39 @@ void MergeInto(Profile part, Profile* total) {
 // a few hundred more madvise calls.
 constexpr size_t kSlice = 64 << 10;
 
-// Feeds a segment to `c` in slices, releasing each slice of a mapped input
-// once read, so that only a few pages per thread stay resident.
-void FeedSegment(const CollapseSource& source, const Segment& seg, PerfScriptCollapser& c) {
+// Feeds a segment's text to `c` in slices, releasing each slice of a mapped
+// input once read, so that only a few pages per thread stay resident.
+void FeedSlices(const CollapseSource& source, const Segment& seg, PerfScriptCollapser& c) {
   for (size_t at = 0; at < seg.text.size(); at += kSlice) {
     std::string_view slice = seg.text.substr(at, kSlice);
     c.Feed(slice);
     if (source.whole && source.release) source.release(seg.begin, seg.begin + at + slice.size());
   }
+}
+
+// Feeds the stream's pieces that the segmenter has not read to `c`, up to
+// its end.
+absl::Status FeedRestOfStream(const CollapseSource& source, PerfScriptCollapser& c) {
+  while (true) {
+    absl::StatusOr<std::string_view> piece = source.next();
+    if (!piece.ok()) return piece.status();
+    if (piece->empty()) return absl::OkStatus();
+    c.Feed(*piece);
+  }
+}
+
+void FeedSegment(const CollapseSource& source, const Segment& seg, PerfScriptCollapser& c) {
+  FeedSlices(source, seg, c);
   c.Finish();
 }
 
 // Feeds `tail` and everything after it to `c`, in order.
 absl::Status FeedTail(const CollapseSource& source, Segment& tail, PerfScriptCollapser& c) {
-  for (size_t at = 0; at < tail.text.size(); at += kSlice) {
-    std::string_view slice = tail.text.substr(at, kSlice);
-    c.Feed(slice);
-    if (source.whole && source.release) source.release(tail.begin, tail.begin + at + slice.size());
-  }
+  FeedSlices(source, tail, c);
   if (!source.whole) {
     tail.owned.clear();
     tail.owned.shrink_to_fit();
-    while (true) {
-      absl::StatusOr<std::string_view> piece = source.next();
-      if (!piece.ok()) return piece.status();
-      if (piece->empty()) break;
-      c.Feed(*piece);
-    }
+    if (absl::Status s = FeedRestOfStream(source, c); !s.ok()) return s;
   }
   c.Finish();
   return absl::OkStatus();
@@ -282,12 +288,7 @@ absl::Status CollapsePerfScriptParallel(const CollapseSource& source,
   if (threads == 1 && !source.whole) {
     // Straight through: one buffer of the reader's, nothing copied.
     PerfScriptCollapser c(options);
-    while (true) {
-      absl::StatusOr<std::string_view> piece = source.next();
-      if (!piece.ok()) return piece.status();
-      if (piece->empty()) break;
-      c.Feed(*piece);
-    }
+    if (absl::Status s = FeedRestOfStream(source, c); !s.ok()) return s;
     c.Finish();
     *stats = c.TakeStats();
     MergeInto(c.TakeProfile(), profile);

@@ -442,12 +442,11 @@ int RunRecord(RecordFlags& flags) {
   data.name = have_pids ? absl::StrCat("stackfire record -p ", flags.pids)
                         : absl::StrCat("stackfire record -- ", absl::StrJoin(flags.command, " "));
   data.render = flags.render;
+  // Formatted once: the same line is the SVG's subtitle and the summary's.
   data.counts = CountsLine(counters);
-  {
-    const std::string& counts = data.counts;
-    data.render.subtitle =
-        data.render.subtitle.empty() ? counts : data.render.subtitle + " (" + counts + ")";
-  }
+  data.render.subtitle = data.render.subtitle.empty()
+                             ? data.counts
+                             : data.render.subtitle + " (" + data.counts + ")";
   exporter::ExportProfile model;
   if (record::ExportCollector* collector = pipeline.export_collector()) {
     record::ExportCollector::Meta meta;
@@ -511,13 +510,13 @@ int RunRecord(RecordFlags& flags) {
     std::fprintf(stderr, "stackfire: warning: and %zu more problems with the target's files\n",
                  warnings.size() - kMaxWarnings);
   }
-  const record::Counters& c = pipeline.counters();
+  const record::Counters& c = counters;
   const double seconds = std::chrono::duration<double>(stop_time - start).count();
   const double finish =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - stop_time).count();
   const uint64_t threads = c.threads.load();
   std::fprintf(stderr, "stackfire: stopped after %.1f s (%s): %s, %llu thread%s\n", seconds,
-               why.c_str(), CountsLine(c).c_str(), static_cast<unsigned long long>(threads),
+               why.c_str(), data.counts.c_str(), static_cast<unsigned long long>(threads),
                threads == 1 ? "" : "s");
   if (!written.empty()) {
     std::fprintf(stderr, "stackfire: wrote %s in %.3f s\n", absl::StrJoin(written, ", ").c_str(),
