@@ -2,7 +2,9 @@
 // on top of XML 1.0's own rules (which already forbid invalid UTF-8 and
 // control bytes), the element tree may hold only the one <script> and one
 // <style> the writer emits, and no event-handler attribute (on*) but the
-// root's onload.
+// root's onload. A flame graph (one with a #zoom group) must also pass the
+// test reader's frame-table check (tests/render/svg_frames.h): its JSON
+// table parses and its paths draw exactly the table's frames.
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
@@ -11,6 +13,7 @@
 #include <string_view>
 
 #include "fuzz/targets.h"
+#include "tests/render/svg_frames.h"
 
 namespace stackfire::fuzz {
 namespace {
@@ -74,6 +77,11 @@ std::string CheckSvg(std::string_view svg) {
   // The writer's own (none in the "no input" error picture).
   if (c.scripts > 1) return "expected at most 1 <script>, found " + std::to_string(c.scripts);
   if (c.styles > 1) return "expected at most 1 <style>, found " + std::to_string(c.styles);
+  if (svg.find("<g id=\"zoom\"") != std::string_view::npos) {
+    testing::SvgDoc frames = testing::ParseStackfireSvg(std::string(svg));
+    if (!frames.error.empty()) return "frame table: " + frames.error;
+    if (frames.frames.empty()) return "frame table: no frames";
+  }
   return "";
 }
 

@@ -9,10 +9,13 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include "collapse/folded.h"
 #include "fuzz/targets.h"
+#include "render/flamegraph.h"
 #include "gtest/gtest.h"
 
 namespace stackfire::testing {
@@ -98,6 +101,29 @@ TEST(FuzzRegressions, CheckerRejectsBrokenSvg) {
   EXPECT_NE(fuzz::CheckSvg("<svg><script/><script/></svg>"), "");
   EXPECT_NE(fuzz::CheckSvg("<svg><rect onload=\"x\"/></svg>"), "");
   EXPECT_NE(fuzz::CheckSvg("<svg><text>"), "");
+}
+
+// A flame graph whose paths do not draw what its frame table says is broken.
+TEST(FuzzRegressions, CheckerRejectsAFrameTableThePathsDisagreeWith) {
+  std::istringstream in("main;a;b 3\nmain;c 2\n");
+  FoldedInput input;
+  ASSERT_TRUE(ReadFolded(in, "t", &input).ok());
+  std::ostringstream out;
+  ASSERT_TRUE(render::WriteFlameGraph(input, render::RenderOptions(), out).ok());
+  const std::string svg = out.str();
+  EXPECT_EQ(fuzz::CheckSvg(svg), "");
+  // One frame's width in the drawing changed (its h and h- both).
+  size_t d = svg.find("h3v15h-3z");
+  ASSERT_NE(d, std::string::npos) << svg;
+  std::string moved = svg;
+  moved.replace(d, 9, "h2v15h-2z");
+  EXPECT_NE(fuzz::CheckSvg(moved), "");
+  // A frame dropped from the table's columns.
+  std::string short_table = svg;
+  size_t depth = short_table.find("\"depth\":[0,");
+  ASSERT_NE(depth, std::string::npos);
+  short_table.erase(depth + 9, 2);
+  EXPECT_NE(fuzz::CheckSvg(short_table), "");
 }
 
 }  // namespace
