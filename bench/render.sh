@@ -30,16 +30,18 @@ run_case() {  # label input extra-args
   rss_p=$(awk '/Maximum resident/ {print $6}' "$work/time-p")
   rss_s=$(awk '/Maximum resident/ {print $6}' "$work/time-s")
   python3 - "$work/$label.json" "$label" "$rss_p" "$rss_s" "$(stat -c %s "$work/perl.svg")" \
-    "$(stat -c %s "$work/sf.svg")" "$(grep -c '<rect' "$work/sf.svg")" <<'PY'
-import json, sys
-path, label, rss_p, rss_s, size_p, size_s, rects = sys.argv[1:]
+    "$(stat -c %s "$work/sf.svg")" "$work/perl.svg" <<'PY'
+import json, re, sys
+path, label, rss_p, rss_s, size_p, size_s, perl_svg = sys.argv[1:]
+# flamegraph.pl draws a <g><title/><rect/></g> per frame.
+frames = len(re.findall(r"<title>", open(perl_svg).read()))
 r = {x["command"]: x for x in json.load(open(path))["results"]}
 p, s = r["flamegraph.pl"], r["stackfire"]
 cpu = lambda x: x["user"] + x["system"]
 print(f"| {label} | {p['mean']*1000:.0f} ms | {s['mean']*1000:.1f} ms | **{p['mean']/s['mean']:.1f}x** "
       f"| {cpu(p)*1000:.0f} / {cpu(s)*1000:.1f} ms = **{cpu(p)/cpu(s):.1f}x** "
       f"| {int(rss_p)//1024} / {int(rss_s)//1024} MB | {int(size_p)/1e6:.2f} / {int(size_s)/1e6:.2f} MB "
-      f"| {int(rects)-2} |")
+      f"| {frames} |")
 PY
 }
 

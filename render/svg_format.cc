@@ -184,7 +184,14 @@ void AppendStyle(const RenderOptions& o, std::string* s) {
         "#sfhover { fill:none; stroke:#000; stroke-width:0.5; vector-effect:non-scaling-stroke; }\n"
         "#sfmatch { fill:rgb(230,0,230); }\n"
         "#sfparents { fill:#fff; fill-opacity:0.5; }\n"
-        "#sfhover, #sfmatch, #sfparents { pointer-events:none; }\n"
+        // #sfhover holds the one <title> and so takes the pointer events of
+        // the frame under it (no frame path changes on hover: a changed path
+        // repaints every tile of the graph); the other overlays let them
+        // through. (will-change layers for the overlays were tried: they
+        // halved a search's raster work but doubled a hover's, and a
+        // composited #frames was rasterized blurred.)
+        "#sfmatch, #sfparents { pointer-events:none; }\n"
+        "#sfhover { pointer-events:all; }\n"
         "#labels, #zlabels { pointer-events:none; }\n"
         ".hide { display:none; }\n"
         "</style>\n";

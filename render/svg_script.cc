@@ -228,7 +228,7 @@ function searchPrompt() {
       (ignorecase ? ", ignoring case" : "") + "\nPress Ctrl-i to toggle case sensitivity", "");
   if (t) search(t);
 }
-function hover(e, i) {
+function hover(i) {
   if (i === hovered) return;
   hovered = i;
   if (i < 0) {
@@ -237,10 +237,12 @@ function hover(e, i) {
     if (tip.parentNode) tip.parentNode.removeChild(tip);
     return;
   }
+  // The outline takes the pointer over the frame and holds the tooltip, so
+  // that no frame path changes (a changed path repaints the whole graph).
   var t = titleOf(i);
   details.nodeValue = nametype + " " + t.replace(/\n/g, "; ");
   tip.textContent = t;
-  e.target.appendChild(tip);
+  if (tip.parentNode !== hoverEl) hoverEl.appendChild(tip);
   hoverEl.setAttribute("d", rectOf(i));
 }
 window.addEventListener("click", function(e) {
@@ -250,8 +252,8 @@ window.addEventListener("click", function(e) {
   else if (id == "search") searchPrompt();
   else if (id == "ignorecase") toggleIgnorecase();
 }, false);
-window.addEventListener("mousemove", function(e) { hover(e, onFrame(e) ? frameAt(e) : -1); }, false);
-window.addEventListener("mouseout", function(e) { if (!e.relatedTarget) hover(e, -1); }, false);
+window.addEventListener("mousemove", function(e) { hover(onFrame(e) ? frameAt(e) : -1); }, false);
+window.addEventListener("mouseout", function(e) { if (!e.relatedTarget) hover(-1); }, false);
 window.addEventListener("keydown", function(e) {
   if (e.keyCode === 114 || (e.ctrlKey && e.keyCode === 70)) { e.preventDefault(); searchPrompt(); }
   else if (e.ctrlKey && e.keyCode === 73) { e.preventDefault(); toggleIgnorecase(); }

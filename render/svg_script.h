@@ -18,7 +18,8 @@
 // labels that fit (their number is bounded by the picture's size, not the
 // profile's); search tests each distinct name once and draws the matches as
 // one overlay path (#sfmatch), the zoomed frame's parents fade under
-// #sfparents, and #sfhover outlines the hovered frame. Labels are fitted with
+// #sfparents, and #sfhover outlines the hovered frame and holds the one
+// shared <title> (it takes the pointer over that frame). Labels are fitted with
 // the fixed width estimate fontsize*fontwidth, never measured. State lives in
 // the URL: ?x=&y= (the zoomed frame's x in counts and top y), ?s= (search
 // regex), ?i=1 (ignore case).

@@ -436,18 +436,23 @@ check('diff.svg tooltip shows before, after and delta', async () => {
     assert.equal(num(m[2]), a, `${name} after`);
     assert.equal(num(m[3]), a - b, `${name} delta`);
     assert.ok(Math.abs(Number(m[4]) - 100 * (a - b) / b) < 0.006, `${name} delta % of frame: ${m[4]}`);
-    // The title element (the browser's own tooltip, one shared element that
-    // the script moves into the path under the pointer) says the same.
+    // The title element (the browser's own tooltip, one shared element in
+    // the hover outline, which takes the pointer over the frame) says the same.
     assert.ok(f.title.includes(details.substring(details.indexOf('before'))), `${name} title`);
     const tip = await page.evaluate((i) => {
       const all = document.getElementsByTagName('title');
       const t = all[0];
+      const under = document.elementFromPoint(...(() => {
+        const b = window.__sf.box(i);
+        return [b.x + b.width / 2, b.y + b.height / 2];
+      })());
       return { text: t ? t.textContent : null, count: all.length,
-               inFramePath: !!t && t.parentNode === window.__sf.element(i) };
+               inOutline: !!t && t.parentNode.id === 'sfhover' && under === t.parentNode };
     }, f.i);
     assert.equal(tip.text, f.title, `${name}: hovered frame's <title>`);
     assert.equal(tip.count, 1, 'one shared <title>');
-    assert.ok(tip.inFramePath, `${name}: the <title> is in the path that draws the frame`);
+    assert.ok(tip.inOutline, `${name}: the <title> is in the outline under the pointer`);
+    assert.deepEqual(await page.evaluate(overlayFrames, 'sfhover'), [f.i], `${name}: outline`);
     // Colour is by a frame's own samples: Spin, the loop below each leaf.
     const spin = await frameNamed(page, 'Spin', f);
     const fill = await page.evaluate((i) => getComputedStyle(window.__sf.element(i)).fill, spin.i);
