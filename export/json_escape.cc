@@ -41,7 +41,8 @@ size_t Utf8SequenceLength(std::string_view s, size_t i, uint32_t* cp) {
 
 }  // namespace
 
-void AppendJsonString(std::string_view text, std::string* out) {
+void AppendJsonString(std::string_view text, std::string* out, JsonFlavor flavor) {
+  const bool markup = flavor == JsonFlavor::kInMarkup;
   out->push_back('"');
   size_t i = 0;
   while (i < text.size()) {
@@ -56,7 +57,7 @@ void AppendJsonString(std::string_view text, std::string* out) {
         case '\b': out->append("\\b"); break;
         case '\f': out->append("\\f"); break;
         default:
-          if (c < 0x20 || c == 0x7f) {
+          if (c < 0x20 || c == 0x7f || (markup && (c == '<' || c == '>' || c == '&'))) {
             AppendU(c, out);
           } else {
             out->push_back(static_cast<char>(c));

@@ -3,7 +3,9 @@
 // \t... or \u00XX, and every byte that is not part of a well-formed UTF-8
 // sequence (overlong forms, surrogates, code points above U+10FFFF, cut
 // sequences) becomes one U+FFFD. U+2028 and U+2029 are escaped too, so the
-// text also embeds in JavaScript.
+// text also embeds in JavaScript. JsonFlavor::kInMarkup also writes < > & as
+// \u003c \u003e \u0026, so the literal is plain XML/HTML character data that
+// can never close an element or form "]]>" (the SVG's frame table).
 #ifndef STACKFIRE_EXPORT_JSON_ESCAPE_H_
 #define STACKFIRE_EXPORT_JSON_ESCAPE_H_
 
@@ -12,8 +14,11 @@
 
 namespace stackfire::exporter {
 
+enum class JsonFlavor { kPlain, kInMarkup };
+
 // Appends "text" (with the quotes) to out.
-void AppendJsonString(std::string_view text, std::string* out);
+void AppendJsonString(std::string_view text, std::string* out,
+                      JsonFlavor flavor = JsonFlavor::kPlain);
 
 }  // namespace stackfire::exporter
 

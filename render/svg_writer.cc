@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "export/json_escape.h"
 #include "render/flamegraph.h"
 #include "render/palette.h"
 #include "render/svg_format.h"
@@ -23,6 +24,13 @@ std::string_view StripAnnotation(std::string_view name) {
     if (c == 'k' || c == 'w' || c == 'i' || c == 'j') return name.substr(0, name.size() - 4);
   }
   return name;
+}
+
+// A string of the frame table: XML-sanitized as every other text of the SVG
+// (forbidden characters become U+FFFD, as in the labels), then a JSON literal
+// that is plain XML character data.
+void AppendTableString(std::string_view s, std::string* out) {
+  exporter::AppendJsonString(SanitizeUtf8(s), out, exporter::JsonFlavor::kInMarkup);
 }
 
 // flamegraph.pl's label: as many characters as fit at fontsize*fontwidth
@@ -90,7 +98,7 @@ absl::Status WriteSvg(const Layout& layout, const RenderOptions& o, std::ostream
   // frame order (pre-order), names listed once. Hover, click and search work
   // from it (the frame under the pointer comes from its coordinates), and so
   // do the test readers. Its strings are escaped to plain XML character data
-  // (AppendJsonString), so nothing from the input reaches the markup.
+  // (AppendTableString), so nothing from the input reaches the markup.
   const double y0 = FrameY(g, o, 0);
   const double dy = FrameY(g, o, 1) - y0;
   std::vector<std::string> colors;
@@ -137,7 +145,7 @@ absl::Status WriteSvg(const Layout& layout, const RenderOptions& o, std::ostream
         name_index.try_emplace(absl::string_view(name.data(), name.size()), name_index.size());
     if (new_name) {
       if (nit->second > 0) names_json += ',';
-      AppendJsonString(name, &names_json);
+      AppendTableString(name, &names_json);
     }
 
     const std::string x = Num(f.start);
@@ -169,7 +177,7 @@ absl::Status WriteSvg(const Layout& layout, const RenderOptions& o, std::ostream
     tail.clear();
     AppendTitleTail(layout, f, o, &tail);
     tip_json += sep;
-    AppendJsonString(tail, &tip_json);
+    AppendTableString(tail, &tip_json);
     if (f.removed) {
       if (removed_json.size() > 1) removed_json += ',';
       removed_json += std::to_string(i);
@@ -196,7 +204,7 @@ absl::Status WriteSvg(const Layout& layout, const RenderOptions& o, std::ostream
        ",\"fh\":" + frame_h_str + ",\"colors\":[";
   for (size_t c = 0; c < colors.size(); ++c) {
     if (c > 0) s += ',';
-    AppendJsonString(colors[c], &s);
+    AppendTableString(colors[c], &s);
   }
   s += "],\n\"names\":" + names_json + "],\n\"depth\":" + depth_json + "],\n\"x\":" + x_json +
        "],\n\"w\":" + w_json + "],\n\"name\":" + name_json + "],\n\"color\":" + color_json +

@@ -163,40 +163,4 @@ std::string XmlEscape(std::string_view s) {
   return out;
 }
 
-void AppendJsonString(std::string_view s, std::string* out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out->push_back('"');
-  size_t pos = 0;
-  while (pos < s.size()) {
-    unsigned char c = static_cast<unsigned char>(s[pos]);
-    if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&') {
-      out->push_back(static_cast<char>(c));
-      ++pos;
-      continue;
-    }
-    size_t start = pos;
-    uint32_t cp = NextCodePoint(s, &pos);
-    if (!XmlAllowed(cp)) cp = kReplacementChar;
-    switch (cp) {
-      case '"': out->append("\\\""); break;
-      case '\\': out->append("\\\\"); break;
-      case '\t': out->append("\\t"); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
-      case '<': case '>': case '&':
-        out->append("\\u00");
-        out->push_back(kHex[cp >> 4]);
-        out->push_back(kHex[cp & 15]);
-        break;
-      default:
-        if (cp == kReplacementChar || cp < 0x80) {
-          AppendUtf8(cp, out);
-        } else {
-          out->append(s.substr(start, pos - start));
-        }
-    }
-  }
-  out->push_back('"');
-}
-
 }  // namespace stackfire::render

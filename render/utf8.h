@@ -28,11 +28,6 @@ std::string SanitizeUtf8(std::string_view s);
 // SanitizeUtf8 plus entity escaping of & < > " '.
 void AppendXmlEscaped(std::string_view s, std::string* out);
 std::string XmlEscape(std::string_view s);
-// A JSON string literal (quotes included) of SanitizeUtf8(s) that is also
-// plain XML character data: besides JSON's own escapes (", backslash, controls),
-// < > & become \u003c \u003e \u0026, so the literal needs no XML
-// escaping and can never close an element or form "]]>".
-void AppendJsonString(std::string_view s, std::string* out);
 
 }  // namespace stackfire::render
 

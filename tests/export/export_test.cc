@@ -181,6 +181,16 @@ TEST(JsonEscape, HostileBytes) {
   EXPECT_EQ(out, "\"\\u2028\"");
 }
 
+// In markup (the SVG's frame table), < > & are escapes too; plain JSON keeps them.
+TEST(JsonEscape, InMarkupNoAngleBracketsOrAmpersands) {
+  std::string out;
+  AppendJsonString("</script>]]>&amp;", &out, JsonFlavor::kInMarkup);
+  EXPECT_EQ(out, "\"\\u003c/script\\u003e]]\\u003e\\u0026amp;\"");
+  out.clear();
+  AppendJsonString("a<b>&c", &out);
+  EXPECT_EQ(out, "\"a<b>&c\"");
+}
+
 TEST(Speedscope, OneProfilePerThreadWithInlineChainsExpanded) {
   Profile folded;
   folded.Add("app-1/2;main;f;g_[i]", 3);
