@@ -29,6 +29,25 @@ UnwindOutcome TableUnwinder::Fallback(const RawSample& sample, const ProcessMaps
   return o;
 }
 
+TableUnwinder::FrameStep TableUnwinder::FollowFramePointer(const StackView& stack,
+                                                           uint64_t* sp, uint64_t* pc,
+                                                           uint64_t* bp) {
+  // libunwind's plausibility test for a guessed frame: rbp at or above the
+  // stack pointer, and no more than 16 KiB above it.
+  constexpr uint64_t kMaxGuessedFrame = 0x4000;
+  if (*bp < *sp || *bp - *sp > kMaxGuessedFrame) return kNoFrame;
+  uint64_t saved_bp, ra;
+  if (!stack.Read64(*bp, &saved_bp) || !stack.Read64(*bp + 8, &ra)) {
+    return stack.PastEnd(*bp + 8) ? kPastStack : kNoFrame;
+  }
+  ++stats_.frame_pointer_frames;
+  if (ra == 0) return kEnd;
+  *sp = *bp + 16;
+  *pc = ra;
+  *bp = saved_bp;
+  return kFollowed;
+}
+
 UnwindOutcome TableUnwinder::Unwind(const RawSample& sample, const ProcessMaps& maps,
                                     std::vector<uint64_t>* pcs) {
   pcs->clear();
@@ -68,17 +87,17 @@ UnwindOutcome TableUnwinder::Unwind(const RawSample& sample, const ProcessMaps& 
         // memory or a memfd, a deleted file. JITs keep frame pointers, so
         // follow rbp, as libunwind does there.
         if (mapping != nullptr && mapping->executable() && bp_valid) {
-          uint64_t saved_bp, ra;
-          if (bp >= sp && stack.Read64(bp, &saved_bp) && stack.Read64(bp + 8, &ra)) {
-            ++stats_.frame_pointer_frames;
-            if (ra == 0) return UnwindOutcome::kComplete;
-            sp = bp + 16;
-            pc = ra;
-            bp = saved_bp;
-            exact_pc = false;
-            continue;
+          switch (FollowFramePointer(stack, &sp, &pc, &bp)) {
+            case kFollowed:
+              exact_pc = false;
+              continue;
+            case kEnd:
+              return UnwindOutcome::kComplete;
+            case kPastStack:
+              return UnwindOutcome::kTruncated;
+            case kNoFrame:
+              break;
           }
-          if (stack.PastEnd(bp + 8)) return UnwindOutcome::kTruncated;
         }
         // Mapped code without CFI and rbp zero: the outermost frame (see
         // kNoCfi). An unmapped pc is a bad return address: a failure.
@@ -138,6 +157,22 @@ UnwindOutcome TableUnwinder::Unwind(const RawSample& sample, const ProcessMaps& 
         // (ld.so's _start and glibc's clone3 child clear rbp and carry no
         // FDE). libunwind ends the stack there too.
         if (bp_valid && bp == 0) return UnwindOutcome::kComplete;
+        // Otherwise (hand-written assembly, code built without unwind
+        // tables: libasan's exit-time leak check has such frames) rbp is
+        // taken for a frame pointer, as libunwind and perf do.
+        if (bp_valid) {
+          switch (FollowFramePointer(stack, &sp, &pc, &bp)) {
+            case kFollowed:
+              exact_pc = false;
+              continue;
+            case kEnd:
+              return UnwindOutcome::kComplete;
+            case kPastStack:
+              return UnwindOutcome::kTruncated;
+            case kNoFrame:
+              break;
+          }
+        }
         ++stats_.no_cfi;
         return UnwindOutcome::kFailed;
     }

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "src/unwind/module_cache.h"
+#include "src/unwind/stack_view.h"
 #include "stackfire/unwinder.h"
 
 namespace stackfire::unwind {
@@ -33,7 +34,7 @@ class TableUnwinder final : public Unwinder {
     uint64_t no_module = 0;   // a pc outside every usable ELF
     uint64_t no_cfi = 0;      // a pc without CFI
     uint64_t signal_frames = 0;  // signal trampolines crossed by the table
-    uint64_t frame_pointer_frames = 0;  // JIT frames followed through rbp
+    uint64_t frame_pointer_frames = 0;  // frames without CFI followed through rbp
   };
 
   // With allow_fallback false, a row the table cannot express ends the
@@ -51,6 +52,10 @@ class TableUnwinder final : public Unwinder {
   ModuleCache& modules() { return *modules_; }
 
  private:
+  enum FrameStep { kFollowed, kEnd, kPastStack, kNoFrame };
+  // One frame up through rbp as a frame pointer (code without CFI: JIT code,
+  // assembly): the caller's sp, pc and rbp, or why not.
+  FrameStep FollowFramePointer(const StackView& stack, uint64_t* sp, uint64_t* pc, uint64_t* bp);
   UnwindOutcome Fallback(const RawSample& sample, const ProcessMaps& maps,
                          std::vector<uint64_t>* pcs);
 

@@ -4,7 +4,8 @@
 // src/unwind/verifying_unwinder.h). Each workload runs under the real
 // sampler at 999 Hz, so the samples cover whatever the workload does:
 // threads, dlopen, C++ templates, inlined code, stripped binaries, signal
-// frames, CFA expressions, the vDSO, 64 KiB frames and JIT code.
+// frames, CFA expressions, the vDSO, 64 KiB frames, JIT code and a frame
+// without any CFI.
 #include <cstdlib>
 #include <regex>
 #include <string>
@@ -19,6 +20,8 @@ namespace {
 struct Case {
   std::string name;
   std::vector<std::string> argv;  // argv[0] is a workload name or an env var ($NAME)
+  // If set, at least 90 % of the samples' folded stacks hold this chain.
+  std::string chain = "";
 };
 
 std::string Resolve(const std::string& arg) {
@@ -63,7 +66,15 @@ TEST_P(UnwinderParityTest, TableAndLibunwindAgreeOnEverySample) {
   // Frame-pointer guesses in JIT prologues and epilogues: a few instructions.
   EXPECT_LE(without_cfi, compared / 20) << r.err;
   // The stacks kept are the table's, and they fold into a real profile.
-  EXPECT_EQ(Total(ReadFolded(out)), samples);
+  const auto folded = ReadFolded(out);
+  EXPECT_EQ(Total(folded), samples);
+  if (!c.chain.empty()) {
+    long with_chain = 0;
+    for (const auto& [stack, count] : folded) {
+      if (stack.find(c.chain) != std::string::npos) with_chain += count;
+    }
+    EXPECT_GE(with_chain, samples * 9 / 10) << c.chain << "\n" << r.err;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -75,6 +86,8 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"cxx_templates_inlines", {"record_cxx", "2"}},
         Case{"cxx_stripped", {"record_cxx_stripped", "2"}},
         Case{"leaves", {"record_leaves", "150", "0"}},
+        // A frame without any CFI, crossed by its frame pointer.
+        Case{"no_cfi_frame", {"record_nocfi", "1.5"}, "main;nocfi_middle;nocfi_leaf"},
         // Signal frames, CFA expressions, 64 KiB frames, the vDSO, JIT code.
         Case{"unwind_target", {"$UNWIND_TARGET", "3"}},
         Case{"unwind_target_stripped", {"$UNWIND_TARGET_STRIPPED", "3"}}),
