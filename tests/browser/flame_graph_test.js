@@ -160,6 +160,29 @@ async function overflowingLabels(page) {
   });
 }
 
+// The script finds the frame under the pointer from its coordinates: moving
+// the pointer to the centre of frames (each one at least 2 px wide, up to
+// 300, on the page) must show each one's own tooltip in the details line.
+async function assertHoverNamesEachFrame(page) {
+  const r = await page.evaluate(() => {
+    const sf = window.__sf;
+    let ok = 0;
+    const bad = [];
+    for (let i = 1; i < sf.count && ok + bad.length < 300; i++) {
+      const b = sf.box(i);
+      if (b.width < 2 || b.y < 0 || b.y + b.height > window.innerHeight) continue;
+      const x = b.x + b.width / 2, y = b.y + b.height / 2;
+      document.elementFromPoint(x, y).dispatchEvent(
+          new MouseEvent('mousemove', { bubbles: true, clientX: x, clientY: y }));
+      const d = document.getElementById('details').textContent;
+      if (d === 'Function: ' + sf.title(i).replace(/\n/g, '; ')) ok++;
+      else bad.push(`frame ${i} (${sf.title(i)}) shows "${d}"`);
+    }
+    return { ok, bad };
+  });
+  assert.ok(r.ok >= 50 && r.bad.length === 0, `${r.ok} frames named right; ${r.bad.slice(0, 3)}`);
+}
+
 // Clicks the centre of frame i with the mouse, as a user would.
 async function clickFrame(page, i) {
   const b = await box(page, i);
@@ -514,8 +537,17 @@ check('a profile of 50,000 distinct stacks loads and is interactive', async () =
   assertMatched(await text(page, 'matched'), folded.matchedPercent(stacks, new RegExp(term)), term);
   assert.equal(await highlightedCount(page), 1);
   await shot(page, 'big-search.png');
+  await assertHoverNamesEachFrame(page);
   assertNoPageErrors(page);
   await page.close();
+  // The same as an icicle graph (rows grow downwards): the pointer still
+  // finds each frame.
+  const icicle = path.join(tmp, 'big-icicle.svg');
+  stackfire(['render', '--inverted', big, '-o', icicle]);
+  const ipage = await openFresh(browser, icicle);
+  await assertHoverNamesEachFrame(ipage);
+  assertNoPageErrors(ipage);
+  await ipage.close();
 });
 
 (async () => {
