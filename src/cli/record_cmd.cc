@@ -162,6 +162,11 @@ void PrintUnwinderCheck(const unwind::UnwinderCheck& check) {
     std::fprintf(stderr, "; %llu more have the same stack and another verdict",
                  static_cast<unsigned long long>(check.same_stack_other_verdict));
   }
+  if (check.past_bad_return > 0) {
+    std::fprintf(stderr,
+                 "; %llu more end at an unmapped return address, where libunwind guessed on",
+                 static_cast<unsigned long long>(check.past_bad_return));
+  }
   std::fprintf(stderr, "\n");
   for (const std::string& example : check.examples) {
     std::fprintf(stderr, "stackfire:   %s\n", example.c_str());

@@ -35,6 +35,9 @@ struct UnwinderCheck {
   uint64_t differ = 0;
   uint64_t differ_without_cfi = 0;
   uint64_t same_stack_other_verdict = 0;  // same pcs, different UnwindOutcome
+  // The table failed at an unmapped return address; libunwind's stack has
+  // the same frames up to there, then guesses past it.
+  uint64_t past_bad_return = 0;
   std::vector<std::string> examples;
 };
 

@@ -1,5 +1,7 @@
 #include "src/unwind/verifying_unwinder.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "src/unwind/libunwind_unwinder.h"
@@ -47,6 +49,18 @@ UnwindOutcome VerifyingUnwinder::Unwind(const RawSample& sample, const ProcessMa
     // thread's first instruction), the table calls it a failure.
     if (outcome != reference) ++check_.same_stack_other_verdict;
     return outcome;
+  }
+  // The table stopped at a return address outside every executable mapping
+  // (a garbage pc: no unwinder can go on from it) and libunwind went on
+  // guessing through rbp: the frames both found are the same.
+  if (outcome == UnwindOutcome::kFailed && !pcs->empty() &&
+      reference_pcs_.size() > pcs->size() &&
+      std::equal(pcs->begin(), pcs->end(), reference_pcs_.begin())) {
+    const Mapping* last = maps.Find(pcs->back());
+    if (last == nullptr || !last->executable()) {
+      ++check_.past_bad_return;
+      return outcome;
+    }
   }
   const Mapping* leaf = maps.Find(sample.regs[kRip]);
   if (leaf != nullptr && leaf->open_path.empty() && leaf->image == nullptr) {
