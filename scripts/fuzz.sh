@@ -14,8 +14,10 @@ seconds=${STACKFIRE_FUZZ_SECONDS:-60}
 targets=${STACKFIRE_FUZZ_TARGETS:-"perf_script folded render_svg diff_svg proc_maps perf_record"}
 builddir=${STACKFIRE_FUZZ_BUILDDIR:-build-fuzz}
 
+# Debian's clang package gives clang++; clang-14 alone gives clang++-14.
+fuzz_cxx=$(command -v clang++ || command -v clang++-14 || echo clang++)
 if [ ! -f "$builddir/build.ninja" ]; then
-  CXX=clang++ meson setup "$builddir" -Dfuzzing=true -Dtests=false \
+  CXX=$fuzz_cxx meson setup "$builddir" -Dfuzzing=true -Dtests=false \
     -Db_sanitize=address,undefined -Db_lundef=false -Dstatic_deps=false \
     --buildtype=debugoptimized >/dev/null ||
     { echo "fuzz: meson setup failed (clang and libclang-rt-14-dev installed?)" >&2; exit 1; }

@@ -19,7 +19,7 @@ packages=(
 # for the libFuzzer targets (scripts/fuzz.sh).
 if [ "${STACKFIRE_SETUP_TESTS:-0}" = 1 ]; then
   packages+=(chromium fonts-dejavu-core fonts-liberation nodejs libc6-dbg golang-go
-    python3-jsonschema clang-14 libclang-rt-14-dev)
+    python3-jsonschema clang clang-14 libclang-rt-14-dev)
   # Debian's nodejs comes without npm; other builds of nodejs bundle it.
   command -v npm >/dev/null || packages+=(npm)
 fi
