@@ -126,16 +126,20 @@ struct Json {
   double number = 0;
   std::string string;
   std::vector<Json> array;
-  std::vector<std::pair<std::string, Json>> object;
+  // An object's members (a pair<string, Json> would need Json complete).
+  std::vector<std::string> keys;
+  std::vector<Json> values;
 
-  const Json& operator[](const std::string& key) const {
-    static const Json kNone;
-    for (const auto& [k, v] : object) {
-      if (k == key) return v;
-    }
-    return kNone;
-  }
+  const Json& operator[](const std::string& key) const;
 };
+
+const Json& Json::operator[](const std::string& key) const {
+  static const Json kNone;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (keys[i] == key) return values[i];
+  }
+  return kNone;
+}
 
 class JsonParser {
  public:
@@ -185,8 +189,9 @@ class JsonParser {
         Space();
         if (pos_ >= s_.size() || s_[pos_] != ':') return false;
         ++pos_;
-        v->object.emplace_back(key, Json());
-        if (!Value(&v->object.back().second)) return false;
+        v->keys.push_back(key);
+        v->values.emplace_back();
+        if (!Value(&v->values.back())) return false;
         Space();
         if (pos_ < s_.size() && s_[pos_] == ',') { ++pos_; continue; }
         if (pos_ < s_.size() && s_[pos_] == '}') return ++pos_, true;
