@@ -1,5 +1,7 @@
 #include "src/unwind/table_unwinder.h"
 
+#include <optional>
+
 #include "src/unwind/libunwind_unwinder.h"
 #include "src/unwind/stack_view.h"
 
@@ -29,23 +31,28 @@ UnwindOutcome TableUnwinder::Fallback(const RawSample& sample, const ProcessMaps
   return o;
 }
 
-TableUnwinder::FrameStep TableUnwinder::FollowFramePointer(const StackView& stack,
+std::optional<UnwindOutcome> TableUnwinder::StepWithoutCfi(const StackView& stack, bool bp_valid,
                                                            uint64_t* sp, uint64_t* pc,
                                                            uint64_t* bp) {
-  // libunwind's plausibility test for a guessed frame: rbp at or above the
-  // stack pointer, and no more than 16 KiB above it.
+  if (!bp_valid) return UnwindOutcome::kFailed;
+  // rbp zero: the entry of a process or thread (ld.so's _start and glibc's
+  // clone3 child clear rbp and carry no FDE). libunwind ends the stack there.
+  if (*bp == 0) return UnwindOutcome::kComplete;
+  // Otherwise rbp is taken for a frame pointer, as libunwind and perf do,
+  // with libunwind's plausibility test: at or above the stack pointer, and
+  // no more than 16 KiB above it.
   constexpr uint64_t kMaxGuessedFrame = 0x4000;
-  if (*bp < *sp || *bp - *sp > kMaxGuessedFrame) return kNoFrame;
+  if (*bp < *sp || *bp - *sp > kMaxGuessedFrame) return UnwindOutcome::kFailed;
   uint64_t saved_bp, ra;
   if (!stack.Read64(*bp, &saved_bp) || !stack.Read64(*bp + 8, &ra)) {
-    return stack.PastEnd(*bp + 8) ? kPastStack : kNoFrame;
+    return stack.PastEnd(*bp + 8) ? UnwindOutcome::kTruncated : UnwindOutcome::kFailed;
   }
   ++stats_.frame_pointer_frames;
-  if (ra == 0) return kEnd;
+  if (ra == 0) return UnwindOutcome::kComplete;
   *sp = *bp + 16;
   *pc = ra;
   *bp = saved_bp;
-  return kFollowed;
+  return std::nullopt;
 }
 
 UnwindOutcome TableUnwinder::Unwind(const RawSample& sample, const ProcessMaps& maps,
@@ -84,25 +91,15 @@ UnwindOutcome TableUnwinder::Unwind(const RawSample& sample, const ProcessMaps& 
       ref = mapping != nullptr ? modules_->Lookup(*mapping) : nullptr;
       if (ref == nullptr || ref->module == nullptr) {
         // Code without a readable ELF file has no CFI: JIT code in anonymous
-        // memory or a memfd, a deleted file. JITs keep frame pointers, so
-        // follow rbp, as libunwind does there.
-        if (mapping != nullptr && mapping->executable() && bp_valid) {
-          switch (FollowFramePointer(stack, &sp, &pc, &bp)) {
-            case kFollowed:
-              exact_pc = false;
-              continue;
-            case kEnd:
-              return UnwindOutcome::kComplete;
-            case kPastStack:
-              return UnwindOutcome::kTruncated;
-            case kNoFrame:
-              break;
+        // memory or a memfd, a deleted file. JITs keep frame pointers. An
+        // unmapped pc is a bad return address: a failure.
+        if (mapping != nullptr && mapping->executable()) {
+          const std::optional<UnwindOutcome> end = StepWithoutCfi(stack, bp_valid, &sp, &pc, &bp);
+          if (!end) {
+            exact_pc = false;
+            continue;
           }
-        }
-        // Mapped code without CFI and rbp zero: the outermost frame (see
-        // kNoCfi). An unmapped pc is a bad return address: a failure.
-        if (mapping != nullptr && mapping->executable() && bp_valid && bp == 0) {
-          return UnwindOutcome::kComplete;
+          if (*end != UnwindOutcome::kFailed) return *end;
         }
         ++stats_.no_module;
         return UnwindOutcome::kFailed;
@@ -152,29 +149,17 @@ UnwindOutcome TableUnwinder::Unwind(const RawSample& sample, const ProcessMaps& 
         ++stats_.fallbacks;
         return Fallback(sample, maps, pcs);
       case CfiRow::kNoCfi:
-      default:
-        // Code without CFI and rbp zero: the entry of a process or thread
-        // (ld.so's _start and glibc's clone3 child clear rbp and carry no
-        // FDE). libunwind ends the stack there too.
-        if (bp_valid && bp == 0) return UnwindOutcome::kComplete;
-        // Otherwise (hand-written assembly, code built without unwind
-        // tables: libasan's exit-time leak check has such frames) rbp is
-        // taken for a frame pointer, as libunwind and perf do.
-        if (bp_valid) {
-          switch (FollowFramePointer(stack, &sp, &pc, &bp)) {
-            case kFollowed:
-              exact_pc = false;
-              continue;
-            case kEnd:
-              return UnwindOutcome::kComplete;
-            case kPastStack:
-              return UnwindOutcome::kTruncated;
-            case kNoFrame:
-              break;
-          }
+      default: {
+        // Hand-written assembly, code built without unwind tables (libasan's
+        // exit-time leak check has such frames), a process's entry.
+        const std::optional<UnwindOutcome> end = StepWithoutCfi(stack, bp_valid, &sp, &pc, &bp);
+        if (!end) {
+          exact_pc = false;
+          continue;
         }
-        ++stats_.no_cfi;
-        return UnwindOutcome::kFailed;
+        if (*end == UnwindOutcome::kFailed) ++stats_.no_cfi;
+        return *end;
+      }
     }
     const uint64_t ra_addr = cfa + static_cast<int64_t>(row.ra_offset);
     uint64_t ra;

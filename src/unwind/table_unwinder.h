@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -52,10 +53,12 @@ class TableUnwinder final : public Unwinder {
   ModuleCache& modules() { return *modules_; }
 
  private:
-  enum FrameStep { kFollowed, kEnd, kPastStack, kNoFrame };
-  // One frame up through rbp as a frame pointer (code without CFI: JIT code,
-  // assembly): the caller's sp, pc and rbp, or why not.
-  FrameStep FollowFramePointer(const StackView& stack, uint64_t* sp, uint64_t* pc, uint64_t* bp);
+  // One step up from a frame without CFI (JIT code, assembly): rbp zero ends
+  // the stack, otherwise rbp is followed as a frame pointer. nullopt: *sp,
+  // *pc and *bp are the caller's; an outcome: the stack ends (kFailed when no
+  // plausible frame is there).
+  std::optional<UnwindOutcome> StepWithoutCfi(const StackView& stack, bool bp_valid, uint64_t* sp,
+                                              uint64_t* pc, uint64_t* bp);
   UnwindOutcome Fallback(const RawSample& sample, const ProcessMaps& maps,
                          std::vector<uint64_t>* pcs);
 

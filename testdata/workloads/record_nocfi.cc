@@ -5,32 +5,18 @@
 // spins. A DWARF unwinder finds no FDE for nocfi_middle and must take rbp
 // for a frame pointer there, as libunwind and perf do, to reach main.
 // Usage: record_nocfi SECONDS
-#include <time.h>
-
 #include <cstdlib>
-
-namespace {
-
-volatile unsigned long sink;
-
-double ThreadCpuSeconds() {
-  timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
-}  // namespace
+#include <ctime>
 
 extern "C" void nocfi_middle(double seconds) noexcept;
 
 extern "C" __attribute__((noinline)) void nocfi_leaf(double seconds) noexcept {
-  const double end = ThreadCpuSeconds() + seconds;
-  unsigned long x = sink;
-  while (ThreadCpuSeconds() < end) {
+  const std::clock_t end = std::clock() + static_cast<std::clock_t>(seconds * CLOCKS_PER_SEC);
+  unsigned long x = 1;
+  while (std::clock() < end) {
     for (int i = 0; i < 100000; ++i) x = x * 6364136223846793005ul + 1442695040888963407ul;
   }
-  sink = x;
-  asm volatile("");
+  asm volatile("" : : "r"(x));
 }
 
 int main(int argc, char** argv) {
