@@ -299,8 +299,14 @@ TEST(RecordFaults, OnePageRingLosesSamplesCountsAndReportsThem) {
                             "-o", out, "--", Workload("record_profile"), "1.5"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("--mmap-pages 1"), std::string::npos) << r.err;  // warned up front
+  // The kernel reports losses in LOST records, and writes one only together
+  // with a record that fits (here the target's MMAP, COMM and EXIT records),
+  // so the count is what those carried: ~1,500 on a quiet machine, 23 once
+  // under CI load. Every sample is lost either way, and the summary says so.
   const long lost = SummaryCount(r.err, " lost");
-  EXPECT_GT(lost, 200) << r.err;
+  EXPECT_GT(lost, 0) << r.err;
+  EXPECT_EQ(SummaryCount(r.err, " samples"), 0) << r.err;
+  EXPECT_NE(r.err.find("every sample was lost"), std::string::npos) << r.err;
   EXPECT_TRUE(ValidSvg(out));
   const std::string svg = ReadFile(out);
   EXPECT_NE(svg.find(std::to_string(lost) + " lost"), std::string::npos) << "subtitle";
