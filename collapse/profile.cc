@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <cstdio>
 #include <ostream>
 #include <utility>
@@ -102,13 +103,26 @@ std::string SanitizeFrameName(std::string_view name) {
 }
 
 std::string FormatWeight(double weight) {
-  char buf[64];
+  // Folded counts are digits with an optional fraction, never an exponent
+  // (flamegraph.pl and our parsers reject "4.4e+16"; the fuzzer found one).
+  char buf[400];
   if (std::fabs(weight) < 9.007199254740992e15 && weight == std::floor(weight)) {
     std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(weight));
-  } else {
-    std::snprintf(buf, sizeof buf, "%.15g", weight);
+    return buf;
   }
-  return buf;
+  std::snprintf(buf, sizeof buf, "%.15g", weight);
+  if (std::strchr(buf, 'e') == nullptr || !std::isfinite(weight) || std::fabs(weight) >= 1e300) {
+    return buf;
+  }
+  if (weight == std::floor(weight)) {
+    std::snprintf(buf, sizeof buf, "%.0f", weight);
+    return buf;
+  }
+  std::snprintf(buf, sizeof buf, "%.20f", weight);
+  std::string out = buf;
+  while (!out.empty() && out.back() == '0') out.pop_back();
+  if (!out.empty() && out.back() == '.') out.pop_back();
+  return out;
 }
 
 void WriteFolded(const Profile& profile, std::ostream& out) {

@@ -28,6 +28,9 @@ TEST(ProfileTest, FormatsWeightsLikePerl) {
   EXPECT_EQ(FormatWeight(10101010), "10101010");
   EXPECT_EQ(FormatWeight(0.5), "0.5");
   EXPECT_EQ(FormatWeight(1.25), "1.25");
+  // Never an exponent: folded parsers read digits only (a fuzzer finding).
+  EXPECT_EQ(FormatWeight(43983248722834234.0), "43983248722834232");
+  EXPECT_EQ(FormatWeight(2.5e-7), "0.00000025");
 }
 
 TEST(ProfileTest, SanitizeKeepsStacksIntact) {
