@@ -71,6 +71,8 @@ struct RecordFlags {
   bool no_kernel = false;
   std::string unwinder = "table";
   bool quiet = false;
+  std::string unnamed = "address";
+  bool no_debuginfod = false;
   render::RenderOptions render;
 };
 
@@ -243,6 +245,9 @@ int RunRecord(RecordFlags& flags) {
     return Usage(absl::StrCat("--unwinder: '", flags.unwinder, "' is not table, libunwind or verify"));
   }
   if (flags.duration < 0) return Usage("-d must not be negative");
+  if (flags.unnamed != "address" && flags.unnamed != "module") {
+    return Usage(absl::StrCat("--unnamed: '", flags.unnamed, "' is not address or module"));
+  }
   if (flags.outputs.empty()) flags.outputs.push_back("flame.svg");
   auto outputs = ResolveRecordOutputs(flags.outputs, flags.format, flags.report);
   if (!outputs.ok()) return Usage(Msg(outputs.status()));
@@ -352,6 +357,10 @@ int RunRecord(RecordFlags& flags) {
   const bool exporting = NeedsExportModel(*outputs);
   symbolize::SymbolizerOptions symbolizer_options;
   symbolizer_options.source_lines = exporting;
+  symbolizer_options.unnamed_by_address = flags.unnamed == "address";
+  symbolizer_options.debuginfod = !flags.no_debuginfod;
+  symbolizer_options.debuginfod_options.progress = !flags.quiet;
+  symbolizer_options.debuginfod_options.cancelled = [] { return g_stop_signal != 0; };
   std::unique_ptr<Symbolizer> symbolizer = symbolize::CreateSymbolizer(symbolizer_options);
   record::PipelineOptions pipeline_options;
   pipeline_options.per_thread = flags.per_thread;
@@ -615,6 +624,11 @@ std::pair<CLI::App*, Runner> RegisterRecord(CLI::App& app,
                   "DWARF unwinder: table (default), libunwind, or verify (both on every sample, "
                   "the table's stacks kept, differences counted in the summary)");
   sub->add_flag("-q,--quiet", flags->quiet, "No progress line (the summary at the end still prints)");
+  sub->add_option("--unnamed", flags->unnamed,
+                  "How code without symbols is named: address (default: module+0xFUNCTION_START, "
+                  "from the unwind tables) or module ([module], as perf)");
+  sub->add_flag("--no-debuginfod", flags->no_debuginfod,
+                "Do not fetch debug info from the servers in DEBUGINFOD_URLS");
   AddRenderFlags(sub, &flags->render);
   sub->add_option("command", flags->command, "The command to launch and sample (after --)");
   return {sub, [flags, launched] {

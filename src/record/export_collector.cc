@@ -123,6 +123,15 @@ exporter::ExportProfile ExportCollector::Take(const Meta& meta) {
   }
   out.time_nanos = meta.time_nanos;
   out.duration_nanos = meta.duration_nanos;
+  // pprof symbolizes only the mappings that claim no names at all: one
+  // with a frame stackfire could not name ("lib.so+0x1a2b0") claims none,
+  // so that `pprof -symbolize=local` can name it from the binary or its
+  // debug file later (frames it cannot name keep stackfire's).
+  for (int m : unresolved_mappings_) {
+    exporter::ExportMapping& em = out.mappings[static_cast<size_t>(m)];
+    em.has_functions = em.has_inline_frames = em.has_filenames = em.has_line_numbers = false;
+  }
+  unresolved_mappings_.clear();
   MainBinaryFirst(&out);
   return out;
 }
@@ -147,7 +156,10 @@ uint32_t ExportCollector::UserFrame(uint32_t pid, const ProcessMaps& maps, uint6
   if (mapping >= 0) {
     exporter::ExportMapping& em = profile_.mappings[static_cast<size_t>(mapping)];
     for (const Frame& f : scratch_) {
-      if (f.kind == Frame::Kind::kUnresolved) continue;
+      if (f.kind == Frame::Kind::kUnresolved) {
+        unresolved_mappings_.insert(mapping);
+        continue;
+      }
       em.has_functions = true;
       em.has_inline_frames = em.has_inline_frames || f.kind == Frame::Kind::kInlined;
       em.has_filenames = em.has_filenames || !f.file.empty();

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "export/export_profile.h"
 #include "src/record/stack_folder.h"
 #include "stackfire/process_maps.h"
@@ -80,6 +81,8 @@ class ExportCollector {
   absl::flat_hash_map<std::tuple<uint32_t, uint64_t, uint64_t, uint64_t, uint64_t, std::string>,
                       int>
       mapping_index_;
+  // Mappings with a frame the symbolizer could not name.
+  absl::flat_hash_set<int> unresolved_mappings_;
   // (path as opened, inode) -> hex build-id read from the file ("" if none).
   absl::flat_hash_map<std::pair<std::string, uint64_t>, std::string> file_build_ids_;
 };

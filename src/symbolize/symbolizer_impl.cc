@@ -1,7 +1,5 @@
 // The libdw-backed Symbolizer: see symbolizers.h for the contract.
 #include <gelf.h>
-#include <sys/stat.h>
-#include <time.h>
 
 #include <fstream>
 #include <sstream>
@@ -11,6 +9,9 @@
 #include "absl/strings/str_cat.h"
 #include "src/symbolize/debug_info.h"
 #include "src/symbolize/demangle.h"
+#include "src/symbolize/function_starts.h"
+#include "src/symbolize/module_symbols.h"
+#include "src/symbolize/jit_maps.h"
 #include "src/symbolize/symbol_table.h"
 #include "src/symbolize/symbolizers.h"
 #include "src/symbolize/text_symbols.h"
@@ -49,12 +50,6 @@ bool HasSection(Elf* elf, std::string_view wanted) {
   return false;
 }
 
-uint64_t NowNs() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
-}
-
 Frame MakeFrame(std::string_view name, Frame::Kind kind) {
   Frame f;
   f.kind = kind;
@@ -71,6 +66,7 @@ Frame MakeFrame(std::string_view name, Frame::Kind kind) {
 // What one module offers for names: its symbol table and inline chains.
 struct SymModule {
   std::unique_ptr<ElfFile> debug_file;
+  std::unique_ptr<MiniDebugInfo> mini;
   SymbolTable symbols;
   std::unique_ptr<InlineResolver> inlines;
   std::string unresolved;  // "[libfoo.so]"
@@ -78,7 +74,9 @@ struct SymModule {
 
 class SymbolizerImpl final : public Symbolizer {
  public:
-  explicit SymbolizerImpl(const SymbolizerOptions& options) : options_(options) {}
+  explicit SymbolizerImpl(const SymbolizerOptions& options) : options_(options) {
+    if (options_.debuginfod) debuginfod_ = DebuginfodClient::Create(options_.debuginfod_options);
+  }
 
   void SymbolizeUser(int pid, const ProcessMaps& maps, uint64_t pc, bool is_return_address,
                      std::vector<Frame>* out) override {
@@ -86,7 +84,7 @@ class SymbolizerImpl final : public Symbolizer {
     const Mapping* m = maps.Find(addr);
     if (m == nullptr || m->path.empty() || m->path == "//anon" ||
         m->path.rfind("[anon", 0) == 0) {
-      if (const std::string* jit = LookupJit(pid, addr)) {
+      if (const std::string* jit = jit_maps_.Lookup(pid, addr)) {
         out->push_back(MakeFrame(*jit, Frame::Kind::kJit));
       } else {
         out->push_back(MakeFrame("[unknown]", Frame::Kind::kUnresolved));
@@ -110,6 +108,8 @@ class SymbolizerImpl final : public Symbolizer {
   void AppendWarnings(std::vector<std::string>* out) const override {
     modules_.AppendWarnings(/*cfi=*/false, out);
     out->insert(out->end(), problems_.begin(), problems_.end());
+    jit_maps_.AppendWarnings(out);
+    if (debuginfod_ != nullptr) debuginfod_->AppendWarnings(out);
   }
 
   void SymbolizeKernel(uint64_t pc, std::vector<Frame>* out) override {
@@ -132,12 +132,6 @@ class SymbolizerImpl final : public Symbolizer {
       return H::combine(std::move(h), k.module, k.vaddr);
     }
   };
-  struct JitMap {
-    TextSymbols symbols;
-    struct timespec mtime {};
-    off_t size = -1;
-    uint64_t checked_ns = 0;
-  };
 
   static std::string UnresolvedName(const std::string& path) {
     if (!path.empty() && path.front() == '[') return path;
@@ -150,20 +144,13 @@ class SymbolizerImpl final : public Symbolizer {
     slot = std::make_unique<SymModule>();
     SymModule& s = *slot;
     s.unresolved = UnresolvedName(m.path);
-    const std::string debug_path =
-        m.open_path.empty() ? ""
-                            : FindDebugFile(module->elf(), m.open_path, module->build_id(),
-                                            options_.debug_dirs);
-    if (!debug_path.empty()) s.debug_file = ElfFile::Open(debug_path);
-    s.symbols = SymbolTable::FromElf(module->elf(), SHT_SYMTAB);
-    if (s.symbols.empty() && s.debug_file != nullptr) {
-      s.symbols = SymbolTable::FromElf(s.debug_file->elf(), SHT_SYMTAB);
-    }
-    if (s.symbols.empty()) s.symbols = SymbolTable::FromElf(module->elf(), SHT_DYNSYM);
-    if (s.symbols.empty()) {
-      problems_.push_back(absl::StrCat(m.path, ": no function symbols could be read (.symtab, ",
-                                       ".dynsym); its frames show as ", s.unresolved));
-    }
+    ModuleSymbols names = LoadModuleSymbols(
+        *module, m, options_.debug_dirs, debuginfod_.get(),
+        options_.unnamed_by_address ? BaseName(m.path) + "+0x<function start>" : s.unresolved,
+        &problems_);
+    s.debug_file = std::move(names.debug_file);
+    s.mini = std::move(names.mini);
+    s.symbols = std::move(names.symbols);
     if (options_.inline_frames) {
       s.inlines = std::make_unique<InlineResolver>(module->dwarf());
       if (s.inlines->empty() && s.debug_file != nullptr && s.debug_file->dwarf() != nullptr) {
@@ -193,7 +180,10 @@ class SymbolizerImpl final : public Symbolizer {
       if (sym != nullptr) vaddr += 1;
     }
     if (sym == nullptr) {
-      frames.push_back(MakeFrame(s.unresolved, Frame::Kind::kUnresolved));
+      std::optional<uint64_t> start;
+      if (options_.unnamed_by_address) start = FunctionStart(*module, vaddr);
+      frames.push_back(MakeFrame(start ? AddressFrameName(m.path, *start) : s.unresolved,
+                                 Frame::Kind::kUnresolved));
       return frames;
     }
     if (s.inlines != nullptr) {
@@ -219,34 +209,13 @@ class SymbolizerImpl final : public Symbolizer {
     return frames;
   }
 
-  const std::string* LookupJit(int pid, uint64_t addr) {
-    JitMap& jit = jit_maps_[pid];
-    const std::string* hit = jit.symbols.Lookup(addr);
-    const uint64_t now = NowNs();
-    // A miss may be code the JIT wrote since the last read: look at the
-    // file again, but at most every 50 ms.
-    if (hit != nullptr || now - jit.checked_ns < 50'000'000) return hit;
-    jit.checked_ns = now;
-    const std::string path = absl::StrCat(options_.jit_map_dir, "/perf-", pid, ".map");
-    struct stat st;
-    if (stat(path.c_str(), &st) != 0) return nullptr;
-    if (st.st_size != jit.size || st.st_mtim.tv_sec != jit.mtime.tv_sec ||
-        st.st_mtim.tv_nsec != jit.mtime.tv_nsec) {
-      std::string text;
-      if (!ReadFile(path, &text)) return nullptr;
-      jit.symbols = TextSymbols::ParsePerfMap(text);
-      jit.size = st.st_size;
-      jit.mtime = st.st_mtim;
-    }
-    return jit.symbols.Lookup(addr);
-  }
-
   SymbolizerOptions options_;
   unwind::ModuleCache modules_;
   absl::flat_hash_map<const ElfModule*, std::unique_ptr<SymModule>> sym_modules_;
   absl::flat_hash_map<Key, std::vector<Frame>> cache_;
-  absl::flat_hash_map<int, JitMap> jit_maps_;
+  JitMaps jit_maps_{options_.jit_map_dir};
   std::vector<std::string> problems_;
+  std::unique_ptr<DebuginfodClient> debuginfod_;
   TextSymbols kallsyms_;
   bool kallsyms_loaded_ = false;
 };

@@ -3,9 +3,9 @@
 //
 // Addresses inside an ElfModule are ELF virtual addresses ("vaddr", as in the
 // program headers). A mapping turns them into run-time addresses with a load
-// bias computed from the PT_LOAD whose file offset matches the mapping's pgoff
-// (pitfall 6 in shared/notes/unwinding.md: `start - pgoff` is wrong whenever a
-// segment's vaddr differs from its file offset).
+// bias computed from the PT_LOAD that holds the mapping's file offset (pgoff):
+// `start - pgoff` is wrong whenever a segment's vaddr differs from its file
+// offset, and a mapping may start inside a segment, not only at its start.
 //
 // Not thread-safe: the CFI table is built lazily. Use one ModuleCache (and so
 // one set of ElfModules) per unwinding thread.
@@ -48,7 +48,8 @@ class ElfModule {
   ElfModule& operator=(const ElfModule&) = delete;
 
   // Run-time address minus ELF vaddr for this mapping of the module, or
-  // nullopt when no PT_LOAD starts at the mapping's file offset.
+  // nullopt when no PT_LOAD holds the mapping's file offset (pgoff). The
+  // mapping may start at a segment's first page or anywhere inside it.
   std::optional<uint64_t> BiasFor(const Mapping& mapping) const;
 
   // Copies `size` bytes at ELF vaddr from the file contents. False when the
@@ -73,13 +74,20 @@ class ElfModule {
   // The compact unwind table, filled lazily from the module's CFI.
   CfiTable& cfi_table() { return cfi_table_; }
 
-  // Health counters for the summary: CFI rows looked up, and those missing.
+  // Health counters for the summary: CFI rows looked up, those missing, and
+  // the misses where the frame pointer did not lead on either, so the stack
+  // stopped there. Code without CFI is normal in some modules (V8's
+  // builtins in node's text, hand-written assembly): only stops are news.
   void CountCfiLookup(bool missing) {
     ++cfi_lookups_;
     cfi_misses_ += missing ? 1 : 0;
   }
+  void CountCfiStop() { ++cfi_stops_; }
   uint64_t cfi_lookups() const { return cfi_lookups_; }
   uint64_t cfi_misses() const { return cfi_misses_; }
+  uint64_t cfi_stops() const { return cfi_stops_; }
+  // Whether the file has any CFI at all (.eh_frame or .debug_frame).
+  bool has_cfi() const { return has_cfi_; }
 
  private:
   ElfModule() = default;
@@ -103,6 +111,8 @@ class ElfModule {
   CfiTable cfi_table_;
   uint64_t cfi_lookups_ = 0;
   uint64_t cfi_misses_ = 0;
+  uint64_t cfi_stops_ = 0;
+  bool has_cfi_ = false;
 };
 
 // Reads the NT_GNU_BUILD_ID note of an ELF, or "" when there is none.
