@@ -88,6 +88,7 @@ std::vector<std::string> Pipeline::Warnings() const {
 }
 
 void Pipeline::Start(perf::Sampler* sampler) {
+  symbolizer_->BeginSampling();
   sampler_ = sampler;
   stop_ = false;
   drain_done_ = false;

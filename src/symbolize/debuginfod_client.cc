@@ -27,6 +27,7 @@ double Since(Clock::time_point t) {
 }
 
 std::string Megabytes(long bytes) {
+  if (bytes < 1000000) return absl::StrFormat("%.0f KB", static_cast<double>(bytes) / 1e3);
   return absl::StrFormat("%.1f MB", static_cast<double>(bytes) / 1e6);
 }
 
@@ -58,7 +59,9 @@ struct DebuginfodClient::Transfer {
   Clock::time_point start;
   Clock::time_point last_data;
   Clock::time_point last_print;
-  long bytes = -1;
+  bool committed = false;  // a server is sending the file
+  std::string url;
+  long bytes = 0;
   long total = 0;
   bool announced = false;
   std::string aborted;    // why the callback stopped it
@@ -128,22 +131,34 @@ int DebuginfodClient::Progress(long bytes, long total) {
   Transfer* t = transfer_;
   if (t == nullptr) return 0;
   const Clock::time_point now = Clock::now();
-  if (bytes > t->bytes) {
+  // Until a server starts sending the file, the library names no URL and
+  // `bytes` counts its polling loops; from then on it is the bytes received
+  // and `total` the file's length (0 when unknown).
+  const char* url = lib_->get_url(lib_->client);
+  if (url != nullptr && !t->committed) {
+    t->committed = true;
+    t->url = url;
+    t->bytes = bytes;
+    t->last_data = now;
+  } else if (t->committed && bytes > t->bytes) {
     t->bytes = bytes;
     t->last_data = now;
   }
-  if (total > 0) t->total = total;
+  if (t->committed && total > 0) t->total = total;
   auto abort = [&](std::string why, bool stop_run) {
     t->aborted = std::move(why);
     t->stop_run = stop_run;
     return 1;
   };
   if (options_.cancelled && options_.cancelled()) return abort("interrupted", true);
+  const double elapsed = std::chrono::duration<double>(now - t->start).count();
   const double stalled = std::chrono::duration<double>(now - t->last_data).count();
   if (stalled > options_.stall_seconds) {
-    return abort(absl::StrFormat("the server sent nothing for %.0f s", stalled), true);
+    return abort(absl::StrFormat(t->committed ? "the server sent nothing for %.0f s"
+                                              : "no server answered within %.0f s",
+                                 stalled),
+                 true);
   }
-  const double elapsed = std::chrono::duration<double>(now - t->start).count();
   if (elapsed > options_.file_seconds) {
     return abort(absl::StrFormat("the download took more than %.0f s", options_.file_seconds),
                  false);
@@ -153,22 +168,27 @@ int DebuginfodClient::Progress(long bytes, long total) {
                                  options_.run_seconds),
                  true);
   }
-  if (static_cast<uint64_t>(std::max(bytes, total)) > options_.max_bytes) {
+  if (t->committed &&
+      static_cast<uint64_t>(std::max(t->bytes, t->total)) > options_.max_bytes) {
     return abort(absl::StrCat("the file is larger than ", Megabytes(options_.max_bytes)), false);
   }
-  // Bytes flowing: a download, not a cache hit or a quick "not found".
-  if (bytes > 0 && !t->announced) {
+  // A query still running after half a second is worth a line; a quick
+  // "not found" or a small file is not (a cache hit never calls back).
+  if (!t->announced && elapsed > 0.5) {
     t->announced = true;
-    ++stats_.downloads;
-    const char* url = lib_->get_url(lib_->client);
-    Print(absl::StrCat("downloading debug info for ", t->module,
-                       url != nullptr ? absl::StrCat(" from ", url) : std::string()),
-          !tty_);
     t->last_print = now;
+    Print(t->committed ? absl::StrCat("downloading the debug info of ", t->module, " from ",
+                                      t->url)
+                       : absl::StrCat("asking DEBUGINFOD_URLS for the debug info of ", t->module),
+          !tty_);
   } else if (t->announced && tty_ && now - t->last_print > std::chrono::milliseconds(200)) {
     t->last_print = now;
-    Print(absl::StrCat(t->module, ": ", Megabytes(bytes),
-                       t->total > 0 ? absl::StrCat(" of ", Megabytes(t->total)) : std::string(),
+    Print(absl::StrCat(t->module, ": ",
+                       t->committed ? absl::StrCat(Megabytes(t->bytes),
+                                                   t->total > 0
+                                                       ? absl::StrCat(" of ", Megabytes(t->total))
+                                                       : std::string())
+                                    : std::string("waiting for a server"),
                        absl::StrFormat(", %.0f s", elapsed)),
           false);
   }
@@ -206,22 +226,25 @@ std::string DebuginfodClient::FetchDebugInfo(const std::string& build_id,
       return "";
     }
     ++stats_.found;
-    if (t.announced) {
-      Print(absl::StrFormat("%s: got %s in %.1f s", module, Megabytes(st.st_size), took), true);
+    if (t.committed) {
+      ++stats_.downloads;
+      Print(absl::StrFormat("%s: downloaded %s of debug info in %.1f s", module,
+                            Megabytes(st.st_size), took),
+            true);
     }
     return result;
   }
   if (t.announced && tty_) std::fprintf(stderr, "\r\033[K");
   if (!t.aborted.empty()) {
     ++stats_.abandoned;
-    std::string line = absl::StrCat("debuginfod: gave up on the debug info of ", module,
+    std::string line = absl::StrCat("gave up on the debug info of ", module,
                                     " (build-id ", hex, "): ", t.aborted);
     if (t.stop_run) {
       disabled_ = true;
       absl::StrAppend(&line, "; no more debuginfod queries in this run");
     }
-    if (t.announced || t.stop_run) Print(line, true);
-    warnings_.push_back(std::move(line));
+    // The summary's warnings say it; the progress line only goes away.
+    warnings_.push_back("debuginfod: " + line);
     return "";
   }
   // -ENOENT: no server has it (normal). Anything else says the servers

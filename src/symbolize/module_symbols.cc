@@ -6,20 +6,30 @@
 
 namespace stackfire::symbolize {
 
-ModuleSymbols LoadModuleSymbols(const unwind::ElfModule& module, const Mapping& mapping,
-                                const std::vector<std::string>& debug_dirs,
-                                DebuginfodClient* debuginfod, const std::string& unnamed,
-                                std::vector<std::string>* problems) {
-  ModuleSymbols s;
+bool ModuleSymbols::WantsDebugFile() const {
+  return debug_file == nullptr && std::string_view(source) != ".symtab";
+}
+
+bool ModuleSymbols::AdoptDebugFile(std::unique_ptr<ElfFile> file) {
+  if (file == nullptr) return false;
+  SymbolTable table = SymbolTable::FromElf(file->elf(), SHT_SYMTAB);
+  debug_file = std::move(file);
+  if (table.empty()) return false;
+  symbols = std::move(table);
+  mini.reset();
+  source = "fetched debug file";
+  return true;
+}
+
+void LoadModuleSymbols(const unwind::ElfModule& module, const Mapping& mapping,
+                       const std::vector<std::string>& debug_dirs, ModuleSymbols* out, std::vector<std::string>* problems) {
+  ModuleSymbols& s = *out;
   s.symbols = SymbolTable::FromElf(module.elf(), SHT_SYMTAB);
   if (!s.symbols.empty()) s.source = ".symtab";
-  std::string debug_path =
+  const std::string debug_path =
       mapping.open_path.empty()
           ? ""
           : FindDebugFile(module.elf(), mapping.open_path, module.build_id(), debug_dirs);
-  if (debug_path.empty() && s.symbols.empty() && debuginfod != nullptr) {
-    debug_path = debuginfod->FetchDebugInfo(module.build_id(), mapping.path);
-  }
   if (!debug_path.empty()) s.debug_file = ElfFile::Open(debug_path);
   if (s.symbols.empty() && s.debug_file != nullptr) {
     s.symbols = SymbolTable::FromElf(s.debug_file->elf(), SHT_SYMTAB);
@@ -38,13 +48,6 @@ ModuleSymbols LoadModuleSymbols(const unwind::ElfModule& module, const Mapping& 
     s.symbols = SymbolTable::FromElf(module.elf(), SHT_DYNSYM);
     if (!s.symbols.empty()) s.source = ".dynsym";
   }
-  if (s.symbols.empty()) {
-    problems->push_back(absl::StrCat(mapping.path,
-                                     ": no function symbols could be read (.symtab, debug file, "
-                                     ".gnu_debugdata, .dynsym); its frames show as ",
-                                     unnamed));
-  }
-  return s;
 }
 
 }  // namespace stackfire::symbolize

@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "src/symbolize/debug_info.h"
 #include "src/symbolize/demangle.h"
@@ -63,13 +64,13 @@ Frame MakeFrame(std::string_view name, Frame::Kind kind) {
   return f;
 }
 
-// What one module offers for names: its symbol table and inline chains.
-struct SymModule {
-  std::unique_ptr<ElfFile> debug_file;
-  std::unique_ptr<MiniDebugInfo> mini;
-  SymbolTable symbols;
+// What one module offers for names: its symbol table (module_symbols.h)
+// and inline chains.
+struct SymModule : ModuleSymbols {
   std::unique_ptr<InlineResolver> inlines;
+  std::string path;        // as the target maps it
   std::string unresolved;  // "[libfoo.so]"
+  bool fetch_tried = false;  // debuginfod asked (or not wanted)
 };
 
 class SymbolizerImpl final : public Symbolizer {
@@ -97,6 +98,13 @@ class SymbolizerImpl final : public Symbolizer {
       out->push_back(MakeFrame(UnresolvedName(m->path), Frame::Kind::kUnresolved));
       return;
     }
+    // A module met at warm-up may fetch its debug file at its first sample.
+    if (sampling_ && !pending_fetch_.empty()) {
+      if (auto p = pending_fetch_.find(ref->module); p != pending_fetch_.end()) {
+        pending_fetch_.erase(p);
+        FetchDebugFile(ref->module, *m, sym_modules_[ref->module].get());
+      }
+    }
     const Key key{ref->module, addr - ref->bias};
     auto it = cache_.find(key);
     if (it == cache_.end()) {
@@ -105,8 +113,18 @@ class SymbolizerImpl final : public Symbolizer {
     out->insert(out->end(), it->second.begin(), it->second.end());
   }
 
+  void BeginSampling() override { sampling_ = true; }
+
   void AppendWarnings(std::vector<std::string>* out) const override {
     modules_.AppendWarnings(/*cfi=*/false, out);
+    for (const SymModule* s : module_order_) {
+      if (!s->symbols.empty()) continue;
+      out->push_back(absl::StrCat(
+          s->path, ": no function symbols could be read (.symtab, debug file, .gnu_debugdata, "
+                   ".dynsym); its frames show as ",
+          options_.unnamed_by_address ? BaseName(s->path) + "+0x<function start>"
+                                      : s->unresolved));
+    }
     out->insert(out->end(), problems_.begin(), problems_.end());
     jit_maps_.AppendWarnings(out);
     if (debuginfod_ != nullptr) debuginfod_->AppendWarnings(out);
@@ -143,14 +161,33 @@ class SymbolizerImpl final : public Symbolizer {
     if (slot != nullptr) return *slot;
     slot = std::make_unique<SymModule>();
     SymModule& s = *slot;
+    s.path = m.path;
     s.unresolved = UnresolvedName(m.path);
-    ModuleSymbols names = LoadModuleSymbols(
-        *module, m, options_.debug_dirs, debuginfod_.get(),
-        options_.unnamed_by_address ? BaseName(m.path) + "+0x<function start>" : s.unresolved,
-        &problems_);
-    s.debug_file = std::move(names.debug_file);
-    s.mini = std::move(names.mini);
-    s.symbols = std::move(names.symbols);
+    module_order_.push_back(&s);
+    LoadModuleSymbols(*module, m, options_.debug_dirs, &s, &problems_);
+    s.fetch_tried = debuginfod_ == nullptr || !s.WantsDebugFile() || module->build_id().empty();
+    if (!s.fetch_tried && !sampling_) pending_fetch_.insert(module);
+    LoadInlines(module, m, &s);
+    return s;
+  }
+
+  // Once sampling runs, a module that samples land in and that has no names
+  // of its own gets its debug file from debuginfod (the first time only).
+  // Warm-up does not fetch: only modules that samples show are worth a
+  // download.
+  void FetchDebugFile(ElfModule* module, const Mapping& m, SymModule* s) {
+    if (s->fetch_tried) return;
+    s->fetch_tried = true;
+    const std::string path = debuginfod_->FetchDebugInfo(module->build_id(), m.path);
+    if (path.empty()) return;
+    if (!s->AdoptDebugFile(ElfFile::Open(path)) && s->debug_file == nullptr) return;
+    LoadInlines(module, m, s);
+    // Names given before (at warm-up) were the unnamed ones.
+    absl::erase_if(cache_, [module](const auto& entry) { return entry.first.module == module; });
+  }
+
+  void LoadInlines(ElfModule* module, const Mapping& m, SymModule* sp) {
+    SymModule& s = *sp;
     if (options_.inline_frames) {
       s.inlines = std::make_unique<InlineResolver>(module->dwarf());
       if (s.inlines->empty() && s.debug_file != nullptr && s.debug_file->dwarf() != nullptr) {
@@ -165,12 +202,12 @@ class SymbolizerImpl final : public Symbolizer {
                     "are not shown"));
       }
     }
-    return s;
   }
 
   std::vector<Frame> Resolve(ElfModule* module, const Mapping& m, uint64_t vaddr,
                              bool is_return_address) {
     SymModule& s = ModuleFor(module, m);
+    if (!s.fetch_tried && sampling_) FetchDebugFile(module, m, &s);
     std::vector<Frame> frames;
     const SymbolTable::Symbol* sym = s.symbols.Lookup(vaddr);
     // A signal handler "returns" to the first byte of the trampoline
@@ -216,6 +253,10 @@ class SymbolizerImpl final : public Symbolizer {
   JitMaps jit_maps_{options_.jit_map_dir};
   std::vector<std::string> problems_;
   std::unique_ptr<DebuginfodClient> debuginfod_;
+  std::vector<const SymModule*> module_order_;  // as first met, for warnings
+  bool sampling_ = false;
+  // Modules loaded before sampling that want a debug file (debuginfod).
+  absl::flat_hash_set<const ElfModule*> pending_fetch_;
   TextSymbols kallsyms_;
   bool kallsyms_loaded_ = false;
 };
