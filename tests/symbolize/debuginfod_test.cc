@@ -3,20 +3,11 @@
 // names_target), against a port where nothing listens, against a server
 // that accepts connections and never answers, and with the library missing.
 // Every query is bounded: the test asserts the time each failure takes.
-#include <arpa/inet.h>
 #include <gelf.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
-#include <fstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -25,9 +16,13 @@
 #include "src/symbolize/function_starts.h"
 #include "src/symbolize/symbolizers.h"
 #include "src/unwind/elf_module.h"
+#include "tests/symbolize/debuginfod_server.h"
 
 namespace stackfire::symbolize {
 namespace {
+
+using testing::Port;
+using testing::Server;
 
 using Clock = std::chrono::steady_clock;
 
@@ -51,101 +46,6 @@ class TempDir {
 
  private:
   std::string path_;
-};
-
-// A TCP socket on 127.0.0.1 bound to a free port; listening or not.
-class Port {
- public:
-  explicit Port(bool listen) : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-    socklen_t len = sizeof a;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
-    if (listen) EXPECT_EQ(::listen(fd_, 64), 0);
-  }
-  ~Port() { Close(); }
-  void Close() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-  int port() const { return port_; }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-
- private:
-  int fd_;
-  int port_ = 0;
-};
-
-// The status line of GET path on 127.0.0.1:port, or "" when no answer.
-std::string HttpStatus(int port, const std::string& path) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  timeval tv{2, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  std::string line;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
-    const std::string req = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-    if (::write(fd, req.data(), req.size()) == static_cast<ssize_t>(req.size())) {
-      char buf[256];
-      const ssize_t n = ::read(fd, buf, sizeof buf);
-      if (n > 0) line.assign(buf, static_cast<size_t>(n));
-    }
-  }
-  ::close(fd);
-  return line.substr(0, line.find('\r'));
-}
-
-// Debian's debuginfod, indexing dir on a free port; killed on destruction.
-class Server {
- public:
-  Server(const std::string& binary, const std::string& dir, const std::string& db) {
-    Port free_port(false);
-    port_ = free_port.port();
-    free_port.Close();
-    log_ = db + ".log";
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      const int out = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      ::dup2(out, 1);
-      ::dup2(out, 2);
-      const std::string port = std::to_string(port_);
-      ::execl(binary.c_str(), binary.c_str(), "-F", "-p", port.c_str(), "-d", db.c_str(),
-              "-t", "0", "-g", "0", dir.c_str(), static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-  }
-  ~Server() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
-      ::waitpid(pid_, nullptr, 0);
-    }
-  }
-  // Waits (at most 30 s) until the server answers 200 for path: it indexes
-  // its folder a moment after it starts.
-  bool WaitFor(const std::string& path) {
-    const auto t0 = Clock::now();
-    while (Since(t0) < 30) {
-      if (HttpStatus(port_, path).find(" 200") != std::string::npos) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return false;
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-  std::string log() const {
-    std::ifstream in(log_);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  }
-
- private:
-  pid_t pid_ = -1;
-  int port_ = 0;
-  std::string log_;
 };
 
 std::string BuildIdHexOf(const std::string& path) {
