@@ -154,9 +154,8 @@ int DebuginfodClient::Progress(long bytes, long total) {
   const double elapsed = std::chrono::duration<double>(now - t->start).count();
   const double stalled = std::chrono::duration<double>(now - t->last_data).count();
   if (stalled > options_.stall_seconds) {
-    return abort(absl::StrFormat(t->committed ? "the server sent nothing for %.0f s"
-                                              : "no server answered within %.0f s",
-                                 stalled),
+    return abort(t->committed ? absl::StrFormat("the server sent nothing for %.0f s", stalled)
+                              : absl::StrFormat("no server answered within %.0f s", stalled),
                  true);
   }
   if (elapsed > options_.file_seconds) {
@@ -219,7 +218,7 @@ std::string DebuginfodClient::FetchDebugInfo(const std::string& build_id,
   if (rc >= 0 && !result.empty()) {
     // The answer is the server's: a regular file of a sane size, or nothing.
     struct stat st;
-    absl::StatusOr<ScopedFd> fd = OpenTargetFile(result, &st);
+    absl::StatusOr<ScopedFd> fd = OpenTargetFile("", result, &st);
     if (!fd.ok() || static_cast<uint64_t>(st.st_size) > options_.max_bytes) {
       warnings_.push_back(absl::StrCat("debuginfod: ignored the answer for ", module, ": ",
                                        fd.ok() ? "too large" : fd.status().message()));

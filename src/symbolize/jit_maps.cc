@@ -4,6 +4,7 @@
 
 #include <optional>
 
+#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "src/proc/pid_namespace.h"
 #include "src/symbolize/target_files.h"
@@ -19,44 +20,53 @@ uint64_t NowNs() {
 
 }  // namespace
 
-std::vector<std::string> JitMaps::Candidates(int pid) const {
+std::vector<JitMaps::Place> JitMaps::Candidates(int pid) const {
   const std::optional<int> inner = proc::InnermostPid(pid);
   const int own = inner.value_or(pid);
-  std::vector<std::string> out;
-  out.push_back(absl::StrCat("/proc/", pid, "/root", dir_, "/perf-", own, ".map"));
-  if (own == pid) out.push_back(absl::StrCat(dir_, "/perf-", pid, ".map"));
+  std::vector<Place> out;
+  out.push_back({absl::StrCat("/proc/", pid, "/root"), absl::StrCat(dir_, "/perf-", own, ".map")});
+  if (own == pid) out.push_back({"", absl::StrCat(dir_, "/perf-", pid, ".map")});
   return out;
 }
 
 void JitMaps::Refresh(int pid, Map* map) {
   struct stat st;
-  if (map->path.empty() || ::stat(map->path.c_str(), &st) != 0) {
-    map->path.clear();
-    for (const std::string& candidate : Candidates(pid)) {
-      if (::stat(candidate.c_str(), &st) == 0) {
-        map->path = candidate;
-        break;
-      }
+  absl::StatusOr<ScopedFd> fd = absl::NotFoundError("");
+  if (map->found) fd = OpenTargetFile(map->place.root, map->place.path, &st);
+  if (!fd.ok() && !absl::IsFailedPrecondition(fd.status())) {
+    map->found = false;
+    for (const Place& candidate : Candidates(pid)) {
+      fd = OpenTargetFile(candidate.root, candidate.path, &st);
+      if (absl::IsNotFound(fd.status())) continue;
+      map->place = candidate;
+      map->found = true;
+      break;
     }
-    if (map->path.empty()) return;
+  }
+  if (!map->found) return;
+  const std::string name = map->place.root + map->place.path;
+  auto problem = [&](const absl::Status& status) {
+    if (problems_.emplace(name, std::string(status.message())).second) {
+      problem_order_.push_back(name);
+    }
+  };
+  if (!fd.ok()) {
+    problem(fd.status());
+    return;
   }
   if (st.st_size == map->size && st.st_mtim.tv_sec == map->mtime.tv_sec &&
       st.st_mtim.tv_nsec == map->mtime.tv_nsec) {
     return;
   }
-  absl::StatusOr<std::string> text = ReadTargetFile(map->path, kMaxPerfMapBytes);
+  // Not read again until this version of the file changes.
+  map->size = st.st_size;
+  map->mtime = st.st_mtim;
+  absl::StatusOr<std::string> text = ReadTargetFd(fd->get(), st, kMaxPerfMapBytes, name);
   if (!text.ok()) {
-    if (problems_.emplace(map->path, std::string(text.status().message())).second) {
-      problem_order_.push_back(map->path);
-    }
-    // Not again for this version of the file.
-    map->size = st.st_size;
-    map->mtime = st.st_mtim;
+    problem(text.status());
     return;
   }
   map->symbols = TextSymbols::ParsePerfMap(*text);
-  map->size = st.st_size;
-  map->mtime = st.st_mtim;
 }
 
 const std::string* JitMaps::Lookup(int pid, uint64_t addr) {

@@ -5,14 +5,16 @@
 // its own pid namespace and /tmp the one of its own mount namespace. For a
 // process in a container, or started with `unshare --pid --mount`, that is
 // /proc/PID/root/tmp/perf-<NSpid>.map from here (NSpid: the innermost pid in
-// /proc/PID/status). That path is tried first; the plain
-// <dir>/perf-PID.map only when the process is in our pid namespace (or gone,
-// and then only under its own pid): under another namespace's pid it would
-// be some other process's map.
+// /proc/PID/status), resolved inside that root (target_files.h: a symlink in
+// the container cannot lead to a host file). That path is tried first; the
+// plain <dir>/perf-PID.map only when the process is in our pid namespace
+// (or gone, and then only under its own pid): under another namespace's pid
+// it would be some other process's map.
 //
 // A map grows while the JIT runs: a lookup that misses looks at the file
-// again (stat), at most every 50 ms, and reads it again when its size or
-// mtime changed. Reads are bounded (target_files.h). Not thread-safe.
+// again (open and fstat), at most every 50 ms, and reads it again when its
+// size or mtime changed. Reads are bounded (target_files.h). Not
+// thread-safe.
 #ifndef STACKFIRE_SRC_SYMBOLIZE_JIT_MAPS_H_
 #define STACKFIRE_SRC_SYMBOLIZE_JIT_MAPS_H_
 
@@ -35,8 +37,13 @@ class JitMaps {
   // The JIT symbol covering addr in process pid, or nullptr.
   const std::string* Lookup(int pid, uint64_t addr);
 
-  // The paths tried for pid's map, in order (exposed for tests).
-  std::vector<std::string> Candidates(int pid) const;
+  // Where pid's map is looked for, in order: a root ("" for ours) and a
+  // path inside it (exposed for tests).
+  struct Place {
+    std::string root;
+    std::string path;
+  };
+  std::vector<Place> Candidates(int pid) const;
 
   // One line per map that could not be read (too large, not a regular
   // file), for the summary.
@@ -45,7 +52,8 @@ class JitMaps {
  private:
   struct Map {
     TextSymbols symbols;
-    std::string path;  // the file read, once one was found
+    Place place;  // the file read, once one was found
+    bool found = false;
     struct timespec mtime {};
     off_t size = -1;
     uint64_t checked_ns = 0;

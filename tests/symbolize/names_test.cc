@@ -25,6 +25,8 @@
 #include "src/symbolize/symbolizers.h"
 #include "src/symbolize/target_files.h"
 #include "src/unwind/elf_module.h"
+#include "src/unwind/module_cache.h"
+#include "src/unwind/table_unwinder.h"
 
 namespace stackfire::symbolize {
 namespace {
@@ -280,17 +282,41 @@ TEST(TargetFiles, NeverBlockNorReadTooMuch) {
   ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
   const auto t0 = std::chrono::steady_clock::now();
   // A FIFO without a writer would block a plain open() forever.
-  EXPECT_EQ(ReadTargetFile(fifo, 1000).status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_EQ(ReadTargetFile("/dev/zero", 1000).status().code(),
+  EXPECT_EQ(ReadTargetFile("", fifo, 1000).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ReadTargetFile("", "/dev/zero", 1000).status().code(),
             absl::StatusCode::kFailedPrecondition);
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(2));
   const std::string sparse = dir.path() + "/sparse";
   ASSERT_EQ(truncate(dir.Write("sparse", "").c_str(), 10 << 20), 0);
-  auto big = ReadTargetFile(sparse, 1 << 20);
+  auto big = ReadTargetFile("", sparse, 1 << 20);
   EXPECT_EQ(big.status().code(), absl::StatusCode::kResourceExhausted) << big.status();
-  EXPECT_EQ(ReadTargetFile(dir.path() + "/missing", 10).status().code(),
+  EXPECT_EQ(ReadTargetFile("", dir.path() + "/missing", 10).status().code(),
             absl::StatusCode::kNotFound);
-  EXPECT_EQ(ReadTargetFile(dir.Write("ok", "1000 10 f\n"), 10).value_or("?"), "1000 10 f\n");
+  EXPECT_EQ(ReadTargetFile("", dir.Write("ok", "1000 10 f\n"), 10).value_or("?"), "1000 10 f\n");
+}
+
+// Inside a target's root, an absolute symlink or ".." stays in that root: a
+// container cannot make stackfire read a host file as its perf map.
+TEST(TargetFiles, PathsResolveInsideTheRoot) {
+  TempDir root, host;
+  const std::string secret = host.Write("secret", "7f0000001000 10 host_secret\n");
+  ASSERT_EQ(mkdir((root.path() + "/tmp").c_str(), 0755), 0);
+  root.Write("tmp/perf-1.map", "7f0000001000 10 in_root\n");
+  ASSERT_EQ(symlink(secret.c_str(), (root.path() + "/tmp/perf-2.map").c_str()), 0);
+  ASSERT_EQ(symlink(("../../../../../../.." + secret).c_str(),
+                    (root.path() + "/tmp/perf-3.map").c_str()),
+            0);
+  EXPECT_EQ(ReadTargetFile(root.path(), "/tmp/perf-1.map", 100).value_or("?"),
+            "7f0000001000 10 in_root\n");
+  // Resolved in the root, the host's path does not exist there.
+  EXPECT_EQ(ReadTargetFile(root.path(), "/tmp/perf-2.map", 100).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(ReadTargetFile(root.path(), "/tmp/perf-3.map", 100).status().code(),
+            absl::StatusCode::kNotFound);
+  // Our own root ("") follows links as any open does.
+  EXPECT_EQ(ReadTargetFile("", root.path() + "/tmp/perf-2.map", 100).value_or("?"),
+            "7f0000001000 10 host_secret\n");
 }
 
 TEST(PidNamespace, InnermostPid) {
@@ -311,11 +337,13 @@ TEST(JitMaps, ReadThroughProcRootAndBounded) {
   TempDir dir;
   const int pid = static_cast<int>(getpid());
   JitMaps maps(dir.path());
-  const std::vector<std::string> candidates = maps.Candidates(pid);
+  const std::vector<JitMaps::Place> candidates = maps.Candidates(pid);
   ASSERT_EQ(candidates.size(), 2u);
   const std::string name = "/perf-" + std::to_string(pid) + ".map";
-  EXPECT_EQ(candidates[0], "/proc/" + std::to_string(pid) + "/root" + dir.path() + name);
-  EXPECT_EQ(candidates[1], dir.path() + name);
+  EXPECT_EQ(candidates[0].root, "/proc/" + std::to_string(pid) + "/root");
+  EXPECT_EQ(candidates[0].path, dir.path() + name);
+  EXPECT_EQ(candidates[1].root, "");
+  EXPECT_EQ(candidates[1].path, dir.path() + name);
   dir.Write(name.substr(1), "7f0000001000 100 jitted_fn\n");
   ASSERT_NE(maps.Lookup(pid, 0x7f0000001010), nullptr);
   EXPECT_EQ(*maps.Lookup(pid, 0x7f0000001010), "jitted_fn");
@@ -339,6 +367,54 @@ TEST(JitMaps, ReadThroughProcRootAndBounded) {
   huge.AppendWarnings(&warnings);
   ASSERT_EQ(warnings.size(), 1u);
   EXPECT_NE(warnings[0].find("is larger than"), std::string::npos) << warnings[0];
+}
+
+// Code without CFI that the frame pointer crosses (V8's builtins in node's
+// text) is not a problem to report; stacks that stop there are, and only
+// then is the module named, without blaming an .eh_frame it does have.
+TEST_F(NamesTest, CfiWarningCountsOnlyStacksThatStopped) {
+  unwind::ModuleCache cache;
+  const Mapping m = TextMapping(full_, 0x555555554000);
+  ElfModule* module = cache.Lookup(m)->module;
+  ASSERT_NE(module, nullptr);
+  for (int i = 0; i < 1000; ++i) module->CountCfiLookup(i % 2 == 0);  // half missing, crossed
+  std::vector<std::string> warnings;
+  cache.AppendWarnings(/*cfi=*/true, &warnings);
+  EXPECT_TRUE(warnings.empty()) << warnings[0];
+  for (int i = 0; i < 60; ++i) module->CountCfiStop();
+  cache.AppendWarnings(/*cfi=*/true, &warnings);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("no unwind information (CFI) for 500 of 1000 addresses sampled in "
+                             "it, and no frame pointer to follow at 60 of them"),
+            std::string::npos)
+      << warnings[0];
+  EXPECT_NE(warnings[0].find("code built without unwind tables"), std::string::npos);
+  EXPECT_EQ(warnings[0].find(".eh_frame missing"), std::string::npos);
+}
+
+// Stacks that stop in anonymous executable memory (JIT code whose frame
+// pointer leads nowhere) are counted apart from any file's CFI.
+TEST(TableUnwinderWarnings, JitStopsAreTheirOwnLine) {
+  auto maps = ProcessMaps::Parse("7f0000000000-7f0000001000 r-xp 00000000 00:00 0 \n", "");
+  ASSERT_TRUE(maps.ok());
+  unwind::TableUnwinder unwinder;
+  std::vector<uint64_t> pcs;
+  for (int i = 0; i < 20; ++i) {
+    RawSample s;
+    s.pid = s.tid = 1;
+    s.has_user_regs = true;
+    s.regs[kRip] = 0x7f0000000010;
+    s.regs[kRsp] = 0x7ffd00000000;
+    s.regs[kRbp] = 0x10;  // below rsp: no frame pointer
+    s.stack.assign(256, 0);
+    EXPECT_EQ(unwinder.Unwind(s, *maps, &pcs), UnwindOutcome::kFailed);
+  }
+  std::vector<std::string> warnings;
+  unwinder.AppendWarnings(&warnings);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("20 of 20 stacks stop in code that has no file behind it (JIT code"),
+            std::string::npos)
+      << warnings[0];
 }
 
 }  // namespace
