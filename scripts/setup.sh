@@ -8,7 +8,7 @@ packages=(
   meson ninja-build g++ pkg-config
   libunwind-dev libdw-dev libelf-dev libabsl-dev libcli11-dev
   libgtest-dev libgmock-dev zlib1g-dev libre2-dev liblzma-dev libbz2-dev
-  libprotobuf-dev protobuf-compiler
+  libprotobuf-dev protobuf-compiler libiberty-dev
   libxml2-utils libxml2-dev linux-perf python3
   man-db groff-base
 )
