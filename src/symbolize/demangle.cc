@@ -91,7 +91,8 @@ std::string Demangle(const char* mangled, bool keep_parameters) {
   Demangled cxx = Run(mangled, DMGL_GNU_V3);
   if (cxx == nullptr) return mangled;
   if (keep_parameters) return cxx.get();
-  return std::string(StripReturnType(StripParameters(cxx.get())));
+  std::string name(StripReturnType(StripParameters(cxx.get())));
+  return name.empty() ? std::string(cxx.get()) : name;  // never an empty frame
 }
 
 }  // namespace stackfire::symbolize

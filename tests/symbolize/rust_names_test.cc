@@ -8,17 +8,12 @@
 //     thousand addresses spread over the binary's line table (its own code,
 //     std's and core's).
 #include <dwarf.h>
-#include <gelf.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
-#include <cstdlib>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <regex>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -27,98 +22,24 @@
 #include "src/symbolize/debug_info.h"
 #include "src/symbolize/demangle.h"
 #include "src/symbolize/symbol_table.h"
+#include "tests/symbolize/rust_workloads.h"
 
 namespace stackfire::symbolize {
 namespace {
 
-struct Variant {
-  std::string path, rustc, version;
-  std::string skipped;  // why, when this variant was not built
-};
+using rust_test::Addr2line;
+using rust_test::FunctionSymbols;
+using rust_test::RawRustProblem;
+using rust_test::Variant;
 
-// $RUST_MANIFEST: "LABEL PATH RUSTC VERSION" or "# skipped L1 L2: why".
-std::map<std::string, Variant> ReadManifest() {
-  std::map<std::string, Variant> out;
-  const char* path = std::getenv("RUST_MANIFEST");
-  if (path == nullptr) return out;
-  std::ifstream in(path);
-  std::string line;
-  while (std::getline(in, line)) {
-    std::istringstream fields(line);
-    if (line.rfind("# skipped ", 0) == 0) {
-      const size_t colon = line.find(':');
-      std::istringstream labels(line.substr(10, colon - 10));
-      std::string label;
-      while (labels >> label) out[label].skipped = line.substr(colon + 2);
-      continue;
-    }
-    std::string label;
-    Variant v;
-    if (fields >> label >> v.path >> v.rustc >> v.version) out[label] = v;
-  }
-  return out;
-}
-
-// The variant's binary, or a skip/failure that says why there is none.
-#define REQUIRE_VARIANT(label, variant)                                                   \
-  do {                                                                                    \
-    const auto manifest = ReadManifest();                                                 \
-    const auto it = manifest.find(label);                                                 \
-    ASSERT_NE(it, manifest.end()) << "no " << label << " in $RUST_MANIFEST (run through " \
-                                  << "meson test)";                                       \
-    if (!it->second.skipped.empty()) {                                                    \
-      if (std::string(label).rfind("rust163", 0) == 0) {                                  \
-        FAIL() << "Debian's rustc is needed: " << it->second.skipped                      \
-               << " (STACKFIRE_SETUP_TESTS=1 scripts/setup.sh installs it)";              \
-      }                                                                                   \
-      GTEST_SKIP() << label << " skipped: " << it->second.skipped;                        \
-    }                                                                                     \
-    variant = it->second;                                                                 \
-  } while (0)
-
-// Function symbols: (address, name), in .symtab order.
-std::vector<std::pair<uint64_t, std::string>> FunctionSymbols(Elf* elf) {
-  std::vector<std::pair<uint64_t, std::string>> out;
-  Elf_Scn* scn = nullptr;
-  while ((scn = elf_nextscn(elf, scn)) != nullptr) {
-    GElf_Shdr shdr;
-    if (gelf_getshdr(scn, &shdr) == nullptr || shdr.sh_type != SHT_SYMTAB) continue;
-    Elf_Data* data = elf_getdata(scn, nullptr);
-    const size_t n = shdr.sh_entsize != 0 ? shdr.sh_size / shdr.sh_entsize : 0;
-    for (size_t i = 0; i < n; ++i) {
-      GElf_Sym sym;
-      if (gelf_getsym(data, static_cast<int>(i), &sym) == nullptr) continue;
-      if (GELF_ST_TYPE(sym.st_info) != STT_FUNC || sym.st_value == 0) continue;
-      if (const char* name = elf_strptr(elf, shdr.sh_link, sym.st_name)) {
-        out.emplace_back(sym.st_value, name);
-      }
-    }
-  }
-  return out;
-}
-
-// What a demangled Rust name must never show: legacy's hash and escapes,
-// or a mangled name that was left alone.
-std::string RawRustProblem(const std::string& name) {
-  static const std::regex hash("::h[0-9a-f]{16}");
-  if (std::regex_search(name, hash)) return "hash";
-  for (const char* escape : {"$LT$", "$GT$", "$u7b$", "$u20$", "$C$", "..", ".llvm."}) {
-    if (name.find(escape) != std::string::npos) return escape;
-  }
-  if (name.rfind("_ZN", 0) == 0 || std::regex_search(name, std::regex("^_R[A-Z]"))) return "raw";
-  return "";
-}
-
-class RustNamesTest : public ::testing::TestWithParam<std::string> {};
+class RustNamesTest : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(RustNamesTest, EveryRustSymbolDemangles) {
   Variant v;
-  REQUIRE_VARIANT(GetParam(), v);
-  std::unique_ptr<ElfFile> elf = ElfFile::Open(v.path);
-  ASSERT_NE(elf, nullptr) << v.path;
+  REQUIRE_RUST_VARIANT(GetParam(), v);
   int rust = 0, demangled = 0;
   std::vector<std::string> bad;
-  for (const auto& [addr, sym] : FunctionSymbols(elf->elf())) {
+  for (const auto& [addr, sym] : FunctionSymbols(v.path)) {
     static const std::regex legacy("^_ZN.*17h[0-9a-f]{16}E(\\..*)?$");
     if (sym.rfind("_R", 0) != 0 && !std::regex_match(sym, legacy)) continue;
     ++rust;
@@ -130,49 +51,10 @@ TEST_P(RustNamesTest, EveryRustSymbolDemangles) {
       bad.push_back(sym + " -> " + name + " (" + problem + ")");
     }
   }
-  std::printf("%s (%s %s): %d of %d Rust function symbols demangled\n", GetParam().c_str(),
+  std::printf("%s (%s %s): %d of %d Rust function symbols demangled\n", GetParam(),
               v.rustc.c_str(), v.version.c_str(), demangled, rust);
   EXPECT_GT(rust, 500);
   EXPECT_EQ(demangled, rust) << ::testing::PrintToString(bad);
-}
-
-// addr2line's function names per address (innermost first); "??" where it
-// knows none.
-std::map<uint64_t, std::vector<std::string>> Addr2line(const std::string& binary,
-                                                         const std::vector<uint64_t>& addrs) {
-  char tmpl[] = "/tmp/rust_names_addrs_XXXXXX";
-  const int fd = mkstemp(tmpl);
-  EXPECT_GE(fd, 0);
-  std::string text;
-  for (uint64_t a : addrs) absl::StrAppend(&text, "0x", absl::Hex(a), "\n");
-  EXPECT_EQ(write(fd, text.data(), text.size()), static_cast<ssize_t>(text.size()));
-  close(fd);
-  const std::string cmd = "addr2line -a -i -f -C -e '" + binary + "' < " + tmpl;
-  std::map<uint64_t, std::vector<std::string>> out;
-  FILE* p = popen(cmd.c_str(), "r");
-  EXPECT_NE(p, nullptr) << cmd;
-  if (p == nullptr) return out;
-  std::vector<std::string> lines;
-  char buf[65536];
-  while (fgets(buf, sizeof(buf), p) != nullptr) {
-    std::string l(buf);
-    if (!l.empty() && l.back() == '\n') l.pop_back();
-    lines.push_back(l);
-  }
-  EXPECT_EQ(pclose(p), 0) << cmd;
-  unlink(tmpl);
-  std::vector<std::string>* cur = nullptr;
-  bool name_next = false;
-  for (const std::string& l : lines) {
-    if (l.rfind("0x", 0) == 0 && l.size() == 18) {
-      cur = &out[std::strtoull(l.c_str(), nullptr, 16)];
-      name_next = true;
-      continue;
-    }
-    if (cur != nullptr && name_next) cur->push_back(l);
-    name_next = !name_next;
-  }
-  return out;
 }
 
 // Addresses of the line table's rows that lie in a function symbol, about
@@ -209,7 +91,7 @@ std::vector<uint64_t> LineAddresses(Dwarf* dwarf, const SymbolTable& symbols, si
 
 TEST_P(RustNamesTest, InlineChainsMatchAddr2line) {
   Variant v;
-  REQUIRE_VARIANT(GetParam(), v);
+  REQUIRE_RUST_VARIANT(GetParam(), v);
   std::unique_ptr<ElfFile> elf = ElfFile::Open(v.path);
   ASSERT_NE(elf, nullptr);
   ASSERT_NE(elf->dwarf(), nullptr) << v.path << " has no DWARF";
@@ -224,7 +106,7 @@ TEST_P(RustNamesTest, InlineChainsMatchAddr2line) {
   // of them there; both are right if the chain has the same depth and ends
   // in one of the folded functions.
   std::map<uint64_t, std::vector<std::string>> aliases;
-  for (const auto& [addr, sym] : FunctionSymbols(elf->elf())) {
+  for (const auto& [addr, sym] : FunctionSymbols(v.path)) {
     aliases[addr].push_back(Demangle(sym.c_str(), false));
   }
   size_t same = 0, compared = 0, inlined = 0, inline_levels = 0, folded = 0;
@@ -259,7 +141,7 @@ TEST_P(RustNamesTest, InlineChainsMatchAddr2line) {
   }
   std::printf("%s (%s %s): %zu of %zu addresses as addr2line -i (%zu in folded functions); "
               "%zu in inlined code, %.2f inline levels there\n",
-              GetParam().c_str(), v.rustc.c_str(), v.version.c_str(), same, compared, folded,
+              GetParam(), v.rustc.c_str(), v.version.c_str(), same, compared, folded,
               inlined,
               inlined ? static_cast<double>(inline_levels) / static_cast<double>(inlined) : 0.0);
   EXPECT_GT(compared, 1000u);
@@ -269,10 +151,8 @@ TEST_P(RustNamesTest, InlineChainsMatchAddr2line) {
   EXPECT_EQ(same, compared) << shown;
 }
 
-INSTANTIATE_TEST_SUITE_P(Builds, RustNamesTest,
-                         ::testing::Values("rust163_legacy", "rust163_v0", "rust_up_legacy",
-                                           "rust_up_v0"),
-                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
+INSTANTIATE_TEST_SUITE_P(Builds, RustNamesTest, ::testing::ValuesIn(rust_test::kVariants),
+                         [](const ::testing::TestParamInfo<const char*>& info) { return std::string(info.param); });
 
 }  // namespace
 }  // namespace stackfire::symbolize
