@@ -64,7 +64,7 @@ impl Handler for Lookup {
     #[inline(never)]
     fn handle(&self, id: u64) -> u64 {
         let n = self.table.len() as u64;
-        (0..64u64).map(|i| self.table[((id + i) % n) as usize]).fold(id, |a, v| mix(a ^ v))
+        (0..1024u64).map(|i| self.table[((id + i) % n) as usize]).fold(id, |a, v| mix(a ^ v))
     }
 }
 
@@ -84,7 +84,7 @@ fn build_routes(base: u64) -> Vec<Box<dyn Fn(u64) -> u64 + Send + Sync>> {
     let mut routes: Vec<Box<dyn Fn(u64) -> u64 + Send + Sync>> = Vec::new();
     routes.push(Box::new(move |x| {
         let mut acc = base;
-        for i in 0..200u64 {
+        for i in 0..2000u64 {
             acc = mix(acc ^ x.wrapping_add(i));
         }
         acc
@@ -114,14 +114,16 @@ fn worker(deadline: Instant, seed: u64, handlers: Arc<Vec<Box<dyn Handler>>>) ->
                 total = total.wrapping_add(id + m);
             }
         }
-        total = total.wrapping_add(score(&items[..opaque(512)]));
+        for _ in 0..8 {
+            total = total.wrapping_add(score(&items[..opaque(512)]));
+        }
         for h in handlers.iter() {
             total = total.wrapping_add(h.handle(total ^ round));
         }
         for r in routes.iter() {
             total = total.wrapping_add(r(round));
         }
-        let ids: Vec<u64> = (0..256u64).map(|i| round * 256 + i).collect();
+        let ids: Vec<u64> = (0..128u64).map(|i| round * 128 + i).collect();
         total = total.wrapping_add(index_requests(&ids).len() as u64);
         round += 1;
     }

@@ -70,6 +70,28 @@ std::vector<std::pair<uint64_t, std::string>> FunctionSymbols(const std::string&
   return out;
 }
 
+bool FileOffsetToVaddr(const std::string& path, uint64_t offset, uint64_t* vaddr) {
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  elf_version(EV_CURRENT);
+  Elf* elf = elf_begin(fd, ELF_C_READ_MMAP, nullptr);
+  size_t n = 0;
+  bool found = false;
+  if (elf != nullptr && elf_getphdrnum(elf, &n) == 0) {
+    for (size_t i = 0; i < n && !found; ++i) {
+      GElf_Phdr ph;
+      if (gelf_getphdr(elf, static_cast<int>(i), &ph) == nullptr || ph.p_type != PT_LOAD) continue;
+      if (offset >= ph.p_offset && offset < ph.p_offset + ph.p_filesz) {
+        *vaddr = offset - ph.p_offset + ph.p_vaddr;
+        found = true;
+      }
+    }
+  }
+  if (elf != nullptr) elf_end(elf);
+  close(fd);
+  return found;
+}
+
 std::map<uint64_t, std::vector<std::string>> Addr2line(const std::string& binary,
                                                          const std::vector<uint64_t>& addrs) {
   std::map<uint64_t, std::vector<std::string>> out;

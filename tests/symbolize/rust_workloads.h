@@ -49,6 +49,10 @@ Variant FindVariant(const std::string& label);
 // Function symbols of the ELF file's .symtab: (address, mangled name).
 std::vector<std::pair<uint64_t, std::string>> FunctionSymbols(const std::string& path);
 
+// The ELF address (vaddr) at file offset `offset` of the ELF file, through
+// its PT_LOAD segments; false when no segment holds it.
+bool FileOffsetToVaddr(const std::string& path, uint64_t offset, uint64_t* vaddr);
+
 // `addr2line -a -i -f -C -e binary` on each address: the function names,
 // innermost inlined call first, the containing function last; "??" where
 // the DWARF names none.
