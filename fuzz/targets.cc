@@ -147,6 +147,8 @@ bool RunTarget(std::string_view name, const uint8_t* data, size_t size) {
     FuzzProcMaps(data, size);
   } else if (name == "perf_record") {
     FuzzPerfRecord(data, size);
+  } else if (name == "demangle") {
+    FuzzDemangle(data, size);
   } else {
     return false;
   }
