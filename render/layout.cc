@@ -205,6 +205,7 @@ absl::StatusOr<Layout> BuildLayout(std::vector<StackWeight> input, const LayoutO
     }
     prev = cur;
     frames[path.back()].self_delta += s.after - s.before;
+    if (options.leaf_of != nullptr) (*options.leaf_of)[s.id] = path.back();
     if (options.differential) {
       for (uint32_t i : path) frames[i].before += s.before;
     }

@@ -120,6 +120,8 @@ absl::Status WriteSvg(const Layout& layout, const RenderOptions& o, std::ostream
       color = "#a0a0a0";
     } else if (f.depth > 0 && f.name == "-") {
       color = "#c8c8c8";
+    } else if (layout.differential && o.annotator != nullptr) {
+      color = o.annotator->Fill(i);
     } else if (layout.differential) {
       color = DiffColor(f.removed ? -f.before : f.self_delta, layout.max_delta, o.negate).Hex();
     } else if (o.consistent_palette && o.palette_map != nullptr) {
@@ -175,7 +177,11 @@ absl::Status WriteSvg(const Layout& layout, const RenderOptions& o, std::ostream
     color_json += sep;
     color_json += std::to_string(cit->second);
     tail.clear();
-    AppendTitleTail(layout, f, o, &tail);
+    if (layout.differential && o.annotator != nullptr) {
+      o.annotator->AppendTip(i, &tail);
+    } else {
+      AppendTitleTail(layout, f, o, &tail);
+    }
     tip_json += sep;
     AppendTableString(tail, &tip_json);
     if (f.removed) {

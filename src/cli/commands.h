@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "CLI/CLI.hpp"
 
@@ -28,6 +29,11 @@ void PrintError(std::string_view message, std::string_view hint = {});
 // on path (truncated). On failure prints the error with a hint and returns
 // nullptr.
 std::ostream* OpenOutput(const std::string& path, std::ofstream* file);
+
+// The command line as given (argv), for syntax that CLI11 cannot express:
+// `stackfire diff A1 A2 -- B1 B2` needs to know where "--" was.
+void SetRawArguments(std::vector<std::string> args);
+const std::vector<std::string>& RawArguments();
 
 // One function per subcommand, each in its own file.
 std::pair<CLI::App*, Runner> RegisterCollapse(CLI::App& app);  // collapse_cmd.cc

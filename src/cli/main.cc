@@ -20,6 +20,16 @@ void PrintError(std::string_view message, std::string_view hint) {
   }
 }
 
+namespace {
+std::vector<std::string>& RawArgs() {
+  static auto* args = new std::vector<std::string>;
+  return *args;
+}
+}  // namespace
+
+void SetRawArguments(std::vector<std::string> args) { RawArgs() = std::move(args); }
+const std::vector<std::string>& RawArguments() { return RawArgs(); }
+
 std::ostream* OpenOutput(const std::string& path, std::ofstream* file) {
   if (path.empty() || path == "-") return &std::cout;
   file->open(path, std::ios::binary | std::ios::trunc);
@@ -64,6 +74,7 @@ int main(int argc, char** argv) {
     args.erase(args.begin() + 1);
     args.push_back("--help");
   }
+  stackfire::cli::SetRawArguments(args);
   std::vector<char*> cargs;
   for (std::string& a : args) cargs.push_back(a.data());
 

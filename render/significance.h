@@ -1,0 +1,145 @@
+// Which changes between BEFORE and AFTER profiles are larger than sampling
+// noise: the statistics of `stackfire diff` (pure code; the SVG, the report
+// table and the CI gate are drawn from what this computes).
+//
+// The model. A profile is a set of samples; an item (a flame-graph frame, a
+// call path, or a function name) has a count in each run. Its change is
+// judged on normalised counts: the share of the run's samples (as -n scales
+// BEFORE to AFTER's total), or, when units of work are given (requests,
+// iterations), samples per unit.
+//
+//   - One run per side: the exact conditional binomial test. Given the
+//     item's n = before + after samples, under "no change" the after count
+//     is Binomial(n, A / (A + B)), A and B being the two totals (or units).
+//     This is the exact test for comparing two Poisson rates (R's
+//     poisson.test(c(after, before), c(A, B)), which calls binom.test). It
+//     treats samples as independent, which they are not quite (a program's
+//     phases last longer than one sample): a single pair of runs shows
+//     sampling noise only, not the spread between runs.
+//   - Several runs on at least one side: Welch's t-test on the per-run
+//     normalised values, so the spread between runs is what a change must
+//     exceed. Each side's variance is floored at the binomial (Poisson for
+//     units) variance of its pooled value, so that a side whose runs happen
+//     to agree exactly cannot make a tiny difference look certain. With one
+//     run on one side, that side takes the other side's variance
+//     (an equal-variance t-test with the other side's degrees of freedom).
+//
+// Multiplicity: every item gives two tests (its self and its total counts),
+// and a graph has thousands of items, so p-values are adjusted with
+// Benjamini-Hochberg over all the tests of one family (the frames of the
+// graph; the functions of the report). A change is significant when its
+// q-value is <= alpha (default 0.05): on average at most 5 % of the changes
+// called significant are noise.
+//
+// Counts must be sample counts. Weights that are multiples of one sample's
+// weight (nanoseconds of a Go CPU profile, periods of constant-period
+// sampling) are divided by their greatest common divisor first; other
+// weights (non-integral ones) are rounded, and `rounded_weights` says so.
+#ifndef STACKFIRE_RENDER_SIGNIFICANCE_H_
+#define STACKFIRE_RENDER_SIGNIFICANCE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "collapse/folded.h"
+#include "render/diff.h"
+
+namespace stackfire::render {
+
+struct SignificanceOptions {
+  double alpha = 0.05;  // false-discovery rate (Benjamini-Hochberg q threshold)
+  // Units of work per run (one value for every run of the side, or one per
+  // run). Both empty: normalise by each run's total samples.
+  std::vector<double> before_units;
+  std::vector<double> after_units;
+  // The weight of one sample; 0 detects it (greatest common divisor).
+  double sample_weight = 0;
+};
+
+// Several runs of each side joined stack by stack. pooled() is what the
+// graph draws (sums over the runs; BEFORE scaled as DiffOptions::normalize
+// says); weight(i, r) is stack i's raw weight in run r, BEFORE runs first.
+class DiffRuns {
+ public:
+  // Checks the options against the runs (unit counts, positive units).
+  static absl::StatusOr<DiffRuns> Make(const std::vector<const FoldedInput*>& before,
+                                       const std::vector<const FoldedInput*>& after,
+                                       const DiffOptions& options,
+                                       const SignificanceOptions& sig);
+  DiffRuns(DiffRuns&&) = default;
+  DiffRuns& operator=(DiffRuns&&) = default;
+
+  const DiffProfile& pooled() const { return pooled_; }
+  size_t before_runs() const { return before_runs_; }
+  size_t after_runs() const { return after_runs_; }
+  size_t runs() const { return before_runs_ + after_runs_; }
+  double weight(size_t stack, size_t run) const { return weights_[stack * runs() + run]; }
+  // Per run: total samples (in sample units) and the normaliser (units of
+  // work, or the total when no units are given).
+  const std::vector<double>& run_samples() const { return run_samples_; }
+  const std::vector<double>& run_norm() const { return run_norm_; }
+  bool per_unit() const { return per_unit_; }
+  double sample_weight() const { return sample_weight_; }
+  bool rounded_weights() const { return rounded_; }
+
+ private:
+  DiffRuns() = default;
+  DiffProfile pooled_;
+  size_t before_runs_ = 0, after_runs_ = 0;
+  std::vector<double> weights_;  // stack-major, runs() per stack
+  std::vector<double> run_samples_, run_norm_;
+  bool per_unit_ = false;
+  double sample_weight_ = 1;
+  bool rounded_ = false;
+};
+
+enum class Verdict { kUnchanged, kGrew, kShrank };
+
+// One test: an item's counts before and after, pooled over the runs.
+struct Change {
+  double before = 0;    // samples, pooled
+  double after = 0;
+  double expected = 0;  // BEFORE scaled to AFTER's total (or units): "no change"
+  double before_pct = 0;  // normalised value, % of the side's total samples
+  double after_pct = 0;   // (per unit: expected as a % of AFTER's total)
+  double delta_pct = 0;   // 100 (after - expected) / AFTER's total
+  double p = 1;
+  double q = 1;           // Benjamini-Hochberg adjusted
+  Verdict verdict = Verdict::kUnchanged;  // grew/shrank only when q <= alpha
+  bool significant() const { return verdict != Verdict::kUnchanged; }
+};
+
+struct ItemChange {
+  Change self, total;
+};
+
+// "binomial" or "welch": the test used for these runs.
+const char* TestName(const DiffRuns& runs);
+
+// Tests items. counts[i * runs.runs() + r] is item i's self (or total) count
+// in run r, raw weights as in DiffRuns::weight. Fills p (not q).
+void TestItems(const DiffRuns& runs, const std::vector<double>& counts,
+               std::vector<Change>* out);
+
+// Benjamini-Hochberg over every self and total test of `items`; sets q and
+// verdict.
+void AdjustFamily(double alpha, std::vector<ItemChange>* items);
+
+// A function (frame name) of the report: self = samples where it is the
+// leaf, total = samples with it anywhere on the stack (once per stack).
+struct FunctionChange {
+  std::string name;
+  ItemChange change;
+};
+
+// Every function of the pooled profile, tested and adjusted as one family.
+std::vector<FunctionChange> TestFunctions(const DiffRuns& runs, const SignificanceOptions& o);
+
+}  // namespace stackfire::render
+
+#endif  // STACKFIRE_RENDER_SIGNIFICANCE_H_
