@@ -112,8 +112,11 @@ absl::StatusOr<DiffReport> BuildDiffReport(const DiffRuns& runs,
   r.matched = functions.size();
   std::sort(functions.begin(), functions.end(),
             [](const FunctionChange& a, const FunctionChange& b) {
-              const bool sa = AnySignificant(a.change), sb = AnySignificant(b.change);
-              if (sa != sb) return sa;
+              // Where the time went (self) first, then the callers whose
+              // totals moved with it, then the rest.
+              const int ra = a.change.self.significant() ? 2 : AnySignificant(a.change);
+              const int rb = b.change.self.significant() ? 2 : AnySignificant(b.change);
+              if (ra != rb) return ra > rb;
               const double da = Size(a.change), db = Size(b.change);
               if (da != db) return da > db;
               return a.name < b.name;
@@ -135,7 +138,7 @@ std::string FormatDiffReport(const DiffReport& r, const DiffReportOptions& o) {
                   r.test == "binomial" ? "exact binomial (one run per side)"
                                        : "Welch t-test on per-run shares (spread between runs)",
                   ", false-discovery rate ", Pct(100 * o.alpha),
-                  " (Benjamini-Hochberg over 2 x ", r.functions, " tests)\n");
+                  " (Benjamini-Hochberg over the ", r.functions, " self and, apart, the total tests)\n");
   absl::StrAppend(&out, "Significant: ", r.significant, " of ", r.functions, " functions; shown: ",
                   r.rows.size());
   if (!o.grep.empty()) {

@@ -4,8 +4,10 @@
 // Rows are functions (frame names, as `stackfire report` counts them: self =
 // samples where the function is the leaf, total = samples with it anywhere
 // on the stack, once per stack), tested as one family (significance.h).
-// Order: rows with a significant change first, then by the larger of
-// |self delta| and |total delta| (as % of AFTER's total), then by name. Names
+// Order: rows whose self change is significant first (where the time
+// went), then rows whose total change is (their callers), then the rest;
+// within each, by the larger of |self delta| and |total delta| (as % of
+// AFTER's total), then by name. Names
 // are untrusted: the table escapes control bytes (EscapeForTerminal), JSON
 // escapes as JSON.
 #ifndef STACKFIRE_RENDER_DIFF_REPORT_H_

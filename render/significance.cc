@@ -104,23 +104,26 @@ absl::StatusOr<DiffRuns> DiffRuns::Make(const std::vector<const FoldedInput*>& b
     }
   }
 
-  // The weight of one sample.
-  double unit = sig.sample_weight;
-  if (unit == 0) {
-    uint64_t g = 0;
-    for (double w : d.weights_) {
-      if (w == 0) continue;
-      if (w != std::floor(w) || w < 0 || w > kMaxExact) {
-        g = 0;
-        d.rounded_ = true;
-        break;
-      }
-      g = std::gcd(g, static_cast<uint64_t>(w));
+  // The weight of one sample: 1 unless given. Counts that are all large
+  // multiples of one value are probably weights (periods, nanoseconds):
+  // say so, as the tests would then be far too sure.
+  double unit = sig.sample_weight > 0 ? sig.sample_weight : 1;
+  uint64_t g = 0;
+  double min_w = kMaxExact;
+  for (double w : d.weights_) {
+    if (w == 0) continue;
+    min_w = std::min(min_w, w);
+    if (w != std::floor(w) || w < 0 || w > kMaxExact) {
+      g = 0;
+      if (unit == 1) d.rounded_ = true;
+      break;
     }
-    unit = g > 0 ? static_cast<double>(g) : 1;
-  } else {
+    g = std::gcd(g, static_cast<uint64_t>(w));
+  }
+  if (sig.sample_weight == 0 && g > 1 && min_w >= 1000) d.suspect_weight_ = static_cast<double>(g);
+  if (sig.sample_weight > 0) {
     for (double w : d.weights_) {
-      double c = w / unit;
+      const double c = w / unit;
       if (std::fabs(c - std::nearbyint(c)) > 1e-9 * std::max(1.0, c)) d.rounded_ = true;
     }
   }
@@ -229,22 +232,21 @@ void TestItems(const DiffRuns& runs, const std::vector<double>& counts,
 }
 
 void AdjustFamily(double alpha, std::vector<ItemChange>* items) {
-  std::vector<double> p;
-  p.reserve(items->size() * 2);
-  for (const ItemChange& it : *items) {
-    p.push_back(it.self.p);
-    p.push_back(it.total.p);
-  }
-  std::vector<double> q = stats::BenjaminiHochberg(p);
   auto judge = [alpha](Change& c, double qv) {
     c.q = qv;
     c.verdict = qv <= alpha && c.after != c.expected
                     ? (c.after > c.expected ? Verdict::kGrew : Verdict::kShrank)
                     : Verdict::kUnchanged;
   };
-  for (size_t i = 0; i < items->size(); ++i) {
-    judge((*items)[i].self, q[2 * i]);
-    judge((*items)[i].total, q[2 * i + 1]);
+  // Self and total are two families: a change deep in the tree changes the
+  // total of every caller above it (true discoveries by the dozen), and one
+  // family would let those buy false self discoveries.
+  for (Change ItemChange::*member : {&ItemChange::self, &ItemChange::total}) {
+    std::vector<double> p;
+    p.reserve(items->size());
+    for (const ItemChange& it : *items) p.push_back((it.*member).p);
+    std::vector<double> q = stats::BenjaminiHochberg(p);
+    for (size_t i = 0; i < items->size(); ++i) judge((*items)[i].*member, q[i]);
   }
 }
 

@@ -26,15 +26,21 @@
 //
 // Multiplicity: every item gives two tests (its self and its total counts),
 // and a graph has thousands of items, so p-values are adjusted with
-// Benjamini-Hochberg over all the tests of one family (the frames of the
-// graph; the functions of the report). A change is significant when its
-// q-value is <= alpha (default 0.05): on average at most 5 % of the changes
-// called significant are noise.
+// Benjamini-Hochberg over the tests of one family: the self tests of all the
+// frames of the graph, their total tests, the self tests of the report's
+// functions, their total tests. (Self and total are kept apart because one
+// real change moves the totals of all its callers: in one family those true
+// discoveries would let BH admit more false self discoveries.) A change is
+// significant when its q-value is <= alpha (default 0.05): on average at
+// most 5 % of the changes called significant in a family are noise, and when
+// nothing changed at all, the chance of any significant change is at most
+// alpha.
 //
-// Counts must be sample counts. Weights that are multiples of one sample's
-// weight (nanoseconds of a Go CPU profile, periods of constant-period
-// sampling) are divided by their greatest common divisor first; other
-// weights (non-integral ones) are rounded, and `rounded_weights` says so.
+// Counts must be sample counts. Weights (nanoseconds, periods) must be
+// divided by one sample's weight (SignificanceOptions::sample_weight);
+// counts that all are large multiples of one value are flagged
+// (suspect_sample_weight) so that the caller can say so. Non-integral counts
+// are rounded, and `rounded_weights` says so.
 #ifndef STACKFIRE_RENDER_SIGNIFICANCE_H_
 #define STACKFIRE_RENDER_SIGNIFICANCE_H_
 
@@ -57,7 +63,7 @@ struct SignificanceOptions {
   // run). Both empty: normalise by each run's total samples.
   std::vector<double> before_units;
   std::vector<double> after_units;
-  // The weight of one sample; 0 detects it (greatest common divisor).
+  // The weight of one sample in the inputs' counts; 0 means 1.
   double sample_weight = 0;
 };
 
@@ -86,6 +92,9 @@ class DiffRuns {
   bool per_unit() const { return per_unit_; }
   double sample_weight() const { return sample_weight_; }
   bool rounded_weights() const { return rounded_; }
+  // Nonzero when sample_weight was not given and every count is a multiple
+  // of this value (>= 1000): the counts are probably weights.
+  double suspect_sample_weight() const { return suspect_weight_; }
 
  private:
   DiffRuns() = default;
@@ -96,6 +105,7 @@ class DiffRuns {
   bool per_unit_ = false;
   double sample_weight_ = 1;
   bool rounded_ = false;
+  double suspect_weight_ = 0;
 };
 
 enum class Verdict { kUnchanged, kGrew, kShrank };
@@ -126,8 +136,8 @@ const char* TestName(const DiffRuns& runs);
 void TestItems(const DiffRuns& runs, const std::vector<double>& counts,
                std::vector<Change>* out);
 
-// Benjamini-Hochberg over every self and total test of `items`; sets q and
-// verdict.
+// Benjamini-Hochberg over the self tests of `items`, and over their total
+// tests; sets q and verdict.
 void AdjustFamily(double alpha, std::vector<ItemChange>* items);
 
 // A function (frame name) of the report: self = samples where it is the
