@@ -163,6 +163,14 @@ int RunDiff(const DiffState& st) {
                  "round them (give --sample-weight if one sample weighs more than 1)\n");
   }
 
+  if (tests && runs->suspect_sample_weight() > 0) {
+    std::fprintf(stderr,
+                 "stackfire: warning: every count is a multiple of %.0f: if the counts are "
+                 "weights (nanoseconds, periods) rather than samples, the tests are far too "
+                 "sure; give --sample-weight %.0f (or --sample-type samples for pprof)\n",
+                 runs->suspect_sample_weight(), runs->suspect_sample_weight());
+  }
+
   std::ofstream file_out;
   std::ostream* out = OpenOutput(st.output, &file_out);
   if (out == nullptr) return 1;
@@ -265,11 +273,13 @@ std::pair<CLI::App*, Runner> RegisterDiff(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--before-units", st->sig.before_units,
                   "Units of work (e.g. requests) done in each BEFORE run: compare samples per "
-                  "unit instead of shares of the total")
-      ->delimiter(',');
+                  "unit instead of shares of the total (N, or N,N,... one per run)")
+      ->delimiter(',')
+      ->allow_extra_args(false);
   cmd->add_option("--after-units", st->sig.after_units,
-                  "Units of work done in each AFTER run")
-      ->delimiter(',');
+                  "Units of work done in each AFTER run (N, or N,N,... one per run)")
+      ->delimiter(',')
+      ->allow_extra_args(false);
   cmd->add_option("--sample-weight", st->sig.sample_weight,
                   "The weight of one sample in the inputs' counts (default: their greatest "
                   "common divisor)");
