@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <numeric>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "re2/re2.h"
 #include "render/stats.h"
 
 namespace stackfire::render {
@@ -163,6 +165,7 @@ void TestItems(const DiffRuns& runs, const std::vector<double>& counts,
   // Single runs: the p-value depends on (after, before) only, and small
   // pairs repeat across thousands of frames.
   absl::flat_hash_map<std::pair<uint64_t, uint64_t>, double> cache;
+  absl::flat_hash_map<uint64_t, double> min_cache;  // n -> smallest p-value
   const double p0 = norm_a + norm_b > 0 ? norm_a / (norm_a + norm_b) : 0.5;
   std::vector<double> c(nr);
   for (size_t i = 0; i < items; ++i) {
@@ -184,6 +187,13 @@ void TestItems(const DiffRuns& runs, const std::vector<double>& counts,
       auto [it, inserted] = cache.try_emplace(std::make_pair(ai, bi), 1.0);
       if (inserted) it->second = stats::BinomialTestTwoSided(ai, ai + bi, p0);
       ch.p = it->second;
+      const uint64_t n = ai + bi;
+      auto [mit, min_inserted] = min_cache.try_emplace(n, 1.0);
+      if (min_inserted) {
+        mit->second = std::min(stats::BinomialTestTwoSided(0, n, p0),
+                               stats::BinomialTestTwoSided(n, n, p0));
+      }
+      ch.p_min = std::max(mit->second, 1e-320);
       continue;
     }
     // Per-run values: shares of the run's samples, or samples per unit.
@@ -242,15 +252,55 @@ void AdjustFamily(double alpha, std::vector<ItemChange>* items) {
   // total of every caller above it (true discoveries by the dozen), and one
   // family would let those buy false self discoveries.
   for (Change ItemChange::*member : {&ItemChange::self, &ItemChange::total}) {
+    // Tarone: the smallest K with M(K) = #{p_min <= alpha / K} <= K. M is
+    // non-increasing in K, so the first K that works is found by walking
+    // up from 1 over the sorted p_min.
+    std::vector<double> pmin;
+    pmin.reserve(items->size());
+    for (const ItemChange& it : *items) {
+      const Change& c = it.*member;
+      if (c.before == 0 && c.after == 0) continue;  // not a test
+      pmin.push_back(c.p_min);
+    }
+    std::sort(pmin.begin(), pmin.end());
+    size_t k = 1;
+    for (; k <= pmin.size(); ++k) {
+      const size_t m = std::upper_bound(pmin.begin(), pmin.end(), alpha / k) - pmin.begin();
+      if (m <= k) break;
+    }
+    const double limit = alpha / static_cast<double>(k);
     std::vector<double> p;
-    p.reserve(items->size());
-    for (const ItemChange& it : *items) p.push_back((it.*member).p);
-    std::vector<double> q = stats::BenjaminiHochberg(p);
-    for (size_t i = 0; i < items->size(); ++i) judge((*items)[i].*member, q[i]);
+    std::vector<size_t> which;
+    for (size_t i = 0; i < items->size(); ++i) {
+      Change& c = (*items)[i].*member;
+      if ((c.before == 0 && c.after == 0) || c.p_min > limit) {
+        judge(c, 1);
+        continue;
+      }
+      p.push_back(c.p);
+      which.push_back(i);
+    }
+    std::vector<double> q = stats::BenjaminiHochberg(p, std::max(k, p.size()));
+    for (size_t j = 0; j < which.size(); ++j) judge((*items)[which[j]].*member, q[j]);
   }
 }
 
 std::vector<FunctionChange> TestFunctions(const DiffRuns& runs, const SignificanceOptions& o) {
+  return *TestFunctions(runs, o, "");
+}
+
+absl::StatusOr<std::vector<FunctionChange>> TestFunctions(const DiffRuns& runs,
+                                                          const SignificanceOptions& o,
+                                                          const std::string& grep) {
+  std::unique_ptr<RE2> pattern;
+  if (!grep.empty()) {
+    pattern = std::make_unique<RE2>(grep, RE2::Quiet);
+    if (!pattern->ok()) {
+      return absl::InvalidArgumentError("--grep: '" + grep +
+                                        "' is not a valid regular expression (" +
+                                        pattern->error() + ")");
+    }
+  }
   const size_t nr = runs.runs();
   absl::flat_hash_map<std::string, size_t> ids;
   std::vector<std::string> names;
@@ -266,6 +316,11 @@ std::vector<FunctionChange> TestFunctions(const DiffRuns& runs, const Significan
       std::string_view frame = stack.substr(begin, end - begin);
       begin = end + 1;
       if (frame.empty()) continue;
+      if (pattern != nullptr &&
+          !RE2::PartialMatch(re2::StringPiece(frame.data(), frame.size()), *pattern)) {
+        leaf = SIZE_MAX;  // the leaf, so far, is a function outside the family
+        continue;
+      }
       auto [it, inserted] = ids.try_emplace(std::string(frame), names.size());
       if (inserted) {
         names.emplace_back(frame);

@@ -119,7 +119,12 @@ struct Change {
   double after_pct = 0;   // (per unit: expected as a % of AFTER's total)
   double delta_pct = 0;   // 100 (after - expected) / AFTER's total
   double p = 1;
-  double q = 1;           // Benjamini-Hochberg adjusted
+  // The smallest p-value the test could give with these counts (exact
+  // binomial test: the most extreme split of before + after); 0 when unknown
+  // (Welch's test). A test whose p_min cannot pass the correction is left
+  // out of it (Tarone), so thin frames do not dilute the thick ones.
+  double p_min = 0;
+  double q = 1;           // Benjamini-Hochberg adjusted (1 when left out)
   Verdict verdict = Verdict::kUnchanged;  // grew/shrank only when q <= alpha
   bool significant() const { return verdict != Verdict::kUnchanged; }
 };
@@ -137,7 +142,13 @@ void TestItems(const DiffRuns& runs, const std::vector<double>& counts,
                std::vector<Change>* out);
 
 // Benjamini-Hochberg over the self tests of `items`, and over their total
-// tests; sets q and verdict.
+// tests; sets q and verdict. With discrete tests (p_min > 0) it is Gilbert's
+// Tarone-BH procedure (Gilbert 2005, "A modified false discovery rate
+// multiple-comparisons procedure for discrete data"): K is the smallest
+// number with at most K tests whose p_min <= alpha / K; only those tests
+// take part, and BH runs over them as if there were K. Tests that could
+// never be significant then cost nothing, which is most frames of a graph
+// (a frame with 3 samples cannot reach p = 0.05 / 1000).
 void AdjustFamily(double alpha, std::vector<ItemChange>* items);
 
 // A function (frame name) of the report: self = samples where it is the
@@ -149,6 +160,13 @@ struct FunctionChange {
 
 // Every function of the pooled profile, tested and adjusted as one family.
 std::vector<FunctionChange> TestFunctions(const DiffRuns& runs, const SignificanceOptions& o);
+// Only the functions whose name matches `grep` (RE2), which then are the
+// whole family: naming the few functions a gate is about, before looking,
+// needs much smaller p-values than testing them all. kInvalidArgument for a
+// bad regex.
+absl::StatusOr<std::vector<FunctionChange>> TestFunctions(const DiffRuns& runs,
+                                                          const SignificanceOptions& o,
+                                                          const std::string& grep);
 
 }  // namespace stackfire::render
 

@@ -119,7 +119,7 @@ int RunDiff(const DiffState& st) {
 
   DiffInputOptions in_opts;
   in_opts.sample_type = st.sample_type;
-  in_opts.weigh_by_period = !tests;
+  in_opts.weigh_by_period = st.raw || st.folded;  // difffolded.pl's numbers
   std::vector<DiffInput> inputs(before_files.size() + after_files.size());
   std::vector<const DiffInput*> all;
   std::vector<const FoldedInput*> before, after;
@@ -181,7 +181,12 @@ int RunDiff(const DiffState& st) {
   };
 
   std::vector<render::FunctionChange> functions;
-  if (st.report || st.fail_pct >= 0) functions = render::TestFunctions(*runs, st.sig);
+  if (st.report || st.fail_pct >= 0) {
+    absl::StatusOr<std::vector<render::FunctionChange>> f =
+        render::TestFunctions(*runs, st.sig, st.grep);
+    if (!f.ok()) return Usage(std::string(f.status().message()), "--grep takes an RE2 regex");
+    functions = std::move(*f);
+  }
   std::vector<render::FunctionChange> regressions;
   if (st.fail_pct >= 0) {
     absl::StatusOr<std::vector<render::FunctionChange>> r =
@@ -281,8 +286,8 @@ std::pair<CLI::App*, Runner> RegisterDiff(CLI::App& app) {
       ->delimiter(',')
       ->allow_extra_args(false);
   cmd->add_option("--sample-weight", st->sig.sample_weight,
-                  "The weight of one sample in the inputs' counts (default: their greatest "
-                  "common divisor)");
+                  "The weight of one sample in the inputs' counts, when they are weights "
+                  "(nanoseconds, periods) rather than samples (default 1)");
   cmd->add_option("--sample-type", st->sample_type,
                   "pprof inputs: the sample type to compare (default: samples)");
   cmd->add_flag("--report", st->report,
