@@ -37,8 +37,9 @@ bool AnySignificant(const ItemChange& c) { return c.self.significant() || c.tota
 
 std::string Pct(double v) { return absl::StrFormat("%.2f%%", v); }
 std::string SignedPct(double v) {
-  if (v == 0) v = 0;
-  return absl::StrFormat("%+.2f%%", v);
+  std::string s = absl::StrFormat("%+.2f%%", v);
+  if (s == "-0.00%" || s == "+0.00%") return "0.00%";
+  return s;
 }
 
 const char* Word(Verdict v) {
@@ -73,9 +74,10 @@ void AppendChangeJson(const char* key, const Change& c, std::string* out) {
   absl::StrAppendFormat(out,
                         "\"%s\":{\"before\":%.17g,\"after\":%.17g,\"expected\":%.17g,"
                         "\"before_pct\":%.6f,\"after_pct\":%.6f,\"delta_pct\":%.6f,"
-                        "\"p\":%.6g,\"q\":%.6g,\"verdict\":\"%s\"}",
+                        "\"p\":%.6g,\"q\":%.6g,\"tested\":%s,\"verdict\":\"%s\"}",
                         key, c.before, c.after, c.expected, c.before_pct, c.after_pct,
-                        c.delta_pct, c.p, c.q, Word(c.verdict));
+                        c.delta_pct, c.PValue(), c.q, c.tested ? "true" : "false",
+                        Word(c.verdict));
 }
 
 void AppendRowJson(const FunctionChange& f, std::string* out) {

@@ -65,6 +65,10 @@ struct LayoutOptions {
   // line s ends in (0, the root, for an empty stack). Only meaningful with
   // minwidth 0: pruning moves frames. Must have room for every id.
   std::vector<uint32_t>* leaf_of = nullptr;
+  // Room to reserve for frames up front (a layout that keeps every frame
+  // then never copies them while it grows; reserved pages cost nothing
+  // until used).
+  size_t reserve_frames = 0;
 };
 
 struct Frame {

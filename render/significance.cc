@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <memory>
 #include <numeric>
 #include <utility>
@@ -120,7 +121,7 @@ absl::StatusOr<DiffRuns> DiffRuns::Make(const std::vector<const FoldedInput*>& b
       if (unit == 1) d.rounded_ = true;
       break;
     }
-    g = std::gcd(g, static_cast<uint64_t>(w));
+    if (g != 1) g = std::gcd(g, static_cast<uint64_t>(w));
   }
   if (sig.sample_weight == 0 && g > 1 && min_w >= 1000) d.suspect_weight_ = static_cast<double>(g);
   if (sig.sample_weight > 0) {
@@ -148,141 +149,209 @@ const char* TestName(const DiffRuns& runs) {
   return runs.runs() == 2 ? "binomial" : "welch";
 }
 
-void TestItems(const DiffRuns& runs, const std::vector<double>& counts,
-               std::vector<Change>* out) {
+ChangeMaker::ChangeMaker(const DiffRuns& runs) : runs_(runs) {
   const size_t nr = runs.runs(), nb = runs.before_runs();
-  const size_t items = nr == 0 ? 0 : counts.size() / nr;
-  out->assign(items, Change{});
-  const std::vector<double>& norm = runs.run_norm();
-  const std::vector<double>& samples = runs.run_samples();
-  double norm_b = 0, norm_a = 0, samples_b = 0, samples_a = 0;
   for (size_t r = 0; r < nr; ++r) {
-    (r < nb ? norm_b : norm_a) += norm[r];
-    (r < nb ? samples_b : samples_a) += samples[r];
+    (r < nb ? norm_b_ : norm_a_) += runs.run_norm()[r];
+    (r < nb ? samples_b_ : samples_a_) += runs.run_samples()[r];
   }
-  const double scale = norm_b > 0 ? norm_a / norm_b : 0;
-  const double unit = runs.sample_weight();
-  // Single runs: the p-value depends on (after, before) only, and small
-  // pairs repeat across thousands of frames.
+  scale_ = norm_b_ > 0 ? norm_a_ / norm_b_ : 0;
+  p0_ = norm_a_ + norm_b_ > 0 ? norm_a_ / (norm_a_ + norm_b_) : 0.5;
+  unit_ = runs.sample_weight();
+  if (nr == 2) min_table_.assign(4096, -1);
+  c_.resize(nr);
+}
+
+double ChangeMaker::PMin(uint64_t n) {
+  double* slot;
+  if (n < min_table_.size()) {
+    slot = &min_table_[n];
+  } else {
+    slot = &min_cache_.try_emplace(n, -1.0).first->second;
+  }
+  if (*slot < 0) {
+    *slot = std::max(std::min(stats::BinomialTestTwoSided(0, n, p0_),
+                              stats::BinomialTestTwoSided(n, n, p0_)),
+                     1e-320);
+  }
+  return *slot;
+}
+
+double ChangeMaker::P(uint64_t before, uint64_t after) {
+  auto [it, inserted] = p_cache_.try_emplace(std::make_pair(after, before), 1.0);
+  if (inserted) it->second = stats::BinomialTestTwoSided(after, after + before, p0_);
+  return it->second;
+}
+
+// Rounds a non-negative weight / unit to whole samples, without a libm call.
+inline double Samples(double w, double unit) {
+  const double x = unit == 1 ? w : w / unit;
+  return x < 9e15 ? static_cast<double>(static_cast<uint64_t>(x + 0.5)) : x;
+}
+
+Change ChangeMaker::Counted(double b, double a) const {
+  Change ch;
+  ch.before = b;
+  ch.after = a;
+  ch.expected = b * scale_;
+  ch.before_pct = samples_b_ > 0 ? 100 * b / samples_b_ : 0;
+  ch.after_pct = samples_a_ > 0 ? 100 * a / samples_a_ : 0;
+  ch.delta_pct = samples_a_ > 0 ? 100 * (a - ch.expected) / samples_a_ : 0;
+  ch.null_p = p0_;
+  return ch;
+}
+
+Change ChangeMaker::MakeSingle(double before, double after) {
+  const double b = Samples(before, unit_), a = Samples(after, unit_);
+  Change ch = Counted(b, a);
+  if (a == 0 && b == 0) return ch;
+  ch.p = std::numeric_limits<double>::quiet_NaN();  // AdjustFamily computes it
+  ch.p_min = PMin(static_cast<uint64_t>(a + b));
+  return ch;
+}
+
+Change ChangeMaker::Make(const double* counts) {
+  const size_t nr = runs_.runs(), nb = runs_.before_runs();
+  if (nr == 2) return MakeSingle(counts[0], counts[1]);
+  const std::vector<double>& norm = runs_.run_norm();
+  const std::vector<double>& samples = runs_.run_samples();
+  double b = 0, a = 0;
+  for (size_t r = 0; r < nr; ++r) {
+    c_[r] = std::nearbyint(counts[r] / unit_);
+    (r < nb ? b : a) += c_[r];
+  }
+  Change ch = Counted(b, a);
+  if (a == 0 && b == 0) return ch;
+  // Per-run values: shares of the run's samples, or samples per unit.
+  SideStats side[2];
+  for (int s = 0; s < 2; ++s) {
+    const size_t lo = s == 0 ? 0 : nb, hi = s == 0 ? nb : nr;
+    SideStats& st = side[s];
+    st.n = static_cast<double>(hi - lo);
+    double sum_c = 0, sum_norm = 0, sum_samples = 0;
+    for (size_t r = lo; r < hi; ++r) {
+      st.mean += norm[r] > 0 ? c_[r] / norm[r] : 0;
+      sum_c += c_[r];
+      sum_norm += norm[r];
+      sum_samples += samples[r];
+    }
+    st.mean /= st.n;
+    for (size_t r = lo; r < hi; ++r) {
+      const double v = norm[r] > 0 ? c_[r] / norm[r] : 0;
+      st.var += (v - st.mean) * (v - st.mean);
+    }
+    st.var = st.n > 1 ? st.var / (st.n - 1) : 0;
+    // Sampling noise alone: Binomial (shares) or Poisson (per unit).
+    const double pooled = sum_norm > 0 ? sum_c / sum_norm : 0;
+    const double mean_norm = sum_norm / st.n, mean_samples = sum_samples / st.n;
+    st.floor = runs_.per_unit()
+                   ? (mean_norm > 0 ? pooled / mean_norm : 0)
+                   : (mean_samples > 0 ? pooled * (1 - pooled) / mean_samples : 0);
+    // At least one sample's worth of noise, so that two sides of zeros
+    // against ones are not certain.
+    if (st.floor <= 0 && mean_norm > 0) st.floor = 1 / (mean_norm * mean_norm);
+  }
+  if (side[0].n >= 2 && side[1].n >= 2) {
+    ch.p = stats::WelchTTest(side[0].mean, std::max(side[0].var, side[0].floor), side[0].n,
+                             side[1].mean, std::max(side[1].var, side[1].floor), side[1].n)
+               .p;
+  } else {
+    // One run on one side: it takes the other side's spread.
+    const SideStats& many = side[0].n >= 2 ? side[0] : side[1];
+    const double var = std::max({many.var, side[0].floor, side[1].floor});
+    const double se = std::sqrt(var * (1 / side[0].n + 1 / side[1].n));
+    const double t = se > 0 ? (side[1].mean - side[0].mean) / se : 0;
+    ch.p = se > 0 ? stats::StudentTTwoSided(t, many.n - 1)
+                  : (side[1].mean == side[0].mean ? 1 : 0);
+  }
+  return ch;
+}
+
+void TestItems(const DiffRuns& runs, const std::vector<double>& counts,
+               std::vector<ItemChange>* out_items, Change ItemChange::*member) {
+  const size_t nr = runs.runs();
+  const size_t items = nr == 0 ? 0 : counts.size() / nr;
+  out_items->resize(items);
+  ChangeMaker maker(runs);
+  for (size_t i = 0; i < items; ++i) (*out_items)[i].*member = maker.Make(&counts[i * nr]);
+}
+
+void Judge(double alpha, double q, Change* c) {
+  c->q = q;
+  c->verdict = q <= alpha && c->after != c->expected
+                   ? (c->after > c->expected ? Verdict::kGrew : Verdict::kShrank)
+                   : Verdict::kUnchanged;
+}
+
+size_t TaroneK(double alpha, const std::vector<std::pair<double, size_t>>& pmin_counts) {
+  // The smallest K with M(K) = #{p_min <= alpha / K} <= K. M is
+  // non-increasing in K, so the first K that works is found by walking up
+  // from 1.
+  std::vector<std::pair<double, size_t>> pmin = pmin_counts;
+  std::sort(pmin.begin(), pmin.end());
+  std::vector<size_t> cumulative(pmin.size());
+  size_t total = 0;
+  for (size_t i = 0; i < pmin.size(); ++i) cumulative[i] = total += pmin[i].second;
+  size_t k = 1;
+  for (; k <= total; ++k) {
+    const double limit = alpha / static_cast<double>(k);
+    const size_t idx =
+        std::upper_bound(pmin.begin(), pmin.end(), std::make_pair(limit, SIZE_MAX)) -
+        pmin.begin();
+    if ((idx == 0 ? 0 : cumulative[idx - 1]) <= k) break;
+  }
+  return k;
+}
+
+void AdjustTested(double alpha, size_t k, const std::vector<Change*>& tested) {
+  // Small pairs repeat across thousands of frames.
   absl::flat_hash_map<std::pair<uint64_t, uint64_t>, double> cache;
-  absl::flat_hash_map<uint64_t, double> min_cache;  // n -> smallest p-value
-  const double p0 = norm_a + norm_b > 0 ? norm_a / (norm_a + norm_b) : 0.5;
-  std::vector<double> c(nr);
-  for (size_t i = 0; i < items; ++i) {
-    Change& ch = (*out)[i];
-    double b = 0, a = 0;
-    for (size_t r = 0; r < nr; ++r) {
-      c[r] = std::nearbyint(counts[i * nr + r] / unit);
-      (r < nb ? b : a) += c[r];
+  std::vector<double> p(tested.size());
+  for (size_t j = 0; j < tested.size(); ++j) {
+    Change& c = *tested[j];
+    if (std::isnan(c.p)) {
+      const uint64_t a = static_cast<uint64_t>(c.after), b = static_cast<uint64_t>(c.before);
+      auto [it, inserted] = cache.try_emplace(std::make_pair(a, b), 1.0);
+      if (inserted) it->second = c.PValue();
+      c.p = it->second;
     }
-    ch.before = b;
-    ch.after = a;
-    ch.expected = b * scale;
-    ch.before_pct = samples_b > 0 ? 100 * b / samples_b : 0;
-    ch.after_pct = samples_a > 0 ? 100 * a / samples_a : 0;
-    ch.delta_pct = samples_a > 0 ? 100 * (a - ch.expected) / samples_a : 0;
-    if (a == 0 && b == 0) continue;
-    if (nr == 2) {
-      const uint64_t ai = static_cast<uint64_t>(a), bi = static_cast<uint64_t>(b);
-      auto [it, inserted] = cache.try_emplace(std::make_pair(ai, bi), 1.0);
-      if (inserted) it->second = stats::BinomialTestTwoSided(ai, ai + bi, p0);
-      ch.p = it->second;
-      const uint64_t n = ai + bi;
-      auto [mit, min_inserted] = min_cache.try_emplace(n, 1.0);
-      if (min_inserted) {
-        mit->second = std::min(stats::BinomialTestTwoSided(0, n, p0),
-                               stats::BinomialTestTwoSided(n, n, p0));
-      }
-      ch.p_min = std::max(mit->second, 1e-320);
-      continue;
-    }
-    // Per-run values: shares of the run's samples, or samples per unit.
-    SideStats side[2];
-    for (int s = 0; s < 2; ++s) {
-      const size_t lo = s == 0 ? 0 : nb, hi = s == 0 ? nb : nr;
-      SideStats& st = side[s];
-      st.n = static_cast<double>(hi - lo);
-      double sum_c = 0, sum_norm = 0, sum_samples = 0;
-      for (size_t r = lo; r < hi; ++r) {
-        st.mean += norm[r] > 0 ? c[r] / norm[r] : 0;
-        sum_c += c[r];
-        sum_norm += norm[r];
-        sum_samples += samples[r];
-      }
-      st.mean /= st.n;
-      for (size_t r = lo; r < hi; ++r) {
-        const double v = norm[r] > 0 ? c[r] / norm[r] : 0;
-        st.var += (v - st.mean) * (v - st.mean);
-      }
-      st.var = st.n > 1 ? st.var / (st.n - 1) : 0;
-      // Sampling noise alone: Binomial (shares) or Poisson (per unit).
-      const double pooled = sum_norm > 0 ? sum_c / sum_norm : 0;
-      const double mean_norm = sum_norm / st.n, mean_samples = sum_samples / st.n;
-      st.floor = runs.per_unit()
-                     ? (mean_norm > 0 ? pooled / mean_norm : 0)
-                     : (mean_samples > 0 ? pooled * (1 - pooled) / mean_samples : 0);
-      // At least one sample's worth of noise, so that two sides of zeros
-      // against ones are not certain.
-      if (st.floor <= 0 && mean_norm > 0) st.floor = 1 / (mean_norm * mean_norm);
-    }
-    if (side[0].n >= 2 && side[1].n >= 2) {
-      ch.p = stats::WelchTTest(side[0].mean, std::max(side[0].var, side[0].floor), side[0].n,
-                               side[1].mean, std::max(side[1].var, side[1].floor), side[1].n)
-                 .p;
-    } else {
-      // One run on one side: it takes the other side's spread.
-      const SideStats& many = side[0].n >= 2 ? side[0] : side[1];
-      const double var = std::max({many.var, side[0].floor, side[1].floor});
-      const double se = std::sqrt(var * (1 / side[0].n + 1 / side[1].n));
-      const double t = se > 0 ? (side[1].mean - side[0].mean) / se : 0;
-      ch.p = se > 0 ? stats::StudentTTwoSided(t, many.n - 1)
-                    : (side[1].mean == side[0].mean ? 1 : 0);
-    }
+    p[j] = c.p;
   }
+  std::vector<double> q = stats::BenjaminiHochberg(p, std::max(k, p.size()));
+  for (size_t j = 0; j < tested.size(); ++j) Judge(alpha, q[j], tested[j]);
 }
 
 void AdjustFamily(double alpha, std::vector<ItemChange>* items) {
-  auto judge = [alpha](Change& c, double qv) {
-    c.q = qv;
-    c.verdict = qv <= alpha && c.after != c.expected
-                    ? (c.after > c.expected ? Verdict::kGrew : Verdict::kShrank)
-                    : Verdict::kUnchanged;
-  };
   // Self and total are two families: a change deep in the tree changes the
   // total of every caller above it (true discoveries by the dozen), and one
   // family would let those buy false self discoveries.
   for (Change ItemChange::*member : {&ItemChange::self, &ItemChange::total}) {
-    // Tarone: the smallest K with M(K) = #{p_min <= alpha / K} <= K. M is
-    // non-increasing in K, so the first K that works is found by walking
-    // up from 1 over the sorted p_min.
-    std::vector<double> pmin;
-    pmin.reserve(items->size());
+    absl::flat_hash_map<double, size_t> pmin_count;
     for (const ItemChange& it : *items) {
       const Change& c = it.*member;
       if (c.before == 0 && c.after == 0) continue;  // not a test
-      pmin.push_back(c.p_min);
+      ++pmin_count[c.p_min];
     }
-    std::sort(pmin.begin(), pmin.end());
-    size_t k = 1;
-    for (; k <= pmin.size(); ++k) {
-      const size_t m = std::upper_bound(pmin.begin(), pmin.end(), alpha / k) - pmin.begin();
-      if (m <= k) break;
-    }
+    const size_t k = TaroneK(alpha, {pmin_count.begin(), pmin_count.end()});
     const double limit = alpha / static_cast<double>(k);
-    std::vector<double> p;
-    std::vector<size_t> which;
-    for (size_t i = 0; i < items->size(); ++i) {
-      Change& c = (*items)[i].*member;
+    std::vector<Change*> tested;
+    for (ItemChange& it : *items) {
+      Change& c = it.*member;
       if ((c.before == 0 && c.after == 0) || c.p_min > limit) {
-        judge(c, 1);
-        continue;
+        c.tested = false;
+        Judge(alpha, 1, &c);
+      } else {
+        tested.push_back(&c);
       }
-      p.push_back(c.p);
-      which.push_back(i);
     }
-    std::vector<double> q = stats::BenjaminiHochberg(p, std::max(k, p.size()));
-    for (size_t j = 0; j < which.size(); ++j) judge((*items)[which[j]].*member, q[j]);
+    AdjustTested(alpha, k, tested);
   }
+}
+
+double Change::PValue() const {
+  if (!std::isnan(p)) return p;
+  const uint64_t a = static_cast<uint64_t>(after), b = static_cast<uint64_t>(before);
+  return stats::BinomialTestTwoSided(a, a + b, null_p);
 }
 
 std::vector<FunctionChange> TestFunctions(const DiffRuns& runs, const SignificanceOptions& o) {
@@ -339,11 +408,9 @@ absl::StatusOr<std::vector<FunctionChange>> TestFunctions(const DiffRuns& runs,
       for (size_t r = 0; r < nr; ++r) self[leaf * nr + r] += runs.weight(s, r);
     }
   }
-  std::vector<Change> self_changes, total_changes;
-  TestItems(runs, self, &self_changes);
-  TestItems(runs, total, &total_changes);
-  std::vector<ItemChange> items(names.size());
-  for (size_t i = 0; i < names.size(); ++i) items[i] = {self_changes[i], total_changes[i]};
+  std::vector<ItemChange> items;
+  TestItems(runs, self, &items, &ItemChange::self);
+  TestItems(runs, total, &items, &ItemChange::total);
   AdjustFamily(o.alpha, &items);
   std::vector<FunctionChange> out(names.size());
   for (size_t i = 0; i < names.size(); ++i) out[i] = {std::move(names[i]), items[i]};

@@ -51,6 +51,8 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "collapse/folded.h"
 #include "render/diff.h"
@@ -118,7 +120,11 @@ struct Change {
   double before_pct = 0;  // normalised value, % of the side's total samples
   double after_pct = 0;   // (per unit: expected as a % of AFTER's total)
   double delta_pct = 0;   // 100 (after - expected) / AFTER's total
+  // NaN until computed: the exact binomial p-values are computed (by
+  // AdjustFamily) only for the tests that take part in the correction;
+  // PValue() gives any other on demand.
   double p = 1;
+  double null_p = 0;  // binomial tests: P(a sample is AFTER's) under no change
   // The smallest p-value the test could give with these counts (exact
   // binomial test: the most extreme split of before + after); 0 when unknown
   // (Welch's test). A test whose p_min cannot pass the correction is left
@@ -127,6 +133,11 @@ struct Change {
   double q = 1;           // Benjamini-Hochberg adjusted (1 when left out)
   Verdict verdict = Verdict::kUnchanged;  // grew/shrank only when q <= alpha
   bool significant() const { return verdict != Verdict::kUnchanged; }
+  // False when the test left the correction (p_min too large, Tarone): too
+  // few samples to ever be significant among this many tests.
+  bool tested = true;
+  // p, computed now if it was not.
+  double PValue() const;
 };
 
 struct ItemChange {
@@ -136,10 +147,38 @@ struct ItemChange {
 // "binomial" or "welch": the test used for these runs.
 const char* TestName(const DiffRuns& runs);
 
+// Turns one item's counts into a Change, before the correction: counts,
+// shares and, for Welch's test, p; for the binomial test p_min (p is left
+// NaN for AdjustFamily). Keeps small caches; `runs` must outlive it.
+class ChangeMaker {
+ public:
+  explicit ChangeMaker(const DiffRuns& runs);
+  // The item's raw weight in each run (runs.runs() values, BEFORE first).
+  Change Make(const double* counts);
+  // One run per side: the item's raw BEFORE and AFTER weights.
+  Change MakeSingle(double before, double after);
+  // The smallest two-sided binomial p-value with n samples.
+  double PMin(uint64_t n);
+  // The binomial p-value of `after` samples against `before` (cached).
+  double P(uint64_t before, uint64_t after);
+  double sample_weight() const { return unit_; }
+
+ private:
+  Change Counted(double before_samples, double after_samples) const;
+  const DiffRuns& runs_;
+  double norm_b_ = 0, norm_a_ = 0, samples_b_ = 0, samples_a_ = 0;
+  double scale_ = 0, p0_ = 0.5, unit_ = 1;
+  std::vector<double> min_table_;  // p_min by small n, -1 = not yet
+  absl::flat_hash_map<uint64_t, double> min_cache_;
+  absl::flat_hash_map<std::pair<uint64_t, uint64_t>, double> p_cache_;
+  std::vector<double> c_;
+};
+
 // Tests items. counts[i * runs.runs() + r] is item i's self (or total) count
-// in run r, raw weights as in DiffRuns::weight. Fills p (not q).
+// in run r, raw weights as in DiffRuns::weight. Fills (*items)[i].*member
+// (items is resized to the item count), except q and the verdict.
 void TestItems(const DiffRuns& runs, const std::vector<double>& counts,
-               std::vector<Change>* out);
+               std::vector<ItemChange>* items, Change ItemChange::*member);
 
 // Benjamini-Hochberg over the self tests of `items`, and over their total
 // tests; sets q and verdict. With discrete tests (p_min > 0) it is Gilbert's
@@ -150,6 +189,14 @@ void TestItems(const DiffRuns& runs, const std::vector<double>& counts,
 // never be significant then cost nothing, which is most frames of a graph
 // (a frame with 3 samples cannot reach p = 0.05 / 1000).
 void AdjustFamily(double alpha, std::vector<ItemChange>* items);
+
+// The pieces of AdjustFamily, for callers that keep their tests elsewhere:
+// Tarone's K from (p_min, how many tests have it) pairs, then the tests
+// that take part (p_min <= alpha / K): p computed where NaN, q and verdict.
+size_t TaroneK(double alpha, const std::vector<std::pair<double, size_t>>& pmin_counts);
+void AdjustTested(double alpha, size_t k, const std::vector<Change*>& tested);
+// Sets q and the verdict (grew/shrank when q <= alpha).
+void Judge(double alpha, double q, Change* c);
 
 // A function (frame name) of the report: self = samples where it is the
 // leaf, total = samples with it anywhere on the stack (once per stack).

@@ -19,9 +19,12 @@
 #define STACKFIRE_RENDER_SIGNIFICANT_DIFF_H_
 
 #include <iosfwd>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "render/flamegraph.h"
@@ -30,12 +33,38 @@
 
 namespace stackfire::render {
 
-// The whole tree (minwidth 0) with the tests of every frame.
-struct FrameTests {
-  Layout layout;                     // frames in pre-order, none pruned
-  std::vector<ItemChange> changes;   // one per frame
-  size_t significant_self = 0;       // frames whose self change is significant
-  size_t significant_total = 0;
+// The whole tree (minwidth 0) with the tests of every frame. With one run
+// per side only the tests that take part in the correction are kept (a
+// graph of 50,000 stacks has ~180,000 frames, most too thin to test);
+// Get() makes any frame's ItemChange on demand. `runs` must outlive it.
+class FrameTests {
+ public:
+  FrameTests(FrameTests&&) = default;
+  FrameTests& operator=(FrameTests&&) = default;
+
+  const Layout& layout() const { return layout_; }
+  size_t size() const { return layout_.frames.size(); }
+  // Counts, shares, p (computed now if needed), q and verdict of frame i.
+  // Not thread-safe (it fills caches).
+  ItemChange Get(size_t frame) const;
+  size_t significant_self() const { return significant_self_; }
+  size_t significant_total() const { return significant_total_; }
+
+ private:
+  friend absl::StatusOr<FrameTests> TestFrames(const DiffRuns&, const RenderOptions&,
+                                               const SignificanceOptions&);
+  explicit FrameTests(const DiffRuns& runs) : runs_(&runs) {}
+  const DiffRuns* runs_;
+  Layout layout_;  // frames' `before` are raw BEFORE weights
+  // Several runs: every frame's tests.
+  std::vector<ItemChange> all_;
+  // One run per side: self AFTER weight per frame (self BEFORE is that minus
+  // self_delta), and the tests that took part, by frame.
+  std::vector<double> self_after_;
+  absl::flat_hash_map<uint32_t, Change> self_tested_, total_tested_;
+  size_t significant_self_ = 0, significant_total_ = 0;
+  double after_total_ = 0;  // raw AFTER weight (the root's width may include --total)
+  std::unique_ptr<ChangeMaker> maker_;  // Get() is const but fills its caches
 };
 
 // Layout options come from `options` (reverse, flamechart, chain, total);
@@ -50,7 +79,7 @@ std::string FormatP(const char* name, double p);
 // no samples); *tests, when given, receives the frame tests.
 absl::Status WriteSignificantDiffFlameGraph(const DiffRuns& runs, RenderOptions options,
                                             const SignificanceOptions& sig, std::ostream& out,
-                                            FrameTests* tests = nullptr);
+                                            std::optional<FrameTests>* tests = nullptr);
 
 }  // namespace stackfire::render
 

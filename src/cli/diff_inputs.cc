@@ -52,18 +52,24 @@ absl::StatusOr<DiffInput> LoadDiffInput(const std::string& path, const DiffInput
     bytes = *copy;
   }
 
+  std::string_view first = FirstDataLine(bytes);
+  const bool folded_line =
+      !first.empty() && ParseFoldedLine(first, /*allow_two_columns=*/false).has_value();
   if (exporter::LooksBinary(bytes)) {
+    // Binary is pprof, unless it is folded text whose (untrusted) names
+    // hold control bytes: a profile that does not parse falls back to text.
     exporter::PprofReadOptions po;
     po.sample_type = options.sample_type;
     absl::StatusOr<exporter::PprofStacks> p = exporter::ReadPprof(bytes, in.path, po);
-    if (!p.ok()) return p.status();
-    in.kind = "pprof";
-    in.sample_type = p->type + "/" + p->unit;
-    in.folded = std::move(p->folded);
-    return in;
+    if (p.ok()) {
+      in.kind = "pprof";
+      in.sample_type = p->type + "/" + p->unit;
+      in.folded = std::move(p->folded);
+      return in;
+    }
+    if (!folded_line || absl::IsNotFound(p.status())) return p.status();
   }
-  std::string_view first = FirstDataLine(bytes);
-  if (first.empty() || ParseFoldedLine(first, /*allow_two_columns=*/false).has_value()) {
+  if (first.empty() || folded_line) {
     in.kind = "folded";
     in.sample_type = "samples/count";
     ParseFoldedText(bytes, in.path, &in.folded, /*allow_two_columns=*/false);

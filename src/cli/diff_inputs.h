@@ -1,7 +1,9 @@
 // The inputs of `stackfire diff`: each file is folded stacks, `perf script`
 // text or a pprof profile, gzip-compressed or not, told apart by content (not
-// by name): binary data after inflating is pprof, text whose first line (not a
-// comment) parses as "stack COUNT" is folded, other text is `perf script`.
+// by name): binary data after inflating is pprof (unless it does not parse
+// and its first line is folded: folded names may hold control bytes), text
+// whose first line (not a comment) parses as "stack COUNT" is folded, other
+// text is `perf script`.
 //
 // Counts must mean the same thing on both sides: folded and `perf script`
 // inputs count samples (perf script samples are counted, not weighed by

@@ -186,7 +186,7 @@ def check_raw_goldens():
         # Without --raw the same input is coloured only where significant.
         r = sf(["diff"] + opts + [os.path.join(d, "input", before + ".folded"),
                                   os.path.join(d, "input", after + ".folded")])
-        check(r.returncode == 0 and "no significant change" in r.stdout,
+        check(r.returncode == 0 and "within noise" in r.stdout,
               "significance mode on %s" % expected)
 
 
@@ -270,7 +270,7 @@ def check_go(tmp):
     r = sf(["diff", "--sample-type", "cpu", proto, folded])
     check(r.returncode == 1 and "sample types must agree" in r.stderr, "type clash: " + r.stderr)
     r = sf(["diff", "--sample-type", "cpu", "--report", proto, proto])
-    check("warning: every count is a multiple of 10000000" in r.stderr, "weights warning")
+    check("warning: every count is a multiple of" in r.stderr, "weights warning: " + r.stderr)
     return profiles
 
 

@@ -84,6 +84,12 @@ DiffRuns MakeRuns(const std::vector<const FoldedInput*>& before,
   return std::move(*runs);
 }
 
+std::vector<render::ItemChange> AllFrames(const render::FrameTests& t) {
+  std::vector<render::ItemChange> out;
+  for (size_t i = 0; i < t.size(); ++i) out.push_back(t.Get(i));
+  return out;
+}
+
 struct Counts {
   size_t pairs_with_any = 0;  // pairs with at least one significant test
   size_t pairs_coloured = 0;  // ... self test (what colours a frame)
@@ -97,7 +103,7 @@ void Tally(const std::vector<render::ItemChange>& changes, double alpha, Counts*
     for (const render::Change* x : {&ch.self, &ch.total}) {
       if (x->before == 0 && x->after == 0) continue;
       ++c->tests;
-      c->raw_rejections += x->p <= alpha;
+      c->raw_rejections += x->PValue() <= alpha;
       *any = *any || x->significant();
     }
   }
@@ -119,7 +125,7 @@ TEST(Significance, FalsePositivesOfOneRunPerSideAtMostAlpha) {
     absl::StatusOr<render::FrameTests> t = render::TestFrames(runs, {}, o);
     ASSERT_TRUE(t.ok());
     bool any = false, coloured = false;
-    Tally(t->changes, o.alpha, &frames, &any, &coloured);
+    Tally(AllFrames(*t), o.alpha, &frames, &any, &coloured);
     frames.pairs_with_any += any;
     frames.pairs_coloured += coloured;
     std::vector<render::ItemChange> fc;
@@ -164,7 +170,7 @@ TEST(Significance, FalsePositivesOfThreeRunsPerSideAtMostAlpha) {
     absl::StatusOr<render::FrameTests> t = render::TestFrames(runs, {}, o);
     ASSERT_TRUE(t.ok());
     bool any = false;
-    Tally(t->changes, o.alpha, &frames, &any);
+    Tally(AllFrames(*t), o.alpha, &frames, &any);
     frames.pairs_with_any += any;
   }
   const double rate = static_cast<double>(frames.pairs_with_any) / kSets;
@@ -226,8 +232,7 @@ TEST(Significance, TwentyPercentSlowerFunctionIsTheOnlyColouredFrame) {
   o.after_units = {1};
   DiffRuns runs = MakeRuns({k.before.get()}, {k.after.get()}, o);
   std::ostringstream svg;
-  render::FrameTests tests;
-  ASSERT_TRUE(render::WriteSignificantDiffFlameGraph(runs, {}, o, svg, &tests).ok());
+  ASSERT_TRUE(render::WriteSignificantDiffFlameGraph(runs, {}, o, svg).ok());
   SvgDoc doc = ParseStackfireSvg(svg.str());
   ASSERT_TRUE(doc.error.empty()) << doc.error;
   // The function's heaviest frame is red; every frame of another function
@@ -296,10 +301,10 @@ TEST(Significance, DetectionAndFalseDiscoveriesOverSeeds) {
     EXPECT_TRUE(found) << "seed " << seed;
     absl::StatusOr<render::FrameTests> t = render::TestFrames(runs, {}, o);
     ASSERT_TRUE(t.ok());
-    for (size_t i = 0; i < t->changes.size(); ++i) {
-      if (!t->changes[i].self.significant()) continue;
+    for (size_t i = 0; i < t->size(); ++i) {
+      if (!t->Get(i).self.significant()) continue;
       ++coloured_frames;
-      coloured_other += t->layout.frames[i].name != k.function;
+      coloured_other += t->layout().frames[i].name != k.function;
     }
   }
   std::printf("20 %% change, 10 draws: found %zu/10; other functions called changed: %zu; "
@@ -316,9 +321,9 @@ TEST(Significance, SameProfileTwiceIsUnchangedWithPOne) {
   DiffRuns runs = MakeRuns({a.get()}, {a.get()}, {});
   absl::StatusOr<render::FrameTests> t = render::TestFrames(runs, {}, {});
   ASSERT_TRUE(t.ok());
-  for (const render::ItemChange& c : t->changes) {
-    EXPECT_EQ(c.self.p, 1);
-    EXPECT_EQ(c.total.p, 1);
+  for (const render::ItemChange& c : AllFrames(*t)) {
+    EXPECT_EQ(c.self.PValue(), 1);
+    EXPECT_EQ(c.total.PValue(), 1);
     EXPECT_FALSE(c.self.significant() || c.total.significant());
   }
 }
