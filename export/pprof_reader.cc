@@ -172,7 +172,7 @@ absl::StatusOr<PprofStacks> ReadPprof(std::string_view bytes, std::string_view s
       }
       if (!text.empty()) text += ';';
       text += it->second;
-      if (i > 0) text += "_[i]";
+      if (i + 1 < l.line_size()) text += "_[i]";  // inlined into the line after it
     }
     locations[l.id()] = std::move(text);
   }
