@@ -45,7 +45,7 @@ def draw(weights, n, rng, spread):
     return "".join(f"{s} {c}\n" for s, c in sorted(counts.items()))
 
 
-def detected(tmp, k, n, change, spread, rng):
+def detected(tmp, k, n, change, spread, rng, extra):
     after = dict(BASE)
     after["main;work;target"] *= 1 + change
     files = []
@@ -55,7 +55,7 @@ def detected(tmp, k, n, change, spread, rng):
             with open(path, "w") as f:
                 f.write(draw(weights, n, rng, spread))
             files.append(path)
-    args = [BIN, "diff", "--report", "--format", "json", "--top", "0"]
+    args = [BIN, "diff", "--report", "--format", "json", "--top", "0"] + extra
     args += files[:k] + (["--"] if k > 1 else []) + files[k:]
     r = subprocess.run(args, capture_output=True, text=True)
     if r.returncode != 0:
@@ -74,14 +74,20 @@ def main():
     ap.add_argument("--change", type=float, default=0.05)
     ap.add_argument("--trials", type=int, default=20)
     ap.add_argument("--max-runs", type=int, default=8)
+    ap.add_argument("--pool", action="store_true", help="stackfire diff --pool")
+    ap.add_argument("--grep", default="",
+                    help="test only these functions (e.g. ^target$), as a gate with --grep")
     a = ap.parse_args()
     rng = random.Random(20261126)
     print(f"| runs per side | detected ({a.trials} trials), {a.samples} samples/run, "
-          f"spread {a.spread:.0%}, +{a.change:.0%} of a 25 % function |")
+          f"spread {a.spread:.0%}, +{a.change:.0%} of a 25 % function"
+          f"{', --grep ' + a.grep if a.grep else ''}{', --pool' if a.pool else ''} |")
     print("|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         for k in range(1, a.max_runs + 1):
-            hits = sum(detected(tmp, k, a.samples, a.change, a.spread, rng)
+            hits = sum(detected(tmp, k, a.samples, a.change, a.spread, rng,
+                                (["--grep", a.grep] if a.grep else []) +
+                                (["--pool"] if a.pool else []))
                        for _ in range(a.trials))
             print(f"| {k} | {hits}/{a.trials} ({hits / a.trials:.0%}) |", flush=True)
 

@@ -100,8 +100,9 @@ absl::StatusOr<DiffReport> BuildDiffReport(const DiffRuns& runs,
   DiffReport r;
   r.functions = functions.size();
   r.test = TestName(runs);
-  r.before_runs = runs.before_runs();
-  r.after_runs = runs.after_runs();
+  r.before_runs = runs.files_before();
+  r.after_runs = runs.files_after();
+  r.pooled = runs.files_before() + runs.files_after() > runs.runs();
   for (size_t i = 0; i < runs.runs(); ++i) {
     (i < runs.before_runs() ? r.before_samples : r.after_samples) += runs.run_samples()[i];
   }
@@ -137,8 +138,9 @@ std::string FormatDiffReport(const DiffReport& r, const DiffReportOptions& o) {
                   FormatWeight(r.after_samples), " samples  Normalised by: ",
                   r.per_unit ? "units of work" : "total samples", c ? kReset : "", "\n");
   absl::StrAppend(&out, "Test: ",
-                  r.test == "binomial" ? "exact binomial (one run per side)"
-                                       : "Welch t-test on per-run shares (spread between runs)",
+                  r.test != "binomial" ? "Welch t-test on per-run shares (spread between runs)"
+                  : r.pooled           ? "exact binomial (runs pooled, --pool)"
+                                       : "exact binomial (one run per side)",
                   ", false-discovery rate ", Pct(100 * o.alpha),
                   " (Benjamini-Hochberg over the ", r.functions, " self and, apart, the total tests)\n");
   absl::StrAppend(&out, "Significant: ", r.significant, " of ", r.functions, " functions; shown: ",
@@ -233,10 +235,11 @@ std::string DiffReportJson(const DiffReport& r, const std::vector<FunctionChange
                            double pct) {
   std::string out = "{";
   absl::StrAppendFormat(&out,
-                        "\"test\":\"%s\",\"normalised_by\":\"%s\",\"before\":{\"runs\":%d,"
+                        "\"test\":\"%s\",\"pooled\":%s,\"normalised_by\":\"%s\",\"before\":{\"runs\":%d,"
                         "\"samples\":%.17g},\"after\":{\"runs\":%d,\"samples\":%.17g},"
                         "\"functions\":%d,\"significant\":%d,\"rows\":[",
-                        r.test, r.per_unit ? "units" : "total", r.before_runs, r.before_samples,
+                        r.test, r.pooled ? "true" : "false", r.per_unit ? "units" : "total",
+                        r.before_runs, r.before_samples,
                         r.after_runs, r.after_samples, r.functions, r.significant);
   for (size_t i = 0; i < r.rows.size(); ++i) {
     if (i > 0) out += ',';

@@ -35,9 +35,10 @@ struct DiffReport {
   size_t matched = 0;                // after --grep
   size_t significant = 0;            // functions with a significant change (all, not only shown)
   std::string test;                  // "binomial" or "welch"
-  size_t before_runs = 0, after_runs = 0;
+  size_t before_runs = 0, after_runs = 0;  // files given
   double before_samples = 0, after_samples = 0;
   bool per_unit = false;
+  bool pooled = false;  // runs added together (--pool)
 };
 
 // Fails with kInvalidArgument on a bad grep.

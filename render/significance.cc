@@ -83,13 +83,24 @@ absl::StatusOr<DiffRuns> DiffRuns::Make(const std::vector<const FoldedInput*>& b
     return absl::InvalidArgumentError("--sample-weight must be a positive number");
   }
   DiffRuns d;
-  d.before_runs_ = before.size();
-  d.after_runs_ = after.size();
+  d.files_before_ = before.size();
+  d.files_after_ = after.size();
+  // --pool: every side is one run (its files added together).
+  d.before_runs_ = sig.pool_runs ? 1 : before.size();
+  d.after_runs_ = sig.pool_runs ? 1 : after.size();
   const size_t runs = d.runs();
   std::vector<double> raw_totals(runs, 0);
-  for (size_t r = 0; r < runs; ++r) {
-    const bool is_before = r < d.before_runs_;
-    const FoldedInput& in = is_before ? *before[r] : *after[r - d.before_runs_];
+  std::vector<double> units_b(d.before_runs_, 0), units_a(d.after_runs_, 0);
+  for (size_t f = 0; f < before.size() + after.size(); ++f) {
+    const bool is_before = f < before.size();
+    const size_t side_index = is_before ? f : f - before.size();
+    const FoldedInput& in = is_before ? *before[side_index] : *after[side_index];
+    const size_t r = sig.pool_runs ? (is_before ? 0 : 1)
+                                   : (is_before ? side_index : d.before_runs_ + side_index);
+    if (units) {
+      (is_before ? units_b : units_a)[r - (is_before ? 0 : d.before_runs_)] +=
+          UnitOf(is_before ? sig.before_units : sig.after_units, side_index);
+    }
     for (const FoldedRecord& rec : in.records) {
       const double b = is_before ? rec.count : 0, a = is_before ? 0 : rec.count;
       size_t i = options.strip_hex ? d.pooled_.AddCopy(StripHexCopy(rec.stack), b, a)
@@ -135,9 +146,7 @@ absl::StatusOr<DiffRuns> DiffRuns::Make(const std::vector<const FoldedInput*>& b
   for (size_t r = 0; r < runs; ++r) {
     d.run_samples_.push_back(std::nearbyint(raw_totals[r] / unit));
     if (units) {
-      d.run_norm_.push_back(r < d.before_runs_
-                                ? UnitOf(sig.before_units, r)
-                                : UnitOf(sig.after_units, r - d.before_runs_));
+      d.run_norm_.push_back(r < d.before_runs_ ? units_b[r] : units_a[r - d.before_runs_]);
     } else {
       d.run_norm_.push_back(d.run_samples_.back());
     }

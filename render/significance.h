@@ -67,6 +67,9 @@ struct SignificanceOptions {
   std::vector<double> after_units;
   // The weight of one sample in the inputs' counts; 0 means 1.
   double sample_weight = 0;
+  // Add each side's runs together and use the one-run (binomial) test:
+  // more power with two or three runs, but blind to run-to-run spread.
+  bool pool_runs = false;
 };
 
 // Several runs of each side joined stack by stack. pooled() is what the
@@ -86,6 +89,9 @@ class DiffRuns {
   size_t before_runs() const { return before_runs_; }
   size_t after_runs() const { return after_runs_; }
   size_t runs() const { return before_runs_ + after_runs_; }
+  // The files given per side (more than the runs when pooled).
+  size_t files_before() const { return files_before_; }
+  size_t files_after() const { return files_after_; }
   double weight(size_t stack, size_t run) const { return weights_[stack * runs() + run]; }
   // Per run: total samples (in sample units) and the normaliser (units of
   // work, or the total when no units are given).
@@ -102,6 +108,7 @@ class DiffRuns {
   DiffRuns() = default;
   DiffProfile pooled_;
   size_t before_runs_ = 0, after_runs_ = 0;
+  size_t files_before_ = 0, files_after_ = 0;
   std::vector<double> weights_;  // stack-major, runs() per stack
   std::vector<double> run_samples_, run_norm_;
   bool per_unit_ = false;

@@ -285,6 +285,9 @@ std::pair<CLI::App*, Runner> RegisterDiff(CLI::App& app) {
                   "Units of work done in each AFTER run (N, or N,N,... one per run)")
       ->delimiter(',')
       ->allow_extra_args(false);
+  cmd->add_flag("--pool", st->sig.pool_runs,
+                "Several runs per side: add them together and use the one-run binomial test "
+                "(more power with 2-4 runs, blind to run-to-run spread)");
   cmd->add_option("--sample-weight", st->sig.sample_weight,
                   "The weight of one sample in the inputs' counts, when they are weights "
                   "(nanoseconds, periods) rather than samples (default 1)");

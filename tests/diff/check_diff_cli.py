@@ -155,6 +155,18 @@ def check_runs(tmp):
     check(j["before"]["samples"] == 9000, "runs are pooled: %s" % j["before"])
     r = sf(["diff", "-o", os.path.join(tmp, "runs.svg")] + files[:2] + ["--"] + files[2:])
     check(r.returncode == 0, "2 -- 4 runs: %s" % r.stderr)
+    # --pool: the runs added together, one binomial test.
+    r = sf(["diff", "--pool", "--report", "--format", "json"] + files[:3] + ["--"] + files[3:])
+    j = json.loads(r.stdout)
+    check(j["test"] == "binomial" and j["pooled"] and j["before"]["runs"] == 3 and
+          j["before"]["samples"] == 9000 and j["significant"] == 0,
+          "--pool: %s" % {k: j[k] for k in ("test", "pooled", "before", "significant")})
+    # Per-run units: 3000 samples for 10 units each before, for 20 after:
+    # every function's rate halved.
+    r = sf(["diff", "--report", "--format", "json", "--before-units", "10,10,10",
+            "--after-units", "20,20,20"] + files[:3] + ["--"] + files[3:])
+    rows = {x["name"]: x for x in json.loads(r.stdout)["rows"]}
+    check(rows["main"]["total"]["verdict"] == "shrank", "per-unit rates: %s" % rows["main"])
 
 
 def check_raw_goldens():
