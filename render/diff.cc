@@ -13,6 +13,8 @@ bool IsHex(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
+}  // namespace
+
 // s/0x[0-9a-fA-F]+/0x.../g
 std::string StripHex(std::string_view s) {
   std::string out;
@@ -29,8 +31,6 @@ std::string StripHex(std::string_view s) {
   }
   return out;
 }
-
-}  // namespace
 
 size_t DiffProfile::Add(std::string_view stack, double before, double after) {
   auto [it, inserted] =

@@ -61,6 +61,9 @@ class DiffProfile {
   std::deque<std::string> storage_;
 };
 
+// difffolded.pl -s: every 0x[0-9a-fA-F]+ becomes "0x...".
+std::string StripHex(std::string_view stack);
+
 // Joins BEFORE and AFTER (single-column folded input, read with
 // allow_two_columns = false).
 DiffProfile MakeDiff(const FoldedInput& before, const FoldedInput& after,

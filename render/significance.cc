@@ -16,26 +16,6 @@ namespace {
 
 constexpr double kMaxExact = 9007199254740992.0;  // 2^53
 
-// s/0x[0-9a-fA-F]+/0x.../g, as difffolded.pl -s.
-std::string StripHexCopy(std::string_view s) {
-  auto hex = [](char c) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-  };
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size();) {
-    if (s[i] == '0' && i + 2 < s.size() && s[i + 1] == 'x' && hex(s[i + 2])) {
-      size_t j = i + 2;
-      while (j < s.size() && hex(s[j])) ++j;
-      out.append("0x...");
-      i = j;
-    } else {
-      out.push_back(s[i++]);
-    }
-  }
-  return out;
-}
-
 absl::Status CheckUnits(const std::vector<double>& units, size_t runs, const char* flag) {
   if (units.size() != 1 && units.size() != runs) {
     return absl::InvalidArgumentError(std::string(flag) + " takes one value, or one per run (" +
@@ -103,7 +83,7 @@ absl::StatusOr<DiffRuns> DiffRuns::Make(const std::vector<const FoldedInput*>& b
     }
     for (const FoldedRecord& rec : in.records) {
       const double b = is_before ? rec.count : 0, a = is_before ? 0 : rec.count;
-      size_t i = options.strip_hex ? d.pooled_.AddCopy(StripHexCopy(rec.stack), b, a)
+      size_t i = options.strip_hex ? d.pooled_.AddCopy(StripHex(rec.stack), b, a)
                                    : d.pooled_.Add(rec.stack, b, a);
       if (i * runs >= d.weights_.size()) d.weights_.resize((i + 1) * runs, 0);
       d.weights_[i * runs + r] += rec.count;

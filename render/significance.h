@@ -23,6 +23,8 @@
 //     to agree exactly cannot make a tiny difference look certain. With one
 //     run on one side, that side takes the other side's variance
 //     (an equal-variance t-test with the other side's degrees of freedom).
+//     With pool_runs, each side's runs are added together and judged by
+//     the binomial test instead.
 //
 // Multiplicity: every item gives two tests (its self and its total counts),
 // and a graph has thousands of items, so p-values are adjusted with
@@ -30,7 +32,9 @@
 // frames of the graph, their total tests, the self tests of the report's
 // functions, their total tests. (Self and total are kept apart because one
 // real change moves the totals of all its callers: in one family those true
-// discoveries would let BH admit more false self discoveries.) A change is
+// discoveries would let BH admit more false self discoveries.) Binomial
+// tests that could never be significant (too few samples) leave the family
+// first, by Tarone's rule (Gilbert's Tarone-BH, see AdjustFamily). A change is
 // significant when its q-value is <= alpha (default 0.05): on average at
 // most 5 % of the changes called significant in a family are noise, and when
 // nothing changed at all, the chance of any significant change is at most
