@@ -138,7 +138,7 @@ void FuzzDiffSvg(const uint8_t* data, size_t size) {
   // The same with the significance tests (and per unit of work).
   render::SignificanceOptions sig;
   if (flags & 16) {
-    sig.before_units = {1 + (flags >> 5)};
+    sig.before_units = {1.0 + (flags >> 5)};
     sig.after_units = {2};
   }
   absl::StatusOr<render::DiffRuns> runs = render::DiffRuns::Make({&before}, {&after}, d, sig);

@@ -238,7 +238,7 @@ absl::StatusOr<FrameTests> TestFrames(const DiffRuns& runs, const RenderOptions&
   absl::StatusOr<Layout> layout = BuildLayout(std::move(stacks), lo);
   if (!layout.ok()) return layout.status();
 
-  FrameTests t(runs);
+  FrameTests t;
   t.layout_ = std::move(*layout);
   t.after_total_ = after_total;
   const std::vector<Frame>& frames = t.layout_.frames;

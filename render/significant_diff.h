@@ -53,8 +53,7 @@ class FrameTests {
  private:
   friend absl::StatusOr<FrameTests> TestFrames(const DiffRuns&, const RenderOptions&,
                                                const SignificanceOptions&);
-  explicit FrameTests(const DiffRuns& runs) : runs_(&runs) {}
-  const DiffRuns* runs_;
+  FrameTests() = default;
   Layout layout_;  // frames' `before` are raw BEFORE weights
   // Several runs: every frame's tests.
   std::vector<ItemChange> all_;
