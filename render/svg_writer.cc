@@ -30,6 +30,21 @@ std::string_view StripAnnotation(std::string_view name) {
 // (forbidden characters become U+FFFD, as in the labels), then a JSON literal
 // that is plain XML character data.
 void AppendTableString(std::string_view s, std::string* out) {
+  // Most strings (every tooltip, most names) are printable ASCII that needs
+  // no escape: copied as they are, the result is the same.
+  bool plain = true;
+  for (char c : s) {
+    if (c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&') {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) {
+    out->push_back('"');
+    out->append(s);
+    out->push_back('"');
+    return;
+  }
   exporter::AppendJsonString(SanitizeUtf8(s), out, exporter::JsonFlavor::kInMarkup);
 }
 
