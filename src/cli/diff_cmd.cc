@@ -128,6 +128,11 @@ int RunDiff(const DiffState& st) {
     const std::string& path =
         is_before ? before_files[i] : after_files[i - before_files.size()];
     absl::StatusOr<DiffInput> in = LoadDiffInput(path, in_opts);
+    if (!in.ok() && path.size() > 1 && path[0] == '-') {
+      PrintError(std::string(in.status().message()),
+                 "options go before --: everything after it is a file");
+      return 2;
+    }
     if (!in.ok()) {
       PrintError(std::string(in.status().message()),
                  absl::IsNotFound(in.status()) && in.status().message().find("sample type") !=

@@ -127,7 +127,8 @@ def check_gate(tmp):
                       (["--before-units", "1,2", "--after-units", "1", a, b], "units per run"),
                       ([a, b, "--"], "nothing after --"),
                       (["--grep", "(", "--report", a, b], "a bad regex"),
-                      (["-", "-"], "stdin twice")]:
+                      (["-", "-"], "stdin twice"),
+                      ([a, "--", b, "-o", "x.svg"], "an option after --")]:
         r = sf(["diff"] + args)
         check(r.returncode == 2 and "error:" in r.stderr,
               "usage error (%s) exits 2: %d %s" % (why, r.returncode, r.stderr))
