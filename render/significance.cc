@@ -172,10 +172,15 @@ double ChangeMaker::P(uint64_t before, uint64_t after) {
   return it->second;
 }
 
+uint64_t SampleCount(double samples) {
+  if (!(samples > 0)) return 0;
+  return samples < kMaxExact ? static_cast<uint64_t>(samples) : static_cast<uint64_t>(kMaxExact);
+}
+
 // Rounds a non-negative weight / unit to whole samples, without a libm call.
 inline double Samples(double w, double unit) {
   const double x = unit == 1 ? w : w / unit;
-  return x < 9e15 ? static_cast<double>(static_cast<uint64_t>(x + 0.5)) : x;
+  return static_cast<double>(SampleCount(x + 0.5));
 }
 
 Change ChangeMaker::Counted(double b, double a) const {
@@ -195,7 +200,7 @@ Change ChangeMaker::MakeSingle(double before, double after) {
   Change ch = Counted(b, a);
   if (a == 0 && b == 0) return ch;
   ch.p = std::numeric_limits<double>::quiet_NaN();  // AdjustFamily computes it
-  ch.p_min = PMin(static_cast<uint64_t>(a + b));
+  ch.p_min = PMin(SampleCount(a + b));
   return ch;
 }
 
@@ -299,7 +304,7 @@ void AdjustTested(double alpha, size_t k, const std::vector<Change*>& tested) {
   for (size_t j = 0; j < tested.size(); ++j) {
     Change& c = *tested[j];
     if (std::isnan(c.p)) {
-      const uint64_t a = static_cast<uint64_t>(c.after), b = static_cast<uint64_t>(c.before);
+      const uint64_t a = SampleCount(c.after), b = SampleCount(c.before);
       auto [it, inserted] = cache.try_emplace(std::make_pair(a, b), 1.0);
       if (inserted) it->second = c.PValue();
       c.p = it->second;
@@ -339,7 +344,7 @@ void AdjustFamily(double alpha, std::vector<ItemChange>* items) {
 
 double Change::PValue() const {
   if (!std::isnan(p)) return p;
-  const uint64_t a = static_cast<uint64_t>(after), b = static_cast<uint64_t>(before);
+  const uint64_t a = SampleCount(after), b = SampleCount(before);
   return stats::BinomialTestTwoSided(a, a + b, null_p);
 }
 

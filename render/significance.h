@@ -123,6 +123,11 @@ class DiffRuns {
 
 enum class Verdict { kUnchanged, kGrew, kShrank };
 
+// A sample count as an integer: NaN and negatives are 0, and counts are
+// capped at 2^53 (no real profile comes near; inputs whose counts are
+// weights get a warning, see DiffRuns::suspect_sample_weight).
+uint64_t SampleCount(double samples);
+
 // One test: an item's counts before and after, pooled over the runs.
 struct Change {
   double before = 0;    // samples, pooled

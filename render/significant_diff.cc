@@ -150,7 +150,7 @@ size_t TestFamily(size_t frames, Before before, After after, double alpha, Chang
   const double unit = maker->sample_weight();
   auto samples = [&](size_t i) {
     const double b = before(i) / unit + 0.5, a = after(i) / unit + 0.5;
-    return static_cast<uint64_t>(b > 0 ? b : 0) + static_cast<uint64_t>(a > 0 ? a : 0);
+    return SampleCount(b) + SampleCount(a);
   };
   // How many frames have n samples: small n counted in a table.
   std::vector<size_t> small(1024, 0);
@@ -294,7 +294,7 @@ ItemChange FrameTests::Get(size_t i) const {
     *out = maker.MakeSingle(before, after);
     out->tested = false;
     if (std::isnan(out->p)) {
-      out->p = maker.P(static_cast<uint64_t>(out->before), static_cast<uint64_t>(out->after));
+      out->p = maker.P(SampleCount(out->before), SampleCount(out->after));
     }
   };
   fill(f.before, i == 0 ? after_total_ : f.width(), total_tested_, &c.total);

@@ -39,7 +39,9 @@ double BinomialSf(uint64_t k, uint64_t n, double p);  // P(X >= k)
 // of every outcome no more likely than the one observed, P(X = i) <=
 // P(X = k) * (1 + 1e-7). Not mid-p: the test is conservative, so its
 // false-positive rate never exceeds the level it is used at. Returns 1 when
-// n == 0.
+// n == 0. Above n = 10^9 (more samples in one frame than 11 days of
+// sampling at 1 kHz: counts that are weights, not samples) it uses the
+// normal approximation with continuity correction instead, to stay fast.
 double BinomialTestTwoSided(uint64_t k, uint64_t n, double p);
 
 // P(|T| >= |t|) for T ~ Student's t with df > 0 degrees of freedom (df need

@@ -100,6 +100,20 @@ TEST(Binomial, TwoSidedTestMatchesDirectDefinition) {
   }
 }
 
+TEST(Binomial, HugeCountsUseTheNormalApproximationSeamlessly) {
+  // Just below the limit the test is exact; just above it, the normal
+  // approximation with continuity correction: the two agree closely.
+  const uint64_t n = 1'000'000'000;
+  const double sd = std::sqrt(n * 0.25);
+  for (double z : {0.5, 2.0, 4.0}) {
+    const uint64_t k = static_cast<uint64_t>(n * 0.5 + z * sd);
+    const double exact = BinomialTestTwoSided(k, n, 0.5);
+    const double approx = BinomialTestTwoSided(k + 1, n + 2, 0.5);
+    EXPECT_NEAR(approx / exact, 1, 0.01) << z;
+    EXPECT_NEAR(exact, std::erfc(z / std::sqrt(2.0)), 0.01 * exact) << z;
+  }
+}
+
 TEST(StudentT, ClosedForms) {
   for (double t : {0.0, 0.3, 1.0, 2.5, 12.0, 1e4}) {
     // df = 1 is the Cauchy distribution: 1 - 2 atan(t) / pi.
