@@ -361,12 +361,13 @@ def check_recordings(tmp):
 
 def shown_commands():
     lines = []
-    man = open(os.path.join(SOURCE, "man", "stackfire-diff.1")).read()
-    for block in re.findall(r"^\.EX\n(.*?)^\.EE", man, re.S | re.M):
-        for line in block.splitlines():
-            line = line.replace("\\-", "-").replace("\\(aq", "'")
-            if line.startswith("stackfire "):
-                lines.append(("man", line))
+    for page, prefix in (("stackfire-diff.1", "stackfire "), ("stackfire.1", "stackfire diff")):
+        man = open(os.path.join(SOURCE, "man", page)).read()
+        for block in re.findall(r"^\.EX\n(.*?)^\.EE", man, re.S | re.M):
+            for line in block.splitlines():
+                line = line.replace("\\-", "-").replace("\\(aq", "'")
+                if line.startswith(prefix):
+                    lines.append((page, line))
     readme = open(os.path.join(SOURCE, "README.md")).read()
     for block in re.findall(r"^```\n(.*?)^```", readme, re.S | re.M):
         for line in block.splitlines():
