@@ -20,7 +20,10 @@ namespace stackfire::cli {
 using Runner = std::function<int()>;
 
 // stackfire record: sample processes or a command into a flame graph.
-std::pair<CLI::App*, Runner> RegisterRecord(CLI::App& app);
+// *launched is the command given after `--` (main.cc takes it out of the
+// arguments before CLI11 parses them); it must outlive the runner.
+std::pair<CLI::App*, Runner> RegisterRecord(CLI::App& app,
+                                            const std::vector<std::string>* launched);
 
 // Prints "error: MESSAGE" and, when hint is not empty, "hint: HINT" on stderr.
 void PrintError(std::string_view message, std::string_view hint = {});

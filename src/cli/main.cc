@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -50,16 +51,28 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough(false);
 
+  std::vector<std::string> args(argv, argv + argc);
+  // `stackfire record [OPTIONS] -- CMD ARGS...`: everything after the first
+  // `--` is the command, verbatim, as with perf record. CLI11 would read the
+  // command's own dashed arguments ("sh -c", "make -j2") as record's.
+  std::vector<std::string> launched;
+  if (args.size() >= 2 && args[1] == "record") {
+    auto dashes = std::find(args.begin() + 2, args.end(), "--");
+    if (dashes != args.end()) {
+      launched.assign(dashes + 1, args.end());
+      args.erase(dashes, args.end());
+    }
+  }
+
   std::vector<std::pair<CLI::App*, Runner>> commands;
   // Subcommands are registered here, one line each.
   commands.push_back(stackfire::cli::RegisterCollapse(app));
-  commands.push_back(stackfire::cli::RegisterRecord(app));
+  commands.push_back(stackfire::cli::RegisterRecord(app, &launched));
   commands.push_back(stackfire::cli::RegisterRender(app));
   commands.push_back(stackfire::cli::RegisterDiff(app));
   commands.push_back(stackfire::cli::RegisterReport(app));
 
   // "stackfire help SUBCOMMAND" is "stackfire SUBCOMMAND --help".
-  std::vector<std::string> args(argv, argv + argc);
   if (args.size() >= 2 && args[1] == "help") {
     if (args.size() >= 3 && !args[2].empty() && args[2][0] != '-') {
       const std::string& name = args[2];
