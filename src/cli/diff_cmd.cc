@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,24 +39,10 @@ struct DiffState {
   std::string color = "auto";
   std::string sample_type;
   int top = 20;
-  std::vector<std::string> files;
-  std::vector<std::string> unused;  // keeps "--" inside the subcommand (see Register)
+  std::vector<std::string> files;  // BEFORE AFTER, or the BEFORE files when `--` was given
+  const std::optional<std::vector<std::string>>* after = nullptr;  // the files after `--`
   std::string output;
 };
-
-// Where "--" splits the files: the number of arguments after it, or -1.
-int ArgsAfterSeparator() {
-  const std::vector<std::string>& args = RawArguments();
-  bool in_diff = false;
-  for (size_t i = 1; i < args.size(); ++i) {
-    if (!in_diff) {
-      in_diff = args[i] == "diff";
-      continue;
-    }
-    if (args[i] == "--") return static_cast<int>(args.size() - i - 1);
-  }
-  return -1;
-}
 
 int Usage(const std::string& message, const std::string& hint) {
   PrintError(message, hint);
@@ -91,8 +78,7 @@ int RunDiff(const DiffState& st) {
   }
 
   std::vector<std::string> before_files, after_files;
-  const int after_count = ArgsAfterSeparator();
-  if (after_count < 0) {
+  if (!st.after->has_value()) {
     if (st.files.size() != 2) {
       return Usage("give BEFORE and AFTER, or several runs as BEFORE... -- AFTER...",
                    "e.g. `stackfire diff base1.folded base2.folded -- new1.folded new2.folded`");
@@ -100,16 +86,17 @@ int RunDiff(const DiffState& st) {
     before_files = {st.files[0]};
     after_files = {st.files[1]};
   } else {
-    const size_t k = static_cast<size_t>(after_count);
-    if (k == 0 || k >= st.files.size()) {
+    before_files = st.files;
+    after_files = **st.after;
+    if (before_files.empty() || after_files.empty()) {
       return Usage("give at least one profile on each side of --",
                    "stackfire diff BEFORE... -- AFTER...");
     }
-    before_files.assign(st.files.begin(), st.files.end() - static_cast<std::ptrdiff_t>(k));
-    after_files.assign(st.files.end() - static_cast<std::ptrdiff_t>(k), st.files.end());
   }
   size_t stdin_uses = 0;
-  for (const std::string& f : st.files) stdin_uses += f == "-";
+  for (const auto* side : {&before_files, &after_files}) {
+    for (const std::string& f : *side) stdin_uses += f == "-";
+  }
   if (stdin_uses > 1) {
     return Usage("only one input can be stdin ('-')", "pass the others as files");
   }
@@ -260,7 +247,8 @@ int RunDiff(const DiffState& st) {
 
 }  // namespace
 
-std::pair<CLI::App*, Runner> RegisterDiff(CLI::App& app) {
+std::pair<CLI::App*, Runner> RegisterDiff(CLI::App& app,
+                                          const std::optional<std::vector<std::string>>* after) {
   CLI::App* cmd = app.add_subcommand(
       "diff",
       "Differential flame graph of two profiles (folded, perf script or pprof), or of several\n"
@@ -270,6 +258,7 @@ std::pair<CLI::App*, Runner> RegisterDiff(CLI::App& app) {
       "tooltips give before, after, delta, p and q. --raw colours every change as\n"
       "difffolded.pl | flamegraph.pl do.");
   auto st = std::make_shared<DiffState>();
+  st->after = after;
   cmd->add_flag("-n,--normalize", st->diff.normalize,
                 "Scale BEFORE's counts to AFTER's total (difffolded.pl -n)");
   cmd->add_flag("-s,--strip-hex", st->diff.strip_hex,
@@ -314,11 +303,9 @@ std::pair<CLI::App*, Runner> RegisterDiff(CLI::App& app) {
   cmd->add_option("-o,--output", st->output, "Write to FILE instead of stdout");
   AddRenderFlags(cmd, &st->opts);
   cmd->add_option("FILES", st->files,
-                  "BEFORE AFTER, or BEFORE... -- AFTER... for several runs ('-' for stdin)")
+                  "BEFORE AFTER, or BEFORE... -- AFTER... for several runs ('-' for stdin); "
+                  "options go before --")
       ->required();
-  // Never filled: while it waits for a value, CLI11 keeps a "--" inside this
-  // subcommand instead of handing it to the top-level app.
-  cmd->add_option("UNUSED", st->unused)->group("");
   return {cmd, [st] { return RunDiff(*st); }};
 }
 

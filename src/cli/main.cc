@@ -4,6 +4,7 @@
 #include <cstring>
 #include <exception>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,16 +21,6 @@ void PrintError(std::string_view message, std::string_view hint) {
     std::fprintf(stderr, "stackfire: hint: %.*s\n", static_cast<int>(hint.size()), hint.data());
   }
 }
-
-namespace {
-std::vector<std::string>& RawArgs() {
-  static auto* args = new std::vector<std::string>;
-  return *args;
-}
-}  // namespace
-
-void SetRawArguments(std::vector<std::string> args) { RawArgs() = std::move(args); }
-const std::vector<std::string>& RawArguments() { return RawArgs(); }
 
 std::ostream* OpenOutput(const std::string& path, std::ofstream* file) {
   if (path.empty() || path == "-") return &std::cout;
@@ -63,13 +54,23 @@ int main(int argc, char** argv) {
       args.erase(dashes, args.end());
     }
   }
+  // `stackfire diff [OPTIONS] BEFORE... -- AFTER...`: the same split; CLI11
+  // would hand both sides to one positional.
+  std::optional<std::vector<std::string>> diff_after;
+  if (args.size() >= 2 && args[1] == "diff") {
+    auto dashes = std::find(args.begin() + 2, args.end(), "--");
+    if (dashes != args.end()) {
+      diff_after.emplace(dashes + 1, args.end());
+      args.erase(dashes, args.end());
+    }
+  }
 
   std::vector<std::pair<CLI::App*, Runner>> commands;
   // Subcommands are registered here, one line each.
   commands.push_back(stackfire::cli::RegisterCollapse(app));
   commands.push_back(stackfire::cli::RegisterRecord(app, &launched));
   commands.push_back(stackfire::cli::RegisterRender(app));
-  commands.push_back(stackfire::cli::RegisterDiff(app));
+  commands.push_back(stackfire::cli::RegisterDiff(app, &diff_after));
   commands.push_back(stackfire::cli::RegisterReport(app));
 
   // "stackfire help SUBCOMMAND" is "stackfire SUBCOMMAND --help".
@@ -87,7 +88,6 @@ int main(int argc, char** argv) {
     args.erase(args.begin() + 1);
     args.push_back("--help");
   }
-  stackfire::cli::SetRawArguments(args);
   std::vector<char*> cargs;
   for (std::string& a : args) cargs.push_back(a.data());
 
