@@ -26,7 +26,8 @@ namespace stackfire::fuzz {
 // The names of the targets, as used for fuzz/<name>_fuzzer and
 // testdata/fuzz-regressions/<name>/.
 inline constexpr const char* kTargets[] = {"perf_script", "folded",      "render_svg", "diff_svg",
-                                           "proc_maps",   "perf_record", "demangle"};
+                                           "proc_maps",   "perf_record", "demangle",
+                                           "pprof"};
 
 // Runs target `name` on `data`; false if `name` is unknown.
 bool RunTarget(std::string_view name, const uint8_t* data, size_t size);
@@ -38,6 +39,7 @@ void FuzzDiffSvg(const uint8_t* data, size_t size);
 void FuzzProcMaps(const uint8_t* data, size_t size);   // proc_maps_target.cc
 void FuzzPerfRecord(const uint8_t* data, size_t size);  // perf_record_target.cc
 void FuzzDemangle(const uint8_t* data, size_t size);    // demangle_target.cc
+void FuzzPprof(const uint8_t* data, size_t size);       // pprof_target.cc
 
 // Aborts unless the mappings are sorted, disjoint, non-empty and each is
 // found by its own first and last address.

@@ -14,10 +14,11 @@ packages=(
 )
 # The test command (scripts/test.sh) also wants what its tests drive: a
 # browser and node for the SVG tests (tests/browser), fonts that pin label
-# widths, glibc's debug info for the separate-debug-file symbolizer test, Go's
-# pprof to read the pprof exports back, and clang with its runtime libraries
-# for the libFuzzer targets (scripts/fuzz.sh), and Debian's rustc and binutils'
-# addr2line for the Rust naming tests (testdata/workloads/build_rust.sh).
+# widths, glibc's debug info for the separate-debug-file symbolizer test, Go
+# (its pprof reads the pprof exports back; a Go program writes the CPU
+# profiles that `stackfire diff` reads in tests/diff), clang with its runtime
+# libraries for the libFuzzer targets (scripts/fuzz.sh), and Debian's rustc and
+# binutils' addr2line for the Rust naming tests (testdata/workloads/build_rust.sh).
 if [ "${STACKFIRE_SETUP_TESTS:-0}" = 1 ]; then
   packages+=(chromium fonts-dejavu-core fonts-liberation nodejs libc6-dbg golang-go
     python3-jsonschema clang clang-14 libclang-rt-14-dev rustc binutils)

@@ -79,6 +79,7 @@ TEST(FuzzRegressions, SeedsPassTheTargetChecks) {
       {"render_svg", "diff/input"},         {"diff_svg", "diff/input"},
       {"proc_maps", "proc-maps"},           {"perf_record", "perf-records"},
       {"demangle", "symbols"},
+      {"pprof", "go-pprof"},
   };
   size_t n = 0;
   for (const Seeds& s : kSeeds) {
