@@ -22,19 +22,24 @@ void ModuleCache::AppendWarnings(bool cfi, std::vector<std::string>* out) const 
   }
   if (!cfi) return;
   auto check = [&](const ElfModule& m) {
-    // Code without CFI is crossed by its frame pointer (V8's builtins in
-    // node's own text, hand-written assembly): only the stacks that stopped
-    // there are news, and a file with CFI is not blamed for code that has
-    // none by nature.
-    if (m.cfi_stops() >= 10 && m.cfi_stops() * 20 >= m.cfi_lookups()) {
-      out->push_back(absl::StrCat(
-          m.path(), ": no unwind information (CFI) for ", m.cfi_misses(), " of ",
-          m.cfi_lookups(), " addresses sampled in it, and no frame pointer to follow at ",
-          m.cfi_stops(), " of them: those stacks stop there (",
-          m.has_cfi() ? "code built without unwind tables, or hand-written assembly"
-                      : "the file has no .eh_frame or .debug_frame",
-          ")"));
-    }
+    // Code without CFI that a frame pointer crosses is normal in some
+    // modules (V8's builtins in node's text, hand-written assembly): news
+    // are the stacks that stopped there, or a module where nearly every
+    // address lacks CFI (its .eh_frame is missing or corrupt: frame
+    // pointers rarely lead far in code built without them).
+    const bool stopped = m.cfi_stops() >= 10 && m.cfi_stops() * 20 >= m.cfi_lookups();
+    const bool most_missing = m.cfi_misses() >= 10 && m.cfi_misses() * 5 >= m.cfi_lookups() * 4;
+    if (!stopped && !most_missing) return;
+    const char* reason = !m.has_cfi()   ? "the file has no .eh_frame or .debug_frame"
+                         : most_missing ? ".eh_frame corrupt or incomplete"
+                                        : "code built without unwind tables, or hand-written "
+                                          "assembly";
+    out->push_back(absl::StrCat(
+        m.path(), ": no unwind information (CFI) for ", m.cfi_misses(), " of ", m.cfi_lookups(),
+        " addresses sampled in it (", reason, "); ",
+        stopped ? absl::StrCat("no frame pointer to follow at ", m.cfi_stops(),
+                               " of them: those stacks stop there")
+                : std::string("they were crossed by frame pointer, which may cut stacks short")));
   };
   for (const auto& [id, m] : by_build_id_) check(*m);
   for (const auto& m : without_build_id_) check(*m);

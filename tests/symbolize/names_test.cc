@@ -385,11 +385,26 @@ TEST_F(NamesTest, CfiWarningCountsOnlyStacksThatStopped) {
   cache.AppendWarnings(/*cfi=*/true, &warnings);
   ASSERT_EQ(warnings.size(), 1u);
   EXPECT_NE(warnings[0].find("no unwind information (CFI) for 500 of 1000 addresses sampled in "
-                             "it, and no frame pointer to follow at 60 of them"),
+                             "it (code built without unwind tables, or hand-written assembly); "
+                             "no frame pointer to follow at 60 of them: those stacks stop there"),
             std::string::npos)
       << warnings[0];
-  EXPECT_NE(warnings[0].find("code built without unwind tables"), std::string::npos);
-  EXPECT_EQ(warnings[0].find(".eh_frame missing"), std::string::npos);
+}
+
+// Nearly every address without CFI: the .eh_frame is the suspect, even
+// when frame pointers (or rbp being zero) ended every stack "cleanly".
+TEST_F(NamesTest, CfiWarningWhenNearlyAllAddressesLackCfi) {
+  unwind::ModuleCache cache;
+  ElfModule* module = cache.Lookup(TextMapping(full_, 0x555555554000))->module;
+  ASSERT_NE(module, nullptr);
+  for (int i = 0; i < 100; ++i) module->CountCfiLookup(i != 0);
+  std::vector<std::string> warnings;
+  cache.AppendWarnings(/*cfi=*/true, &warnings);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("for 99 of 100 addresses sampled in it (.eh_frame corrupt or "
+                             "incomplete); they were crossed by frame pointer"),
+            std::string::npos)
+      << warnings[0];
 }
 
 // Stacks that stop in anonymous executable memory (JIT code whose frame
