@@ -92,8 +92,10 @@ def stats(stacks):
     thread_roots = {entry, "clone3", "__clone3", "clone", "start_thread"}
     self_ = collections.Counter()
     which = collections.Counter()
-    un = rooted = 0
+    un = rooted = by_address = 0
     for frames, n in stacks.items():
+        if any(re.match(r"^[^\[;]+\+0x[0-9a-f]+$", f) for f in frames):
+            by_address += n
         self_[normalize(frames[-1])] += n
         names = {f for f in frames if unnamed(f)}
         if names:
@@ -103,6 +105,7 @@ def stats(stacks):
         if frames[0] in thread_roots:
             rooted += n
     return {"samples": total, "unnamed": 100 * un / total if total else 0,
+            "by_address": 100 * by_address / total if total else 0,
             "rooted": 100 * rooted / total if total else 0,
             "self": {k: 100 * v / total for k, v in self_.items()},
             "unnamed_frames": [f"{k} {100 * v / total:.1f} %" for k, v in which.most_common(3)]}
@@ -240,6 +243,7 @@ def main():
         vals = [q, s] + ([before["stackfire"]] if before else [])
         row("samples", [f"{v['samples']:.0f}" for v in vals])
         row("samples with an unnamed frame", [f"{v['unnamed']:.1f} %" for v in vals])
+        row("samples with a frame named by module+0xSTART", [f"{v['by_address']:.1f} %" for v in vals])
         row("stacks that reach a root", [f"{v['rooted']:.1f} %" for v in vals])
         row("distinct frames in " + ", ".join(os.path.basename(m) for m in program["stripped"]),
             [str(len(r["perf_frames"])), str(len(r["stackfire_frames"]))] +
