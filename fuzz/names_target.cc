@@ -110,8 +110,8 @@ void FuzzElfModule(const uint8_t* data, size_t size) {
     }
   }
   if (module.eh_frame_hdr_vaddr() != 0) {
-    probes.insert(probes.end(), {module.eh_frame_hdr_vaddr(), module.text_begin(),
-                                 module.text_begin() + 0x40});
+    probes.insert(probes.end(),
+                  {module.eh_frame_hdr_vaddr(), module.text_begin(), module.text_begin() + 0x40});
   }
   for (size_t i = 0; i < probes.size() && i < 48; ++i) {
     const uint64_t a = probes[i];
@@ -122,10 +122,10 @@ void FuzzElfModule(const uint8_t* data, size_t size) {
   std::string error;
   std::unique_ptr<symbolize::MiniDebugInfo> mini =
       symbolize::MiniDebugInfo::Read(module.elf(), &error);
-  const symbolize::SymbolTable table = symbolize::SymbolTable::FromElfs(
-      {{module.elf(), SHT_SYMTAB},
-       {module.elf(), SHT_DYNSYM},
-       {mini != nullptr ? mini->elf() : nullptr, SHT_SYMTAB}});
+  const symbolize::SymbolTable table =
+      symbolize::SymbolTable::FromElfs({{module.elf(), SHT_SYMTAB},
+                                        {module.elf(), SHT_DYNSYM},
+                                        {mini != nullptr ? mini->elf() : nullptr, SHT_SYMTAB}});
   for (size_t i = 0; i < probes.size() && i < 48; ++i) CheckSymbols(table, probes[i]);
 }
 
@@ -137,9 +137,15 @@ void FuzzNames(const uint8_t* data, size_t size) {
   ++data;
   --size;
   switch (mode) {
-    case 0: FuzzPerfMap(FuzzText(data, size)); break;
-    case 1: FuzzMiniDebugInfo(FuzzText(data, size)); break;
-    default: FuzzElfModule(data, size); break;
+    case 0:
+      FuzzPerfMap(FuzzText(data, size));
+      break;
+    case 1:
+      FuzzMiniDebugInfo(FuzzText(data, size));
+      break;
+    default:
+      FuzzElfModule(data, size);
+      break;
   }
 }
 

@@ -163,12 +163,11 @@ int DebuginfodClient::Progress(long bytes, long total) {
                  false);
   }
   if (stats_.seconds + elapsed > options_.run_seconds) {
-    return abort(absl::StrFormat("downloads in this run took more than %.0f s in all",
-                                 options_.run_seconds),
-                 true);
+    return abort(
+        absl::StrFormat("downloads in this run took more than %.0f s in all", options_.run_seconds),
+        true);
   }
-  if (t->committed &&
-      static_cast<uint64_t>(std::max(t->bytes, t->total)) > options_.max_bytes) {
+  if (t->committed && static_cast<uint64_t>(std::max(t->bytes, t->total)) > options_.max_bytes) {
     return abort(absl::StrCat("the file is larger than ", Megabytes(options_.max_bytes)), false);
   }
   // A query still running after half a second is worth a line; a quick
@@ -176,18 +175,17 @@ int DebuginfodClient::Progress(long bytes, long total) {
   if (!t->announced && elapsed > 0.5) {
     t->announced = true;
     t->last_print = now;
-    Print(t->committed ? absl::StrCat("downloading the debug info of ", t->module, " from ",
-                                      t->url)
+    Print(t->committed ? absl::StrCat("downloading the debug info of ", t->module, " from ", t->url)
                        : absl::StrCat("asking DEBUGINFOD_URLS for the debug info of ", t->module),
           !tty_);
   } else if (t->announced && tty_ && now - t->last_print > std::chrono::milliseconds(200)) {
     t->last_print = now;
     Print(absl::StrCat(t->module, ": ",
-                       t->committed ? absl::StrCat(Megabytes(t->bytes),
-                                                   t->total > 0
-                                                       ? absl::StrCat(" of ", Megabytes(t->total))
+                       t->committed
+                           ? absl::StrCat(Megabytes(t->bytes),
+                                          t->total > 0 ? absl::StrCat(" of ", Megabytes(t->total))
                                                        : std::string())
-                                    : std::string("waiting for a server"),
+                           : std::string("waiting for a server"),
                        absl::StrFormat(", %.0f s", elapsed)),
           false);
   }
@@ -206,8 +204,8 @@ std::string DebuginfodClient::FetchDebugInfo(const std::string& build_id,
   transfer_ = &t;
   tls_active = this;
   char* path = nullptr;
-  const int rc = lib_->find_debuginfo(lib_->client, reinterpret_cast<const unsigned char*>(hex.c_str()),
-                                      0, &path);
+  const int rc = lib_->find_debuginfo(
+      lib_->client, reinterpret_cast<const unsigned char*>(hex.c_str()), 0, &path);
   tls_active = nullptr;
   transfer_ = nullptr;
   const double took = Since(t.start);
@@ -236,8 +234,8 @@ std::string DebuginfodClient::FetchDebugInfo(const std::string& build_id,
   if (t.announced && tty_) std::fprintf(stderr, "\r\033[K");
   if (!t.aborted.empty()) {
     ++stats_.abandoned;
-    std::string line = absl::StrCat("gave up on the debug info of ", module,
-                                    " (build-id ", hex, "): ", t.aborted);
+    std::string line =
+        absl::StrCat("gave up on the debug info of ", module, " (build-id ", hex, "): ", t.aborted);
     if (t.stop_run) {
       disabled_ = true;
       absl::StrAppend(&line, "; no more debuginfod queries in this run");

@@ -71,10 +71,10 @@ class DebuginfodClient {
 
   struct Stats {
     uint64_t queries = 0;
-    uint64_t found = 0;       // from the cache or downloaded
-    uint64_t downloads = 0;   // transfers that reported progress
-    uint64_t abandoned = 0;   // aborted by a bound or a signal
-    double seconds = 0;       // spent in queries
+    uint64_t found = 0;      // from the cache or downloaded
+    uint64_t downloads = 0;  // sent by a server (not cache hits)
+    uint64_t abandoned = 0;  // aborted by a bound or a signal
+    double seconds = 0;      // spent in queries
   };
   const Stats& stats() const { return stats_; }
 

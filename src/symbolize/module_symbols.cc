@@ -22,7 +22,8 @@ bool ModuleSymbols::AdoptDebugFile(std::unique_ptr<ElfFile> file) {
 }
 
 void LoadModuleSymbols(const unwind::ElfModule& module, const Mapping& mapping,
-                       const std::vector<std::string>& debug_dirs, ModuleSymbols* out, std::vector<std::string>* problems) {
+                       const std::vector<std::string>& debug_dirs, ModuleSymbols* out,
+                       std::vector<std::string>* problems) {
   ModuleSymbols& s = *out;
   s.symbols = SymbolTable::FromElf(module.elf(), SHT_SYMTAB);
   if (!s.symbols.empty()) s.source = ".symtab";

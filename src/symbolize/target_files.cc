@@ -54,8 +54,8 @@ absl::StatusOr<ScopedFd> OpenTargetFile(const std::string& root, const std::stri
 absl::StatusOr<std::string> ReadTargetFd(int fd, const struct stat& st, size_t max_bytes,
                                          const std::string& name) {
   auto too_large = [&](uint64_t size) {
-    return absl::ResourceExhaustedError(absl::StrCat(name, " is larger than ", max_bytes,
-                                                     " bytes (", size, "); not read"));
+    return absl::ResourceExhaustedError(
+        absl::StrCat(name, " is larger than ", max_bytes, " bytes (", size, "); not read"));
   };
   if (static_cast<uint64_t>(st.st_size) > max_bytes) return too_large(st.st_size);
   std::string text;

@@ -89,10 +89,10 @@ TEST(RecordNamesTest, NodeBuiltinsAreNamed) {
   ASSERT_EQ(RunCommand({"mkdir", "-p", dir}).exit_code, 0);
   const std::string out = dir + "/node.folded";
   // From its own folder: node --perf-basic-prof leaves an isolate log there.
-  RunResult r = RunCommand({"sh", "-c",
-                            "cd '" + dir + "' && exec '" + StackfireBin() +
-                                "' record -q -F 999 -o '" + out + "' -- '" + node +
-                                "' --perf-basic-prof '" + Env("NODE_WORKLOAD") + "' 1.5"});
+  RunResult r =
+      RunCommand({"sh", "-c",
+                  "cd '" + dir + "' && exec '" + StackfireBin() + "' record -q -F 999 -o '" + out +
+                      "' -- '" + node + "' --perf-basic-prof '" + Env("NODE_WORKLOAD") + "' 1.5"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const Folded folded = ReadFolded(out);
   const long total = Total(folded);
@@ -110,9 +110,11 @@ TEST(RecordNamesTest, NodeBuiltinsAreNamed) {
     EXPECT_GT(Where(folded, [&](const std::string& f) { return f == name; }), 0) << name;
   }
   // JS functions come from the perf map, kernel and JIT frames aside.
-  EXPECT_GT(Where(folded, [](const std::string& f) {
-              return f.find("byId") != std::string::npos && f.find("_[j]") != std::string::npos;
-            }),
+  EXPECT_GT(Where(folded,
+                  [](const std::string& f) {
+                    return f.find("byId") != std::string::npos &&
+                           f.find("_[j]") != std::string::npos;
+                  }),
             0);
   long rooted = 0;
   for (const auto& [stack, n] : folded) {
@@ -135,8 +137,9 @@ TEST_P(ContainerTest, PerfMapInsideTheNamespace) {
   }
   const std::string jit = Workload("record_jit_ns");
   const std::string out = TempPath(private_tmp ? "ns_tmp.folded" : "ns.folded");
-  std::vector<std::string> argv = {StackfireBin(), "record", "-q", "-F", "499", "--no-kernel",
-                                   "-o", out, "--", "unshare", "--pid", "--fork", "--mount-proc"};
+  std::vector<std::string> argv = {StackfireBin(), "record", "-q",          "-F", "499",
+                                   "--no-kernel",  "-o",     out,           "--", "unshare",
+                                   "--pid",        "--fork", "--mount-proc"};
   if (private_tmp) {
     argv.insert(argv.end(), {"sh", "-c", "mount -t tmpfs tmpfs /tmp && exec '" + jit + "' 1"});
   } else {
@@ -148,9 +151,8 @@ TEST_P(ContainerTest, PerfMapInsideTheNamespace) {
   const Folded folded = ReadFolded(out);
   const long total = Total(folded);
   ASSERT_GT(total, 200) << r.err;
-  const long named = Where(folded, [](const std::string& f) {
-    return f == "jit_spin_in_namespace_[j]";
-  });
+  const long named =
+      Where(folded, [](const std::string& f) { return f == "jit_spin_in_namespace_[j]"; });
   EXPECT_GT(Pct(named, total), 80.0) << named << " of " << total << "\n" << r.err;
   // Crossed through its frame pointer, down to main.
   long to_main = 0;
@@ -178,8 +180,8 @@ class StrippedTest : public ::testing::Test {
 TEST_F(StrippedTest, SplitByFunctionStart) {
   const std::string bin = Env("NAMES_TARGET_STRIPPED");
   const std::string out = TempPath("stripped.folded");
-  RunResult r = RunCommand({StackfireBin(), "record", "-q", "-F", "499", "--no-kernel", "-o",
-                            out, "--", bin, "0.6"});
+  RunResult r = RunCommand(
+      {StackfireBin(), "record", "-q", "-F", "499", "--no-kernel", "-o", out, "--", bin, "0.6"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const Folded folded = ReadFolded(out);
   const long total = Total(folded);
@@ -200,14 +202,14 @@ TEST_F(StrippedTest, SplitByFunctionStart) {
   EXPECT_GT(Pct(split, total), 90.0);
 
   const std::string old_out = TempPath("stripped_module.folded");
-  r = RunCommand({StackfireBin(), "record", "-q", "-F", "499", "--no-kernel", "--unnamed",
-                  "module", "-o", old_out, "--", bin, "0.6"});
+  r = RunCommand({StackfireBin(), "record", "-q", "-F", "499", "--no-kernel", "--unnamed", "module",
+                  "-o", old_out, "--", bin, "0.6"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const Folded module_style = ReadFolded(old_out);
   const std::string box = "[" + BaseName(bin) + "]";
-  EXPECT_GT(Pct(Where(module_style, [&](const std::string& f) { return f == box; }),
-                Total(module_style)),
-            90.0);
+  EXPECT_GT(
+      Pct(Where(module_style, [&](const std::string& f) { return f == box; }), Total(module_style)),
+      90.0);
 }
 
 // The pprof export keeps each unnamed frame's address and mapping, and
@@ -222,13 +224,12 @@ TEST_F(StrippedTest, PprofSymbolizesLater) {
   const std::string bin = dir + "/" + BaseName(Env("NAMES_TARGET_STRIPPED"));
   ASSERT_EQ(RunCommand({"cp", Env("NAMES_TARGET_STRIPPED"), bin}).exit_code, 0);
   const std::string pb = TempPath("stripped.pb.gz");
-  RunResult r = RunCommand({StackfireBin(), "record", "-q", "-F", "499", "--no-kernel", "-o", pb,
-                            "--", bin, "0.6"});
+  RunResult r = RunCommand(
+      {StackfireBin(), "record", "-q", "-F", "499", "--no-kernel", "-o", pb, "--", bin, "0.6"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   RunResult raw = RunCommand({"go", "tool", "pprof", "-symbolize=none", "-raw", pb});
   ASSERT_EQ(raw.exit_code, 0) << raw.err;
-  EXPECT_NE(raw.out.find(BaseName(bin) + "+" + addr_["names_alpha"]), std::string::npos)
-      << raw.out;
+  EXPECT_NE(raw.out.find(BaseName(bin) + "+" + addr_["names_alpha"]), std::string::npos) << raw.out;
   // Its mapping claims no function names ([FN]): pprof may symbolize it.
   const size_t mapping = raw.out.find(" " + bin + " ");
   ASSERT_NE(mapping, std::string::npos) << raw.out;
@@ -246,8 +247,8 @@ TEST_F(StrippedTest, PprofSymbolizesLater) {
 
 TEST_F(StrippedTest, MiniDebugInfo) {
   const std::string out = TempPath("mini.folded");
-  RunResult r = RunCommand({StackfireBin(), "record", "-q", "-F", "499", "--no-kernel", "-o",
-                            out, "--", Env("NAMES_TARGET_MINI"), "0.6"});
+  RunResult r = RunCommand({StackfireBin(), "record", "-q", "-F", "499", "--no-kernel", "-o", out,
+                            "--", Env("NAMES_TARGET_MINI"), "0.6"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const Folded folded = ReadFolded(out);
   const long total = Total(folded);
@@ -276,8 +277,8 @@ class DebuginfodRecordTest : public StrippedTest {
     unsetenv("DEBUGINFOD_TIMEOUT");
   }
   RunResult Record(const std::string& out, std::vector<std::string> extra = {}) {
-    std::vector<std::string> argv = {StackfireBin(), "record", "-F", "499", "--no-kernel", "-o",
-                                     out};
+    std::vector<std::string> argv = {StackfireBin(), "record", "-F", "499",
+                                     "--no-kernel",  "-o",     out};
     argv.insert(argv.end(), extra.begin(), extra.end());
     argv.insert(argv.end(), {"--", Env("NAMES_TARGET_STRIPPED"), "0.6"});
     return RunCommand(argv);
@@ -294,8 +295,9 @@ TEST_F(DebuginfodRecordTest, NamesFromDebianServer) {
   ASSERT_EQ(RunCommand({"mkdir", "-p", srv}).exit_code, 0);
   ASSERT_EQ(RunCommand({"cp", Env("NAMES_TARGET_DEBUG"), srv + "/"}).exit_code, 0);
   testing::Server server(binary, srv, TempPath("debuginfod.sqlite"));
-  RunResult id = RunCommand({"sh", "-c", "readelf -n '" + Env("NAMES_TARGET_STRIPPED") +
-                                             "' | sed -n 's/.*Build ID: //p'"});
+  RunResult id = RunCommand(
+      {"sh", "-c",
+       "readelf -n '" + Env("NAMES_TARGET_STRIPPED") + "' | sed -n 's/.*Build ID: //p'"});
   const std::string hex = id.out.substr(0, id.out.find('\n'));
   ASSERT_EQ(hex.size(), 40u) << id.out;
   ASSERT_TRUE(server.WaitFor("/buildid/" + hex + "/debuginfo")) << server.log();
@@ -304,15 +306,16 @@ TEST_F(DebuginfodRecordTest, NamesFromDebianServer) {
   RunResult r = Record(out);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const Folded folded = ReadFolded(out);
-  EXPECT_GT(Pct(Where(folded, [](const std::string& f) {
-                  return f.find("(anonymous namespace)::names_") == 0;
-                }),
-                Total(folded)),
-            90.0)
+  EXPECT_GT(
+      Pct(Where(folded,
+                [](const std::string& f) { return f.find("(anonymous namespace)::names_") == 0; }),
+          Total(folded)),
+      90.0)
       << r.err;
   // stderr is not a terminal: one line for the one download.
-  const std::regex line("stackfire: debuginfod: .*names_target_stripped: downloaded [0-9]+ KB of "
-                        "debug info in [0-9.]+ s\n");
+  const std::regex line(
+      "stackfire: debuginfod: .*names_target_stripped: downloaded [0-9]+ KB of "
+      "debug info in [0-9.]+ s\n");
   EXPECT_TRUE(std::regex_search(r.err, line)) << r.err;
   EXPECT_EQ(r.err.find("warning"), std::string::npos) << r.err;
 
@@ -355,9 +358,10 @@ TEST_F(DebuginfodRecordTest, DeadServerIsOneWarning) {
             std::string::npos)
       << r.err;
   const Folded folded = ReadFolded(out);
-  EXPECT_GT(Where(folded, [&](const std::string& f) {
-              return f == BaseName(Env("NAMES_TARGET_STRIPPED")) + "+" + addr_["names_alpha"];
-            }),
+  EXPECT_GT(Where(folded,
+                  [&](const std::string& f) {
+                    return f == BaseName(Env("NAMES_TARGET_STRIPPED")) + "+" + addr_["names_alpha"];
+                  }),
             0);
 }
 
@@ -381,15 +385,14 @@ TEST(RecordNamesTest, DocumentedCommands) {
     RemoveNodePerfMaps(dir);
   }
   // A big.tar that xz -9 takes about half a second on.
-  ASSERT_EQ(RunCommand({"sh", "-c", "head -c 400000 /dev/urandom | base64 > '" + dir +
-                                        "/big.tar'"})
+  ASSERT_EQ(RunCommand({"sh", "-c", "head -c 400000 /dev/urandom | base64 > '" + dir + "/big.tar'"})
                 .exit_code,
             0);
   testing::Port no_server(false);
-  RunResult r = RunCommand(
-      {"sh", "-c",
-       "cd '" + dir + "' && DEBUGINFOD_URLS=" + no_server.url() + " DEBUGINFOD_CACHE_PATH='" +
-           dir + "/cache' exec '" + StackfireBin() + "' record -o xz.svg -- xz -9 -k big.tar"});
+  RunResult r = RunCommand({"sh", "-c",
+                            "cd '" + dir + "' && DEBUGINFOD_URLS=" + no_server.url() +
+                                " DEBUGINFOD_CACHE_PATH='" + dir + "/cache' exec '" +
+                                StackfireBin() + "' record -o xz.svg -- xz -9 -k big.tar"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(ValidSvg(dir + "/xz.svg"));
   EXPECT_EQ(RunCommand({"xz", "-t", dir + "/big.tar.xz"}).exit_code, 0);

@@ -282,8 +282,7 @@ TEST(TargetFiles, NeverBlockNorReadTooMuch) {
   ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
   const auto t0 = std::chrono::steady_clock::now();
   // A FIFO without a writer would block a plain open() forever.
-  EXPECT_EQ(ReadTargetFile("", fifo, 1000).status().code(),
-            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ReadTargetFile("", fifo, 1000).status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(ReadTargetFile("", "/dev/zero", 1000).status().code(),
             absl::StatusCode::kFailedPrecondition);
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(2));
@@ -304,9 +303,9 @@ TEST(TargetFiles, PathsResolveInsideTheRoot) {
   ASSERT_EQ(mkdir((root.path() + "/tmp").c_str(), 0755), 0);
   root.Write("tmp/perf-1.map", "7f0000001000 10 in_root\n");
   ASSERT_EQ(symlink(secret.c_str(), (root.path() + "/tmp/perf-2.map").c_str()), 0);
-  ASSERT_EQ(symlink(("../../../../../../.." + secret).c_str(),
-                    (root.path() + "/tmp/perf-3.map").c_str()),
-            0);
+  ASSERT_EQ(
+      symlink(("../../../../../../.." + secret).c_str(), (root.path() + "/tmp/perf-3.map").c_str()),
+      0);
   EXPECT_EQ(ReadTargetFile(root.path(), "/tmp/perf-1.map", 100).value_or("?"),
             "7f0000001000 10 in_root\n");
   // Resolved in the root, the host's path does not exist there.
