@@ -37,6 +37,7 @@
 #include "src/cli/record_output.h"
 #include "src/cli/report_output.h"
 #include "src/cli/render_flags.h"
+#include "src/elf/module_cache.h"
 #include "src/perf/event_attr.h"
 #include "src/perf/sampler.h"
 #include "src/proc/threads.h"
@@ -347,19 +348,25 @@ int RunRecord(RecordFlags& flags) {
     return 1;
   }
 
+  // One cache of the target's ELF files, lent to the unwinder, the
+  // symbolizer and the export model: each file is opened once.
+  elf::ModuleCache modules;
   std::unique_ptr<Unwinder> unwinder;
-  if (attr.call_graph == perf::CallGraph::kDwarf) unwinder = unwind::CreateUnwinder(*unwinder_kind);
+  if (attr.call_graph == perf::CallGraph::kDwarf) {
+    unwinder = unwind::CreateUnwinder(*unwinder_kind, &modules);
+  }
   const bool exporting = NeedsExportModel(*outputs);
   symbolize::SymbolizerOptions symbolizer_options;
   symbolizer_options.source_lines = exporting;
-  std::unique_ptr<Symbolizer> symbolizer = symbolize::CreateSymbolizer(symbolizer_options);
+  std::unique_ptr<Symbolizer> symbolizer =
+      symbolize::CreateSymbolizer(symbolizer_options, &modules);
   record::PipelineOptions pipeline_options;
   pipeline_options.per_thread = flags.per_thread;
   // Stacks of different processes never merge under one root.
   pipeline_options.per_pid = flags.per_pid || pids.size() > 1;
   pipeline_options.collect_export = exporting;
   pipeline_options.fp_only = attr.call_graph == perf::CallGraph::kFramePointer;
-  record::Pipeline pipeline(pipeline_options, unwinder.get(), symbolizer.get());
+  record::Pipeline pipeline(pipeline_options, unwinder.get(), symbolizer.get(), &modules);
   for (int pid : pids) {
     auto maps = ProcessMaps::Read(pid);
     if (maps.ok()) pipeline.AddProcess(pid, *std::move(maps));

@@ -3,7 +3,7 @@
 
 #include <cmath>
 
-#include "src/unwind/elf_module.h"
+#include "src/elf/elf_module.h"
 
 namespace stackfire::record {
 namespace {
@@ -198,18 +198,8 @@ int ExportCollector::MappingFor(uint32_t pid, const Mapping& m) {
 }
 
 std::string ExportCollector::BuildIdHexOf(const Mapping& m) {
-  // The kernel's (PERF_RECORD_MMAP2) is the one of the file that was really
-  // mapped, even when it has been replaced on disk since.
-  if (!m.build_id.empty()) return unwind::BuildIdHex(m.build_id);
-  if (m.open_path.empty() && !m.image) return "";
-  auto [it, inserted] =
-      file_build_ids_.try_emplace(std::make_pair(m.open_path.empty() ? m.path : m.open_path,
-                                                 m.inode));
-  if (inserted) {
-    auto module = unwind::ElfModule::Open(m);
-    if (module.ok()) it->second = unwind::BuildIdHex((*module)->build_id());
-  }
-  return it->second;
+  if (!m.build_id.empty()) return elf::BuildIdHex(m.build_id);
+  return modules_ != nullptr ? elf::BuildIdHex(modules_->BuildIdOf(m)) : "";
 }
 
 }  // namespace stackfire::record

@@ -24,6 +24,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "export/export_profile.h"
+#include "src/elf/module_cache.h"
 #include "src/record/stack_folder.h"
 #include "stackfire/process_maps.h"
 #include "stackfire/symbolizer.h"
@@ -32,7 +33,10 @@ namespace stackfire::record {
 
 class ExportCollector {
  public:
-  explicit ExportCollector(Symbolizer* symbolizer) : symbolizer_(symbolizer) {}
+  // modules (borrowed, may be null) gives the build-ids of mapped files
+  // whose MMAP2 record carried none.
+  ExportCollector(Symbolizer* symbolizer, elf::ModuleCache* modules)
+      : symbolizer_(symbolizer), modules_(modules) {}
 
   // Adds one sample of the stack `key` (as StackFolder::Fold takes it) under
   // the root frame `root` ("comm-pid/tid", "comm-pid", or empty for none),
@@ -63,6 +67,7 @@ class ExportCollector {
   std::string BuildIdHexOf(const Mapping& m);
 
   Symbolizer* symbolizer_;
+  elf::ModuleCache* modules_;
   exporter::ExportProfile profile_;
   std::string key_;
   std::vector<Frame> scratch_;
@@ -80,8 +85,6 @@ class ExportCollector {
   absl::flat_hash_map<std::tuple<uint32_t, uint64_t, uint64_t, uint64_t, uint64_t, std::string>,
                       int>
       mapping_index_;
-  // (path as opened, inode) -> hex build-id read from the file ("" if none).
-  absl::flat_hash_map<std::pair<std::string, uint64_t>, std::string> file_build_ids_;
 };
 
 }  // namespace stackfire::record

@@ -32,9 +32,10 @@ std::shared_ptr<const std::vector<uint8_t>> OwnVdsoImage() {
 
 }  // namespace
 
-Pipeline::Pipeline(PipelineOptions options, Unwinder* unwinder, Symbolizer* symbolizer)
+Pipeline::Pipeline(PipelineOptions options, Unwinder* unwinder, Symbolizer* symbolizer,
+                   elf::ModuleCache* modules)
     : options_(options), unwinder_(unwinder), symbolizer_(symbolizer), folder_(symbolizer) {
-  if (options_.collect_export) collector_ = std::make_unique<ExportCollector>(symbolizer);
+  if (options_.collect_export) collector_ = std::make_unique<ExportCollector>(symbolizer, modules);
 }
 
 Pipeline::~Pipeline() { Stop(); }

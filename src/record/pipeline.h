@@ -25,6 +25,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "src/elf/module_cache.h"
 #include "src/perf/record_parser.h"
 #include "src/perf/sampler.h"
 #include "src/record/export_collector.h"
@@ -67,8 +68,11 @@ class Pipeline {
   // new addresses (perf reports no munmap; see ProcessState::exec_starts).
   static constexpr size_t kMaxCopiesPerFile = 4;
 
-  // The unwinder may be null when fp_only. Both must outlive the pipeline.
-  Pipeline(PipelineOptions options, Unwinder* unwinder, Symbolizer* symbolizer);
+  // The unwinder may be null when fp_only. modules, when given, is the ELF
+  // cache the unwinder and the symbolizer read through; the export model
+  // takes build-ids from it. All must outlive the pipeline.
+  Pipeline(PipelineOptions options, Unwinder* unwinder, Symbolizer* symbolizer,
+           elf::ModuleCache* modules = nullptr);
   ~Pipeline();
 
   // Seeds the process state (maps, thread names) of one target at attach.
