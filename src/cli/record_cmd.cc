@@ -43,6 +43,7 @@
 #include "src/proc/threads.h"
 #include "src/record/child_process.h"
 #include "src/record/pipeline.h"
+#include "src/record/stack_views.h"
 #include "src/symbolize/symbolizers.h"
 #include "src/unwind/unwinders.h"
 #include "stackfire/process_maps.h"
@@ -451,7 +452,8 @@ int RunRecord(RecordFlags& flags) {
 
   const record::Counters& counters = pipeline.counters();
   RecordData data;
-  data.profile = &pipeline.profile();
+  Profile profile = pipeline.FoldedProfile();
+  data.profile = &profile;
   data.per_thread = flags.per_thread;
   data.name = have_pids ? absl::StrCat("stackfire record -p ", flags.pids)
                         : absl::StrCat("stackfire record -- ", absl::StrJoin(flags.command, " "));
@@ -462,17 +464,17 @@ int RunRecord(RecordFlags& flags) {
                              ? data.counts
                              : data.render.subtitle + " (" + data.counts + ")";
   exporter::ExportProfile model;
-  if (record::ExportCollector* collector = pipeline.export_collector()) {
-    record::ExportCollector::Meta meta;
+  if (exporting) {
+    record::ExportMeta meta;
     meta.event = flags.event;
     meta.frequency_hz = attr.frequency_hz;
     meta.time_nanos = start_wall_ns;
     meta.duration_nanos =
         std::chrono::duration_cast<std::chrono::nanoseconds>(stop_time - start).count();
-    model = collector->Take(meta);
+    model = record::ToExport(pipeline.recorded(), meta);
     data.model = &model;
   }
-  const bool empty = pipeline.profile().empty();
+  const bool empty = profile.empty();
   std::vector<std::string> written;
   bool saved_elsewhere = false;
   bool not_written = false;
@@ -510,7 +512,7 @@ int RunRecord(RecordFlags& flags) {
     saved_elsewhere = true;
   }
   if (flags.report && !empty) {
-    if (absl::Status st = PrintReport(pipeline.profile(), report, stdout); !st.ok()) {
+    if (absl::Status st = PrintReport(profile, report, stdout); !st.ok()) {
       PrintError(Msg(st), "check that stdout is writable");
       return 1;
     }
