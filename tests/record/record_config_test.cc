@@ -2,6 +2,12 @@
 // starts, with the kernel's settings given by the test (no perf_event_open).
 #include "src/record/record_config.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "gtest/gtest.h"
@@ -123,6 +129,9 @@ TEST(RecordConfigTest, FrequencyLimits) {
   r.frequency_hz = 0;
   auto [message, hint] = Error(r);
   EXPECT_EQ(message, "-F must be at least 1 Hz");
+  // Not "lower -F": the rate is too low, not too high.
+  EXPECT_FALSE(Has(hint, "lower")) << hint;
+  EXPECT_TRUE(Has(hint, "-F 99")) << hint;
 
   r.frequency_hz = 2000;
   std::tie(message, hint) = Error(r, Limits(1000));
@@ -131,6 +140,55 @@ TEST(RecordConfigTest, FrequencyLimits) {
   EXPECT_TRUE(Has(hint, "kernel.perf_event_max_sample_rate (now 1000")) << hint;
   // An unreadable limit is no limit.
   EXPECT_TRUE(RecordConfig::Create(r, Limits(0)).ok());
+}
+
+TEST(RecordConfigTest, RatesThatCannotBeSustainedAreWarnedAbout) {
+  // A DWARF sample takes up to 9,744 bytes: the default 1 MiB ring holds
+  // 107, which one busy thread must not fill in less than 25 ms: 4,280 Hz.
+  RecordRequest r = Attach();
+  r.frequency_hz = 4000;
+  auto c = RecordConfig::Create(r, Limits());
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_TRUE(c->warnings.empty());
+
+  r.frequency_hz = 5000;
+  c = RecordConfig::Create(r, Limits());
+  ASSERT_TRUE(c.ok()) << c.status();
+  ASSERT_EQ(c->warnings.size(), 1u);
+  EXPECT_EQ(c->warnings[0],
+            "-F 5000: one busy thread would fill its CPU's 1024 KiB ring in 21.4 ms (about 10 "
+            "KiB a sample); samples are lost whenever stackfire reads it later than that; use "
+            "-F 4199 or lower, or -m 512 to keep this rate");
+  // A ring that holds 25 ms of it: no warning.
+  r.mmap_pages = 512;
+  c = RecordConfig::Create(r, Limits());
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_TRUE(c->warnings.empty()) << c->warnings[0];
+
+  // The case: the kernel allows 100,000 Hz, but at that rate it
+  // throttles, and no ring keeps up.
+  r = Attach();
+  r.frequency_hz = 100000;
+  c = RecordConfig::Create(r, Limits(100000));
+  ASSERT_TRUE(c.ok()) << c.status();
+  ASSERT_EQ(c->warnings.size(), 1u);
+  EXPECT_EQ(c->warnings[0],
+            "-F 100000 is more than half the kernel's limit (kernel.perf_event_max_sample_rate = "
+            "100000): the kernel will throttle sampling and samples will be lost, and one busy "
+            "thread would fill its CPU's 1024 KiB ring in 1.1 ms (about 10 KiB a sample); use "
+            "-F 4199 or lower");
+  // (no -m: a larger ring does not stop the throttling)
+
+  // Frame pointers only: small samples, the kernel's limit is what binds.
+  r.call_graph = "fp";
+  r.frequency_hz = 20000;
+  c = RecordConfig::Create(r, Limits(30000));
+  ASSERT_TRUE(c.ok()) << c.status();
+  ASSERT_EQ(c->warnings.size(), 1u);
+  EXPECT_EQ(c->warnings[0],
+            "-F 20000 is more than half the kernel's limit (kernel.perf_event_max_sample_rate = "
+            "30000): the kernel will throttle sampling and samples will be lost; use -F 14999 or "
+            "lower");
 }
 
 TEST(RecordConfigTest, RingThatCannotHoldOneSample) {
@@ -142,6 +200,35 @@ TEST(RecordConfigTest, RingThatCannotHoldOneSample) {
   EXPECT_EQ(c->warnings[0],
             "--mmap-pages 1 (4 KiB per CPU) cannot hold one sample (up to 10 KiB): the kernel "
             "will drop every sample; use -m 16 or more");
+}
+
+TEST(RecordConfigTest, OneFileGivenTwiceToOutput) {
+  const std::string dir = ::testing::TempDir() + "/record_config_test";
+  std::filesystem::create_directories(dir);
+  RecordRequest r = Attach();
+  r.outputs = {dir + "/x.svg", dir + "/x.svg"};
+  auto [message, hint] = Error(r);
+  EXPECT_EQ(message, "-o " + dir + "/x.svg is given twice");
+  EXPECT_TRUE(Has(hint, "give each output once")) << hint;
+
+  r.outputs = {dir + "/x.svg", dir + "/./sub/../x.svg"};
+  EXPECT_EQ(Error(r).first,
+            "-o " + dir + "/x.svg and -o " + dir + "/./sub/../x.svg are the same file");
+
+  // Two names of one existing file.
+  const std::string file = dir + "/real.folded";
+  const std::string link = dir + "/link.folded";
+  std::ofstream(file) << "a 1\n";
+  std::remove(link.c_str());
+  ASSERT_EQ(::symlink(file.c_str(), link.c_str()), 0);
+  r.outputs = {file, link};
+  EXPECT_TRUE(Has(Error(r).first, "are the same file"));
+
+  // Different files, and stdout (whose repetition the output resolution
+  // reports), are fine.
+  r.outputs = {dir + "/x.svg", dir + "/x.folded", "-", "-"};
+  EXPECT_TRUE(RecordConfig::Create(r, Limits()).ok());
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
