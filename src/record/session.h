@@ -22,6 +22,14 @@
 // kNotFound for a command or pid that does not exist, kPermissionDenied,
 // kInvalidArgument (the kernel refused the rate), kResourceExhausted.
 //
+// Where coming features land: a second event (off-CPU context switches) is
+// one more sampler option and one more record kind in the pipeline's worker,
+// which adds its stacks to the same RecordedProfile with weights in
+// nanoseconds (stack_model.h); per-sample time and thread is a timeline
+// beside the weights, appended where the worker adds a sample; rolling
+// outputs need a way to take the RecordedProfile while running, which only
+// the worker can do, between two batches.
+//
 // Threading: every method on one controlling thread; the pipeline's two
 // threads run between Start and Finish. Not copyable.
 #ifndef STACKFIRE_SRC_RECORD_SESSION_H_
