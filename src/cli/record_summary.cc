@@ -62,11 +62,16 @@ void PrintProgress(double elapsed_s, const record::Counters& c) {
 
 const char* StopReasonText(record::StopReason reason) {
   switch (reason) {
-    case record::StopReason::kInterrupted: return "interrupted";
-    case record::StopReason::kHungUp: return "hung up";
-    case record::StopReason::kTerminated: return "terminated";
-    case record::StopReason::kDuration: return "duration reached";
-    case record::StopReason::kTargetsExited: return "the target exited";
+    case record::StopReason::kInterrupted:
+      return "interrupted";
+    case record::StopReason::kHungUp:
+      return "hung up";
+    case record::StopReason::kTerminated:
+      return "terminated";
+    case record::StopReason::kDuration:
+      return "duration reached";
+    case record::StopReason::kTargetsExited:
+      return "the target exited";
   }
   return "stopped";
 }

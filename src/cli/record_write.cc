@@ -13,10 +13,10 @@ bool WriteRecordOutputs(const std::vector<RecordOutput>& outputs, const RecordDa
   for (const RecordOutput& o : outputs) {
     // pprof and speedscope have no way to say "no samples": write nothing.
     if (empty && (o.format == RecordFormat::kPprof || o.format == RecordFormat::kSpeedscope)) {
-      PrintError(absl::StrCat("no samples: ", o.to_stdout() ? "stdout" : o.path,
-                              " was not written (a ", FormatName(o.format),
-                              " profile needs at least one sample)"),
-                 "sample for longer, or check that the target uses the CPU");
+      PrintError(
+          absl::StrCat("no samples: ", o.to_stdout() ? "stdout" : o.path, " was not written (a ",
+                       FormatName(o.format), " profile needs at least one sample)"),
+          "sample for longer, or check that the target uses the CPU");
       written->not_written = true;
       continue;
     }

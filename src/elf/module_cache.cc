@@ -17,8 +17,8 @@ std::string ModuleFrame(const std::string& path) {
 
 void ModuleCache::AppendWarnings(std::vector<std::string>* out) const {
   for (const std::string& path : failure_order_) {
-    out->push_back(absl::StrCat(path, ": ", failures_.at(path), "; its frames show as ",
-                                ModuleFrame(path)));
+    out->push_back(
+        absl::StrCat(path, ": ", failures_.at(path), "; its frames show as ", ModuleFrame(path)));
   }
 }
 
@@ -105,8 +105,8 @@ std::unique_ptr<ModuleRef> ModuleCache::Resolve(const Mapping& mapping) {
     ref->bias = *bias;
     ref->index = index;
   } else {
-    NoteFailure(mapping, absl::StrCat("no PT_LOAD segment at file offset 0x",
-                                      absl::Hex(mapping.pgoff)));
+    NoteFailure(mapping,
+                absl::StrCat("no PT_LOAD segment at file offset 0x", absl::Hex(mapping.pgoff)));
   }
   return ref;
 }

@@ -61,8 +61,8 @@ absl::Status CheckDistinctOutputs(const std::vector<std::string>& outputs) {
     if (ec) s.normal = fs::path(path).lexically_normal();
     s.exists = ::stat(path.c_str(), &s.st) == 0;
     for (const Seen& o : seen) {
-      const bool same_file = s.exists && o.exists && s.st.st_dev == o.st.st_dev &&
-                             s.st.st_ino == o.st.st_ino;
+      const bool same_file =
+          s.exists && o.exists && s.st.st_dev == o.st.st_dev && s.st.st_ino == o.st.st_ino;
       if (o.normal != s.normal && !same_file) continue;
       const std::string message =
           *o.given == path ? absl::StrCat("-o ", path, " is given twice")
@@ -94,8 +94,7 @@ void CheckRate(const RecordConfig& c, const SystemLimits& limits,
   const size_t ring = c.mmap_pages * limits.page_size;
   if (ring < sample) {
     // Room for a few samples between two reads.
-    const size_t suggested =
-        std::bit_ceil((4 * sample + limits.page_size - 1) / limits.page_size);
+    const size_t suggested = std::bit_ceil((4 * sample + limits.page_size - 1) / limits.page_size);
     warnings->push_back(absl::StrFormat(
         "--mmap-pages %zu (%zu KiB per CPU) cannot hold one sample (up to %zu KiB): the kernel "
         "will drop every sample; use -m %zu or more",
@@ -105,8 +104,7 @@ void CheckRate(const RecordConfig& c, const SystemLimits& limits,
   const uint64_t hz = c.attr.frequency_hz;
   const uint64_t ring_rate =
       static_cast<uint64_t>(static_cast<double>(ring / sample) / kDrainBudgetSeconds);
-  const uint64_t kernel_rate =
-      limits.max_sample_rate > 0 ? limits.max_sample_rate / 2 : UINT64_MAX;
+  const uint64_t kernel_rate = limits.max_sample_rate > 0 ? limits.max_sample_rate / 2 : UINT64_MAX;
   const bool ring_short = hz > ring_rate;
   const bool kernel_short = hz > kernel_rate;
   if (!ring_short && !kernel_short) return;
@@ -130,9 +128,10 @@ void CheckRate(const RecordConfig& c, const SystemLimits& limits,
                   " or lower");
   if (!kernel_short) {
     // The ring that holds this rate for the drain budget.
-    const double bytes = static_cast<double>(hz) * kDrainBudgetSeconds * static_cast<double>(sample);
-    const size_t pages = std::bit_ceil(
-        static_cast<size_t>(bytes / static_cast<double>(limits.page_size)) + 1);
+    const double bytes =
+        static_cast<double>(hz) * kDrainBudgetSeconds * static_cast<double>(sample);
+    const size_t pages =
+        std::bit_ceil(static_cast<size_t>(bytes / static_cast<double>(limits.page_size)) + 1);
     absl::StrAppend(&warning, ", or -m ", pages, " to keep this rate");
   }
   warnings->push_back(std::move(warning));

@@ -27,14 +27,14 @@ namespace stackfire::record {
 
 // The flags of `stackfire record`, unchecked.
 struct RecordRequest {
-  std::string pids;                  // -p "1234,5678"
-  std::vector<std::string> command;  // everything after --
-  uint64_t frequency_hz = 99;        // -F
-  double duration_s = 0;             // -d; 0: until stopped or the targets exit
-  std::string event = "cpu-clock";   // -e
-  std::string call_graph = "dwarf";  // --call-graph
+  std::string pids;                             // -p "1234,5678"
+  std::vector<std::string> command;             // everything after --
+  uint64_t frequency_hz = 99;                   // -F
+  double duration_s = 0;                        // -d; 0: until stopped or the targets exit
+  std::string event = "cpu-clock";              // -e
+  std::string call_graph = "dwarf";             // --call-graph
   size_t mmap_pages = perf::kDefaultMmapPages;  // -m
-  std::string unwinder = "table";    // --unwinder
+  std::string unwinder = "table";               // --unwinder
   bool per_thread = false;
   bool per_pid = false;
   bool no_kernel = false;

@@ -23,8 +23,8 @@ std::string PermissionHint() {
   if (std::ifstream in("/proc/sys/kernel/perf_event_paranoid"); in) in >> level;
   return absl::StrCat(
       "sampling another user's process needs root or CAP_PERFMON; your own processes need "
-      "kernel.perf_event_paranoid <= 2 (now ", level,
-      "; sysctl -w kernel.perf_event_paranoid=1 also allows kernel frames)");
+      "kernel.perf_event_paranoid <= 2 (now ",
+      level, "; sysctl -w kernel.perf_event_paranoid=1 also allows kernel frames)");
 }
 
 // The hint for an error of enabling the events.
@@ -148,8 +148,7 @@ absl::Status RecordSession::Init(const RecordConfig& config, const SessionOption
   return absl::OkStatus();
 }
 
-StopReason RecordSession::Run(const volatile sig_atomic_t* stop_signal,
-                              const Progress& progress) {
+StopReason RecordSession::Run(const volatile sig_atomic_t* stop_signal, const Progress& progress) {
   using std::chrono::milliseconds;
   StopReason why = StopReason::kTargetsExited;
   auto last_check = start_;

@@ -93,9 +93,9 @@ struct RecordResult {
   CounterValues counters;
   // The one stack model, and its views for the outputs.
   RecordedProfile recorded;
-  Profile profile;                                // folded stacks
+  Profile profile;                               // folded stacks
   std::optional<exporter::ExportProfile> model;  // with SessionOptions::export_model
-  double seconds = 0;            // sampling time, start to stop
+  double seconds = 0;                            // sampling time, start to stop
   double suspended_seconds = 0;  // time the controlling loop did not run (SIGSTOP, no CPU)
   int64_t start_wall_ns = 0;     // CLOCK_REALTIME at start
   std::chrono::steady_clock::time_point stopped_at;

@@ -87,7 +87,7 @@ class StackBuilder {
   Options options_;
   StackStore* store_;
 
-  absl::flat_hash_map<std::string, uint32_t> cache_;   // key bytes -> stack
+  absl::flat_hash_map<std::string, uint32_t> cache_;    // key bytes -> stack
   absl::flat_hash_map<uint32_t, uint64_t> generation_;  // pid -> newest seen
   bool stale_ = false;
   size_t sweep_at_ = 4096;

@@ -74,8 +74,8 @@ enum class LocationKind : uint8_t { kUser, kKernel, kNamed };
 
 struct StackLocation {
   LocationKind kind = LocationKind::kUser;
-  uint64_t address = 0;  // the pc (callers: the return address); 0 when not kept
-  int32_t mapping = -1;  // index into StackStore::mappings(); -1: none or not kept
+  uint64_t address = 0;       // the pc (callers: the return address); 0 when not kept
+  int32_t mapping = -1;       // index into StackStore::mappings(); -1: none or not kept
   uint32_t frames_begin = 0;  // range in StackStore's frame-id list, innermost first
   uint32_t frames_end = 0;
 };
@@ -111,8 +111,8 @@ class StackStore {
   const StackFrame& frame(uint32_t id) const { return frames_[id]; }
   const StackLocation& location(uint32_t id) const { return locations_[id]; }
   std::span<const uint32_t> frames_of(const StackLocation& l) const {
-    return std::span<const uint32_t>(location_frames_).subspan(l.frames_begin,
-                                                               l.frames_end - l.frames_begin);
+    return std::span<const uint32_t>(location_frames_)
+        .subspan(l.frames_begin, l.frames_end - l.frames_begin);
   }
   std::span<const uint32_t> locations_of(uint32_t stack) const {
     const auto [begin, end] = stacks_[stack];

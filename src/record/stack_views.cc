@@ -130,9 +130,9 @@ exporter::ExportProfile ToExport(const RecordedProfile& recorded, const ExportMe
   out.sample_type = "samples";
   out.sample_unit = "count";
   const std::string event = meta.event.substr(0, meta.event.find(':'));
-  exporter::ExportValueType value =
-      IsClockEvent(event) ? exporter::ExportValueType{"cpu", "nanoseconds"}
-                          : exporter::ExportValueType{event, "count"};
+  exporter::ExportValueType value = IsClockEvent(event)
+                                        ? exporter::ExportValueType{"cpu", "nanoseconds"}
+                                        : exporter::ExportValueType{event, "count"};
   out.extra_types = {value};
   out.period_type = value.type;
   out.period_unit = value.unit;

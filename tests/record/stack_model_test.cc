@@ -2,13 +2,14 @@
 // (stack_views.h): frames root first with markers, inline chains outermost
 // first, interning with and without addresses, weights, and the folded and
 // export views reading the same stacks.
+#include "src/record/stack_model.h"
+
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "gtest/gtest.h"
 #include "src/record/stack_builder.h"
-#include "src/record/stack_model.h"
 #include "src/record/stack_views.h"
 
 namespace stackfire::record {
@@ -28,11 +29,12 @@ class FakeSymbolizer : public Symbolizer {
       return;
     }
     if (addr == 0x1010) out->push_back(Frame{"helper_[i]", Frame::Kind::kInlined, "h.h", 3});
-    out->push_back(Frame{addr < 0x1800 ? "work" : "main", Frame::Kind::kUser,
-                         lines ? "w.cc" : "", lines ? static_cast<int>(addr & 0xff) : 0});
+    out->push_back(Frame{addr < 0x1800 ? "work" : "main", Frame::Kind::kUser, lines ? "w.cc" : "",
+                         lines ? static_cast<int>(addr & 0xff) : 0});
   }
   void SymbolizeKernel(uint64_t pc, std::vector<Frame>* out) override {
-    out->push_back(Frame{pc == 0xffff1 ? "sys_read_[k]" : "entry_[k]", Frame::Kind::kKernel, {}, 0});
+    out->push_back(
+        Frame{pc == 0xffff1 ? "sys_read_[k]" : "entry_[k]", Frame::Kind::kKernel, {}, 0});
   }
   int calls = 0;
   bool lines = true;
@@ -99,8 +101,7 @@ TEST(StackModelTest, FramesRootFirstWithMarkerAndInlineChains) {
   key.failed = false;
   key.user_pcs = &none;
   key.kernel_ips = &none;
-  EXPECT_EQ(FrameNames(store, builder.Build(key, maps)),
-            std::vector<std::string>{kUnknownFrame});
+  EXPECT_EQ(FrameNames(store, builder.Build(key, maps)), std::vector<std::string>{kUnknownFrame});
 }
 
 TEST(StackModelTest, WithoutAddressesEqualNamesAreOneStack) {
