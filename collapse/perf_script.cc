@@ -244,7 +244,7 @@ void PerfScriptCollapser::StartSample(const EventHead& head, std::string_view pe
     if (c == ' ') c = '_';
   }
   frame_ctx_.java = pname_.compare(0, 4, "java") == 0;
-  weight_ = perf_script::PeriodWeight(period);
+  weight_ = options_.weigh_by_period ? perf_script::PeriodWeight(period) : 1;
   in_sample_ = true;
 }
 

@@ -28,6 +28,18 @@ namespace stackfire::render {
 // file by the caller (see ReadPaletteMap / WritePaletteMap).
 using PaletteMap = absl::flat_hash_map<std::string, std::string>;
 
+// Replaces the differential colour and tooltip of every frame: `stackfire
+// diff` colours only significant changes (see significant_diff.h). Frame
+// indices are those of the layout passed to WriteSvg.
+class FrameAnnotator {
+ public:
+  virtual ~FrameAnnotator() = default;
+  // "#rrggbb".
+  virtual std::string Fill(size_t frame) const = 0;
+  // The tooltip after the frame's name (unescaped; lines split by '\n').
+  virtual void AppendTip(size_t frame, std::string* out) const = 0;
+};
+
 struct RenderOptions {
   std::string title;              // "" = "Flame Graph" / "Icicle Graph" / "Flame Chart"
   std::string subtitle;
@@ -55,6 +67,8 @@ struct RenderOptions {
   // Set by `stackfire diff`: keep frames that vanished (drawn as thin
   // removed markers) and write before/after/delta in every tooltip.
   bool diff_details = false;
+  // Set by `stackfire diff` without --raw; differential layouts only.
+  const FrameAnnotator* annotator = nullptr;
 };
 
 // Checks the options that do not depend on the input (ranges, palette,

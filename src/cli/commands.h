@@ -7,6 +7,7 @@
 
 #include <fstream>
 #include <functional>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -36,7 +37,10 @@ std::ostream* OpenOutput(const std::string& path, std::ofstream* file);
 // One function per subcommand, each in its own file.
 std::pair<CLI::App*, Runner> RegisterCollapse(CLI::App& app);  // collapse_cmd.cc
 std::pair<CLI::App*, Runner> RegisterRender(CLI::App& app);
-std::pair<CLI::App*, Runner> RegisterDiff(CLI::App& app);
+// stackfire diff: *after is the AFTER files given after `--` (main.cc takes
+// them out of the arguments), nullopt without `--`; it must outlive the runner.
+std::pair<CLI::App*, Runner> RegisterDiff(CLI::App& app,
+                                          const std::optional<std::vector<std::string>>* after);
 std::pair<CLI::App*, Runner> RegisterReport(CLI::App& app);
 
 }  // namespace stackfire::cli

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <exception>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -53,13 +54,23 @@ int main(int argc, char** argv) {
       args.erase(dashes, args.end());
     }
   }
+  // `stackfire diff [OPTIONS] BEFORE... -- AFTER...`: the same split; CLI11
+  // would hand both sides to one positional.
+  std::optional<std::vector<std::string>> diff_after;
+  if (args.size() >= 2 && args[1] == "diff") {
+    auto dashes = std::find(args.begin() + 2, args.end(), "--");
+    if (dashes != args.end()) {
+      diff_after.emplace(dashes + 1, args.end());
+      args.erase(dashes, args.end());
+    }
+  }
 
   std::vector<std::pair<CLI::App*, Runner>> commands;
   // Subcommands are registered here, one line each.
   commands.push_back(stackfire::cli::RegisterCollapse(app));
   commands.push_back(stackfire::cli::RegisterRecord(app, &launched));
   commands.push_back(stackfire::cli::RegisterRender(app));
-  commands.push_back(stackfire::cli::RegisterDiff(app));
+  commands.push_back(stackfire::cli::RegisterDiff(app, &diff_after));
   commands.push_back(stackfire::cli::RegisterReport(app));
 
   // "stackfire help SUBCOMMAND" is "stackfire SUBCOMMAND --help".
