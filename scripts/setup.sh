@@ -17,11 +17,12 @@ packages=(
 # widths, glibc's debug info for the separate-debug-file symbolizer test, Go
 # (its pprof reads the pprof exports back; a Go program writes the CPU
 # profiles that `stackfire diff` reads in tests/diff), clang with its runtime
-# libraries for the libFuzzer targets (scripts/fuzz.sh), and Debian's rustc and
-# binutils' addr2line for the Rust naming tests (testdata/workloads/build_rust.sh).
+# libraries for the libFuzzer targets (scripts/fuzz.sh), Debian's rustc and
+# binutils' addr2line for the Rust naming tests (testdata/workloads/build_rust.sh),
+# and strace to count the files a recording opens (tests/record/check_elf_opens.py).
 if [ "${STACKFIRE_SETUP_TESTS:-0}" = 1 ]; then
   packages+=(chromium fonts-dejavu-core fonts-liberation nodejs libc6-dbg golang-go
-    python3-jsonschema clang clang-14 libclang-rt-14-dev rustc binutils)
+    python3-jsonschema clang clang-14 libclang-rt-14-dev rustc binutils strace)
   # Debian's nodejs comes without npm; other builds of nodejs bundle it.
   command -v npm >/dev/null || packages+=(npm)
 fi

@@ -9,18 +9,18 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "src/elf/module_cache.h"
 #include "src/symbolize/debug_info.h"
 #include "src/symbolize/demangle.h"
 #include "src/symbolize/symbol_table.h"
 #include "src/symbolize/symbolizers.h"
 #include "src/symbolize/text_symbols.h"
-#include "src/unwind/module_cache.h"
 #include "stackfire/profile.h"
 
 namespace stackfire::symbolize {
 namespace {
 
-using unwind::ElfModule;
+using elf::ElfModule;
 
 std::string BaseName(const std::string& path) {
   size_t slash = path.rfind('/');
@@ -78,7 +78,10 @@ struct SymModule {
 
 class SymbolizerImpl final : public Symbolizer {
  public:
-  explicit SymbolizerImpl(const SymbolizerOptions& options) : options_(options) {}
+  SymbolizerImpl(const SymbolizerOptions& options, elf::ModuleCache* modules)
+      : options_(options),
+        owned_modules_(modules == nullptr ? std::make_unique<elf::ModuleCache>() : nullptr),
+        modules_(modules == nullptr ? *owned_modules_ : *modules) {}
 
   void SymbolizeUser(int pid, const ProcessMaps& maps, uint64_t pc, bool is_return_address,
                      std::vector<Frame>* out) override {
@@ -94,7 +97,7 @@ class SymbolizerImpl final : public Symbolizer {
       return;
     }
     modules_.TrimIfLarge();
-    const unwind::ModuleRef* ref = modules_.Lookup(*m);
+    const elf::ModuleRef* ref = modules_.Lookup(*m);
     if (ref->module == nullptr) {
       out->push_back(MakeFrame(UnresolvedName(m->path), Frame::Kind::kUnresolved));
       return;
@@ -108,7 +111,7 @@ class SymbolizerImpl final : public Symbolizer {
   }
 
   void AppendWarnings(std::vector<std::string>* out) const override {
-    modules_.AppendWarnings(/*cfi=*/false, out);
+    modules_.AppendWarnings(out);
     out->insert(out->end(), problems_.begin(), problems_.end());
   }
 
@@ -150,11 +153,10 @@ class SymbolizerImpl final : public Symbolizer {
     slot = std::make_unique<SymModule>();
     SymModule& s = *slot;
     s.unresolved = UnresolvedName(m.path);
-    const std::string debug_path =
-        m.open_path.empty() ? ""
-                            : FindDebugFile(module->elf(), m.open_path, module->build_id(),
-                                            options_.debug_dirs);
-    if (!debug_path.empty()) s.debug_file = ElfFile::Open(debug_path);
+    if (!m.open_path.empty()) {
+      s.debug_file =
+          FindDebugFile(module->elf(), m.open_path, module->build_id(), options_.debug_dirs);
+    }
     s.symbols = SymbolTable::FromElf(module->elf(), SHT_SYMTAB);
     if (s.symbols.empty() && s.debug_file != nullptr) {
       s.symbols = SymbolTable::FromElf(s.debug_file->elf(), SHT_SYMTAB);
@@ -242,7 +244,8 @@ class SymbolizerImpl final : public Symbolizer {
   }
 
   SymbolizerOptions options_;
-  unwind::ModuleCache modules_;
+  std::unique_ptr<elf::ModuleCache> owned_modules_;
+  elf::ModuleCache& modules_;
   absl::flat_hash_map<const ElfModule*, std::unique_ptr<SymModule>> sym_modules_;
   absl::flat_hash_map<Key, std::vector<Frame>> cache_;
   absl::flat_hash_map<int, JitMap> jit_maps_;
@@ -253,8 +256,9 @@ class SymbolizerImpl final : public Symbolizer {
 
 }  // namespace
 
-std::unique_ptr<Symbolizer> CreateSymbolizer(const SymbolizerOptions& options) {
-  return std::make_unique<SymbolizerImpl>(options);
+std::unique_ptr<Symbolizer> CreateSymbolizer(const SymbolizerOptions& options,
+                                             elf::ModuleCache* modules) {
+  return std::make_unique<SymbolizerImpl>(options, modules);
 }
 
 }  // namespace stackfire::symbolize

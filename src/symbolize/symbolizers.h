@@ -7,8 +7,10 @@
 // User pcs: the module is found by mapping and shared by build-id; its
 // symbols (.symtab of the file or of its separate debug file, else .dynsym)
 // are loaded once into a sorted table, and each (module, address) is resolved
-// once, with its inline chain from DWARF, then served from a cache. Not
-// thread-safe: one instance per symbolizing thread.
+// once, with its inline chain from DWARF, then served from a cache. The ELF
+// files come from an elf::ModuleCache, borrowed (the record pipeline's, which
+// the unwinder shares) or owned. Not thread-safe: one instance per
+// symbolizing thread.
 #ifndef STACKFIRE_SRC_SYMBOLIZE_SYMBOLIZERS_H_
 #define STACKFIRE_SRC_SYMBOLIZE_SYMBOLIZERS_H_
 
@@ -17,6 +19,10 @@
 #include <vector>
 
 #include "stackfire/symbolizer.h"
+
+namespace stackfire::elf {
+class ModuleCache;
+}  // namespace stackfire::elf
 
 namespace stackfire::symbolize {
 
@@ -36,7 +42,9 @@ struct SymbolizerOptions {
   std::string jit_map_dir = "/tmp";
 };
 
-std::unique_ptr<Symbolizer> CreateSymbolizer(const SymbolizerOptions& options = {});
+// modules, when given, must outlive the symbolizer.
+std::unique_ptr<Symbolizer> CreateSymbolizer(const SymbolizerOptions& options = {},
+                                             elf::ModuleCache* modules = nullptr);
 
 }  // namespace stackfire::symbolize
 

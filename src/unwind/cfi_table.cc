@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <memory>
 
+#include "absl/strings/str_cat.h"
+
 namespace stackfire::unwind {
 namespace {
 
@@ -97,12 +99,32 @@ bool SameRules(const CfiRow& a, const CfiRow& b) {
 
 }  // namespace
 
-CfiTable::~CfiTable() { ReleaseSources(); }
+CfiTable::CfiTable(const elf::ElfModule& module)
+    : eh_cfi_(dwarf_getcfi_elf(module.elf())),
+      debug_cfi_(module.dwarf() != nullptr ? dwarf_getcfi(module.dwarf()) : nullptr) {}
 
-void CfiTable::ReleaseSources() {
+CfiTable::~CfiTable() {
   if (eh_cfi_ != nullptr) dwarf_cfi_end(eh_cfi_);
-  eh_cfi_ = nullptr;
-  debug_cfi_ = nullptr;
+}
+
+CfiTables::Entry& CfiTables::Create(const elf::ModuleRef& ref) {
+  if (ref.index >= entries_.size()) entries_.resize(ref.index + 1);
+  entries_[ref.index] = std::make_unique<Entry>(*ref.module);
+  order_.push_back(entries_[ref.index].get());
+  return *entries_[ref.index];
+}
+
+void CfiTables::AppendWarnings(std::vector<std::string>* out) const {
+  for (const Entry* e : order_) {
+    // A few misses are normal (hand-written assembly without CFI); most of
+    // a module's lookups failing means its .eh_frame is missing or corrupt.
+    if (e->misses >= 10 && e->misses * 5 >= e->lookups) {
+      out->push_back(absl::StrCat(e->module->path(), ": no unwind information (CFI) for ",
+                                  e->misses, " of ", e->lookups,
+                                  " addresses sampled in it (.eh_frame missing or corrupt); "
+                                  "those stacks stop there"));
+    }
+  }
 }
 
 CfiRow CfiTable::Build(uint64_t vaddr) const {
