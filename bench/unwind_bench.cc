@@ -154,10 +154,12 @@ void Compare(const testing::Capture& c) {
           std::printf(" %llx", (unsigned long long)w);
         }
         std::printf("\n");
-        if (const Mapping* m = c.maps.Find(s.regs[kRip])) {
-          const unwind::ModuleRef* ref = table.modules().Lookup(*m);
-          const unwind::CfiRow& row = ref->module->cfi_table().Find(s.regs[kRip] - ref->bias);
-          unwind::CfiRow fresh = ref->module->cfi_table().Build(s.regs[kRip] - ref->bias);
+        const Mapping* m = c.maps.Find(s.regs[kRip]);
+        const elf::ModuleRef* ref = m != nullptr ? table.modules().Lookup(*m) : nullptr;
+        if (ref != nullptr && ref->module != nullptr) {
+          unwind::CfiTable& cfi = table.cfi_tables().For(*ref).table;
+          const unwind::CfiRow& row = cfi.Find(s.regs[kRip] - ref->bias);
+          unwind::CfiRow fresh = cfi.Build(s.regs[kRip] - ref->bias);
           std::printf("  row kind %d [%llx,%llx) cfa %d+%d ra %d; fresh kind %d [%llx,%llx) cfa %d+%d\n", row.kind,
                       (unsigned long long)row.start, (unsigned long long)row.end, row.cfa_reg, row.cfa_offset,
                       row.ra_offset, fresh.kind, (unsigned long long)fresh.start, (unsigned long long)fresh.end,

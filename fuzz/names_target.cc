@@ -27,7 +27,7 @@
 #include "src/symbolize/mini_debuginfo.h"
 #include "src/symbolize/symbol_table.h"
 #include "src/symbolize/text_symbols.h"
-#include "src/unwind/elf_module.h"
+#include "src/elf/elf_module.h"
 
 namespace stackfire::fuzz {
 namespace {
@@ -85,11 +85,11 @@ void FuzzElfModule(const uint8_t* data, size_t size) {
   Mapping m;
   m.path = "[fuzz]";
   m.image = std::make_shared<const std::vector<uint8_t>>(data, data + size);
-  absl::StatusOr<std::unique_ptr<unwind::ElfModule>> opened = unwind::ElfModule::Open(m);
+  absl::StatusOr<std::unique_ptr<elf::ElfModule>> opened = elf::ElfModule::Open(m);
   if (!opened.ok()) return;
-  unwind::ElfModule& module = **opened;
+  elf::ElfModule& module = **opened;
   std::vector<uint64_t> probes;
-  for (const unwind::ElfModule::Segment& s : module.segments()) {
+  for (const elf::ElfModule::Segment& s : module.segments()) {
     probes.insert(probes.end(), {s.vaddr, s.vaddr + s.filesz / 2, s.vaddr + s.memsz - 1});
     // A mapping at the segment's first page, and one a page inside it.
     for (uint64_t pgoff : {s.offset & ~uint64_t{0xfff}, (s.offset & ~uint64_t{0xfff}) + 0x1000}) {
@@ -101,7 +101,7 @@ void FuzzElfModule(const uint8_t* data, size_t size) {
       if (!bias) continue;
       const uint64_t vaddr = m.start - *bias;
       bool inside = false;
-      for (const unwind::ElfModule::Segment& t : module.segments()) {
+      for (const elf::ElfModule::Segment& t : module.segments()) {
         inside |= pgoff >= (t.offset & ~uint64_t{0xfff}) && pgoff < t.offset + t.filesz &&
                   vaddr == pgoff + (t.vaddr - t.offset);
       }
@@ -113,9 +113,10 @@ void FuzzElfModule(const uint8_t* data, size_t size) {
     probes.insert(probes.end(),
                   {module.eh_frame_hdr_vaddr(), module.text_begin(), module.text_begin() + 0x40});
   }
+  const symbolize::FunctionStarts starts(module);
   for (size_t i = 0; i < probes.size() && i < 48; ++i) {
     const uint64_t a = probes[i];
-    if (std::optional<uint64_t> start = symbolize::FunctionStart(module, a)) {
+    if (std::optional<uint64_t> start = starts.Find(a)) {
       FUZZ_CHECK(*start <= a, absl::StrCat("function start ", *start, " above pc ", a));
     }
   }

@@ -20,12 +20,13 @@ packages=(
 # writes the CPU profiles that `stackfire diff` reads in tests/diff), clang with
 # its runtime libraries for the libFuzzer targets (scripts/fuzz.sh), Debian's
 # rustc and binutils' addr2line for the Rust naming tests
-# (testdata/workloads/build_rust.sh), Debian's debuginfod server and its client
-# library (libdebuginfod1, which stackfire loads at run time) for the
+# (testdata/workloads/build_rust.sh), strace to count the files a recording
+# opens (tests/record/check_elf_opens.py), Debian's debuginfod server and its
+# client library (libdebuginfod1, which stackfire loads at run time) for the
 # debuginfod tests, and xz-utils for the MiniDebugInfo test binary.
 if [ "${STACKFIRE_SETUP_TESTS:-0}" = 1 ]; then
   packages+=(chromium fonts-dejavu-core fonts-liberation nodejs libc6-dbg golang-go
-    python3-jsonschema clang clang-14 libclang-rt-14-dev rustc binutils debuginfod
+    python3-jsonschema clang clang-14 libclang-rt-14-dev rustc binutils strace debuginfod
     libdebuginfod1 xz-utils)
   # Debian's nodejs comes without npm; other builds of nodejs bundle it.
   command -v npm >/dev/null || packages+=(npm)

@@ -5,10 +5,14 @@
 #include <cstring>
 #include <fstream>
 #include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "stackfire/hint.h"
 #include "stackfire/raw_sample.h"
 
 namespace stackfire::perf {
@@ -85,6 +89,33 @@ absl::StatusOr<EventSpec> ParseEvent(std::string_view text) {
   for (const NamedEvent& e : kEvents) absl::StrAppend(&known, known.empty() ? "" : ", ", e.name);
   return absl::InvalidArgumentError(
       absl::StrCat("unknown event '", std::string(text), "'; known events: ", known));
+}
+
+absl::StatusOr<CallGraphSpec> ParseCallGraph(std::string_view text) {
+  const absl::string_view flag(text.data(), text.size());
+  std::vector<absl::string_view> parts = absl::StrSplit(flag, ',');
+  CallGraphSpec spec;
+  if (parts[0] == "fp" && parts.size() == 1) {
+    spec.mode = CallGraph::kFramePointer;
+    return spec;
+  }
+  if (parts[0] != "dwarf" || parts.size() > 2) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--call-graph: '", flag, "' is not dwarf[,BYTES] or fp"));
+  }
+  spec.mode = CallGraph::kDwarf;
+  if (parts.size() == 2) {
+    uint32_t bytes = 0;
+    if (!absl::SimpleAtoi(parts[1], &bytes) || bytes == 0 || bytes % 8 != 0 ||
+        bytes > kMaxStackBytes) {
+      return WithHint(
+          absl::InvalidArgumentError(absl::StrCat("--call-graph: bad stack size '", parts[1], "'")),
+          absl::StrCat("a multiple of 8 up to ", kMaxStackBytes,
+                       ", e.g. --call-graph dwarf,16384"));
+    }
+    spec.stack_bytes = bytes;
+  }
+  return spec;
 }
 
 perf_event_attr BuildAttr(const AttrOptions& options) {

@@ -58,6 +58,18 @@ EventSpec CpuClockEvent();
 
 enum class CallGraph { kDwarf, kFramePointer };
 
+// What --call-graph asks for: DWARF unwinding over a copy of the top
+// stack_bytes of the user stack, or the kernel's frame-pointer chain alone.
+struct CallGraphSpec {
+  CallGraph mode = CallGraph::kDwarf;
+  uint32_t stack_bytes = kDefaultStackBytes;  // dwarf only
+};
+
+// "dwarf", "dwarf,BYTES" (a multiple of 8, 8..kMaxStackBytes) or "fp", as
+// perf record spells them. kInvalidArgument (with a hint, stackfire/hint.h)
+// for anything else.
+absl::StatusOr<CallGraphSpec> ParseCallGraph(std::string_view text);
+
 struct AttrOptions {
   EventSpec event;
   uint64_t frequency_hz = 99;

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "src/proc/threads.h"
+#include "src/record/stack_views.h"
 #include "src/unwind/unwinders.h"
 
 namespace stackfire::record {
@@ -32,10 +33,13 @@ std::shared_ptr<const std::vector<uint8_t>> OwnVdsoImage() {
 
 }  // namespace
 
-Pipeline::Pipeline(PipelineOptions options, Unwinder* unwinder, Symbolizer* symbolizer)
-    : options_(options), unwinder_(unwinder), symbolizer_(symbolizer), folder_(symbolizer) {
-  if (options_.collect_export) collector_ = std::make_unique<ExportCollector>(symbolizer);
-}
+Pipeline::Pipeline(PipelineOptions options, Unwinder* unwinder, Symbolizer* symbolizer,
+                   elf::ModuleCache* modules)
+    : options_(options),
+      unwinder_(unwinder),
+      symbolizer_(symbolizer),
+      builder_(symbolizer, modules, StackBuilder::Options{options.collect_export},
+               &recorded_.stacks) {}
 
 Pipeline::~Pipeline() { Stop(); }
 
@@ -74,6 +78,10 @@ void Pipeline::WarmUp(bool kernel) {
     symbolizer_->SymbolizeKernel(0xffffffff81000000ull, &frames);
   }
 }
+
+Profile Pipeline::FoldedProfile() const { return ToFolded(recorded_); }
+
+RecordedProfile Pipeline::TakeRecorded() { return std::move(recorded_); }
 
 std::vector<std::string> Pipeline::Warnings() const {
   std::vector<std::string> all;
@@ -309,36 +317,29 @@ void Pipeline::HandleSample(RawSample& sample) {
   key.failed = failed;
   key.user_pcs = user;
   key.kernel_ips = &sample.kernel_ips;
-  const std::string& folded = folder_.Fold(key, state.maps);
+  const uint32_t stack = builder_.Build(key, state.maps);
 
   if (seen_tids_.insert(sample.tid).second) {
     counters_.threads.store(++threads_seen_, std::memory_order_relaxed);
   }
-  const std::string& root = RootFrame(sample.pid, sample.tid);
-  if (root.empty()) {
-    profile_.Add(folded, 1);
-  } else {
-    stack_ = root;
-    stack_.push_back(';');
-    stack_ += folded;
-    profile_.Add(stack_, 1);
-  }
-  if (collector_ != nullptr) collector_->Add(root, key, state.maps, sample.period);
+  recorded_.weights.Add(RootFrame(sample.pid, sample.tid), stack, 1,
+                        static_cast<int64_t>(sample.period));
   counters_.samples.fetch_add(1, std::memory_order_relaxed);
 }
 
-const std::string& Pipeline::RootFrame(uint32_t pid, uint32_t tid) {
-  if (!options_.per_thread && !options_.per_pid) return no_root_;
+uint32_t Pipeline::RootFrame(uint32_t pid, uint32_t tid) {
+  if (!options_.per_thread && !options_.per_pid) return kNoRoot;
   const uint32_t id = options_.per_thread ? tid : pid;
   auto& roots = options_.per_thread ? thread_roots_ : process_roots_;
-  auto [it, inserted] = roots.try_emplace(id);
+  auto [it, inserted] = roots.try_emplace(id, kNoRoot);
   if (inserted) {
     auto name = thread_names_.find(id);
     std::string comm = name != thread_names_.end()
                            ? name->second
                            : proc::ReadThreadComm(static_cast<int>(pid), static_cast<int>(id));
     if (comm.empty()) comm = "[unknown]";
-    it->second = options_.per_thread ? ThreadRootFrame(comm, pid, tid) : ProcessRootFrame(comm, pid);
+    it->second = builder_.Root(options_.per_thread ? ThreadRootFrame(comm, pid, tid)
+                                                   : ProcessRootFrame(comm, pid));
   }
   return it->second;
 }

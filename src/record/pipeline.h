@@ -1,12 +1,13 @@
 // The recording pipeline: sampler rings -> drain thread -> queue -> worker
-// (unwind, symbolize, fold) -> Profile.
+// (unwind, symbolize, weigh) -> RecordedProfile (stack_model.h).
 //
 // The drain thread only reads the rings, decodes records and hands them over
 // in batches; it never waits for unwinding, so a slow unwind cannot make the
 // kernel drop samples. The worker keeps each process's maps current from
 // MMAP2/COMM/FORK records, orders every batch by time (rings are per CPU),
 // unwinds with DWARF, falls back to the kernel's frame-pointer chain when
-// DWARF fails, and folds stacks through a StackFolder.
+// DWARF fails, turns each stack into the one symbolized stack through a
+// StackBuilder (cached per unique stack) and adds the sample's weight to it.
 //
 // Threading: Start/Stop and counters() from the controlling thread; the two
 // internal threads own everything else until Stop() returns.
@@ -25,10 +26,11 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "src/elf/module_cache.h"
 #include "src/perf/record_parser.h"
 #include "src/perf/sampler.h"
-#include "src/record/export_collector.h"
-#include "src/record/stack_folder.h"
+#include "src/record/stack_builder.h"
+#include "src/record/stack_model.h"
 #include "stackfire/process_maps.h"
 #include "stackfire/profile.h"
 #include "stackfire/symbolizer.h"
@@ -37,7 +39,7 @@
 namespace stackfire::record {
 
 struct Counters {
-  std::atomic<uint64_t> samples{0};          // samples folded into the profile
+  std::atomic<uint64_t> samples{0};          // samples added to the profile
   std::atomic<uint64_t> lost{0};             // PERF_RECORD_LOST / LOST_SAMPLES totals
   std::atomic<uint64_t> unwind_failures{0};  // DWARF failed (fp chain or partial stack used)
   std::atomic<uint64_t> fp_fallbacks{0};     // of those, the fp chain was used
@@ -55,7 +57,8 @@ struct PipelineOptions {
   // different processes never merge. per_thread wins: its root names the
   // process too.
   bool per_pid = false;
-  // Also build the export model (pprof, speedscope) next to the profile.
+  // Keep each location's address and mapping in the stack model, as the
+  // export model (pprof, speedscope) needs.
   bool collect_export = false;
   bool fp_only = false;     // --call-graph fp: the kernel's chain, no DWARF
   size_t max_queued_bytes = size_t{1} << 30;
@@ -67,8 +70,11 @@ class Pipeline {
   // new addresses (perf reports no munmap; see ProcessState::exec_starts).
   static constexpr size_t kMaxCopiesPerFile = 4;
 
-  // The unwinder may be null when fp_only. Both must outlive the pipeline.
-  Pipeline(PipelineOptions options, Unwinder* unwinder, Symbolizer* symbolizer);
+  // The unwinder may be null when fp_only. modules, when given, is the ELF
+  // cache the unwinder and the symbolizer read through; the stack model
+  // takes build-ids from it. All must outlive the pipeline.
+  Pipeline(PipelineOptions options, Unwinder* unwinder, Symbolizer* symbolizer,
+           elf::ModuleCache* modules = nullptr);
   ~Pipeline();
 
   // Seeds the process state (maps, thread names) of one target at attach.
@@ -95,9 +101,13 @@ class Pipeline {
   // symbols or unwind info), one line per problem, deduplicated. Call after
   // Stop().
   std::vector<std::string> Warnings() const;
-  Profile& profile() { return profile_; }
-  // Null unless options.collect_export.
-  ExportCollector* export_collector() { return collector_.get(); }
+  // The stacks and weights so far (stable only after Stop()).
+  const RecordedProfile& recorded() const { return recorded_; }
+  // The folded view of recorded() (stack_views.h).
+  Profile FoldedProfile() const;
+  // Hands the stacks and weights over; the pipeline processes no more
+  // records afterwards. Call after Stop().
+  RecordedProfile TakeRecorded();
 
  private:
   struct ProcessState {
@@ -118,16 +128,15 @@ class Pipeline {
   void Handle(perf::ParsedRecord& record);
   void HandleSample(RawSample& sample);
   ProcessState& StateFor(uint32_t pid);
-  // The root frame of a sample, or "" when stacks have none.
-  const std::string& RootFrame(uint32_t pid, uint32_t tid);
+  // The location of a sample's root frame, or kNoRoot when stacks have none.
+  uint32_t RootFrame(uint32_t pid, uint32_t tid);
 
   PipelineOptions options_;
   Unwinder* unwinder_;
   Symbolizer* symbolizer_;
-  StackFolder folder_;
-  Profile profile_;
+  RecordedProfile recorded_;
+  StackBuilder builder_;  // fills recorded_.stacks
   Counters counters_;
-  std::unique_ptr<ExportCollector> collector_;
 
   perf::Sampler* sampler_ = nullptr;
   std::thread drain_thread_;
@@ -143,16 +152,14 @@ class Pipeline {
   // Worker-thread state.
   absl::flat_hash_map<uint32_t, ProcessState> processes_;
   absl::flat_hash_map<uint32_t, std::string> thread_names_;
-  absl::flat_hash_map<uint32_t, std::string> thread_roots_;
-  absl::flat_hash_map<uint32_t, std::string> process_roots_;
-  const std::string no_root_;
+  absl::flat_hash_map<uint32_t, uint32_t> thread_roots_;   // tid -> root location
+  absl::flat_hash_map<uint32_t, uint32_t> process_roots_;  // pid -> root location
   // Threads sampled and still alive (an EXIT record removes them, so that a
   // process churning through threads does not grow these tables).
   absl::flat_hash_set<uint32_t> seen_tids_;
   uint64_t threads_seen_ = 0;
   std::vector<uint64_t> pcs_;
   std::vector<uint64_t> fp_pcs_;
-  std::string stack_;
   std::shared_ptr<const std::vector<uint8_t>> vdso_image_;
 };
 

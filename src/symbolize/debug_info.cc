@@ -9,7 +9,7 @@
 #include <cstdlib>
 
 #include "src/symbolize/demangle.h"
-#include "src/unwind/elf_module.h"
+#include "src/elf/elf_module.h"
 
 namespace stackfire::symbolize {
 namespace {
@@ -36,10 +36,14 @@ std::string DebugLink(Elf* elf) {
   return "";
 }
 
-bool MatchesBuildId(const std::string& path, const std::string& build_id) {
+// The file at path, opened, when its build-id is build_id (or any, when
+// build_id is empty); else null.
+std::unique_ptr<ElfFile> OpenIfBuildIdMatches(const std::string& path,
+                                              const std::string& build_id) {
   std::unique_ptr<ElfFile> f = ElfFile::Open(path);
-  if (f == nullptr) return false;
-  return build_id.empty() || unwind::ReadBuildId(f->elf()) == build_id;
+  if (f == nullptr) return nullptr;
+  if (!build_id.empty() && elf::ReadBuildId(f->elf()) != build_id) return nullptr;
+  return f;
 }
 
 // The DIE that carries a function's name: inlined instances point at their
@@ -107,26 +111,27 @@ ElfFile::~ElfFile() {
   if (elf_ != nullptr) elf_end(elf_);
 }
 
-std::string FindDebugFile(Elf* binary, const std::string& binary_path,
-                          const std::string& build_id,
-                          const std::vector<std::string>& debug_dirs) {
+std::unique_ptr<ElfFile> FindDebugFile(Elf* binary, const std::string& binary_path,
+                                       const std::string& build_id,
+                                       const std::vector<std::string>& debug_dirs) {
   if (!build_id.empty()) {
-    const std::string hex = unwind::BuildIdHex(build_id);
+    const std::string hex = elf::BuildIdHex(build_id);
     for (const std::string& dir : debug_dirs) {
       std::string path = dir + "/.build-id/" + hex.substr(0, 2) + "/" + hex.substr(2) + ".debug";
-      if (access(path.c_str(), R_OK) == 0 && MatchesBuildId(path, build_id)) return path;
+      if (access(path.c_str(), R_OK) != 0) continue;
+      if (std::unique_ptr<ElfFile> f = OpenIfBuildIdMatches(path, build_id)) return f;
     }
   }
   const std::string link = DebugLink(binary);
-  if (link.empty() || link.find('/') != std::string::npos) return "";
+  if (link.empty() || link.find('/') != std::string::npos) return nullptr;
   const std::string dir = DirName(binary_path);
   std::vector<std::string> candidates = {dir + "/" + link, dir + "/.debug/" + link};
   for (const std::string& d : debug_dirs) candidates.push_back(d + dir + "/" + link);
   for (const std::string& path : candidates) {
     if (path == binary_path || access(path.c_str(), R_OK) != 0) continue;
-    if (MatchesBuildId(path, build_id)) return path;
+    if (std::unique_ptr<ElfFile> f = OpenIfBuildIdMatches(path, build_id)) return f;
   }
-  return "";
+  return nullptr;
 }
 
 InlineResolver::InlineResolver(Dwarf* dwarf) : dwarf_(dwarf) {

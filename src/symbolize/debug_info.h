@@ -55,12 +55,12 @@ class ElfFile {
   Dwarf* dwarf_ = nullptr;
 };
 
-// Returns the path of the separate debug file, or "" when none is found.
-// binary_path is where the binary can be read (open_path); debug_dirs are
-// roots such as /usr/lib/debug.
-std::string FindDebugFile(Elf* binary, const std::string& binary_path,
-                          const std::string& build_id,
-                          const std::vector<std::string>& debug_dirs);
+// The separate debug file, opened (once: the build-id check reads the same
+// open file), or null when none is found. binary_path is where the binary
+// can be read (open_path); debug_dirs are roots such as /usr/lib/debug.
+std::unique_ptr<ElfFile> FindDebugFile(Elf* binary, const std::string& binary_path,
+                                       const std::string& build_id,
+                                       const std::vector<std::string>& debug_dirs);
 
 class InlineResolver {
  public:

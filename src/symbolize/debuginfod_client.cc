@@ -15,7 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "src/symbolize/target_files.h"
-#include "src/unwind/elf_module.h"
+#include "src/elf/elf_module.h"
 
 namespace stackfire::symbolize {
 namespace {
@@ -197,7 +197,7 @@ std::string DebuginfodClient::FetchDebugInfo(const std::string& build_id,
   if (disabled_ || build_id.empty() || !Load()) return "";
   if (options_.cancelled && options_.cancelled()) return "";
   ++stats_.queries;
-  const std::string hex = unwind::BuildIdHex(build_id);
+  const std::string hex = elf::BuildIdHex(build_id);
   Transfer t;
   t.module = module;
   t.start = t.last_data = Clock::now();

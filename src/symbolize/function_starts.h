@@ -14,21 +14,36 @@
 #ifndef STACKFIRE_SRC_SYMBOLIZE_FUNCTION_STARTS_H_
 #define STACKFIRE_SRC_SYMBOLIZE_FUNCTION_STARTS_H_
 
+#include <elfutils/libdw.h>
+
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 
-#include "src/unwind/elf_module.h"
+#include "src/elf/elf_module.h"
 
 namespace stackfire::symbolize {
 
-// The start (ELF vaddr) of the function whose CFI covers vaddr: the greatest
-// initial location at or below vaddr in .eh_frame_hdr's table, if the CFI
-// covers vaddr at all. nullopt when the module has no such table (or no
-// FDE covers vaddr). O(log n) reads of the mapped file; not cached here.
-// Not thread-safe (the module's CFI table is filled lazily).
-std::optional<uint64_t> FunctionStart(unwind::ElfModule& module, uint64_t vaddr);
+// The start (ELF vaddr) of the function whose CFI covers a vaddr: the
+// greatest initial location at or below it in .eh_frame_hdr's table, if an
+// FDE of .eh_frame covers the address at all. Owns a libdw handle on the
+// module's .eh_frame; the module must outlive it. Not thread-safe.
+class FunctionStarts {
+ public:
+  explicit FunctionStarts(const elf::ElfModule& module);
+  ~FunctionStarts();
+  FunctionStarts(const FunctionStarts&) = delete;
+  FunctionStarts& operator=(const FunctionStarts&) = delete;
+
+  // nullopt when the module has no such table or no FDE covers vaddr.
+  // O(log n) reads of the mapped file and one CFI lookup; not cached here.
+  std::optional<uint64_t> Find(uint64_t vaddr) const;
+
+ private:
+  const elf::ElfModule& module_;
+  Dwarf_CFI* eh_cfi_;  // owned; null when the file has no .eh_frame
+};
 
 // "<base name of path>+0x<start in hex>".
 std::string AddressFrameName(std::string_view path, uint64_t start);

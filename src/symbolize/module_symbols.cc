@@ -21,17 +21,15 @@ bool ModuleSymbols::AdoptDebugFile(std::unique_ptr<ElfFile> file) {
   return true;
 }
 
-void LoadModuleSymbols(const unwind::ElfModule& module, const Mapping& mapping,
+void LoadModuleSymbols(const elf::ElfModule& module, const Mapping& mapping,
                        const std::vector<std::string>& debug_dirs, ModuleSymbols* out,
                        std::vector<std::string>* problems) {
   ModuleSymbols& s = *out;
   s.symbols = SymbolTable::FromElf(module.elf(), SHT_SYMTAB);
   if (!s.symbols.empty()) s.source = ".symtab";
-  const std::string debug_path =
-      mapping.open_path.empty()
-          ? ""
-          : FindDebugFile(module.elf(), mapping.open_path, module.build_id(), debug_dirs);
-  if (!debug_path.empty()) s.debug_file = ElfFile::Open(debug_path);
+  if (!mapping.open_path.empty()) {
+    s.debug_file = FindDebugFile(module.elf(), mapping.open_path, module.build_id(), debug_dirs);
+  }
   if (s.symbols.empty() && s.debug_file != nullptr) {
     s.symbols = SymbolTable::FromElf(s.debug_file->elf(), SHT_SYMTAB);
     if (!s.symbols.empty()) s.source = "debug file";

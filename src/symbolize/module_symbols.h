@@ -19,7 +19,7 @@
 #include "src/symbolize/debug_info.h"
 #include "src/symbolize/mini_debuginfo.h"
 #include "src/symbolize/symbol_table.h"
-#include "src/unwind/elf_module.h"
+#include "src/elf/elf_module.h"
 #include "stackfire/process_maps.h"
 
 namespace stackfire::symbolize {
@@ -42,7 +42,7 @@ struct ModuleSymbols {
 // corrupt .gnu_debugdata is reported in *problems (one line); finding no
 // names at all is left to the caller to report, as a debug file may still
 // come.
-void LoadModuleSymbols(const unwind::ElfModule& module, const Mapping& mapping,
+void LoadModuleSymbols(const elf::ElfModule& module, const Mapping& mapping,
                        const std::vector<std::string>& debug_dirs, ModuleSymbols* out,
                        std::vector<std::string>* problems);
 

@@ -8,6 +8,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "src/elf/module_cache.h"
 #include "src/symbolize/debug_info.h"
 #include "src/symbolize/demangle.h"
 #include "src/symbolize/function_starts.h"
@@ -16,13 +17,12 @@
 #include "src/symbolize/symbol_table.h"
 #include "src/symbolize/symbolizers.h"
 #include "src/symbolize/text_symbols.h"
-#include "src/unwind/module_cache.h"
 #include "stackfire/profile.h"
 
 namespace stackfire::symbolize {
 namespace {
 
-using unwind::ElfModule;
+using elf::ElfModule;
 
 std::string BaseName(const std::string& path) {
   size_t slash = path.rfind('/');
@@ -68,6 +68,7 @@ Frame MakeFrame(std::string_view name, Frame::Kind kind) {
 // and inline chains.
 struct SymModule : ModuleSymbols {
   std::unique_ptr<InlineResolver> inlines;
+  std::unique_ptr<FunctionStarts> starts;  // made at the first unnamed address
   std::string path;        // as the target maps it
   std::string unresolved;  // "[libfoo.so]"
   bool fetch_tried = false;  // debuginfod asked (or not wanted)
@@ -75,7 +76,10 @@ struct SymModule : ModuleSymbols {
 
 class SymbolizerImpl final : public Symbolizer {
  public:
-  explicit SymbolizerImpl(const SymbolizerOptions& options) : options_(options) {
+  SymbolizerImpl(const SymbolizerOptions& options, elf::ModuleCache* modules)
+      : options_(options),
+        owned_modules_(modules == nullptr ? std::make_unique<elf::ModuleCache>() : nullptr),
+        modules_(modules == nullptr ? *owned_modules_ : *modules) {
     if (options_.debuginfod) debuginfod_ = DebuginfodClient::Create(options_.debuginfod_options);
   }
 
@@ -93,7 +97,7 @@ class SymbolizerImpl final : public Symbolizer {
       return;
     }
     modules_.TrimIfLarge();
-    const unwind::ModuleRef* ref = modules_.Lookup(*m);
+    const elf::ModuleRef* ref = modules_.Lookup(*m);
     if (ref->module == nullptr) {
       out->push_back(MakeFrame(UnresolvedName(m->path), Frame::Kind::kUnresolved));
       return;
@@ -116,7 +120,7 @@ class SymbolizerImpl final : public Symbolizer {
   void BeginSampling() override { sampling_ = true; }
 
   void AppendWarnings(std::vector<std::string>* out) const override {
-    modules_.AppendWarnings(/*cfi=*/false, out);
+    modules_.AppendWarnings(out);
     for (const SymModule* s : module_order_) {
       if (!s->symbols.empty()) continue;
       out->push_back(absl::StrCat(
@@ -218,7 +222,10 @@ class SymbolizerImpl final : public Symbolizer {
     }
     if (sym == nullptr) {
       std::optional<uint64_t> start;
-      if (options_.unnamed_by_address) start = FunctionStart(*module, vaddr);
+      if (options_.unnamed_by_address) {
+        if (s.starts == nullptr) s.starts = std::make_unique<FunctionStarts>(*module);
+        start = s.starts->Find(vaddr);
+      }
       frames.push_back(MakeFrame(start ? AddressFrameName(m.path, *start) : s.unresolved,
                                  Frame::Kind::kUnresolved));
       return frames;
@@ -247,7 +254,8 @@ class SymbolizerImpl final : public Symbolizer {
   }
 
   SymbolizerOptions options_;
-  unwind::ModuleCache modules_;
+  std::unique_ptr<elf::ModuleCache> owned_modules_;
+  elf::ModuleCache& modules_;
   absl::flat_hash_map<const ElfModule*, std::unique_ptr<SymModule>> sym_modules_;
   absl::flat_hash_map<Key, std::vector<Frame>> cache_;
   JitMaps jit_maps_{options_.jit_map_dir};
@@ -263,8 +271,9 @@ class SymbolizerImpl final : public Symbolizer {
 
 }  // namespace
 
-std::unique_ptr<Symbolizer> CreateSymbolizer(const SymbolizerOptions& options) {
-  return std::make_unique<SymbolizerImpl>(options);
+std::unique_ptr<Symbolizer> CreateSymbolizer(const SymbolizerOptions& options,
+                                             elf::ModuleCache* modules) {
+  return std::make_unique<SymbolizerImpl>(options, modules);
 }
 
 }  // namespace stackfire::symbolize

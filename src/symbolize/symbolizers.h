@@ -11,8 +11,9 @@
 // together with .dynsym, then .dynsym alone. Each (module, address) is
 // resolved once, with its inline chain from DWARF, then served from a cache.
 // An address no symbol covers is named by its module and the start of its
-// function from the CFI. Not thread-safe: one instance per symbolizing
-// thread.
+// function from the CFI. The ELF files come from an elf::ModuleCache,
+// borrowed (the record pipeline's, which the unwinder shares) or owned. Not
+// thread-safe: one instance per symbolizing thread.
 #ifndef STACKFIRE_SRC_SYMBOLIZE_SYMBOLIZERS_H_
 #define STACKFIRE_SRC_SYMBOLIZE_SYMBOLIZERS_H_
 
@@ -22,6 +23,10 @@
 
 #include "src/symbolize/debuginfod_client.h"
 #include "stackfire/symbolizer.h"
+
+namespace stackfire::elf {
+class ModuleCache;
+}  // namespace stackfire::elf
 
 namespace stackfire::symbolize {
 
@@ -51,7 +56,9 @@ struct SymbolizerOptions {
   DebuginfodOptions debuginfod_options;
 };
 
-std::unique_ptr<Symbolizer> CreateSymbolizer(const SymbolizerOptions& options = {});
+// modules, when given, must outlive the symbolizer.
+std::unique_ptr<Symbolizer> CreateSymbolizer(const SymbolizerOptions& options = {},
+                                             elf::ModuleCache* modules = nullptr);
 
 }  // namespace stackfire::symbolize
 

@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <memory>
 
+#include "absl/strings/str_cat.h"
+
 namespace stackfire::unwind {
 namespace {
 
@@ -97,12 +99,42 @@ bool SameRules(const CfiRow& a, const CfiRow& b) {
 
 }  // namespace
 
-CfiTable::~CfiTable() { ReleaseSources(); }
+CfiTable::CfiTable(const elf::ElfModule& module)
+    : eh_cfi_(dwarf_getcfi_elf(module.elf())),
+      debug_cfi_(module.dwarf() != nullptr ? dwarf_getcfi(module.dwarf()) : nullptr) {}
 
-void CfiTable::ReleaseSources() {
+CfiTable::~CfiTable() {
   if (eh_cfi_ != nullptr) dwarf_cfi_end(eh_cfi_);
-  eh_cfi_ = nullptr;
-  debug_cfi_ = nullptr;
+}
+
+CfiTables::Entry& CfiTables::Create(const elf::ModuleRef& ref) {
+  if (ref.index >= entries_.size()) entries_.resize(ref.index + 1);
+  entries_[ref.index] = std::make_unique<Entry>(*ref.module);
+  order_.push_back(entries_[ref.index].get());
+  return *entries_[ref.index];
+}
+
+void CfiTables::AppendWarnings(std::vector<std::string>* out) const {
+  for (const Entry* e : order_) {
+    // Code without CFI that a frame pointer crosses is normal in some
+    // modules (V8's builtins in node's text, hand-written assembly): news
+    // are the stacks that stopped there, or a module where nearly every
+    // address lacks CFI (its .eh_frame is missing or corrupt: frame
+    // pointers rarely lead far in code built without them).
+    const bool stopped = e->stops >= 10 && e->stops * 20 >= e->lookups;
+    const bool most_missing = e->misses >= 10 && e->misses * 5 >= e->lookups * 4;
+    if (!stopped && !most_missing) continue;
+    const char* reason = !e->table.has_cfi() ? "the file has no .eh_frame or .debug_frame"
+                         : most_missing      ? ".eh_frame corrupt or incomplete"
+                                             : "code built without unwind tables, or "
+                                               "hand-written assembly";
+    out->push_back(absl::StrCat(
+        e->module->path(), ": no unwind information (CFI) for ", e->misses, " of ", e->lookups,
+        " addresses sampled in it (", reason, "); ",
+        stopped ? absl::StrCat("no frame pointer to follow at ", e->stops,
+                               " of them: those stacks stop there")
+                : std::string("they were crossed by frame pointer, which may cut stacks short")));
+  }
 }
 
 CfiRow CfiTable::Build(uint64_t vaddr) const {

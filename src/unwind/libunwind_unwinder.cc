@@ -22,7 +22,7 @@ constexpr size_t kMaxAddressSpaces = 64;
 struct LibunwindUnwinder::Context {
   const RawSample* sample = nullptr;
   const ProcessMaps* maps = nullptr;
-  ModuleCache* modules = nullptr;
+  elf::ModuleCache* modules = nullptr;
   StackView stack;
   bool read_past_copy = false;
   // Modules that find_proc_info resolved, so that reads of their
@@ -33,7 +33,7 @@ struct LibunwindUnwinder::Context {
   // called again for that sample.
   struct Recent {
     uint64_t lo, hi;
-    ModuleRef ref;
+    elf::ModuleRef ref;
   };
   absl::flat_hash_map<uint32_t, std::vector<Recent>> recent_by_pid;
   std::vector<Recent>* recent = nullptr;  // recent_by_pid[sample->pid]
@@ -51,7 +51,7 @@ bool ReadModuleMemory(Context* ctx, unw_word_t addr, unw_word_t* out) {
   }
   const Mapping* m = ctx->maps->Find(addr);
   if (m == nullptr) return false;
-  const ModuleRef* ref = ctx->modules->Lookup(*m);
+  const elf::ModuleRef* ref = ctx->modules->Lookup(*m);
   return ref->module != nullptr && ref->module->ReadVaddr(addr - ref->bias, out, 8);
 }
 
@@ -60,11 +60,11 @@ int FindProcInfo(unw_addr_space_t as, unw_word_t ip, unw_proc_info_t* pi, int ne
   auto* ctx = static_cast<Context*>(arg);
   const Mapping* m = ctx->maps->Find(ip);
   if (m == nullptr) return -UNW_ENOINFO;
-  const ModuleRef* ref = ctx->modules->Lookup(*m);
-  const ElfModule* mod = ref->module;
+  const elf::ModuleRef* ref = ctx->modules->Lookup(*m);
+  const elf::ElfModule* mod = ref->module;
   if (mod == nullptr || mod->eh_table_vaddr() == 0) return -UNW_ENOINFO;
   uint64_t lo = UINT64_MAX, hi = 0;
-  for (const ElfModule::Segment& s : mod->segments()) {
+  for (const elf::ElfModule::Segment& s : mod->segments()) {
     lo = std::min(lo, s.vaddr);
     hi = std::max(hi, s.vaddr + s.filesz);
   }
@@ -126,8 +126,8 @@ unw_accessors_t kAccessors = {
 
 }  // namespace
 
-LibunwindUnwinder::LibunwindUnwinder(ModuleCache* modules)
-    : owned_modules_(modules == nullptr ? std::make_unique<ModuleCache>() : nullptr),
+LibunwindUnwinder::LibunwindUnwinder(elf::ModuleCache* modules)
+    : owned_modules_(modules == nullptr ? std::make_unique<elf::ModuleCache>() : nullptr),
       modules_(modules == nullptr ? owned_modules_.get() : modules),
       context_(std::make_unique<Context>()) {}
 
@@ -145,7 +145,7 @@ uint64_t Fingerprint(const ProcessMaps& maps) {
     mix(m.end);
     mix(m.pgoff);
     mix(m.inode);
-    // MMAP2 records with a build-id carry no inode (see module_cache.h).
+    // MMAP2 records with a build-id carry no inode (see elf/module_cache.h).
     uint64_t id = 0;
     std::memcpy(&id, m.build_id.data(), std::min(m.build_id.size(), sizeof id));
     mix(id);

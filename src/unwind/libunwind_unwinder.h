@@ -16,21 +16,22 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "src/unwind/module_cache.h"
+#include "src/elf/module_cache.h"
 #include "stackfire/unwinder.h"
 
 namespace stackfire::unwind {
 
 class LibunwindUnwinder final : public Unwinder {
  public:
-  // Uses `modules` when given (shared with a TableUnwinder), else its own.
-  explicit LibunwindUnwinder(ModuleCache* modules = nullptr);
+  // Uses `modules` when given (borrowed: the pipeline's, or a
+  // TableUnwinder's), else its own.
+  explicit LibunwindUnwinder(elf::ModuleCache* modules = nullptr);
   ~LibunwindUnwinder() override;
 
   UnwindOutcome Unwind(const RawSample& sample, const ProcessMaps& maps,
                        std::vector<uint64_t>* pcs) override;
   void AppendWarnings(std::vector<std::string>* out) const override {
-    modules_->AppendWarnings(/*cfi=*/false, out);
+    modules_->AppendWarnings(out);
   }
 
   // Public for the C callbacks in the .cc file.
@@ -44,8 +45,8 @@ class LibunwindUnwinder final : public Unwinder {
     uint64_t fingerprint = 0;   // of the maps its cache was filled under
   };
 
-  std::unique_ptr<ModuleCache> owned_modules_;
-  ModuleCache* modules_;
+  std::unique_ptr<elf::ModuleCache> owned_modules_;
+  elf::ModuleCache* modules_;
   std::unique_ptr<Context> context_;
   absl::flat_hash_map<uint32_t, Space> spaces_;  // by pid
 };

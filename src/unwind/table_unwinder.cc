@@ -12,14 +12,17 @@ constexpr int kMaxFrames = 1024;
 constexpr int kSeen = 4;
 }  // namespace
 
-TableUnwinder::TableUnwinder(bool allow_fallback) : modules_(std::make_unique<ModuleCache>()) {
-  if (allow_fallback) fallback_ = std::make_unique<LibunwindUnwinder>(modules_.get());
+TableUnwinder::TableUnwinder(bool allow_fallback, elf::ModuleCache* modules)
+    : owned_modules_(modules == nullptr ? std::make_unique<elf::ModuleCache>() : nullptr),
+      modules_(modules == nullptr ? owned_modules_.get() : modules) {
+  if (allow_fallback) fallback_ = std::make_unique<LibunwindUnwinder>(modules_);
 }
 
 TableUnwinder::~TableUnwinder() = default;
 
 void TableUnwinder::AppendWarnings(std::vector<std::string>* out) const {
-  modules_->AppendWarnings(/*cfi=*/true, out);
+  modules_->AppendWarnings(out);
+  cfi_.AppendWarnings(out);
   // JIT code has no CFI by nature; JITs keep frame pointers, so only stacks
   // that stopped there are worth a line.
   if (stats_.jit_stops >= 10 && stats_.jit_stops * 20 >= stats_.samples) {
@@ -83,7 +86,8 @@ UnwindOutcome TableUnwinder::Unwind(const RawSample& sample, const ProcessMaps& 
   bool exact_pc = true;  // the sampled pc, or the pc a signal interrupted
   struct Seen {
     uint64_t start, size;
-    const ModuleRef* ref;
+    const elf::ModuleRef* ref;
+    CfiTables::Entry* cfi;
   };
   Seen seen[kSeen];
   int seen_count = 0;
@@ -93,10 +97,12 @@ UnwindOutcome TableUnwinder::Unwind(const RawSample& sample, const ProcessMaps& 
     ++stats_.frames;
     const uint64_t lookup = exact_pc ? pc : pc - 1;
     // Within one sample the maps cannot change: remember the mappings seen.
-    const ModuleRef* ref = nullptr;
+    const elf::ModuleRef* ref = nullptr;
+    CfiTables::Entry* cfi = nullptr;
     for (int i = 0; i < seen_count; ++i) {
       if (lookup - seen[i].start < seen[i].size) {
         ref = seen[i].ref;
+        cfi = seen[i].cfi;
         break;
       }
     }
@@ -121,11 +127,13 @@ UnwindOutcome TableUnwinder::Unwind(const RawSample& sample, const ProcessMaps& 
         ++stats_.no_module;
         return UnwindOutcome::kFailed;
       }
-      seen[seen_count % kSeen] = {mapping->start, mapping->end - mapping->start, ref};
+      cfi = &cfi_.For(*ref);
+      seen[seen_count % kSeen] = {mapping->start, mapping->end - mapping->start, ref, cfi};
       if (seen_count < kSeen) ++seen_count;
     }
-    const CfiRow& row = ref->module->cfi_table().Find(lookup - ref->bias);
-    ref->module->CountCfiLookup(row.kind == CfiRow::kNoCfi);
+    const CfiRow& row = cfi->table.Find(lookup - ref->bias);
+    ++cfi->lookups;
+    cfi->misses += row.kind == CfiRow::kNoCfi ? 1 : 0;
     uint64_t cfa;
     switch (row.kind) {
       case CfiRow::kNormal:
@@ -176,7 +184,7 @@ UnwindOutcome TableUnwinder::Unwind(const RawSample& sample, const ProcessMaps& 
         }
         if (*end == UnwindOutcome::kFailed) {
           ++stats_.no_cfi;
-          ref->module->CountCfiStop();
+          ++cfi->stops;
         }
         return *end;
       }

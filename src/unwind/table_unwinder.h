@@ -9,7 +9,11 @@
 // (pitfall 4); an unreadable rbp only matters if a later CFA needs it. Code
 // in anonymous executable memory (JIT code, no CFI) is walked through its
 // frame pointer, as libunwind does.
-// Not thread-safe: one instance per unwinding thread.
+//
+// The ELF files come from an elf::ModuleCache that the unwinder borrows (the
+// record pipeline's, shared with the symbolizer) or owns; the CFI tables are
+// the unwinder's own side table beside it. Not thread-safe: one instance per
+// unwinding thread.
 #ifndef STACKFIRE_SRC_UNWIND_TABLE_UNWINDER_H_
 #define STACKFIRE_SRC_UNWIND_TABLE_UNWINDER_H_
 
@@ -19,7 +23,8 @@
 #include <string>
 #include <vector>
 
-#include "src/unwind/module_cache.h"
+#include "src/elf/module_cache.h"
+#include "src/unwind/cfi_table.h"
 #include "src/unwind/stack_view.h"
 #include "stackfire/unwinder.h"
 
@@ -42,8 +47,9 @@ class TableUnwinder final : public Unwinder {
   };
 
   // With allow_fallback false, a row the table cannot express ends the
-  // stack with kFailed (for tests and the benchmark).
-  explicit TableUnwinder(bool allow_fallback = true);
+  // stack with kFailed (for tests and the benchmark). modules, when given,
+  // is borrowed and must outlive the unwinder; else it owns one.
+  explicit TableUnwinder(bool allow_fallback = true, elf::ModuleCache* modules = nullptr);
   ~TableUnwinder() override;
 
   UnwindOutcome Unwind(const RawSample& sample, const ProcessMaps& maps,
@@ -51,7 +57,8 @@ class TableUnwinder final : public Unwinder {
   void AppendWarnings(std::vector<std::string>* out) const override;
 
   const Stats& stats() const { return stats_; }
-  ModuleCache& modules() { return *modules_; }
+  elf::ModuleCache& modules() { return *modules_; }
+  CfiTables& cfi_tables() { return cfi_; }
 
  private:
   // One step up from a frame without CFI (JIT code, assembly): rbp zero ends
@@ -63,7 +70,9 @@ class TableUnwinder final : public Unwinder {
   UnwindOutcome Fallback(const RawSample& sample, const ProcessMaps& maps,
                          std::vector<uint64_t>* pcs);
 
-  std::unique_ptr<ModuleCache> modules_;
+  std::unique_ptr<elf::ModuleCache> owned_modules_;
+  elf::ModuleCache* modules_;
+  CfiTables cfi_;  // destroyed before owned_modules_
   std::vector<uint64_t> scratch_;
   std::unique_ptr<Unwinder> fallback_;  // shares modules_
   Stats stats_;

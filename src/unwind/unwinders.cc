@@ -6,15 +6,15 @@
 
 namespace stackfire::unwind {
 
-std::unique_ptr<Unwinder> CreateUnwinder(UnwinderKind kind) {
+std::unique_ptr<Unwinder> CreateUnwinder(UnwinderKind kind, elf::ModuleCache* modules) {
   switch (kind) {
     case UnwinderKind::kLibunwind:
-      return std::make_unique<LibunwindUnwinder>();
+      return std::make_unique<LibunwindUnwinder>(modules);
     case UnwinderKind::kVerify:
-      return std::make_unique<VerifyingUnwinder>();
+      return std::make_unique<VerifyingUnwinder>(modules);
     case UnwinderKind::kTable:
     default:
-      return std::make_unique<TableUnwinder>();
+      return std::make_unique<TableUnwinder>(/*allow_fallback=*/true, modules);
   }
 }
 

@@ -7,8 +7,12 @@
 // kTable is the fast path (compact CFI tables, libunwind for the rare rows it
 // cannot express); kLibunwind is libunwind's remote API alone
 // (`--unwinder=libunwind`); kVerify runs both on every sample, uses the
-// table's stacks and counts where they differ (`--unwinder=verify`). Each instance owns its module cache and is not
-// thread-safe: create one per unwinding thread.
+// table's stacks and counts where they differ (`--unwinder=verify`).
+//
+// The unwinder reads the ELF files through `modules` when one is given
+// (borrowed: the record pipeline lends its cache to the unwinder and the
+// symbolizer, so each file is opened once), else through a cache of its own.
+// Not thread-safe: create one per unwinding thread.
 #ifndef STACKFIRE_SRC_UNWIND_UNWINDERS_H_
 #define STACKFIRE_SRC_UNWIND_UNWINDERS_H_
 
@@ -21,6 +25,10 @@
 
 #include "stackfire/raw_sample.h"
 #include "stackfire/unwinder.h"
+
+namespace stackfire::elf {
+class ModuleCache;
+}  // namespace stackfire::elf
 
 namespace stackfire::unwind {
 
@@ -41,7 +49,8 @@ struct UnwinderCheck {
   std::vector<std::string> examples;
 };
 
-std::unique_ptr<Unwinder> CreateUnwinder(UnwinderKind kind);
+// modules, when given, must outlive the unwinder.
+std::unique_ptr<Unwinder> CreateUnwinder(UnwinderKind kind, elf::ModuleCache* modules = nullptr);
 
 // "table" / "libunwind" / "verify" (the --unwinder flag); nullopt for anything else.
 std::optional<UnwinderKind> ParseUnwinderKind(std::string_view name);

@@ -29,9 +29,12 @@ std::string Describe(const std::vector<uint64_t>& pcs, UnwindOutcome outcome) {
 
 }  // namespace
 
-VerifyingUnwinder::VerifyingUnwinder()
-    : table_(std::make_unique<TableUnwinder>()),
-      reference_(std::make_unique<LibunwindUnwinder>()) {}
+VerifyingUnwinder::VerifyingUnwinder(elf::ModuleCache* modules)
+    : owned_modules_(modules == nullptr ? std::make_unique<elf::ModuleCache>() : nullptr) {
+  if (modules == nullptr) modules = owned_modules_.get();
+  table_ = std::make_unique<TableUnwinder>(/*allow_fallback=*/true, modules);
+  reference_ = std::make_unique<LibunwindUnwinder>(modules);
+}
 
 VerifyingUnwinder::~VerifyingUnwinder() = default;
 

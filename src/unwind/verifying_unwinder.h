@@ -9,7 +9,8 @@
 // frame pointer, a guess inside a prologue or epilogue where the two
 // unwinders' heuristics may legitimately differ: such disagreements are
 // counted apart. So are samples where both give the same pcs and only the
-// verdict (complete, truncated, failed) differs.
+// verdict (complete, truncated, failed) differs. Both unwinders read the ELF
+// files through one elf::ModuleCache (borrowed, or owned when none is given).
 #ifndef STACKFIRE_SRC_UNWIND_VERIFYING_UNWINDER_H_
 #define STACKFIRE_SRC_UNWIND_VERIFYING_UNWINDER_H_
 
@@ -18,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "src/elf/module_cache.h"
 #include "src/unwind/unwinders.h"
 #include "stackfire/unwinder.h"
 
@@ -25,7 +27,7 @@ namespace stackfire::unwind {
 
 class VerifyingUnwinder : public Unwinder {
  public:
-  VerifyingUnwinder();
+  explicit VerifyingUnwinder(elf::ModuleCache* modules = nullptr);
   ~VerifyingUnwinder() override;
 
   UnwindOutcome Unwind(const RawSample& sample, const ProcessMaps& maps,
@@ -34,6 +36,7 @@ class VerifyingUnwinder : public Unwinder {
   const UnwinderCheck& check() const { return check_; }
 
  private:
+  std::unique_ptr<elf::ModuleCache> owned_modules_;
   std::unique_ptr<Unwinder> table_;
   std::unique_ptr<Unwinder> reference_;
   std::vector<uint64_t> reference_pcs_;

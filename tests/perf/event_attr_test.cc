@@ -1,6 +1,7 @@
 #include "src/perf/event_attr.h"
 
 #include "gtest/gtest.h"
+#include "stackfire/hint.h"
 #include "stackfire/raw_sample.h"
 
 namespace stackfire::perf {
@@ -87,6 +88,34 @@ TEST(EventAttrTest, ParsesEvents) {
   EXPECT_NE(bad.status().message().find("cpu-clocks"), std::string::npos);
   EXPECT_NE(bad.status().message().find("task-clock"), std::string::npos);
   EXPECT_FALSE(ParseEvent("cycles:kp").ok());
+}
+
+TEST(EventAttrTest, ParsesCallGraphs) {
+  auto dwarf = ParseCallGraph("dwarf");
+  ASSERT_TRUE(dwarf.ok()) << dwarf.status();
+  EXPECT_EQ(dwarf->mode, CallGraph::kDwarf);
+  EXPECT_EQ(dwarf->stack_bytes, kDefaultStackBytes);
+  auto sized = ParseCallGraph("dwarf,16384");
+  ASSERT_TRUE(sized.ok()) << sized.status();
+  EXPECT_EQ(sized->stack_bytes, 16384u);
+  EXPECT_EQ(ParseCallGraph("dwarf,65528")->stack_bytes, kMaxStackBytes);
+  auto fp = ParseCallGraph("fp");
+  ASSERT_TRUE(fp.ok()) << fp.status();
+  EXPECT_EQ(fp->mode, CallGraph::kFramePointer);
+
+  for (const char* bad_size : {"dwarf,100", "dwarf,0", "dwarf,65536", "dwarf,x", "dwarf,"}) {
+    auto bad = ParseCallGraph(bad_size);
+    ASSERT_FALSE(bad.ok()) << bad_size;
+    EXPECT_TRUE(absl::IsInvalidArgument(bad.status()));
+    EXPECT_NE(bad.status().message().find("bad stack size"), std::string::npos) << bad_size;
+    EXPECT_NE(HintOf(bad.status()).find("multiple of 8"), std::string::npos) << bad_size;
+  }
+  for (const char* bad_mode : {"lbr", "fp,8", "dwarf,8,8", "", "DWARF"}) {
+    auto bad = ParseCallGraph(bad_mode);
+    ASSERT_FALSE(bad.ok()) << bad_mode;
+    EXPECT_EQ(bad.status().message(),
+              std::string("--call-graph: '") + bad_mode + "' is not dwarf[,BYTES] or fp");
+  }
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // The pipeline's worker logic over hand-made records, with a fake unwinder
 // and symbolizer: maps updates from MMAP2/COMM(exec)/FORK, the frame-pointer
-// fallback, [truncated] stacks, per-thread roots and the folding cache.
+// fallback, [truncated] stacks, per-thread roots, the stack cache, and the
+// views (folded, export) of the one stack model.
 #include "src/record/pipeline.h"
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 #include <sstream>
 
 #include "gtest/gtest.h"
+#include "src/record/stack_views.h"
 #include "stackfire/profile.h"
 
 namespace stackfire::record {
@@ -82,7 +84,7 @@ std::vector<perf::ParsedRecord> Batch(R&&... records) {
   return batch;
 }
 
-std::string Folded(Profile& p) {
+std::string Folded(const Profile& p) {
   std::ostringstream out;
   WriteFolded(p, out);
   return out.str();
@@ -103,7 +105,7 @@ TEST_F(PipelineTest, MmapAppliesBeforeLaterSamplesEvenOutOfOrder) {
   batch.push_back(Mmap(kPid, 10, 0x7000000, "/lib/libplugin.so"));
   batch.push_back(Mmap(kPid, 1, 0x1000, "/bin/app"));
   p.Process(std::move(batch));
-  EXPECT_EQ(Folded(p.profile()), "app:1005;libplugin.so:7000010 1\n");
+  EXPECT_EQ(Folded(p.FoldedProfile()), "app:1005;libplugin.so:7000010 1\n");
   EXPECT_EQ(p.counters().samples.load(), 1u);
 }
 
@@ -121,7 +123,7 @@ TEST_F(PipelineTest, ExecClearsTheMaps) {
   batch.push_back(Sample(kPid, kPid, 3, 0x1010));
   p.Process(std::move(batch));
   EXPECT_EQ(unwinder_.last_maps_size, 0u);
-  EXPECT_EQ(Folded(p.profile()), "[unknown]:1010 1\n");
+  EXPECT_EQ(Folded(p.FoldedProfile()), "[unknown]:1010 1\n");
 }
 
 TEST_F(PipelineTest, FailedUnwindFallsBackToTheKernelChain) {
@@ -130,7 +132,7 @@ TEST_F(PipelineTest, FailedUnwindFallsBackToTheKernelChain) {
   unwinder_.next = {0x1010};  // DWARF found only the leaf
   unwinder_.outcome = UnwindOutcome::kFailed;
   p.Process(Batch(Sample(kPid, kPid, 2, 0x1010)));
-  EXPECT_EQ(Folded(p.profile()), "app:1005;app:1010 1\n");  // user_ips = {ip, 0x1005}
+  EXPECT_EQ(Folded(p.FoldedProfile()), "app:1005;app:1010 1\n");  // user_ips = {ip, 0x1005}
   EXPECT_EQ(p.counters().unwind_failures.load(), 1u);
   EXPECT_EQ(p.counters().fp_fallbacks.load(), 1u);
 }
@@ -141,7 +143,7 @@ TEST_F(PipelineTest, PartialStacksOfFailedUnwindsGoUnderUnknown) {
   unwinder_.next = {0x1010, 0x1020};  // two frames, then a bad one
   unwinder_.outcome = UnwindOutcome::kFailed;
   p.Process(Batch(Sample(kPid, kPid, 2, 0x1010)));
-  EXPECT_EQ(Folded(p.profile()), "[unknown];app:1020;app:1010 1\n");
+  EXPECT_EQ(Folded(p.FoldedProfile()), "[unknown];app:1020;app:1010 1\n");
   EXPECT_EQ(p.counters().unwind_failures.load(), 1u);
   EXPECT_EQ(p.counters().fp_fallbacks.load(), 0u);
 }
@@ -154,7 +156,7 @@ TEST_F(PipelineTest, TruncatedStacksAreMarkedAndCounted) {
   perf::ParsedRecord s = Sample(kPid, kPid, 2, 0x1010);
   std::get<perf::SampleRecord>(s).sample.kernel_ips = {0xffff1, 0xffff2};
   p.Process(Batch(std::move(s)));
-  EXPECT_EQ(Folded(p.profile()), "[truncated];app:1020;app:1010;kffff2_[k];kffff1_[k] 1\n");
+  EXPECT_EQ(Folded(p.FoldedProfile()), "[truncated];app:1020;app:1010;kffff2_[k];kffff1_[k] 1\n");
   EXPECT_EQ(p.counters().truncated.load(), 1u);
   EXPECT_EQ(p.counters().unwind_failures.load(), 0u);
 }
@@ -176,7 +178,7 @@ TEST_F(PipelineTest, PerThreadRootsAndTheFoldCache) {
   unwinder_.next = {0x1010};
   for (int i = 0; i < 10; ++i) batch.push_back(Sample(kPid, i % 2 ? kPid + 1 : kPid, 3 + i, 0x1010));
   p.Process(std::move(batch));
-  EXPECT_EQ(Folded(p.profile()),
+  EXPECT_EQ(Folded(p.FoldedProfile()),
             "my_app-1073741000/1073741000;app:1010 5\n"
             "my_app-1073741000/1073741001;app:1010 5\n");
   EXPECT_EQ(symbolizer_.user_calls, 1);  // one unique stack, symbolized once
@@ -188,7 +190,7 @@ TEST_F(PipelineTest, FramePointerModeSkipsTheUnwinder) {
   options.fp_only = true;
   Pipeline p(options, nullptr, &symbolizer_);
   p.Process(Batch(Mmap(kPid, 1, 0x1000, "/bin/app"), Sample(kPid, kPid, 2, 0x1010)));
-  EXPECT_EQ(Folded(p.profile()), "app:1005;app:1010 1\n");
+  EXPECT_EQ(Folded(p.FoldedProfile()), "app:1005;app:1010 1\n");
 }
 
 TEST_F(PipelineTest, PerPidRootsKeepProcessesApart) {
@@ -202,7 +204,7 @@ TEST_F(PipelineTest, PerPidRootsKeepProcessesApart) {
   p.Process(Batch(Mmap(kPid, 1, 0x1000, "/bin/app"), Mmap(kPid + 7, 1, 0x1000, "/bin/app"),
                   Sample(kPid, kPid, 2, 0x1010), Sample(kPid + 7, kPid + 7, 3, 0x1010),
                   Sample(kPid + 7, kPid + 8, 4, 0x1010)));
-  EXPECT_EQ(Folded(p.profile()),
+  EXPECT_EQ(Folded(p.FoldedProfile()),
             "db-1073741007;app:1010 2\n"
             "my_app-1073741000;app:1010 1\n");
 }
@@ -239,12 +241,12 @@ TEST_F(PipelineTest, ExportModelMatchesTheFoldedStacks) {
     batch.push_back(std::move(s));
   }
   p.Process(std::move(batch));
-  ASSERT_EQ(Folded(p.profile()), "app-1073741000/1073741000;app:1005;caller;helper_[i] 3\n");
+  ASSERT_EQ(Folded(p.FoldedProfile()), "app-1073741000/1073741000;app:1005;caller;helper_[i] 3\n");
 
-  ExportCollector::Meta meta;
+  ExportMeta meta;
   meta.event = "cpu-clock";
   meta.frequency_hz = 100;
-  exporter::ExportProfile model = p.export_collector()->Take(meta);
+  exporter::ExportProfile model = ToExport(p.recorded(), meta);
   ASSERT_EQ(model.samples.size(), 1u);
   const exporter::ExportSample& sample = model.samples[0];
   EXPECT_EQ(sample.weight, 3);
@@ -305,7 +307,7 @@ TEST_F(PipelineTest, LibraryLoadedAgainAndAgainKeepsOnlyTheNewestCopies) {
   unwinder_.next = {0x7090010};
   p.Process(Batch(Sample(kPid, kPid, 21, 0x7090010)));  // the newest: kept
   EXPECT_EQ(unwinder_.last_maps_size, Pipeline::kMaxCopiesPerFile);
-  EXPECT_EQ(Folded(p.profile()), "[unknown]:7000010 1\nlibchurn.so:7090010 1\n");
+  EXPECT_EQ(Folded(p.FoldedProfile()), "[unknown]:7000010 1\nlibchurn.so:7090010 1\n");
 }
 
 TEST_F(PipelineTest, FramePointerFallbackStopsOutsideCode) {
@@ -317,7 +319,7 @@ TEST_F(PipelineTest, FramePointerFallbackStopsOutsideCode) {
   // A fresh thread's rbp: past 0x1005 the chain points at nothing mapped.
   std::get<perf::SampleRecord>(r).sample.user_ips = {0x1010, 0x1005, 0x5000, 0x1006};
   p.Process(Batch(std::move(r)));
-  EXPECT_EQ(Folded(p.profile()), "app:1005;app:1010 1\n");
+  EXPECT_EQ(Folded(p.FoldedProfile()), "app:1005;app:1010 1\n");
 }
 
 TEST_F(PipelineTest, ExitedThreadsAreForgottenButCounted) {
@@ -340,16 +342,17 @@ TEST_F(PipelineTest, ExitedThreadsAreForgottenButCounted) {
   EXPECT_EQ(p.counters().threads.load(), 3u);
   EXPECT_EQ(p.counters().samples.load(), 3u);
   // Each thread was named after its creator while it lived.
-  EXPECT_NE(Folded(p.profile()).find("app-" + std::to_string(kPid) + "/" +
+  EXPECT_NE(Folded(p.FoldedProfile()).find("app-" + std::to_string(kPid) + "/" +
                                      std::to_string(kPid + 3) + ";"),
             std::string::npos);
 }
 
-TEST(StackFolderTest, StacksOfOldMapsGenerationsAreSwept) {
+TEST(StackBuilderTest, StacksOfOldMapsGenerationsAreSwept) {
   // A process mapping code in a loop bumps its maps generation each time;
   // stacks cached under older generations can never be hit again.
   FakeSymbolizer symbolizer;
-  StackFolder folder(&symbolizer);
+  StackStore store;
+  StackBuilder builder(&symbolizer, nullptr, {}, &store);
   ProcessMaps maps;
   std::vector<uint64_t> pcs = {0x1010};
   std::vector<uint64_t> none;
@@ -361,20 +364,16 @@ TEST(StackFolderTest, StacksOfOldMapsGenerationsAreSwept) {
   for (uint64_t generation = 1; generation <= 50000; ++generation) {
     key.maps_generation = generation;
     pcs[0] = 0x1000 + generation % 7;
-    EXPECT_FALSE(folder.Fold(key, maps).empty());
-    most = std::max(most, folder.unique_stacks());
+    EXPECT_FALSE(store.locations_of(builder.Build(key, maps)).empty());
+    most = std::max(most, builder.cached_keys());
   }
   EXPECT_LE(most, 8192u);
+  // Seven distinct pcs: seven stacks, however many generations saw them.
+  EXPECT_EQ(store.stack_count(), 7u);
   // A stack of the current generation stays cached.
   const int calls = symbolizer.user_calls;
-  folder.Fold(key, maps);
+  builder.Build(key, maps);
   EXPECT_EQ(symbolizer.user_calls, calls);
-}
-
-TEST(ThreadRootFrameTest, MatchesStackcollapseTid) {
-  EXPECT_EQ(ThreadRootFrame("java worker", 10, 12), "java_worker-10/12");
-  EXPECT_EQ(ThreadRootFrame("a;b", 1, 1), "a:b-1/1");
-  EXPECT_EQ(ProcessRootFrame("java worker", 10), "java_worker-10");
 }
 
 }  // namespace

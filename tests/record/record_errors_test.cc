@@ -2,6 +2,9 @@
 // and the documented exit code, before any sampling starts.
 #include <unistd.h>
 
+#include <algorithm>
+#include <fstream>
+
 #include "gtest/gtest.h"
 #include "tests/record/record_harness.h"
 
@@ -33,6 +36,40 @@ TEST(RecordErrorsTest, FrequencyAboveTheKernelLimit) {
   EXPECT_TRUE(Has(r.err, "kernel.perf_event_max_sample_rate")) << r.err;
   r = RunCommand({StackfireBin(), "record", "-F", "0", "-p", std::to_string(getpid())});
   EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(Has(r.err, "-F must be at least 1 Hz")) << r.err;
+  // The rate is too low: no hint to lower it.
+  EXPECT_FALSE(Has(r.err, "lower -F")) << r.err;
+  EXPECT_TRUE(Has(r.err, "stackfire: hint: -F is samples per second per thread")) << r.err;
+}
+
+TEST(RecordErrorsTest, UnsustainableRateIsWarnedAboutBeforeSampling) {
+  // Within the kernel's limit but more than it and stackfire sustain: a
+  // warning before anything starts (here the command is then not found).
+  uint64_t max_rate = 0;
+  std::ifstream("/proc/sys/kernel/perf_event_max_sample_rate") >> max_rate;
+  const uint64_t rate = max_rate == 0 ? 100000 : std::min<uint64_t>(100000, max_rate);
+  RunResult r = RunCommand({StackfireBin(), "record", "-F", std::to_string(rate), "-o",
+                            TempPath("x.svg"), "--", "stackfire-no-such-command-xyz"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_TRUE(Has(r.err, "stackfire: warning: -F " + std::to_string(rate))) << r.err;
+  if (max_rate != 0) {
+    EXPECT_TRUE(Has(r.err, "the kernel will throttle sampling and samples will be lost")) << r.err;
+  }
+  EXPECT_TRUE(Has(r.err, "; use -F ")) << r.err;
+  EXPECT_LT(r.err.find("stackfire: warning"), r.err.find("command not found")) << r.err;
+  // The default rate gets no such warning.
+  r = RunCommand({StackfireBin(), "record", "-o", TempPath("x.svg"), "--",
+                  "stackfire-no-such-command-xyz"});
+  EXPECT_FALSE(Has(r.err, "warning")) << r.err;
+}
+
+TEST(RecordErrorsTest, OneFileGivenTwiceToOutput) {
+  const std::string svg = TempPath("twice.svg");
+  RunResult r = RunCommand({StackfireBin(), "record", "-o", svg, "-o", svg, "-p",
+                            std::to_string(getpid())});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(Has(r.err, "stackfire: error: -o " + svg + " is given twice")) << r.err;
+  EXPECT_TRUE(Has(r.err, "stackfire: hint:")) << r.err;
 }
 
 TEST(RecordErrorsTest, UnwritableOutputIsCheckedFirst) {

@@ -15,7 +15,7 @@
 #include "src/symbolize/debuginfod_client.h"
 #include "src/symbolize/function_starts.h"
 #include "src/symbolize/symbolizers.h"
-#include "src/unwind/elf_module.h"
+#include "src/elf/elf_module.h"
 #include "tests/symbolize/debuginfod_server.h"
 
 namespace stackfire::symbolize {
@@ -51,14 +51,14 @@ class TempDir {
 std::string BuildIdHexOf(const std::string& path) {
   Mapping m;
   m.path = m.open_path = path;
-  auto module = unwind::ElfModule::Open(m);
-  return module.ok() ? unwind::BuildIdHex((*module)->build_id()) : "";
+  auto module = elf::ElfModule::Open(m);
+  return module.ok() ? elf::BuildIdHex((*module)->build_id()) : "";
 }
 
 std::string RawBuildIdOf(const std::string& path) {
   Mapping m;
   m.path = m.open_path = path;
-  auto module = unwind::ElfModule::Open(m);
+  auto module = elf::ElfModule::Open(m);
   return module.ok() ? (*module)->build_id() : "";
 }
 

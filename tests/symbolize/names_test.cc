@@ -24,14 +24,15 @@
 #include "src/symbolize/symbol_table.h"
 #include "src/symbolize/symbolizers.h"
 #include "src/symbolize/target_files.h"
-#include "src/unwind/elf_module.h"
-#include "src/unwind/module_cache.h"
+#include "src/elf/elf_module.h"
+#include "src/elf/module_cache.h"
+#include "src/unwind/cfi_table.h"
 #include "src/unwind/table_unwinder.h"
 
 namespace stackfire::symbolize {
 namespace {
 
-using unwind::ElfModule;
+using elf::ElfModule;
 
 std::string Env(const char* name) {
   const char* v = std::getenv(name);
@@ -166,11 +167,12 @@ TEST_F(NamesTest, FunctionStartsFromEhFrameHdrMatchSymbols) {
   m.path = m.open_path = Env("NAMES_TARGET_STRIPPED");
   auto module = ElfModule::Open(m);
   ASSERT_TRUE(module.ok()) << module.status();
+  const FunctionStarts starts(**module);
   int checked = 0, matched = 0;
   for (const auto& [name, fn] : fns_) {
     if (fn.size < 2) continue;
     ++checked;
-    std::optional<uint64_t> start = FunctionStart(**module, fn.addr + fn.size / 2);
+    std::optional<uint64_t> start = starts.Find(fn.addr + fn.size / 2);
     if (start == fn.addr) {
       ++matched;
     } else if (name.find("names_") != std::string::npos || name == "main") {
@@ -179,7 +181,7 @@ TEST_F(NamesTest, FunctionStartsFromEhFrameHdrMatchSymbols) {
   }
   EXPECT_GE(checked, 6);
   EXPECT_EQ(matched, checked);
-  EXPECT_EQ(FunctionStart(**module, 0x10), std::nullopt);  // no FDE covers the ELF header
+  EXPECT_EQ(starts.Find(0x10), std::nullopt);  // no FDE covers the ELF header
   EXPECT_EQ(AddressFrameName("/usr/lib/x86_64-linux-gnu/liblzma.so.5.4.1", 0x1a2b0),
             "liblzma.so.5.4.1+0x1a2b0");
 }
@@ -372,16 +374,18 @@ TEST(JitMaps, ReadThroughProcRootAndBounded) {
 // text) is not a problem to report; stacks that stop there are, and only
 // then is the module named, without blaming an .eh_frame it does have.
 TEST_F(NamesTest, CfiWarningCountsOnlyStacksThatStopped) {
-  unwind::ModuleCache cache;
-  const Mapping m = TextMapping(full_, 0x555555554000);
-  ElfModule* module = cache.Lookup(m)->module;
-  ASSERT_NE(module, nullptr);
-  for (int i = 0; i < 1000; ++i) module->CountCfiLookup(i % 2 == 0);  // half missing, crossed
+  elf::ModuleCache cache;
+  unwind::CfiTables tables;
+  const elf::ModuleRef* ref = cache.Lookup(TextMapping(full_, 0x555555554000));
+  ASSERT_NE(ref->module, nullptr);
+  unwind::CfiTables::Entry& e = tables.For(*ref);
+  e.lookups = 1000;
+  e.misses = 500;  // half missing, crossed by frame pointer
   std::vector<std::string> warnings;
-  cache.AppendWarnings(/*cfi=*/true, &warnings);
+  tables.AppendWarnings(&warnings);
   EXPECT_TRUE(warnings.empty()) << warnings[0];
-  for (int i = 0; i < 60; ++i) module->CountCfiStop();
-  cache.AppendWarnings(/*cfi=*/true, &warnings);
+  e.stops = 60;
+  tables.AppendWarnings(&warnings);
   ASSERT_EQ(warnings.size(), 1u);
   EXPECT_NE(warnings[0].find("no unwind information (CFI) for 500 of 1000 addresses sampled in "
                              "it (code built without unwind tables, or hand-written assembly); "
@@ -393,12 +397,15 @@ TEST_F(NamesTest, CfiWarningCountsOnlyStacksThatStopped) {
 // Nearly every address without CFI: the .eh_frame is the suspect, even
 // when frame pointers (or rbp being zero) ended every stack "cleanly".
 TEST_F(NamesTest, CfiWarningWhenNearlyAllAddressesLackCfi) {
-  unwind::ModuleCache cache;
-  ElfModule* module = cache.Lookup(TextMapping(full_, 0x555555554000))->module;
-  ASSERT_NE(module, nullptr);
-  for (int i = 0; i < 100; ++i) module->CountCfiLookup(i != 0);
+  elf::ModuleCache cache;
+  unwind::CfiTables tables;
+  const elf::ModuleRef* ref = cache.Lookup(TextMapping(full_, 0x555555554000));
+  ASSERT_NE(ref->module, nullptr);
+  unwind::CfiTables::Entry& e = tables.For(*ref);
+  e.lookups = 100;
+  e.misses = 99;
   std::vector<std::string> warnings;
-  cache.AppendWarnings(/*cfi=*/true, &warnings);
+  tables.AppendWarnings(&warnings);
   ASSERT_EQ(warnings.size(), 1u);
   EXPECT_NE(warnings[0].find("for 99 of 100 addresses sampled in it (.eh_frame corrupt or "
                              "incomplete); they were crossed by frame pointer"),

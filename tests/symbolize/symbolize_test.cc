@@ -13,12 +13,12 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "src/elf/elf_module.h"
 #include "src/symbolize/debug_info.h"
 #include "src/symbolize/demangle.h"
 #include "src/symbolize/symbol_table.h"
 #include "src/symbolize/symbolizers.h"
 #include "src/symbolize/text_symbols.h"
-#include "src/unwind/elf_module.h"
 #include "src/unwind/unwinders.h"
 #include "tests/unwind/sample_capture.h"
 
@@ -199,7 +199,7 @@ TEST_F(SymbolizeWorkloadTest, LibcNamesComeFromItsSeparateDebugFile) {
   // Debian ships in libc6-dbg under /usr/lib/debug/.build-id, knows it.
   bool have_dbg = false;
   if (auto libc = ElfFile::Open("/lib/x86_64-linux-gnu/libc.so.6")) {
-    const std::string hex = unwind::BuildIdHex(unwind::ReadBuildId(libc->elf()));
+    const std::string hex = elf::BuildIdHex(elf::ReadBuildId(libc->elf()));
     have_dbg = hex.size() > 2 && access(("/usr/lib/debug/.build-id/" + hex.substr(0, 2) + "/" +
                                          hex.substr(2) + ".debug").c_str(), R_OK) == 0;
   }

@@ -226,7 +226,7 @@ TEST(CfiTable, ClassifiesKnownRows) {
   Mapping m;
   m.path = m.open_path = Env("UNWIND_TARGET");
   m.start = 0x1000;
-  auto module = ElfModule::Open(m);
+  auto module = elf::ElfModule::Open(m);
   ASSERT_TRUE(module.ok()) << module.status();
   auto exe = symbolize::ElfFile::Open(m.path);
   ASSERT_NE(exe, nullptr);
@@ -238,7 +238,7 @@ TEST(CfiTable, ClassifiesKnownRows) {
     }
     return 0;
   };
-  CfiTable& t = (*module)->cfi_table();
+  CfiTable t(**module);
   const uint64_t leaf = addr_of("_Z12leaf_computem");
   ASSERT_NE(leaf, 0u);
   const CfiRow& entry = t.Find(leaf);
@@ -263,7 +263,7 @@ TEST(CfiTable, ClassifiesKnownRows) {
 TEST(CfiTable, RestoreStateRowsDoNotCoverEpilogue) {
   Mapping m;
   m.path = m.open_path = Env("UNWIND_TARGET");
-  auto module = ElfModule::Open(m);
+  auto module = elf::ElfModule::Open(m);
   ASSERT_TRUE(module.ok()) << module.status();
   auto exe = symbolize::ElfFile::Open(m.path);
   ASSERT_NE(exe, nullptr);
@@ -277,7 +277,7 @@ TEST(CfiTable, RestoreStateRowsDoNotCoverEpilogue) {
   }
   ASSERT_NE(ret, 0u);
   ASSERT_NE(body, 0u);
-  CfiTable& t = (*module)->cfi_table();
+  CfiTable t(**module);
   // First the row after DW_CFA_restore_state (CFA = rsp + 32)...
   const CfiRow& after = t.Find(body + 1);
   EXPECT_EQ(after.cfa_offset, 32);

@@ -1,4 +1,4 @@
-#include "src/unwind/elf_module.h"
+#include "src/elf/elf_module.h"
 
 #include <elfutils/libdwelf.h>
 #include <fcntl.h>
@@ -12,7 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "stackfire/status_macros.h"
 
-namespace stackfire::unwind {
+namespace stackfire::elf {
 namespace {
 
 constexpr uint64_t kPageMask = ~uint64_t{0xfff};
@@ -44,8 +44,6 @@ absl::StatusOr<std::unique_ptr<ElfModule>> ElfModule::Open(const Mapping& mappin
 }
 
 ElfModule::~ElfModule() {
-  // The table owns the .eh_frame CFI: end it before the Elf it reads.
-  cfi_table_.ReleaseSources();
   if (dwarf_ != nullptr) dwarf_end(dwarf_);
   if (elf_ != nullptr) elf_end(elf_);
 }
@@ -117,11 +115,7 @@ absl::Status ElfModule::Init(const Mapping& mapping) {
   if (text_begin_ == UINT64_MAX) text_begin_ = text_end_ = 0;
 
   ParseEhFrameHdr();
-  Dwarf_CFI* eh = dwarf_getcfi_elf(elf_);
   dwarf_ = dwarf_begin_elf(elf_, DWARF_C_READ, nullptr);
-  Dwarf_CFI* debug = dwarf_ != nullptr ? dwarf_getcfi(dwarf_) : nullptr;
-  cfi_table_.SetSources(eh, debug);
-  has_cfi_ = eh != nullptr || debug != nullptr;
   return absl::OkStatus();
 }
 
@@ -181,4 +175,4 @@ bool ElfModule::ReadVaddr(uint64_t vaddr, void* out, size_t size) const {
   return false;
 }
 
-}  // namespace stackfire::unwind
+}  // namespace stackfire::elf

@@ -1,5 +1,9 @@
 // One ELF image (a file mapped by the target, or the vDSO image copied at
-// attach) opened once with libelf and shared by every mapping of it.
+// attach) opened once with libelf and shared by every mapping of it: its
+// build-id, its PT_LOAD segments, its .eh_frame_hdr search table and its own
+// DWARF. The unwinder keeps its CFI tables beside it (unwind/cfi_table.h)
+// and the symbolizer its symbol tables: both borrow the image from one
+// elf::ModuleCache.
 //
 // Addresses inside an ElfModule are ELF virtual addresses ("vaddr", as in the
 // program headers). A mapping turns them into run-time addresses with a load
@@ -7,10 +11,11 @@
 // `start - pgoff` is wrong whenever a segment's vaddr differs from its file
 // offset, and a mapping may start inside a segment, not only at its start.
 //
-// Not thread-safe: the CFI table is built lazily. Use one ModuleCache (and so
-// one set of ElfModules) per unwinding thread.
-#ifndef STACKFIRE_SRC_UNWIND_ELF_MODULE_H_
-#define STACKFIRE_SRC_UNWIND_ELF_MODULE_H_
+// Immutable after Open(), but libelf and libdw keep lazy caches inside the
+// Elf and Dwarf handles: use a module from one thread at a time (the record
+// pipeline's worker).
+#ifndef STACKFIRE_SRC_ELF_ELF_MODULE_H_
+#define STACKFIRE_SRC_ELF_ELF_MODULE_H_
 
 #include <elfutils/libdw.h>
 #include <libelf.h>
@@ -24,9 +29,8 @@
 #include "absl/status/statusor.h"
 #include "stackfire/process_maps.h"
 #include "stackfire/scoped_fd.h"
-#include "src/unwind/cfi_table.h"
 
-namespace stackfire::unwind {
+namespace stackfire::elf {
 
 class ElfModule {
  public:
@@ -71,24 +75,6 @@ class ElfModule {
   uint64_t eh_table_vaddr() const { return eh_table_vaddr_; }
   uint64_t eh_fde_count() const { return eh_fde_count_; }
 
-  // The compact unwind table, filled lazily from the module's CFI.
-  CfiTable& cfi_table() { return cfi_table_; }
-
-  // Health counters for the summary: CFI rows looked up, those missing, and
-  // the misses where the frame pointer did not lead on either, so the stack
-  // stopped there. Code without CFI is normal in some modules (V8's
-  // builtins in node's text, hand-written assembly): only stops are news.
-  void CountCfiLookup(bool missing) {
-    ++cfi_lookups_;
-    cfi_misses_ += missing ? 1 : 0;
-  }
-  void CountCfiStop() { ++cfi_stops_; }
-  uint64_t cfi_lookups() const { return cfi_lookups_; }
-  uint64_t cfi_misses() const { return cfi_misses_; }
-  uint64_t cfi_stops() const { return cfi_stops_; }
-  // Whether the file has any CFI at all (.eh_frame or .debug_frame).
-  bool has_cfi() const { return has_cfi_; }
-
  private:
   ElfModule() = default;
   absl::Status Init(const Mapping& mapping);
@@ -101,18 +87,13 @@ class ElfModule {
   const uint8_t* data_ = nullptr;
   size_t size_ = 0;
   Elf* elf_ = nullptr;
-  Dwarf* dwarf_ = nullptr;       // for .debug_frame when there is no .eh_frame entry
+  Dwarf* dwarf_ = nullptr;       // .debug_frame, and the symbolizer's inline chains
   std::vector<Segment> segments_;
   uint64_t text_begin_ = 0;
   uint64_t text_end_ = 0;
   uint64_t eh_frame_hdr_vaddr_ = 0;
   uint64_t eh_table_vaddr_ = 0;
   uint64_t eh_fde_count_ = 0;
-  CfiTable cfi_table_;
-  uint64_t cfi_lookups_ = 0;
-  uint64_t cfi_misses_ = 0;
-  uint64_t cfi_stops_ = 0;
-  bool has_cfi_ = false;
 };
 
 // Reads the NT_GNU_BUILD_ID note of an ELF, or "" when there is none.
@@ -121,6 +102,6 @@ std::string ReadBuildId(Elf* elf);
 // Hex form of a raw build-id, as /usr/lib/debug/.build-id uses it.
 std::string BuildIdHex(const std::string& raw);
 
-}  // namespace stackfire::unwind
+}  // namespace stackfire::elf
 
-#endif  // STACKFIRE_SRC_UNWIND_ELF_MODULE_H_
+#endif  // STACKFIRE_SRC_ELF_ELF_MODULE_H_

@@ -1,0 +1,228 @@
+// See session.h.
+#include "src/record/session.h"
+
+#include <fstream>
+#include <thread>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "src/proc/threads.h"
+#include "src/record/stack_views.h"
+#include "src/symbolize/symbolizers.h"
+#include "stackfire/hint.h"
+#include "stackfire/process_maps.h"
+
+namespace stackfire::record {
+namespace {
+
+constexpr char kPidHint[] = "check the pid with `ps -p PID`; the process may have exited";
+
+std::string PermissionHint() {
+  std::string level = "unknown";
+  if (std::ifstream in("/proc/sys/kernel/perf_event_paranoid"); in) in >> level;
+  return absl::StrCat(
+      "sampling another user's process needs root or CAP_PERFMON; your own processes need "
+      "kernel.perf_event_paranoid <= 2 (now ",
+      level, "; sysctl -w kernel.perf_event_paranoid=1 also allows kernel frames)");
+}
+
+// The hint for an error of enabling the events.
+absl::Status WithEnableHint(absl::Status status) {
+  if (absl::IsPermissionDenied(status)) return WithHint(std::move(status), PermissionHint());
+  if (absl::IsResourceExhausted(status)) {
+    return WithHint(std::move(status), "raise the open-files limit (ulimit -n)");
+  }
+  return status;
+}
+
+// The hint for an error of opening the events (perf_event_open).
+absl::Status WithOpenHint(absl::Status status) {
+  if (absl::IsNotFound(status)) return WithHint(std::move(status), kPidHint);
+  if (absl::IsInvalidArgument(status)) {
+    return WithHint(std::move(status), RateHint(perf::MaxSampleRate()));
+  }
+  return WithEnableHint(std::move(status));
+}
+
+}  // namespace
+
+CounterValues CounterValues::Of(const Counters& c) {
+  CounterValues v;
+  v.samples = c.samples.load();
+  v.lost = c.lost.load();
+  v.unwind_failures = c.unwind_failures.load();
+  v.fp_fallbacks = c.fp_fallbacks.load();
+  v.truncated = c.truncated.load();
+  v.duplicates = c.duplicates.load();
+  v.malformed = c.malformed.load();
+  v.throttled = c.throttled.load();
+  v.queue_dropped = c.queue_dropped.load();
+  v.threads = c.threads.load();
+  return v;
+}
+
+absl::StatusOr<std::unique_ptr<RecordSession>> RecordSession::Start(
+    const RecordConfig& config, const SessionOptions& options, std::vector<std::string>* notes) {
+  std::unique_ptr<RecordSession> session(new RecordSession());
+  if (absl::Status st = session->Init(config, options, notes); !st.ok()) return st;
+  return session;
+}
+
+RecordSession::~RecordSession() {
+  if (pipeline_ != nullptr) pipeline_->Stop();
+}
+
+absl::Status RecordSession::Init(const RecordConfig& config, const SessionOptions& options,
+                                 std::vector<std::string>* notes) {
+  config_ = config;
+  options_ = options;
+  pids_ = config.pids;
+  perf::AttrOptions attr = config.attr;
+  if (config.launches()) {
+    auto spawned = ChildProcess::Spawn(config.command, options.command_stdout_to_stderr);
+    if (!spawned.ok()) {
+      return WithHint(spawned.status(),
+                      absl::IsNotFound(spawned.status())
+                          ? "check the spelling and PATH, or give the path (./program)"
+                          : "");
+    }
+    child_.emplace(*std::move(spawned));
+    pids_.push_back(child_->pid());
+    attr.enable_on_exec = true;
+  }
+  for (int pid : pids_) {
+    if (!proc::ProcessExists(pid)) {
+      return WithHint(absl::NotFoundError(absl::StrCat("no such process: pid ", pid)), kPidHint);
+    }
+  }
+
+  perf::Sampler::Options sampler_options;
+  sampler_options.pids = pids_;
+  sampler_options.attr = attr;
+  sampler_options.mmap_pages = config.mmap_pages;
+  auto sampler = perf::Sampler::Create(sampler_options, notes);
+  if (!sampler.ok()) return WithOpenHint(sampler.status());
+  sampler_ = *std::move(sampler);
+
+  // One cache of the target's ELF files for the whole worker: the unwinder,
+  // the symbolizer and the stack model read each file through it, once.
+  modules_ = std::make_unique<elf::ModuleCache>();
+  if (attr.call_graph == perf::CallGraph::kDwarf) {
+    unwinder_ = unwind::CreateUnwinder(config.unwinder, modules_.get());
+  }
+  symbolize::SymbolizerOptions symbolizer_options;
+  symbolizer_options.source_lines = options.export_model;
+  symbolizer_options.unnamed_by_address = config.unnamed_by_address;
+  symbolizer_options.debuginfod = config.debuginfod;
+  symbolizer_options.debuginfod_options.progress = options.download_progress;
+  if (const volatile sig_atomic_t* stop = options.stop_signal) {
+    symbolizer_options.debuginfod_options.cancelled = [stop] { return *stop != 0; };
+  }
+  symbolizer_ = symbolize::CreateSymbolizer(symbolizer_options, modules_.get());
+  PipelineOptions pipeline_options;
+  pipeline_options.per_thread = config.per_thread;
+  // Stacks of different processes never merge under one root.
+  pipeline_options.per_pid = config.per_pid;
+  pipeline_options.collect_export = options.export_model;
+  pipeline_options.fp_only = attr.call_graph == perf::CallGraph::kFramePointer;
+  pipeline_ = std::make_unique<Pipeline>(pipeline_options, unwinder_.get(), symbolizer_.get(),
+                                         modules_.get());
+  for (int pid : pids_) {
+    auto maps = ProcessMaps::Read(pid);
+    if (maps.ok()) pipeline_->AddProcess(pid, *std::move(maps));
+    if (auto threads = proc::ListThreads(pid); threads.ok()) {
+      for (const proc::ThreadInfo& t : *threads) pipeline_->SetThreadName(t.tid, t.comm);
+    }
+  }
+  pipeline_->WarmUp(!sampler_->kernel_excluded());
+
+  pipeline_->Start(sampler_.get());
+  start_ = std::chrono::steady_clock::now();
+  start_wall_ns_ = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  if (child_) {
+    if (absl::Status st = child_->Release(); !st.ok()) {
+      pipeline_->Stop();
+      return WithHint(st, absl::IsNotFound(st) ? "check the spelling and PATH" : "");
+    }
+  } else if (absl::Status st = sampler_->Enable(); !st.ok()) {
+    pipeline_->Stop();
+    return WithEnableHint(st);
+  }
+  return absl::OkStatus();
+}
+
+StopReason RecordSession::Run(const volatile sig_atomic_t* stop_signal, const Progress& progress) {
+  using std::chrono::milliseconds;
+  StopReason why = StopReason::kTargetsExited;
+  auto last_check = start_;
+  auto last_progress = start_;
+  auto last_tick = start_;
+  for (;;) {
+    std::this_thread::sleep_for(milliseconds(50));
+    const auto now = std::chrono::steady_clock::now();
+    if (const double gap = std::chrono::duration<double>(now - last_tick).count(); gap > 1.0) {
+      suspended_ += gap - 0.05;  // stopped by a signal, or starved of CPU
+    }
+    last_tick = now;
+    const double elapsed = std::chrono::duration<double>(now - start_).count();
+    if (stop_signal != nullptr && *stop_signal != 0) {
+      why = *stop_signal == SIGINT   ? StopReason::kInterrupted
+            : *stop_signal == SIGHUP ? StopReason::kHungUp
+                                     : StopReason::kTerminated;
+      break;
+    }
+    if (config_.duration_s > 0 && elapsed >= config_.duration_s) {
+      why = StopReason::kDuration;
+      break;
+    }
+    if (child_) {
+      if ((command_status_ = child_->Poll())) break;
+    } else if (now - last_check >= milliseconds(200)) {
+      last_check = now;
+      bool any_alive = false;
+      for (int pid : pids_) any_alive = any_alive || proc::ProcessAlive(pid);
+      if (!any_alive) break;
+    }
+    if (progress && now - last_progress >= milliseconds(250)) {
+      last_progress = now;
+      progress(elapsed, pipeline_->counters());
+    }
+  }
+  stopped_at_ = std::chrono::steady_clock::now();
+  stop_reason_ = why;
+  return why;
+}
+
+RecordResult RecordSession::Finish() {
+  pipeline_->Stop();
+  if (child_) child_->Terminate();
+  RecordResult r;
+  r.stop_reason = stop_reason_;
+  r.command_status = command_status_;
+  r.counters = CounterValues::Of(pipeline_->counters());
+  r.seconds = std::chrono::duration<double>(stopped_at_ - start_).count();
+  r.suspended_seconds = suspended_;
+  r.start_wall_ns = start_wall_ns_;
+  r.stopped_at = stopped_at_;
+  r.warnings = pipeline_->Warnings();
+  if (const unwind::UnwinderCheck* check = unwind::CheckOf(unwinder_.get())) {
+    r.unwinder_check = *check;
+  }
+  r.recorded = pipeline_->TakeRecorded();
+  r.profile = ToFolded(r.recorded);
+  if (options_.export_model) {
+    ExportMeta meta;
+    meta.event = config_.event_name;
+    meta.frequency_hz = config_.attr.frequency_hz;
+    meta.time_nanos = start_wall_ns_;
+    meta.duration_nanos =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(stopped_at_ - start_).count();
+    r.model = ToExport(r.recorded, meta);
+  }
+  return r;
+}
+
+}  // namespace stackfire::record
