@@ -190,7 +190,7 @@ TEST_F(StrippedTest, SplitByFunctionStart) {
   for (const auto& [fn, addr] : addr_) {
     const std::string frame = BaseName(bin) + "+" + addr;
     const long n = Where(folded, [&](const std::string& f) { return f == frame; });
-    EXPECT_GT(n, total / 20) << frame << "\n" << r.err;
+    EXPECT_GT(n, total / 50) << frame << "\n" << r.err;
     split += n;
     // Each under the exported entry point, which .dynsym names.
     long under = 0;
@@ -257,7 +257,7 @@ TEST_F(StrippedTest, MiniDebugInfo) {
   for (const char* fn : {"names_alpha", "names_beta", "names_gamma"}) {
     const std::string frame = std::string("(anonymous namespace)::") + fn;
     const long n = Where(folded, [&](const std::string& f) { return f == frame; });
-    EXPECT_GT(n, total / 20) << frame << "\n" << r.err;
+    EXPECT_GT(n, total / 50) << frame << "\n" << r.err;
     named += n;
   }
   EXPECT_GT(Pct(named, total), 90.0);
