@@ -68,6 +68,9 @@ struct SessionOptions {
   // The launched command writes its stdout to stderr (stackfire's stdout
   // carries the profile or the report).
   bool command_stdout_to_stderr = false;
+  // Called with -p targets after their maps were read and before the
+  // events are enabled: tests change a target in that window.
+  std::function<void()> before_enable;
 };
 
 enum class StopReason {
@@ -102,6 +105,9 @@ struct RecordResult {
   // Problems with the target's files, one line each, deduplicated.
   std::vector<std::string> warnings;
   std::optional<unwind::UnwinderCheck> unwinder_check;  // --unwinder=verify
+  // Targets whose executable mappings changed between the first read of
+  // their maps and the enable (an exec, a dlopen), read again after it.
+  int maps_refreshed = 0;
 };
 
 class RecordSession {
@@ -151,6 +157,7 @@ class RecordSession {
   StopReason stop_reason_ = StopReason::kTargetsExited;
   std::optional<int> command_status_;
   double suspended_ = 0;
+  int refreshed_ = 0;  // RecordResult::maps_refreshed
 };
 
 }  // namespace stackfire::record
