@@ -49,6 +49,28 @@ void Pipeline::AddProcess(int pid, ProcessMaps maps) {
   ++state.generation;
 }
 
+void Pipeline::RefreshProcess(int pid, ProcessMaps maps,
+                              std::vector<std::pair<uint32_t, std::string>> comms) {
+  Snapshot snapshot{static_cast<uint32_t>(pid), std::move(maps), std::move(comms)};
+  if (!worker_thread_.joinable()) {
+    Apply(snapshot);
+    return;
+  }
+  Batch batch;
+  batch.snapshot = std::move(snapshot);
+  std::lock_guard<std::mutex> lock(mu_);
+  queue_.push_back(std::move(batch));
+  cv_.notify_one();
+}
+
+void Pipeline::Apply(Snapshot& snapshot) {
+  ProcessState& state = processes_[snapshot.pid];
+  state.maps = std::move(snapshot.maps);
+  state.exec_starts.clear();
+  ++state.generation;
+  for (auto& [tid, comm] : snapshot.comms) SetThreadName(tid, std::move(comm));
+}
+
 void Pipeline::SetThreadName(uint32_t tid, std::string comm) {
   thread_names_[tid] = std::move(comm);
   thread_roots_.erase(tid);
@@ -181,6 +203,7 @@ void Pipeline::WorkerLoop() {
       queue_.pop_front();
       queued_bytes_ -= batch.bytes;
     }
+    if (batch.snapshot) Apply(*batch.snapshot);
     Process(std::move(batch.records));
   }
 }

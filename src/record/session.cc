@@ -3,6 +3,7 @@
 
 #include <fstream>
 #include <thread>
+#include <tuple>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -43,6 +44,17 @@ absl::Status WithOpenHint(absl::Status status) {
     return WithHint(std::move(status), RateHint(perf::MaxSampleRate()));
   }
   return WithEnableHint(std::move(status));
+}
+
+// What the unwinder and the symbolizer see of a process: its executable
+// mappings, by file identity.
+using ExecIdentity = std::vector<std::tuple<uint64_t, uint64_t, uint64_t, uint64_t, std::string>>;
+ExecIdentity ExecutableMappings(const ProcessMaps& maps) {
+  ExecIdentity out;
+  for (const Mapping& m : maps.mappings()) {
+    if (m.executable()) out.emplace_back(m.start, m.end, m.pgoff, m.inode, m.path);
+  }
+  return out;
 }
 
 }  // namespace
@@ -128,9 +140,14 @@ absl::Status RecordSession::Init(const RecordConfig& config, const SessionOption
   pipeline_options.fp_only = attr.call_graph == perf::CallGraph::kFramePointer;
   pipeline_ = std::make_unique<Pipeline>(pipeline_options, unwinder_.get(), symbolizer_.get(),
                                          modules_.get());
-  for (int pid : pids_) {
+  std::vector<ExecIdentity> seen(pids_.size());
+  for (size_t i = 0; i < pids_.size(); ++i) {
+    const int pid = pids_[i];
     auto maps = ProcessMaps::Read(pid);
-    if (maps.ok()) pipeline_->AddProcess(pid, *std::move(maps));
+    if (maps.ok()) {
+      seen[i] = ExecutableMappings(*maps);
+      pipeline_->AddProcess(pid, *std::move(maps));
+    }
     if (auto threads = proc::ListThreads(pid); threads.ok()) {
       for (const proc::ThreadInfo& t : *threads) pipeline_->SetThreadName(t.tid, t.comm);
     }
@@ -147,9 +164,26 @@ absl::Status RecordSession::Init(const RecordConfig& config, const SessionOption
       pipeline_->Stop();
       return WithHint(st, absl::IsNotFound(st) ? "check the spelling and PATH" : "");
     }
-  } else if (absl::Status st = sampler_->Enable(); !st.ok()) {
+    return absl::OkStatus();
+  }
+  if (options.before_enable) options.before_enable();
+  if (absl::Status st = sampler_->Enable(); !st.ok()) {
     pipeline_->Stop();
     return WithEnableHint(st);
+  }
+  // The kernel reports maps changes only from here on. A target that exec'd
+  // (a server started with `server & stackfire record -p $!`) or loaded code
+  // while the tables were loading would otherwise be unwound through its old
+  // maps for the whole recording.
+  for (size_t i = 0; i < pids_.size(); ++i) {
+    auto maps = ProcessMaps::Read(pids_[i]);
+    if (!maps.ok() || ExecutableMappings(*maps) == seen[i]) continue;
+    std::vector<std::pair<uint32_t, std::string>> comms;
+    if (auto threads = proc::ListThreads(pids_[i]); threads.ok()) {
+      for (proc::ThreadInfo& t : *threads) comms.emplace_back(t.tid, std::move(t.comm));
+    }
+    pipeline_->RefreshProcess(pids_[i], *std::move(maps), std::move(comms));
+    ++refreshed_;
   }
   return absl::OkStatus();
 }
@@ -208,6 +242,7 @@ RecordResult RecordSession::Finish() {
   r.start_wall_ns = start_wall_ns_;
   r.stopped_at = stopped_at_;
   r.warnings = pipeline_->Warnings();
+  r.maps_refreshed = refreshed_;
   if (const unwind::UnwinderCheck* check = unwind::CheckOf(unwinder_.get())) {
     r.unwinder_check = *check;
   }
