@@ -274,6 +274,27 @@ absl::Status FeedTail(const CollapseSource& source, Segment& tail, PerfScriptCol
 
 }  // namespace
 
+absl::Status CollapsePerfScriptInOrder(const CollapseSource& source,
+                                       const PerfScriptOptions& options, Profile* profile,
+                                       PerfScriptStats* stats, Timeline* timeline) {
+  PerfScriptCollapser c(options);
+  if (source.whole) {
+    // In pieces, so that the pages done with can be released.
+    constexpr size_t kPiece = 4 << 20;
+    for (size_t at = 0; at < source.whole->size(); at += kPiece) {
+      c.Feed(source.whole->substr(at, kPiece));
+      if (source.release) source.release(at, std::min(source.whole->size(), at + kPiece));
+    }
+  } else if (absl::Status s = FeedRestOfStream(source, c); !s.ok()) {
+    return s;
+  }
+  c.Finish();
+  *stats = c.stats();
+  *profile = c.TakeProfile();
+  if (timeline != nullptr) *timeline = c.TakeTimeline();
+  return absl::OkStatus();
+}
+
 absl::Status CollapsePerfScriptParallel(const CollapseSource& source,
                                         const PerfScriptOptions& options,
                                         const ParallelOptions& parallel, Profile* profile,

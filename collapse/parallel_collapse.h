@@ -27,6 +27,7 @@
 #include "absl/status/statusor.h"
 #include "collapse/perf_script.h"
 #include "stackfire/profile.h"
+#include "stackfire/timeline.h"
 
 namespace stackfire {
 
@@ -52,6 +53,14 @@ absl::Status CollapsePerfScriptParallel(const CollapseSource& source,
                                         const PerfScriptOptions& options,
                                         const ParallelOptions& parallel, Profile* profile,
                                         PerfScriptStats* stats);
+
+// In order, on this thread: what time slicing (options.from, options.to)
+// and the timeline (options.collect_timeline) need, since a relative time
+// counts from the input's first sample. *profile must be empty; *timeline
+// (may be null) gets the samples' times.
+absl::Status CollapsePerfScriptInOrder(const CollapseSource& source,
+                                       const PerfScriptOptions& options, Profile* profile,
+                                       PerfScriptStats* stats, Timeline* timeline);
 
 // Adds `segment`'s counts, which follow `total`'s in the input, to `total`.
 void MergeStats(const PerfScriptStats& segment, PerfScriptStats* total);

@@ -1,5 +1,9 @@
 #include "collapse/perf_script.h"
 
+#include <cmath>
+
+#include "absl/strings/numbers.h"
+
 #include <algorithm>
 #include <cstring>
 
@@ -23,6 +27,7 @@ PerfScriptCollapser::PerfScriptCollapser(PerfScriptOptions options)
   frame_ctx_.include_addrs = options_.include_addrs;
   stats_.event = options_.event_filter;
   plain_names_ = !options_.annotate_kernel && !options_.annotate_jit;
+  need_time_ = options_.from || options_.to || options_.collect_timeline;
 }
 
 void PerfScriptCollapser::Feed(std::string_view data) {
@@ -94,6 +99,17 @@ void PerfScriptCollapser::Finish() {
   }
   skipping_ = false;
   EndSample();
+  timeline_.start_ns = std::max<int64_t>(stats_.first_time_ns, 0);
+  if (options_.from) {
+    timeline_.start_ns = std::max(
+        timeline_.start_ns, options_.from->ns + (options_.from->absolute ? 0 : timeline_.start_ns));
+  }
+  timeline_.end_ns = std::max(timeline_.start_ns, stats_.last_time_ns);
+  if (options_.to) {
+    const int64_t to =
+        options_.to->ns + (options_.to->absolute ? 0 : std::max<int64_t>(stats_.first_time_ns, 0));
+    timeline_.end_ns = std::max(timeline_.start_ns, std::min(timeline_.end_ns, to));
+  }
 }
 
 PerfScriptStats PerfScriptCollapser::TakeStats() {
@@ -160,7 +176,7 @@ void PerfScriptCollapser::OnEventLine(std::string_view line, const EventHead& he
   std::string_view period;
   if (std::optional<perf_script::EventTail> tail = perf_script::MatchEventTail(line)) {
     if (!AcceptEvent(tail->event, /*single_line=*/false)) return;
-    StartSample(head, tail->period);
+    StartSample(head, tail->period, line.substr(head.end));
     return;
   }
   std::optional<perf_script::SingleLineTail> single =
@@ -168,11 +184,11 @@ void PerfScriptCollapser::OnEventLine(std::string_view line, const EventHead& he
   if (!single) {
     // No event name at the end (a tracepoint with arguments, say): the
     // script keeps the sample, unfiltered, with weight 1.
-    StartSample(head, {});
+    StartSample(head, {}, line.substr(head.end));
     return;
   }
   if (!AcceptEvent(single->event, /*single_line=*/true)) return;
-  StartSample(head, single->period);
+  StartSample(head, single->period, line.substr(head.end));
   AddFrames(single->frame);
   ++stats_.single_line_samples;
   EndSample();
@@ -193,7 +209,7 @@ void PerfScriptCollapser::OnIndentedLine(std::string_view line) {
       perf_script::MatchSingleLineTail(trimmed.substr(head->end));
   if (!single) return;
   if (!AcceptEvent(single->event, /*single_line=*/true)) return;
-  StartSample(*head, single->period);
+  StartSample(*head, single->period, trimmed.substr(head->end));
   AddFrames(single->frame);
   ++stats_.single_line_samples;
   EndSample();
@@ -244,6 +260,16 @@ void PerfScriptCollapser::StartSample(const EventHead& head, std::string_view pe
     if (c == ' ') c = '_';
   }
   frame_ctx_.java = pname_.compare(0, 4, "java") == 0;
+  if (need_time_) {
+    time_ns_ = perf_script::ParseEventTime(rest);
+    if (time_ns_) {
+      if (stats_.first_time_ns < 0) stats_.first_time_ns = *time_ns_;
+      stats_.last_time_ns = std::max(stats_.last_time_ns, *time_ns_);
+    }
+    uint64_t t = 0;
+    for (char c : tid) t = c >= '0' && c <= '9' ? t * 10 + static_cast<uint64_t>(c - '0') : t;
+    tid_ = static_cast<uint32_t>(t);
+  }
   weight_ = options_.weigh_by_period ? perf_script::PeriodWeight(period) : 1;
   in_sample_ = true;
 }
@@ -253,14 +279,39 @@ void PerfScriptCollapser::AddFrames(const StackLine& frame) {
   if (perf_script::AppendFrames(frame, frame_ctx_, &group_, &scratch_)) stack_.Prepend(group_);
 }
 
+bool PerfScriptCollapser::InTimeRange() const {
+  if (!options_.from && !options_.to) return true;
+  const int64_t t = *time_ns_;
+  const int64_t base = stats_.first_time_ns;
+  if (options_.from && t < options_.from->ns + (options_.from->absolute ? 0 : base)) return false;
+  if (options_.to && t >= options_.to->ns + (options_.to->absolute ? 0 : base)) return false;
+  return true;
+}
+
 void PerfScriptCollapser::EndSample() {
   if (!in_sample_) return;
+  if (need_time_ && !time_ns_) {
+    ++stats_.untimed_samples;
+    if (options_.from || options_.to) {
+      stack_.Clear();
+      in_sample_ = false;
+      return;
+    }
+  } else if (need_time_ && !InTimeRange()) {
+    ++stats_.outside_samples;
+    stack_.Clear();
+    in_sample_ = false;
+    return;
+  }
   stack_.Prepend(pname_);
   if (shared_ != nullptr) {
     std::lock_guard<std::mutex> lock(*shared_mu_);
     shared_->Add(stack_.view(), weight_);
   } else {
-    profile_.Add(stack_.view(), weight_);
+    const size_t entry = profile_.Add(stack_.view(), weight_);
+    if (options_.collect_timeline && time_ns_) {
+      timeline_.samples.push_back(TimedSample{*time_ns_, tid_, static_cast<uint32_t>(entry)});
+    }
   }
   ++stats_.samples;
   stack_.Clear();
@@ -272,6 +323,21 @@ void PerfScriptCollapser::CountUnparsable(std::string_view line) {
     stats_.first_unparsable_line = stats_.lines;
     stats_.first_unparsable_text.assign(line.substr(0, PerfScriptStats::kMaxQuotedLine));
   }
+}
+
+std::optional<PerfScriptOptions::TimeBound> ParseTimeBound(std::string_view text) {
+  PerfScriptOptions::TimeBound bound;
+  if (!text.empty() && text[0] == '@') {
+    bound.absolute = true;
+    text.remove_prefix(1);
+  }
+  double seconds = 0;
+  if (text.empty() || !absl::SimpleAtod(absl::string_view(text.data(), text.size()), &seconds) ||
+      !(seconds >= 0) || seconds > 9e9) {
+    return std::nullopt;
+  }
+  bound.ns = std::llround(seconds * 1e9);
+  return bound;
 }
 
 Profile CollapsePerfScript(std::string_view text, const PerfScriptOptions& options,

@@ -25,6 +25,7 @@
 
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -34,6 +35,7 @@
 #include "collapse/reversed_stack.h"
 #include "collapse/stack_line_scan.h"
 #include "stackfire/profile.h"
+#include "stackfire/timeline.h"
 
 namespace stackfire {
 
@@ -56,6 +58,18 @@ struct PerfScriptOptions {
   // Weigh each sample by its period, as the script does; false counts
   // samples (what `stackfire diff`'s significance tests need).
   bool weigh_by_period = true;
+  // --from/--to: keep only the samples whose time t (the "SECONDS:" field
+  // of the event line) has from <= t < to, in nanoseconds. A relative bound
+  // counts from the first sample's time in the input. With a bound set, a
+  // sample without a time is dropped (PerfScriptStats::untimed_samples).
+  // Needs the input in order (one collapser, from its start).
+  struct TimeBound {
+    int64_t ns = 0;
+    bool absolute = false;
+  };
+  std::optional<TimeBound> from, to;
+  // Keep each kept sample's time and thread (timeline()).
+  bool collect_timeline = false;
 };
 
 struct PerfScriptStats {
@@ -73,6 +87,11 @@ struct PerfScriptStats {
   // in first-seen order.
   std::vector<std::pair<std::string, uint64_t>> events;
   uint64_t filtered_samples = 0;  // event lines skipped by the event filter
+  uint64_t untimed_samples = 0;   // samples without a time (dropped by --from/--to)
+  uint64_t outside_samples = 0;   // samples outside --from/--to
+  // The first and last sample times seen (ns; -1: none), whether kept or not.
+  int64_t first_time_ns = -1;
+  int64_t last_time_ns = -1;
 
   static constexpr size_t kMaxQuotedLine = 160;
 };
@@ -98,6 +117,10 @@ class PerfScriptCollapser {
     shared_mu_ = mu;
   }
   const PerfScriptStats& stats() const { return stats_; }
+  // With collect_timeline: every sample kept, its stack an index into
+  // profile().entries(); start_ns is the first sample's time (kept or not),
+  // end_ns the last one's. Not with ShareProfile.
+  Timeline TakeTimeline() { return std::move(timeline_); }
   // Returns the counts so far and starts new ones; the event filter (given,
   // or chosen from the first event) stays.
   PerfScriptStats TakeStats();
@@ -111,7 +134,10 @@ class PerfScriptCollapser {
   void OnScannedStackLine(const perf_script::ScannedStackLine& s);
   // Applies the event filter; false when the event line must be skipped.
   bool AcceptEvent(std::string_view event, bool single_line);
-  void StartSample(const perf_script::EventHead& head, std::string_view period);
+  // rest: the event line after its head (where the time is).
+  void StartSample(const perf_script::EventHead& head, std::string_view period,
+                   std::string_view rest);
+  bool InTimeRange() const;
   void AddFrames(const perf_script::StackLine& frame);
   void EndSample();
   void CountEvent(std::string_view event);
@@ -141,8 +167,17 @@ class PerfScriptCollapser {
   perf_script::FrameContext frame_ctx_;
   ReversedStack stack_;
   std::string group_;    // the frames of one stack line, when cleaned up
+  bool need_time_ = false;  // a time bound or the timeline
+  std::optional<int64_t> time_ns_;  // the sample's time
+  uint32_t tid_ = 0;
+  Timeline timeline_;
   std::string scratch_;
 };
+
+// A --from/--to value: "SECONDS" from the input's first sample, or
+// "@SECONDS" on the input's own clock (the times perf script prints), e.g.
+// "2.5" or "@84721.042". nullopt for anything else (negative, not a number).
+std::optional<PerfScriptOptions::TimeBound> ParseTimeBound(std::string_view text);
 
 // Convenience for whole inputs in memory (tests, small files).
 Profile CollapsePerfScript(std::string_view text, const PerfScriptOptions& options,

@@ -363,6 +363,35 @@ std::optional<SingleLineTail> MatchSingleLineTail(string_view rest) {
   return SingleLineTail{period, rest.substr(t, te - 1 - t), *frame};
 }
 
+std::optional<int64_t> ParseEventTime(string_view rest) {
+  size_t pos = 0;
+  for (int field = 0; field < 4; ++field) {
+    while (pos < rest.size() && IsSpace(rest[pos])) ++pos;
+    const size_t begin = pos;
+    while (pos < rest.size() && !IsSpace(rest[pos])) ++pos;
+    string_view f = rest.substr(begin, pos - begin);
+    if (f.empty()) return std::nullopt;
+    if (f.size() < 4 || f.back() != ':') continue;
+    f.remove_suffix(1);
+    const size_t dot = f.find('.');
+    if (dot == string_view::npos || dot == 0 || dot + 1 == f.size() || dot > 12) continue;
+    int64_t seconds = 0, nanos = 0;
+    bool digits = true;
+    for (size_t i = 0; i < dot && digits; ++i) {
+      digits = IsDigit(f[i]);
+      seconds = seconds * 10 + (f[i] - '0');
+    }
+    int64_t scale = 100000000;
+    for (size_t i = dot + 1; i < f.size() && digits; ++i) {
+      digits = IsDigit(f[i]);
+      nanos += (f[i] - '0') * scale;  // digits past the ninth add 0
+      scale /= 10;
+    }
+    if (digits) return seconds * 1000000000 + nanos;
+  }
+  return std::nullopt;
+}
+
 double PeriodWeight(string_view period) {
   if (period.empty() || period == "0") return 1;
   uint64_t v = 0;

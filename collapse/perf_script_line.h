@@ -21,6 +21,7 @@
 #define STACKFIRE_COLLAPSE_PERF_SCRIPT_LINE_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -90,6 +91,12 @@ struct SingleLineTail {
   StackLine frame;
 };
 std::optional<SingleLineTail> MatchSingleLineTail(std::string_view rest);
+
+// The sample's time on an event line, `rest` being what follows its head:
+// the first of its first four blank-separated fields that is
+// "SECONDS.FRACTION:" ("[003] 12345.678901: 250000 cpu-clock:"), in
+// nanoseconds. nullopt when there is none (perf script -F without time).
+std::optional<int64_t> ParseEventTime(std::string_view rest);
 
 // What the script does with "PERIOD": empty or "0" counts 1; anything else
 // is its numeric value (numbers past 2^64 become doubles, as in Perl).

@@ -64,7 +64,7 @@ void Profile::RebuildIndex() {
   for (size_t i = 0; i < entries_.size(); ++i) index_.insert(i);
 }
 
-void Profile::Add(std::string_view stack, double weight) {
+size_t Profile::Add(std::string_view stack, double weight) {
   // Debian's Abseil has its own absl::string_view (ABSL_OPTION_USE_STD_STRING_VIEW
   // is 0), so heterogeneous lookup needs one spelled out.
   absl::string_view key(stack.data(), stack.size());
@@ -79,6 +79,7 @@ void Profile::Add(std::string_view stack, double weight) {
   }
   entries_[i].weight += weight;
   total_ += weight;
+  return i;
 }
 
 void Profile::Merge(const Profile& other) {

@@ -34,8 +34,9 @@ class Profile {
   Profile& operator=(const Profile& other);
   Profile& operator=(Profile&& other) noexcept;
 
-  // Adds weight to stack, creating it on first use.
-  void Add(std::string_view stack, double weight);
+  // Adds weight to stack, creating it on first use; returns its index in
+  // entries().
+  size_t Add(std::string_view stack, double weight);
   void Merge(const Profile& other);
 
   // Stacks in first-seen order.

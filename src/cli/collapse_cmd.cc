@@ -7,6 +7,7 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -32,6 +33,7 @@ struct CollapseArgs {
   bool addrs = false;
   std::string event_filter;
   int threads = 0;
+  std::string from, to;  // time slice, see PerfScriptOptions
 };
 
 void PrintWarning(std::string_view message) {
@@ -117,6 +119,18 @@ int RunCollapse(const CollapseArgs& args) {
   options.annotate_jit = args.jit || args.all;
   options.include_addrs = args.addrs;
   options.event_filter = args.event_filter;
+  for (auto [flag, text, bound] : {std::tuple{"--from", &args.from, &options.from},
+                                   std::tuple{"--to", &args.to, &options.to}}) {
+    if (text->empty()) continue;
+    *bound = ParseTimeBound(*text);
+    if (!*bound) {
+      PrintError(absl::StrCat(flag, " '", *text, "' is not a time"),
+                 "give seconds from the first sample (2.5) or a perf script timestamp "
+                 "(@84721.042)");
+      return 2;
+    }
+  }
+  const bool sliced = options.from || options.to;
   absl::StatusOr<std::optional<std::string_view>> mapped = (*reader)->Mapped();
   if (!mapped.ok()) {
     PrintError(std::string(mapped.status().message()));
@@ -131,13 +145,30 @@ int RunCollapse(const CollapseArgs& args) {
   parallel.threads = args.threads;
   Profile profile;
   PerfScriptStats stats;
-  absl::Status status = CollapsePerfScriptParallel(source, options, parallel, &profile, &stats);
+  // A relative time counts from the first sample: the input is read in
+  // order then.
+  absl::Status status =
+      sliced ? CollapsePerfScriptInOrder(source, options, &profile, &stats, nullptr)
+             : CollapsePerfScriptParallel(source, options, parallel, &profile, &stats);
   if (!status.ok()) {
     PrintError(std::string(status.message()), "no output was written; fix or re-create the input");
     return 1;
   }
   const std::string& name = r->name();
   ReportStats(stats, name);
+  if (sliced && profile.empty() && stats.untimed_samples > 0 && stats.outside_samples == 0) {
+    PrintError(absl::StrCat("--from/--to: the samples of ", name, " have no times"),
+               "record the input with times: perf script prints them by default (-F ...,time)");
+    return 1;
+  }
+  if (sliced && profile.empty() && stats.outside_samples > 0) {
+    PrintError(absl::StrFormat("no samples of %s between --from and --to: its samples span "
+                               "%.6f to %.6f (%.3f s)",
+                               name, stats.first_time_ns / 1e9, stats.last_time_ns / 1e9,
+                               (stats.last_time_ns - stats.first_time_ns) / 1e9),
+               "give seconds from the first sample, or @TIME on the input's clock");
+    return 1;
+  }
   if (profile.empty()) return ReportNoStacks(stats, args, name);
   if (*format != OutputFormat::kNative) {
     ExportRequest request;
@@ -202,6 +233,13 @@ std::pair<CLI::App*, Runner> RegisterCollapse(CLI::App& app) {
                   "Keep only samples of this event (e.g. cycles, cpu-clock); by default, the "
                   "first event type in the input")
       ->type_name("EVENT");
+  sub->add_option("--from", args->from,
+                  "Keep only samples from this time on: seconds from the first sample (2.5), "
+                  "or @SECONDS on the input's clock (@84721.042, as perf script prints it)")
+      ->type_name("TIME");
+  sub->add_option("--to", args->to,
+                  "Keep only samples before this time (same forms as --from)")
+      ->type_name("TIME");
   sub->add_option("-j,--threads", args->threads,
                   "Worker threads (default: one per CPU, at most 8, for a file; one for a pipe or "
                   "compressed input); the output does not "

@@ -1,5 +1,6 @@
 #include "src/perf/event_attr.h"
 
+#include <time.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -146,6 +147,10 @@ perf_event_attr BuildAttr(const AttrOptions& options) {
   attr.comm_exec = 1;
   attr.task = 1;
   attr.sample_id_all = 1;
+  // Sample times on CLOCK_MONOTONIC (std::chrono::steady_clock), so that a
+  // sample's time can be placed against the recording's start and intervals.
+  attr.use_clockid = 1;
+  attr.clockid = CLOCK_MONOTONIC;
   attr.enable_on_exec = options.enable_on_exec;
   if (options.wakeup_bytes > 0) {
     attr.watermark = 1;

@@ -203,6 +203,7 @@ void Pipeline::WorkerLoop() {
       queue_.pop_front();
       queued_bytes_ -= batch.bytes;
     }
+    std::lock_guard<std::mutex> lock(recorded_mu_);
     if (batch.snapshot) Apply(*batch.snapshot);
     Process(std::move(batch.records));
   }
@@ -345,8 +346,19 @@ void Pipeline::HandleSample(RawSample& sample) {
   if (seen_tids_.insert(sample.tid).second) {
     counters_.threads.store(++threads_seen_, std::memory_order_relaxed);
   }
-  recorded_.weights.Add(RootFrame(sample.pid, sample.tid), stack, 1,
-                        static_cast<int64_t>(sample.period));
+  const uint32_t row = recorded_.weights.Add(RootFrame(sample.pid, sample.tid), stack, 1,
+                                             static_cast<int64_t>(sample.period));
+  recorded_.timeline.push_back(
+      TimedSample{static_cast<int64_t>(sample.time_ns), sample.tid, row});
+  if (auto [it, inserted] = recorded_.threads.try_emplace(sample.tid); inserted) {
+    it->second.pid = sample.pid;
+    auto name = thread_names_.find(sample.tid);
+    it->second.comm = name != thread_names_.end()
+                          ? name->second
+                          : proc::ReadThreadComm(static_cast<int>(sample.pid),
+                                                 static_cast<int>(sample.tid));
+    if (it->second.comm.empty()) it->second.comm = "[unknown]";
+  }
   counters_.samples.fetch_add(1, std::memory_order_relaxed);
 }
 

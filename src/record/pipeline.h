@@ -115,6 +115,14 @@ class Pipeline {
   const RecordedProfile& recorded() const { return recorded_; }
   // The folded view of recorded() (stack_views.h).
   Profile FoldedProfile() const;
+  // Calls fn(const RecordedProfile&) while the worker waits between two
+  // batches: what rolling outputs read while sampling goes on. fn should be
+  // quick (the drain thread keeps reading the rings meanwhile).
+  template <typename Fn>
+  void WithRecorded(Fn&& fn) {
+    std::lock_guard<std::mutex> lock(recorded_mu_);
+    fn(static_cast<const RecordedProfile&>(recorded_));
+  }
   // Hands the stacks and weights over; the pipeline processes no more
   // records afterwards. Call after Stop().
   RecordedProfile TakeRecorded();
@@ -151,6 +159,7 @@ class Pipeline {
   PipelineOptions options_;
   Unwinder* unwinder_;
   Symbolizer* symbolizer_;
+  std::mutex recorded_mu_;  // held by the worker while it handles a batch
   RecordedProfile recorded_;
   StackBuilder builder_;  // fills recorded_.stacks
   Counters counters_;

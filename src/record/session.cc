@@ -57,6 +57,12 @@ ExecIdentity ExecutableMappings(const ProcessMaps& maps) {
   return out;
 }
 
+// steady_clock is CLOCK_MONOTONIC, the clock of the samples' times
+// (event_attr.cc).
+int64_t MonotonicNs(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+
 }  // namespace
 
 CounterValues CounterValues::Of(const Counters& c) {
@@ -156,6 +162,8 @@ absl::Status RecordSession::Init(const RecordConfig& config, const SessionOption
 
   pipeline_->Start(sampler_.get());
   start_ = std::chrono::steady_clock::now();
+  start_mono_ns_ = MonotonicNs(start_);
+  interval_start_ns_ = start_mono_ns_;
   start_wall_ns_ = std::chrono::duration_cast<std::chrono::nanoseconds>(
                        std::chrono::system_clock::now().time_since_epoch())
                        .count();
@@ -220,6 +228,13 @@ StopReason RecordSession::Run(const volatile sig_atomic_t* stop_signal, const Pr
       for (int pid : pids_) any_alive = any_alive || proc::ProcessAlive(pid);
       if (!any_alive) break;
     }
+    if (options_.every_s > 0 && options_.on_interval) {
+      const int64_t every_ns = static_cast<int64_t>(options_.every_s * 1e9);
+      const int64_t end_ns = start_mono_ns_ + (intervals_ + 1) * every_ns;
+      // 100 ms of grace: the samples of the interval's last moments are
+      // still in the rings or the queue at its end.
+      if (MonotonicNs(now) >= end_ns + 100'000'000) RollInterval(end_ns);
+    }
     if (progress && now - last_progress >= milliseconds(250)) {
       last_progress = now;
       progress(elapsed, pipeline_->counters());
@@ -228,6 +243,24 @@ StopReason RecordSession::Run(const volatile sig_atomic_t* stop_signal, const Pr
   stopped_at_ = std::chrono::steady_clock::now();
   stop_reason_ = why;
   return why;
+}
+
+void RecordSession::RollInterval(int64_t end_ns) {
+  FoldedSlice slice;
+  pipeline_->WithRecorded([&](const RecordedProfile& recorded) {
+    // The timeline is in time order within each batch and batches follow
+    // each other: the interval ends at its first sample past end_ns.
+    size_t cut = rolled_;
+    while (cut < recorded.timeline.size() && recorded.timeline[cut].time_ns < end_ns) ++cut;
+    slice = FoldSlice(recorded, rolled_, cut);
+    rolled_ = cut;
+  });
+  slice.timeline.start_ns = interval_start_ns_;
+  slice.timeline.end_ns = end_ns;
+  slice.timeline.wall_start_ns = start_wall_ns_ + (interval_start_ns_ - start_mono_ns_);
+  interval_start_ns_ = end_ns;
+  ++intervals_;
+  options_.on_interval(intervals_, std::move(slice));
 }
 
 RecordResult RecordSession::Finish() {
@@ -247,7 +280,13 @@ RecordResult RecordSession::Finish() {
     r.unwinder_check = *check;
   }
   r.recorded = pipeline_->TakeRecorded();
-  r.profile = ToFolded(r.recorded);
+  std::vector<uint32_t> row_entry;
+  r.profile = ToFolded(r.recorded, &row_entry);
+  r.timeline = TimelineOf(r.recorded, row_entry, start_mono_ns_, MonotonicNs(stopped_at_),
+                          start_wall_ns_);
+  r.intervals = intervals_;
+  r.rolled_samples = rolled_;
+  r.interval_start_ns = interval_start_ns_;
   if (options_.export_model) {
     ExportMeta meta;
     meta.event = config_.event_name;

@@ -27,8 +27,8 @@
 // which adds its stacks to the same RecordedProfile with weights in
 // nanoseconds (stack_model.h); per-sample time and thread is a timeline
 // beside the weights, appended where the worker adds a sample; rolling
-// outputs need a way to take the RecordedProfile while running, which only
-// the worker can do, between two batches.
+// outputs fold the samples of each interval while the worker waits between
+// two batches (Pipeline::WithRecorded).
 //
 // Threading: every method on one controlling thread; the pipeline's two
 // threads run between Start and Finish. Not copyable.
@@ -53,9 +53,11 @@
 #include "src/record/pipeline.h"
 #include "src/record/record_config.h"
 #include "src/record/stack_model.h"
+#include "src/record/stack_views.h"
 #include "src/unwind/unwinders.h"
 #include "stackfire/profile.h"
 #include "stackfire/symbolizer.h"
+#include "stackfire/timeline.h"
 #include "stackfire/unwinder.h"
 
 namespace stackfire::record {
@@ -76,6 +78,14 @@ struct SessionOptions {
   // Called with -p targets after their maps were read and before the
   // events are enabled: tests change a target in that window.
   std::function<void()> before_enable;
+  // Rolling outputs: every `every_s` seconds (0: never) Run calls
+  // on_interval with the samples of the interval that just ended (number
+  // 1, 2, ...), about 100 ms after its end, so that the samples of its last
+  // moments have left the rings. The worker waits only while the slice is
+  // folded, not while on_interval writes it. The interval that a stop cuts
+  // short is in RecordResult (rolled_samples onwards): the caller writes it.
+  double every_s = 0;
+  std::function<void(int number, record::FoldedSlice slice)> on_interval;
 };
 
 enum class StopReason {
@@ -102,6 +112,9 @@ struct RecordResult {
   // The one stack model, and its views for the outputs.
   RecordedProfile recorded;
   Profile profile;                               // folded stacks
+  // When each sample happened: stacks index profile's entries; times on
+  // CLOCK_MONOTONIC, from the start of sampling to its stop.
+  Timeline timeline;
   std::optional<exporter::ExportProfile> model;  // with SessionOptions::export_model
   double seconds = 0;                            // sampling time, start to stop
   double suspended_seconds = 0;  // time the controlling loop did not run (SIGSTOP, no CPU)
@@ -113,6 +126,12 @@ struct RecordResult {
   // Targets whose executable mappings changed between the first read of
   // their maps and the enable (an exec, a dlopen), read again after it.
   int maps_refreshed = 0;
+  // Rolling outputs: intervals already handed to on_interval, and the first
+  // sample of recorded.timeline they did not take (the last interval starts
+  // there, at monotonic time interval_start_ns).
+  int intervals = 0;
+  size_t rolled_samples = 0;
+  int64_t interval_start_ns = 0;
 };
 
 class RecordSession {
@@ -163,6 +182,12 @@ class RecordSession {
   std::optional<int> command_status_;
   double suspended_ = 0;
   int refreshed_ = 0;  // RecordResult::maps_refreshed
+  int64_t start_mono_ns_ = 0;
+  // Rolling outputs (SessionOptions::every_s).
+  void RollInterval(int64_t end_ns);
+  int intervals_ = 0;
+  size_t rolled_ = 0;
+  int64_t interval_start_ns_ = 0;
 };
 
 }  // namespace stackfire::record

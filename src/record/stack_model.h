@@ -16,8 +16,8 @@
 //
 // Weights are int64 in a unit the model names: samples today; off-CPU
 // recordings (wall time) use nanoseconds, so that on-CPU periods and
-// blocked times add up in one unit. Row indices are stable, so a per-sample
-// timeline (time, tid, row: 16 bytes a sample) can point into the rows.
+// blocked times add up in one unit. Row indices are stable, so the per-sample
+// timeline (time, tid, row: 16 bytes a sample) points into the rows.
 //
 // Append-only; not thread-safe: the pipeline's worker builds it, and hands
 // it over when the recording ends.
@@ -33,6 +33,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "stackfire/timeline.h"
 
 namespace stackfire::record {
 
@@ -203,10 +204,22 @@ class StackWeights {
   int64_t total_ = 0;
 };
 
-// A recording's stacks and their weights.
+// Who a sampled thread is, for outputs that name every sample's thread
+// (perf script text).
+struct ThreadIdentity {
+  uint32_t pid = 0;
+  std::string comm;
+};
+
+// A recording's stacks and their weights, and when each sample happened.
 struct RecordedProfile {
   StackStore stacks;
   StackWeights weights;
+  // One entry per sample, in the order the worker added them (time order
+  // within a batch; batches follow each other in time): time_ns on
+  // CLOCK_MONOTONIC, tid, and stack = the row of weights it added to.
+  std::vector<TimedSample> timeline;
+  absl::flat_hash_map<uint32_t, ThreadIdentity> threads;  // by tid, every sampled thread
 };
 
 }  // namespace stackfire::record

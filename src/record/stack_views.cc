@@ -1,6 +1,7 @@
 // See stack_views.h.
 #include "src/record/stack_views.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string_view>
 #include <vector>
@@ -53,14 +54,24 @@ void MainBinaryFirst(exporter::ExportProfile* profile) {
 
 }  // namespace
 
-Profile ToFolded(const RecordedProfile& recorded) {
+namespace {
+
+// Folds every row whose weight (*weights when given, else the row's own)
+// is not zero; (*row_entry)[row] becomes its entry in the profile.
+Profile FoldRows(const RecordedProfile& recorded, const std::vector<int64_t>* weights,
+                 std::vector<uint32_t>* row_entry) {
   const StackStore& store = recorded.stacks;
+  const std::vector<WeightedStack>& rows = recorded.weights.rows();
   // Each stack's text once, however many roots it appears under.
   std::vector<std::string> folded(store.stack_count());
   std::vector<bool> done(store.stack_count());
   Profile profile;
   std::string line;
-  for (const WeightedStack& row : recorded.weights.rows()) {
+  if (row_entry != nullptr) row_entry->assign(rows.size(), 0);
+  for (size_t r = 0; r < rows.size(); ++r) {
+    const WeightedStack& row = rows[r];
+    const int64_t weight = weights != nullptr ? (*weights)[r] : row.weight;
+    if (weights != nullptr && weight == 0) continue;
     std::string& text = folded[row.stack];
     if (!done[row.stack]) {
       done[row.stack] = true;
@@ -69,17 +80,55 @@ Profile ToFolded(const RecordedProfile& recorded) {
         text += f.name;
       });
     }
+    size_t entry;
     if (row.root == kNoRoot) {
-      profile.Add(text, static_cast<double>(row.weight));
-      continue;
+      entry = profile.Add(text, static_cast<double>(weight));
+    } else {
+      line.clear();
+      for (uint32_t id : store.frames_of(store.location(row.root))) line += store.frame(id).name;
+      line.push_back(';');
+      line += text;
+      entry = profile.Add(line, static_cast<double>(weight));
     }
-    line.clear();
-    for (uint32_t id : store.frames_of(store.location(row.root))) line += store.frame(id).name;
-    line.push_back(';');
-    line += text;
-    profile.Add(line, static_cast<double>(row.weight));
+    if (row_entry != nullptr) (*row_entry)[r] = static_cast<uint32_t>(entry);
   }
   return profile;
+}
+
+}  // namespace
+
+Profile ToFolded(const RecordedProfile& recorded, std::vector<uint32_t>* row_entry) {
+  return FoldRows(recorded, nullptr, row_entry);
+}
+
+Timeline TimelineOf(const RecordedProfile& recorded, const std::vector<uint32_t>& row_entry,
+                    int64_t start_ns, int64_t end_ns, int64_t wall_start_ns) {
+  Timeline t;
+  t.start_ns = start_ns;
+  t.end_ns = end_ns;
+  t.wall_start_ns = wall_start_ns;
+  t.samples.reserve(recorded.timeline.size());
+  for (const TimedSample& s : recorded.timeline) {
+    t.samples.push_back(TimedSample{s.time_ns, s.tid, row_entry[s.stack]});
+    t.end_ns = std::max(t.end_ns, s.time_ns);
+  }
+  SortByTime(&t);
+  return t;
+}
+
+FoldedSlice FoldSlice(const RecordedProfile& recorded, size_t begin, size_t end) {
+  std::vector<int64_t> weights(recorded.weights.rows().size());
+  for (size_t i = begin; i < end; ++i) ++weights[recorded.timeline[i].stack];
+  FoldedSlice out;
+  std::vector<uint32_t> row_entry;
+  out.profile = FoldRows(recorded, &weights, &row_entry);
+  out.timeline.samples.reserve(end - begin);
+  for (size_t i = begin; i < end; ++i) {
+    const TimedSample& s = recorded.timeline[i];
+    out.timeline.samples.push_back(TimedSample{s.time_ns, s.tid, row_entry[s.stack]});
+  }
+  SortByTime(&out.timeline);
+  return out;
 }
 
 exporter::ExportProfile ToExport(const RecordedProfile& recorded, const ExportMeta& meta) {

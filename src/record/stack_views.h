@@ -7,16 +7,34 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "export/export_profile.h"
 #include "src/record/stack_model.h"
 #include "stackfire/profile.h"
+#include "stackfire/timeline.h"
 
 namespace stackfire::record {
 
 // "root;frame;...;leaf weight" for every row, root first; rows whose
 // stacks fold to the same text add up. Stacks keep their first-seen order.
-Profile ToFolded(const RecordedProfile& recorded);
+// With row_entry, (*row_entry)[row] becomes the index in the profile's
+// entries() of each row's stack.
+Profile ToFolded(const RecordedProfile& recorded, std::vector<uint32_t>* row_entry = nullptr);
+
+// The recording's timeline with stacks as indices into the entries of the
+// profile that ToFolded made with row_entry; start_ns and end_ns on
+// CLOCK_MONOTONIC.
+Timeline TimelineOf(const RecordedProfile& recorded, const std::vector<uint32_t>& row_entry,
+                    int64_t start_ns, int64_t end_ns, int64_t wall_start_ns);
+
+// The samples timeline[begin, end) alone, as a folded profile (each sample
+// weighs 1) with its timeline: one interval of a rolling recording.
+struct FoldedSlice {
+  Profile profile;
+  Timeline timeline;
+};
+FoldedSlice FoldSlice(const RecordedProfile& recorded, size_t begin, size_t end);
 
 // What the event measures, for the export model: clock events (cpu-clock,
 // task-clock) count nanoseconds. frequency_hz gives the nominal period (0
