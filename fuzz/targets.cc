@@ -95,7 +95,7 @@ void FuzzRenderSvg(const uint8_t* data, size_t size) {
   o.negate = flags & 16;
   static const char* kColors[] = {"hot", "java", "js", "mem", "io", "wakeup", "chain", "aqua"};
   o.colors = kColors[(flags >> 5) & 7];
-  o.minwidth = "0";
+  o.minwidth = std::string("0");
   // Input text in every user-facing string too.
   std::string head(text.substr(0, 64));
   o.title = head;
@@ -128,7 +128,7 @@ void FuzzDiffSvg(const uint8_t* data, size_t size) {
   render::RenderOptions o;
   o.negate = flags & 4;
   o.inverted = flags & 8;
-  o.minwidth = "0";
+  o.minwidth = std::string("0");
   std::ostringstream out;
   (void)render::WriteDiffFlameGraph(diff, o, out);
   CheckRendered(out);

@@ -36,7 +36,7 @@ TEST(ReversedStackTest, GrowsKeepingWhatIsThere) {
   ReversedStack s;
   std::string expected;
   for (int i = 0; i < 5000; ++i) {
-    std::string part = "f" + std::to_string(i) + std::string(i % 7, 'x');
+    std::string part = std::string("f").append(std::to_string(i)).append(i % 7, 'x');
     s.Prepend(part);
     expected = i == 0 ? part : part + ";" + expected;
   }
