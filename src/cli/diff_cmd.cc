@@ -1,17 +1,14 @@
 // `stackfire diff [-n] [-s] [--folded] BEFORE AFTER`: the differential flame
 // graph of two folded profiles (difffolded.pl | flamegraph.pl in one step).
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
-#include <fstream>
-#include <iostream>
 #include <memory>
 #include <string>
 
 #include "collapse/folded.h"
 #include "render/diff.h"
+#include "src/cli/command_output.h"
 #include "src/cli/commands.h"
-#include "src/cli/folded_file.h"
+#include "src/cli/command_input.h"
 #include "src/cli/render_flags.h"
 
 namespace stackfire::cli {
@@ -25,9 +22,8 @@ struct DiffState {
 };
 
 bool ReadInput(const std::string& path, FoldedInput* input) {
-  if (absl::Status s = ReadFoldedPath(path, input, /*allow_two_columns=*/false); !s.ok()) {
-    PrintError(std::string(s.message()),
-               "pass two folded files (from `stackfire collapse`): BEFORE AFTER");
+  if (!ReadFoldedArg(path, "diff", "pass two folded files (from `stackfire collapse`): BEFORE AFTER",
+                     input, /*allow_two_columns=*/false)) {
     return false;
   }
   if (input->bad_lines > 0) {
@@ -54,15 +50,23 @@ int RunDiff(const DiffState& st) {
     return 1;
   }
 
-  std::ofstream file_out;
-  std::ostream* out = OpenOutput(st.output, &file_out);
-  if (out == nullptr) return 1;
+  absl::StatusOr<CommandOutput> out = CommandOutput::Open(st.output);
+  if (!out.ok()) {
+    PrintError(std::string(out.status().message()),
+               "check that the directory exists and is writable");
+    return 1;
+  }
   if (st.folded) {
-    render::WriteDiffFolded(diff, *out);
+    render::WriteDiffFolded(diff, out->stream());
   } else {
-    absl::Status s = render::WriteDiffFlameGraph(diff, st.opts, *out);
+    absl::Status s = render::WriteDiffFlameGraph(diff, st.opts, out->stream());
     if (!s.ok()) {
       if (s.code() == absl::StatusCode::kInvalidArgument) {
+        // The error picture was written: keep it, as render does.
+        if (absl::Status fs = out->Finish(); !fs.ok()) {
+          PrintError(std::string(fs.message()), "check free disk space and the output path");
+          return 1;
+        }
         PrintError("AFTER (" + st.after + ") has no samples, so the graph has no width",
                    "swap the files and use --negate to see what BEFORE had");
       } else {
@@ -71,9 +75,8 @@ int RunDiff(const DiffState& st) {
       return 1;
     }
   }
-  out->flush();
-  if (!*out) {
-    PrintError("cannot write the output", "check free disk space and the output path");
+  if (absl::Status fs = out->Finish(); !fs.ok()) {
+    PrintError(std::string(fs.message()), "check free disk space and the output path");
     return 1;
   }
   return 0;

@@ -246,7 +246,7 @@ int RunRecord(RecordFlags& flags) {
   auto outputs = ResolveRecordOutputs(flags.outputs, flags.format, flags.report);
   if (!outputs.ok()) return Usage(Msg(outputs.status()));
   bool svg = false;
-  for (const RecordOutput& o : *outputs) svg = svg || o.format == RecordFormat::kSvg;
+  for (const RecordOutput& o : *outputs) svg = svg || o.format == OutputFormat::kSvg;
   if (svg) {
     if (absl::Status st = render::ValidateOptions(flags.render); !st.ok()) {
       return Usage(Msg(st));
@@ -254,18 +254,10 @@ int RunRecord(RecordFlags& flags) {
   }
   ReportOptions report;
   if (flags.report) {
-    if (flags.top < 0) {
-      return Usage(absl::StrCat("--top ", flags.top, " is negative"),
-                   "give the number of rows to print, or 0 for all of them");
-    }
-    report.top = static_cast<size_t>(flags.top);
-    if (!ParseReportSortKey(flags.by, &report.by)) {
-      return Usage(absl::StrCat("--by: '", flags.by, "' is not self or total"));
-    }
-    report.grep = flags.grep;
-    if (absl::Status st = BuildReport(Profile(), report).status(); !st.ok()) {
-      return Usage(Msg(st), "--grep takes a regular expression in RE2 syntax, e.g. 'malloc|free'");
-    }
+    std::string hint;
+    auto validated = ValidateReportFlags(ReportFlags{flags.top, flags.by, flags.grep}, &hint);
+    if (!validated.ok()) return Usage(Msg(validated.status()), hint);
+    report = *validated;
   }
   for (const RecordOutput& o : *outputs) {
     if (o.to_stdout()) continue;
@@ -469,7 +461,7 @@ int RunRecord(RecordFlags& flags) {
   bool not_written = false;
   for (const RecordOutput& o : *outputs) {
     // pprof and speedscope have no way to say "no samples": write nothing.
-    if (empty && (o.format == RecordFormat::kPprof || o.format == RecordFormat::kSpeedscope)) {
+    if (empty && (o.format == OutputFormat::kPprof || o.format == OutputFormat::kSpeedscope)) {
       PrintError(absl::StrCat("no samples: ", o.to_stdout() ? "stdout" : o.path,
                               " was not written (a ", FormatName(o.format),
                               " profile needs at least one sample)"),
