@@ -9,7 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
-namespace stackfire {
+namespace stackfire::collapse {
 namespace {
 
 bool IsSpace(char c) {
@@ -175,4 +175,4 @@ Profile ToProfile(const FoldedInput& input) {
   return p;
 }
 
-}  // namespace stackfire
+}  // namespace stackfire::collapse

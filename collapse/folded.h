@@ -31,7 +31,7 @@
 #include "absl/status/status.h"
 #include "stackfire/profile.h"
 
-namespace stackfire {
+namespace stackfire::collapse {
 
 // One line split into its parts. `stack` points into the parsed line.
 struct FoldedLine {
@@ -110,6 +110,6 @@ void ParseFoldedText(std::string_view text, std::string_view source, FoldedInput
 // Merges the records by stack (counts summed; BEFORE columns are dropped).
 Profile ToProfile(const FoldedInput& input);
 
-}  // namespace stackfire
+}  // namespace stackfire::collapse
 
 #endif  // STACKFIRE_COLLAPSE_FOLDED_H_

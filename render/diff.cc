@@ -62,11 +62,11 @@ double DiffProfile::after_total() const {
   return t;
 }
 
-DiffProfile MakeDiff(const FoldedInput& before, const FoldedInput& after,
+DiffProfile MakeDiff(const collapse::FoldedInput& before, const collapse::FoldedInput& after,
                      const DiffOptions& options) {
   DiffProfile diff;
   double total1 = 0, total2 = 0;
-  for (const FoldedRecord& r : before.records) {
+  for (const collapse::FoldedRecord& r : before.records) {
     if (options.strip_hex) {
       diff.AddCopy(StripHex(r.stack), r.count, 0);
     } else {
@@ -74,7 +74,7 @@ DiffProfile MakeDiff(const FoldedInput& before, const FoldedInput& after,
     }
     total1 += r.count;
   }
-  for (const FoldedRecord& r : after.records) {
+  for (const collapse::FoldedRecord& r : after.records) {
     if (options.strip_hex) {
       diff.AddCopy(StripHex(r.stack), 0, r.count);
     } else {

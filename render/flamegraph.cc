@@ -93,10 +93,10 @@ std::vector<StackWeight> StacksOf(const Profile& profile) {
   return out;
 }
 
-std::vector<StackWeight> StacksOf(const FoldedInput& input) {
+std::vector<StackWeight> StacksOf(const collapse::FoldedInput& input) {
   std::vector<StackWeight> out;
   out.reserve(input.records.size());
-  for (const FoldedRecord& r : input.records) {
+  for (const collapse::FoldedRecord& r : input.records) {
     out.push_back(StackWeight{r.stack, r.count, r.before, r.separator, r.tail});
   }
   return out;
@@ -107,7 +107,7 @@ absl::Status WriteFlameGraph(const Profile& profile, const RenderOptions& option
   return WriteFlameGraph(StacksOf(profile), false, options, out);
 }
 
-absl::Status WriteFlameGraph(const FoldedInput& input, const RenderOptions& options,
+absl::Status WriteFlameGraph(const collapse::FoldedInput& input, const RenderOptions& options,
                              std::ostream& out) {
   return WriteFlameGraph(StacksOf(input), input.differential, options, out);
 }

@@ -76,11 +76,11 @@ absl::Status WriteFlameGraph(std::vector<StackWeight> stacks, bool differential,
 absl::Status WriteFlameGraph(const Profile& profile, const RenderOptions& options,
                              std::ostream& out);
 // Folded input keeps its line order (flame charts) and two-column lines.
-absl::Status WriteFlameGraph(const FoldedInput& input, const RenderOptions& options,
+absl::Status WriteFlameGraph(const collapse::FoldedInput& input, const RenderOptions& options,
                              std::ostream& out);
 
 std::vector<StackWeight> StacksOf(const Profile& profile);
-std::vector<StackWeight> StacksOf(const FoldedInput& input);
+std::vector<StackWeight> StacksOf(const collapse::FoldedInput& input);
 
 // The picture flamegraph.pl writes when there is nothing to draw.
 void WriteErrorSvg(const RenderOptions& options, std::string_view message, std::ostream& out);

@@ -56,7 +56,7 @@ std::string Quote(std::string_view text) {
   return out;
 }
 
-void ReportStats(const PerfScriptStats& stats, const std::string& name) {
+void ReportStats(const collapse::PerfScriptStats& stats, const std::string& name) {
   if (stats.unparsable_lines > 0) {
     PrintWarning(absl::StrFormat("%d unparsable line%s ignored in %s (first at line %d: %s)",
                                  stats.unparsable_lines, stats.unparsable_lines == 1 ? "" : "s",
@@ -76,7 +76,7 @@ void ReportStats(const PerfScriptStats& stats, const std::string& name) {
   }
 }
 
-int ReportNoStacks(const PerfScriptStats& stats, const CollapseArgs& args,
+int ReportNoStacks(const collapse::PerfScriptStats& stats, const CollapseArgs& args,
                    const std::string& name, io::InputFormat sniffed) {
   std::string hint;
   if (stats.lines == 0) {
@@ -113,7 +113,7 @@ int RunCollapse(const CollapseArgs& args) {
   std::unique_ptr<io::InputReader> reader = OpenTextInput(
       args.input, "collapse", "check the path; give '-' or no file to read stdin", &sniffed);
   if (reader == nullptr) return 1;
-  PerfScriptOptions options;
+  collapse::PerfScriptOptions options;
   options.include_pid = args.pid;
   options.include_tid = args.tid;
   options.annotate_kernel = args.kernel || args.all;
@@ -126,15 +126,16 @@ int RunCollapse(const CollapseArgs& args) {
     return 1;
   }
   io::InputReader* r = reader.get();
-  CollapseSource source;
+  collapse::CollapseSource source;
   source.whole = *mapped;
   source.next = [r] { return r->Next(); };
   source.release = [r](size_t begin, size_t end) { r->ReleaseMapped(begin, end); };
-  ParallelOptions parallel;
+  collapse::ParallelOptions parallel;
   parallel.threads = args.threads;
   Profile profile;
-  PerfScriptStats stats;
-  absl::Status status = CollapsePerfScriptParallel(source, options, parallel, &profile, &stats);
+  collapse::PerfScriptStats stats;
+  absl::Status status =
+      collapse::CollapsePerfScriptParallel(source, options, parallel, &profile, &stats);
   if (!status.ok()) {
     PrintError(std::string(status.message()), "no output was written; fix or re-create the input");
     return 1;

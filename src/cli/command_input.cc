@@ -61,7 +61,7 @@ std::unique_ptr<io::InputReader> OpenTextInput(const std::string& path, const st
 }
 
 bool ReadFoldedArg(const std::string& path, const std::string& command, std::string_view open_hint,
-                   FoldedInput* input, bool allow_two_columns, io::InputFormat* format) {
+                   collapse::FoldedInput* input, bool allow_two_columns, io::InputFormat* format) {
   std::unique_ptr<io::InputReader> reader = OpenTextInput(path, command, open_hint, format);
   if (reader == nullptr) return false;
   if (absl::Status s = io::ReadFoldedInput(std::move(reader), input, allow_two_columns); !s.ok()) {

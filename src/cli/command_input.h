@@ -27,7 +27,7 @@ std::unique_ptr<io::InputReader> OpenTextInput(const std::string& path, const st
 // *input (bad lines are only counted there). False after printing the
 // error.
 bool ReadFoldedArg(const std::string& path, const std::string& command, std::string_view open_hint,
-                   FoldedInput* input, bool allow_two_columns = true,
+                   collapse::FoldedInput* input, bool allow_two_columns = true,
                    io::InputFormat* format = nullptr);
 
 // What to say when a command found nothing to draw or count in an input of

@@ -21,7 +21,7 @@ struct DiffState {
   std::string before, after, output;
 };
 
-bool ReadInput(const std::string& path, FoldedInput* input) {
+bool ReadInput(const std::string& path, collapse::FoldedInput* input) {
   if (!ReadFoldedArg(path, "diff", "pass two folded files (from `stackfire collapse`): BEFORE AFTER",
                      input, /*allow_two_columns=*/false)) {
     return false;
@@ -41,7 +41,7 @@ int RunDiff(const DiffState& st) {
     PrintError("BEFORE and AFTER cannot both be stdin", "pass at least one of them as a file");
     return 2;
   }
-  FoldedInput before, after;
+  collapse::FoldedInput before, after;
   if (!ReadInput(st.before, &before) || !ReadInput(st.after, &after)) return 1;
   render::DiffProfile diff = render::MakeDiff(before, after, st.diff);
   if (diff.entries().empty()) {

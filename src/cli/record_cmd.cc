@@ -30,7 +30,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "render/flamegraph.h"
-#include "collapse/report.h"
+#include "render/report.h"
 #include "export/export_profile.h"
 #include "src/cli/commands.h"
 #include "src/cli/record_output.h"
@@ -252,7 +252,7 @@ int RunRecord(RecordFlags& flags) {
       return Usage(Msg(st));
     }
   }
-  ReportOptions report;
+  render::ReportOptions report;
   if (flags.report) {
     std::string hint;
     auto validated = ValidateReportFlags(ReportFlags{flags.top, flags.by, flags.grep}, &hint);
@@ -501,7 +501,8 @@ int RunRecord(RecordFlags& flags) {
   const std::vector<std::string> warnings = pipeline.Warnings();
   constexpr size_t kMaxWarnings = 10;
   for (size_t i = 0; i < warnings.size() && i < kMaxWarnings; ++i) {
-    std::fprintf(stderr, "stackfire: warning: %s\n", EscapeForTerminal(warnings[i]).c_str());
+    std::fprintf(stderr, "stackfire: warning: %s\n",
+                 render::EscapeForTerminal(warnings[i]).c_str());
   }
   if (warnings.size() > kMaxWarnings) {
     std::fprintf(stderr, "stackfire: warning: and %zu more problems with the target's files\n",

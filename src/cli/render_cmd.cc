@@ -40,7 +40,7 @@ std::string NoStacksHint(const std::string& wrong_text_hint) {
          "make them with `stackfire collapse`";
 }
 
-int ExportFolded(const FoldedInput& input, const RenderState& st, OutputFormat format,
+int ExportFolded(const collapse::FoldedInput& input, const RenderState& st, OutputFormat format,
                  const std::string& wrong_text_hint) {
   if (input.differential) {
     PrintError("differential (two-column) input cannot be exported to pprof or speedscope",
@@ -48,7 +48,7 @@ int ExportFolded(const FoldedInput& input, const RenderState& st, OutputFormat f
     return 1;
   }
   Profile profile;
-  for (const FoldedRecord& r : input.records) profile.Add(r.stack, r.count);
+  for (const collapse::FoldedRecord& r : input.records) profile.Add(r.stack, r.count);
   if (profile.empty()) {
     PrintError("no stack counts found in the input (" + std::to_string(input.lines) +
                    " lines read)",
@@ -75,7 +75,7 @@ int RunRender(const RenderState& st) {
     PrintError(std::string(s.message()), "see `stackfire render --help` for the accepted values");
     return 2;
   }
-  FoldedInput input;
+  collapse::FoldedInput input;
   std::vector<std::string> files = st.files;
   if (files.empty()) files.push_back("-");
   std::string wrong_text_hint;  // for "no stack counts": why, when the input tells

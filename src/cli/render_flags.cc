@@ -54,18 +54,19 @@ void AddReportFlags(CLI::App* app, ReportFlags* flags) {
                   "Only rows whose function name matches this regular expression (RE2 syntax)");
 }
 
-absl::StatusOr<ReportOptions> ValidateReportFlags(const ReportFlags& flags, std::string* hint) {
-  ReportOptions options;
+absl::StatusOr<render::ReportOptions> ValidateReportFlags(const ReportFlags& flags,
+                                                          std::string* hint) {
+  render::ReportOptions options;
   if (flags.top < 0) {
     *hint = "give the number of rows to print, or 0 for all of them";
     return absl::InvalidArgumentError(absl::StrCat("--top ", flags.top, " is negative"));
   }
   options.top = static_cast<size_t>(flags.top);
-  if (!ParseReportSortKey(flags.by, &options.by)) {
+  if (!render::ParseReportSortKey(flags.by, &options.by)) {
     return absl::InvalidArgumentError(absl::StrCat("--by: '", flags.by, "' is not self or total"));
   }
   options.grep = flags.grep;
-  if (absl::Status s = BuildReport(Profile(), options).status(); !s.ok()) {
+  if (absl::Status s = render::BuildReport(Profile(), options).status(); !s.ok()) {
     *hint =
         "--grep takes a regular expression in RE2 syntax (like egrep), e.g. --grep '^std::' or "
         "--grep 'malloc|free'";
@@ -101,7 +102,7 @@ absl::Status RenderStacks(std::vector<render::StackWeight> stacks, bool differen
 
 }  // namespace
 
-absl::Status RenderWithPalette(const FoldedInput& input, render::RenderOptions opts,
+absl::Status RenderWithPalette(const collapse::FoldedInput& input, render::RenderOptions opts,
                                std::ostream& out) {
   return RenderStacks(render::StacksOf(input), input.differential, std::move(opts), out);
 }

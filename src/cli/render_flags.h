@@ -12,7 +12,7 @@
 #include "CLI/CLI.hpp"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "collapse/report.h"
+#include "render/report.h"
 #include "render/flamegraph.h"
 
 namespace stackfire::cli {
@@ -37,11 +37,12 @@ void AddReportFlags(CLI::App* app, ReportFlags* flags);
 // Checks the values: --top not negative, --by self or total, --grep a
 // valid RE2 expression. On failure, kInvalidArgument (a usage error) with
 // the message, and *hint says what to do (or is left empty).
-absl::StatusOr<ReportOptions> ValidateReportFlags(const ReportFlags& flags, std::string* hint);
+absl::StatusOr<render::ReportOptions> ValidateReportFlags(const ReportFlags& flags,
+                                                          std::string* hint);
 
 // Draws `input` to `out` honouring --cp: palette.map in the current
 // directory is read first and written back afterwards, as flamegraph.pl does.
-absl::Status RenderWithPalette(const FoldedInput& input, render::RenderOptions opts,
+absl::Status RenderWithPalette(const collapse::FoldedInput& input, render::RenderOptions opts,
                                std::ostream& out);
 // The same for a recorded profile (what `record` draws).
 absl::Status RenderWithPalette(const Profile& profile, render::RenderOptions opts,

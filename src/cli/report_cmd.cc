@@ -5,7 +5,7 @@
 #include <string>
 
 #include "collapse/folded.h"
-#include "collapse/report.h"
+#include "render/report.h"
 #include "src/cli/command_input.h"
 #include "src/cli/commands.h"
 #include "src/cli/render_flags.h"
@@ -22,7 +22,7 @@ struct ReportState {
 
 int RunReport(const ReportState& st) {
   std::string hint;
-  absl::StatusOr<ReportOptions> opts = ValidateReportFlags(st.report, &hint);
+  absl::StatusOr<render::ReportOptions> opts = ValidateReportFlags(st.report, &hint);
   if (!opts.ok()) {
     PrintError(std::string(opts.status().message()), hint);
     return 2;
@@ -33,7 +33,7 @@ int RunReport(const ReportState& st) {
     return 2;
   }
 
-  FoldedInput input;
+  collapse::FoldedInput input;
   const std::string source = st.file == "-" ? "<stdin>" : st.file;
   io::InputFormat sniffed = io::InputFormat::kText;
   if (!ReadFoldedArg(st.file, "report",
@@ -45,7 +45,7 @@ int RunReport(const ReportState& st) {
   if (input.bad_lines > 0) {
     std::fprintf(stderr, "stackfire: warning: %s\n", input.BadLinesMessage().c_str());
   }
-  Profile profile = ToProfile(input);
+  Profile profile = collapse::ToProfile(input);
   if (profile.empty() || profile.total() <= 0) {
     std::string hint = WrongTextHint(sniffed, "report", st.file);
     PrintError("no samples in " + source + " (" + std::to_string(input.lines) + " lines read)",

@@ -16,7 +16,7 @@ namespace stackfire::io {
 // Appends the reader's records to *out; lines are named after
 // reader->name(). Fails only when reading fails (kDataLoss for a corrupt
 // gzip stream); bad lines are counted in *out.
-absl::Status ReadFoldedInput(std::unique_ptr<InputReader> reader, FoldedInput* out,
+absl::Status ReadFoldedInput(std::unique_ptr<InputReader> reader, collapse::FoldedInput* out,
                              bool allow_two_columns = true);
 
 }  // namespace stackfire::io

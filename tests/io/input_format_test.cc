@@ -140,7 +140,7 @@ TEST(RequireTextTest, HeadOfAPipeIsWholeUpToItsSize) {
   auto head = r->Head();
   ASSERT_TRUE(head.ok());
   EXPECT_EQ(*head, std::string_view(text).substr(0, InputReader::kHeadSize));
-  FoldedInput input;
+  collapse::FoldedInput input;
   ASSERT_TRUE(ReadFoldedInput(std::move(r), &input).ok());
   writer.join();
   EXPECT_EQ(input.records.size(), text.size() / 12);
@@ -154,7 +154,7 @@ TEST(ReadFoldedInputTest, MappedGzipAndPipedInputsParseAlike) {
   for (const std::string& path : {plain, gz}) {
     auto r = InputReader::Open(path);
     ASSERT_TRUE(r.ok());
-    FoldedInput input;
+    collapse::FoldedInput input;
     ASSERT_TRUE(ReadFoldedInput(*std::move(r), &input).ok());
     ASSERT_EQ(input.records.size(), 3u) << path;
     EXPECT_EQ(input.records[0].stack, "main;work;hot");
@@ -171,7 +171,7 @@ TEST(ReadFoldedInputTest, CorruptGzipIsAnError) {
   WriteFile(path, gz);
   auto r = InputReader::Open(path);
   ASSERT_TRUE(r.ok());
-  FoldedInput input;
+  collapse::FoldedInput input;
   absl::Status s = ReadFoldedInput(*std::move(r), &input);
   EXPECT_TRUE(absl::IsDataLoss(s)) << s;
 }

@@ -70,8 +70,8 @@ TEST_P(CorpusGeometry, MatchesFlamegraphPl) {
   std::string input_name = name.substr(0, sep), opts = name.substr(sep + 2);
   std::ifstream in(TestData() + "/render/input/" + input_name + ".folded", std::ios::binary);
   ASSERT_TRUE(in) << input_name;
-  FoldedInput input;
-  ASSERT_TRUE(ReadFolded(in, input_name, &input).ok());
+  collapse::FoldedInput input;
+  ASSERT_TRUE(collapse::ReadFolded(in, input_name, &input).ok());
   render::RenderOptions o = OptionsFor(opts);
   std::ostringstream svg;
   absl::Status status = render::WriteFlameGraph(input, o, svg);

@@ -1,4 +1,4 @@
-#include "collapse/report.h"
+#include "render/report.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -10,7 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "re2/re2.h"
 
-namespace stackfire {
+namespace stackfire::render {
 namespace {
 
 constexpr char kReset[] = "\033[0m";
@@ -240,4 +240,4 @@ std::string FormatReport(const ReportTable& table, const ReportOptions& options)
   return out;
 }
 
-}  // namespace stackfire
+}  // namespace stackfire::render
