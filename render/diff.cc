@@ -126,7 +126,7 @@ std::vector<StackWeight> StacksOf(const DiffProfile& diff) {
   std::vector<StackWeight> out;
   out.reserve(diff.entries().size());
   for (const DiffProfile::Entry& e : diff.entries()) {
-    out.push_back(StackWeight{e.stack, e.after, e.before, ' '});
+    out.push_back(StackWeight{e.stack, e.after, e.before, ' ', {}});
   }
   return out;
 }

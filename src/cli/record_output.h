@@ -18,7 +18,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "export/export_profile.h"
-#include "render/flamegraph.h"
+#include "render/render_options.h"
 #include "src/cli/output_format.h"
 #include "stackfire/profile.h"
 

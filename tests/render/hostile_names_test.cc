@@ -13,7 +13,7 @@
 #include "gtest/gtest.h"
 #include "render/diff.h"
 #include "render/flamegraph.h"
-#include "render/utf8.h"
+#include "collapse/utf8.h"
 #include "tests/render/svg_frames.h"
 
 namespace stackfire::testing {
@@ -47,8 +47,8 @@ bool ValidUtf8(const std::string& s) {
   size_t pos = 0;
   while (pos < s.size()) {
     size_t start = pos;
-    uint32_t cp = render::NextCodePoint(s, &pos);
-    if (cp == render::kReplacementChar && s.compare(start, 3, "\xef\xbf\xbd") != 0) return false;
+    uint32_t cp = collapse::NextCodePoint(s, &pos);
+    if (cp == collapse::kReplacementChar && s.compare(start, 3, "\xef\xbf\xbd") != 0) return false;
   }
   return true;
 }
