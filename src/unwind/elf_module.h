@@ -4,7 +4,7 @@
 // Addresses inside an ElfModule are ELF virtual addresses ("vaddr", as in the
 // program headers). A mapping turns them into run-time addresses with a load
 // bias computed from the PT_LOAD whose file offset matches the mapping's pgoff
-// (pitfall 6 in shared/notes/unwinding.md: `start - pgoff` is wrong whenever a
+// (pitfall 6 in src/unwind/README.md: `start - pgoff` is wrong whenever a
 // segment's vaddr differs from its file offset).
 //
 // Not thread-safe: the CFI table is built lazily. Use one ModuleCache (and so

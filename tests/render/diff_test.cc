@@ -1,6 +1,6 @@
 // `stackfire diff` against difffolded.pl and flamegraph.pl: the folded form
 // byte for byte (after sorting) and the SVG geometry for every corpus case
-// (testdata/diff, copied from ../shared/corpus/diff), plus what the
+// (testdata/diff, see its README.md), plus what the
 // reference cannot do: removed frames stay visible, tooltips carry
 // before/after/delta.
 #include <algorithm>

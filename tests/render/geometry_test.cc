@@ -1,5 +1,5 @@
 // Geometry against flamegraph.pl: for every case of the reference corpus
-// (testdata/render, copied from ../shared/corpus/render), the same frames
+// (testdata/render, see its README.md), the same frames
 // with the same names, counts, x, width and depth (within the reference's
 // rounding to 0.1 px), the same tooltips, and the same labels.
 #include <algorithm>
