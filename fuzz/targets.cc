@@ -88,7 +88,8 @@ void FuzzFolded(const uint8_t* data, size_t size) {
     parser.Feed(rest.substr(cut));
     parser.Finish();
   }
-  FUZZ_CHECK(from_pieces.records.size() == from_text.records.size(), "pieces: record counts differ");
+  FUZZ_CHECK(from_pieces.records.size() == from_text.records.size(),
+             "pieces: record counts differ");
   FUZZ_CHECK(from_pieces.bad_lines == from_text.bad_lines, "pieces: bad line counts differ");
   for (size_t i = 0; i < from_text.records.size(); ++i) {
     FUZZ_CHECK(from_pieces.records[i].stack == from_text.records[i].stack &&

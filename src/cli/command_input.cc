@@ -21,7 +21,8 @@ std::string AfterCollapse(const std::string& command) {
   return absl::StrCat(" > before.folded, then stackfire ", command, " on the folded files");
 }
 
-std::string BinaryHint(io::InputFormat format, const std::string& command, const std::string& path) {
+std::string BinaryHint(io::InputFormat format, const std::string& command,
+                       const std::string& path) {
   switch (format) {
     case io::InputFormat::kPerfData:
       return absl::StrCat("turn it into text first: perf script -i ", Arg(path),
@@ -51,9 +52,9 @@ std::unique_ptr<io::InputReader> OpenTextInput(const std::string& path, const st
   }
   io::InputFormat sniffed = io::InputFormat::kText;
   if (absl::Status s = io::RequireText(**reader, &sniffed); !s.ok()) {
-    PrintError(std::string(s.message()),
-               io::IsBinary(sniffed) ? BinaryHint(sniffed, command, path)
-                                     : "no output was written; fix or re-create the input");
+    PrintError(std::string(s.message()), io::IsBinary(sniffed)
+                                             ? BinaryHint(sniffed, command, path)
+                                             : "no output was written; fix or re-create the input");
     return nullptr;
   }
   if (format != nullptr) *format = sniffed;

@@ -19,7 +19,8 @@ std::ostream& CommandOutput::stream() { return file_ != nullptr ? file_->stream(
 absl::Status CommandOutput::Finish(std::string_view what) {
   if (file_ != nullptr) return file_->Commit();
   std::cout.flush();
-  if (!std::cout) return absl::DataLossError(absl::StrCat("cannot write ", std::string(what), " to stdout"));
+  if (!std::cout)
+    return absl::DataLossError(absl::StrCat("cannot write ", std::string(what), " to stdout"));
   return absl::OkStatus();
 }
 

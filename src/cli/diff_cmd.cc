@@ -22,8 +22,9 @@ struct DiffState {
 };
 
 bool ReadInput(const std::string& path, collapse::FoldedInput* input) {
-  if (!ReadFoldedArg(path, "diff", "pass two folded files (from `stackfire collapse`): BEFORE AFTER",
-                     input, /*allow_two_columns=*/false)) {
+  if (!ReadFoldedArg(path, "diff",
+                     "pass two folded files (from `stackfire collapse`): BEFORE AFTER", input,
+                     /*allow_two_columns=*/false)) {
     return false;
   }
   if (input->bad_lines > 0) {

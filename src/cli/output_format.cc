@@ -1,9 +1,9 @@
 // See output_format.h.
 #include "src/cli/output_format.h"
 
-#include "absl/strings/match.h"
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 namespace stackfire::cli {
@@ -12,8 +12,8 @@ namespace {
 struct FormatEntry {
   OutputFormat format;
   const char* name;
-  const char* suffix;       // the one written
-  const char* alt_suffix;   // also recognised, or nullptr
+  const char* suffix;      // the one written
+  const char* alt_suffix;  // also recognised, or nullptr
 };
 
 constexpr FormatEntry kFormats[] = {
@@ -44,7 +44,8 @@ std::optional<OutputFormat> ParseFormatName(std::string_view name) {
 std::optional<OutputFormat> FormatOfPath(std::string_view path) {
   absl::string_view p(path.data(), path.size());
   for (const FormatEntry& e : kFormats) {
-    if (absl::EndsWith(p, e.suffix) || (e.alt_suffix != nullptr && absl::EndsWith(p, e.alt_suffix))) {
+    if (absl::EndsWith(p, e.suffix) ||
+        (e.alt_suffix != nullptr && absl::EndsWith(p, e.alt_suffix))) {
       return e.format;
     }
   }

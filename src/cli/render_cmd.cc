@@ -66,7 +66,8 @@ int ExportFolded(const collapse::FoldedInput& input, const RenderState& st, Outp
 }
 
 int RunRender(const RenderState& st) {
-  absl::StatusOr<OutputFormat> format = ResolveOutputFormat(st.format, st.output, OutputFormat::kSvg);
+  absl::StatusOr<OutputFormat> format =
+      ResolveOutputFormat(st.format, st.output, OutputFormat::kSvg);
   if (!format.ok()) {
     PrintError(std::string(format.status().message()));
     return 2;
@@ -81,8 +82,9 @@ int RunRender(const RenderState& st) {
   std::string wrong_text_hint;  // for "no stack counts": why, when the input tells
   for (const std::string& f : files) {
     io::InputFormat sniffed = io::InputFormat::kText;
-    if (!ReadFoldedArg(f, "render", "pass a folded file (from `stackfire collapse`) or '-' for stdin",
-                       &input, /*allow_two_columns=*/true, &sniffed)) {
+    if (!ReadFoldedArg(f, "render",
+                       "pass a folded file (from `stackfire collapse`) or '-' for stdin", &input,
+                       /*allow_two_columns=*/true, &sniffed)) {
       return 1;
     }
     if (wrong_text_hint.empty()) wrong_text_hint = WrongTextHint(sniffed, "render", f);

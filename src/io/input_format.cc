@@ -38,7 +38,7 @@ InputFormat SniffInputFormat(std::string_view head) {
   if (head.starts_with("PERFILE2") || head.starts_with("PERFFILE")) {
     return InputFormat::kPerfData;
   }
-  if (head.starts_with("\x7f" "ELF")) return InputFormat::kElf;
+  if (head.starts_with("\177ELF")) return InputFormat::kElf;
   if (std::memchr(head.data(), '\0', head.size()) != nullptr) return InputFormat::kBinary;
 
   // Whole lines only: the head may end in the middle of one.

@@ -82,7 +82,13 @@ TEST(Utf8Test, FourByteLeadsAtTheirBoundaries) {
 
 TEST(Utf8Test, InvalidBytesBecomeOneReplacementEach) {
   // An overlong '/', a surrogate, a cut sequence, a stray continuation.
-  const std::string s = "\xC0\xAF" "a" "\xED\xA0\x80" "\xE2\x82" "b" "\x80";
+  const std::string s =
+      "\xC0\xAF"
+      "a"
+      "\xED\xA0\x80"
+      "\xE2\x82"
+      "b"
+      "\x80";
   std::vector<uint32_t> cps = DecodeUtf8(s);
   constexpr uint32_t R = kReplacementChar;
   const std::vector<uint32_t> want = {R, R, 'a', R, R, R, R, R, 'b', R};

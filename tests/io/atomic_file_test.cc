@@ -58,8 +58,8 @@ TEST(AtomicFileTest, WritesANewFile) {
   EXPECT_FALSE((*f)->in_place());
   (*f)->stream() << "<svg/>\n";
   // Until Commit() only the temporary file exists, beside the target.
-  EXPECT_EQ(List(dir), std::vector<std::string>{
-                           (*f)->temp_path().substr((*f)->temp_path().rfind('/') + 1)});
+  EXPECT_EQ(List(dir),
+            std::vector<std::string>{(*f)->temp_path().substr((*f)->temp_path().rfind('/') + 1)});
   EXPECT_NE((*f)->temp_path().find("out.svg.stackfire-tmp-"), std::string::npos);
   ASSERT_TRUE((*f)->Commit().ok());
   EXPECT_EQ(Read(dir + "/out.svg"), "<svg/>\n");

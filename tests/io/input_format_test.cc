@@ -61,7 +61,10 @@ TEST(SniffInputFormatTest, TellsFormatsApart) {
   EXPECT_EQ(SniffInputFormat(""), InputFormat::kEmpty);
   EXPECT_EQ(SniffInputFormat(PerfDataHeader("PERFILE2")), InputFormat::kPerfData);
   EXPECT_EQ(SniffInputFormat(PerfDataHeader("PERFFILE")), InputFormat::kPerfData);
-  EXPECT_EQ(SniffInputFormat(std::string("\x7f" "ELF\x02\x01\x01\0\0\0", 10)), InputFormat::kElf);
+  EXPECT_EQ(SniffInputFormat(std::string("\x7f"
+                                         "ELF\x02\x01\x01\0\0\0",
+                                         10)),
+            InputFormat::kElf);
   EXPECT_EQ(SniffInputFormat(std::string("text then a NUL\0", 16)), InputFormat::kBinary);
   EXPECT_EQ(SniffInputFormat(kPerfScript), InputFormat::kPerfScript);
   EXPECT_EQ(SniffInputFormat(kFolded), InputFormat::kFolded);
@@ -80,7 +83,8 @@ TEST(RequireTextTest, RefusesPerfDataNamingTheFile) {
   absl::Status s = RequireText(**r, &format);
   EXPECT_EQ(format, InputFormat::kPerfData);
   EXPECT_TRUE(absl::IsInvalidArgument(s)) << s;
-  EXPECT_EQ(s.message(), "'" + path + "' is a perf.data file (perf record's binary output), not text");
+  EXPECT_EQ(s.message(),
+            "'" + path + "' is a perf.data file (perf record's binary output), not text");
 }
 
 TEST(RequireTextTest, SeesPerfDataInsideGzipAndThroughAPipe) {
