@@ -242,7 +242,7 @@ void PerfScriptCollapser::StartSample(const EventHead& head, std::string_view pe
     if (c == ' ') c = '_';
   }
   frame_ctx_.java = pname_.compare(0, 4, "java") == 0;
-  weight_ = PeriodWeight(period);
+  weight_ = options_.weigh_by_period ? PeriodWeight(period) : 1;
   in_sample_ = true;
 }
 

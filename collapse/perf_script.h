@@ -53,6 +53,9 @@ struct PerfScriptOptions {
   // (stack_line_scan.h); off, every line takes the general path. The result
   // is the same: tests compare the two.
   bool fast_paths = true;
+  // Weigh each sample by its period, as the script does; false counts
+  // samples (what `stackfire diff`'s significance tests need).
+  bool weigh_by_period = true;
 };
 
 struct PerfScriptStats {

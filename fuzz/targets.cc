@@ -11,6 +11,9 @@
 #include "collapse/perf_script.h"
 #include "fuzz/fuzz_check.h"
 #include "render/diff.h"
+#include "render/diff_report.h"
+#include "render/significance.h"
+#include "render/significant_diff.h"
 #include "render/flamegraph.h"
 #include "src/io/input_format.h"
 
@@ -162,6 +165,23 @@ void FuzzDiffSvg(const uint8_t* data, size_t size) {
   std::ostringstream out;
   (void)render::WriteDiffFlameGraph(diff, o, out);
   CheckRendered(out);
+  // The same with the significance tests (and per unit of work).
+  render::SignificanceOptions sig;
+  if (flags & 16) {
+    sig.before_units = {1.0 + (flags >> 5)};
+    sig.after_units = {2};
+  }
+  absl::StatusOr<render::DiffRuns> runs = render::DiffRuns::Make({&before}, {&after}, d, sig);
+  FUZZ_CHECK(runs.ok(), std::string(runs.status().message()));
+  std::ostringstream sig_out;
+  if (render::WriteSignificantDiffFlameGraph(*runs, o, sig, sig_out).ok()) {
+    CheckRendered(sig_out);
+  }
+  absl::StatusOr<render::DiffReport> report =
+      render::BuildDiffReport(*runs, render::TestFunctions(*runs, sig), {});
+  FUZZ_CHECK(report.ok(), std::string(report.status().message()));
+  (void)render::FormatDiffReport(*report, {});
+  (void)render::DiffReportJson(*report, nullptr, 0);
 }
 
 bool RunTarget(std::string_view name, const uint8_t* data, size_t size) {
@@ -177,6 +197,10 @@ bool RunTarget(std::string_view name, const uint8_t* data, size_t size) {
     FuzzProcMaps(data, size);
   } else if (name == "perf_record") {
     FuzzPerfRecord(data, size);
+  } else if (name == "demangle") {
+    FuzzDemangle(data, size);
+  } else if (name == "pprof") {
+    FuzzPprof(data, size);
   } else {
     return false;
   }

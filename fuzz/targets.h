@@ -7,7 +7,8 @@
 // the SVG writers must always produce well-formed XML (libxml2's parser)
 // with valid UTF-8, no control bytes, and no markup taken from the input;
 // the /proc/PID/maps parser and the perf ring-buffer reader and record parser
-// must agree with a simple model of their input (see the two *_target.cc).
+// must agree with a simple model of their input (see the two *_target.cc);
+// the demangler keeps its cuts consistent (demangle_target.cc).
 #ifndef STACKFIRE_FUZZ_TARGETS_H_
 #define STACKFIRE_FUZZ_TARGETS_H_
 
@@ -24,8 +25,9 @@ namespace stackfire::fuzz {
 
 // The names of the targets, as used for fuzz/<name>_fuzzer and
 // testdata/fuzz-regressions/<name>/.
-inline constexpr const char* kTargets[] = {"perf_script", "folded",    "render_svg",
-                                           "diff_svg",    "proc_maps", "perf_record"};
+inline constexpr const char* kTargets[] = {"perf_script", "folded",      "render_svg", "diff_svg",
+                                           "proc_maps",   "perf_record", "demangle",
+                                           "pprof"};
 
 // Runs target `name` on `data`; false if `name` is unknown.
 bool RunTarget(std::string_view name, const uint8_t* data, size_t size);
@@ -36,6 +38,8 @@ void FuzzRenderSvg(const uint8_t* data, size_t size);
 void FuzzDiffSvg(const uint8_t* data, size_t size);
 void FuzzProcMaps(const uint8_t* data, size_t size);   // proc_maps_target.cc
 void FuzzPerfRecord(const uint8_t* data, size_t size);  // perf_record_target.cc
+void FuzzDemangle(const uint8_t* data, size_t size);    // demangle_target.cc
+void FuzzPprof(const uint8_t* data, size_t size);       // pprof_target.cc
 
 // Aborts unless the mappings are sorted, disjoint, non-empty and each is
 // found by its own first and last address.

@@ -13,6 +13,8 @@ bool IsHex(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
+}  // namespace
+
 // s/0x[0-9a-fA-F]+/0x.../g
 std::string StripHex(std::string_view s) {
   std::string out;
@@ -30,24 +32,23 @@ std::string StripHex(std::string_view s) {
   return out;
 }
 
-}  // namespace
-
-void DiffProfile::Add(std::string_view stack, double before, double after) {
+size_t DiffProfile::Add(std::string_view stack, double before, double after) {
   auto [it, inserted] =
       index_.try_emplace(absl::string_view(stack.data(), stack.size()), entries_.size());
   if (inserted) entries_.push_back(Entry{stack, 0, 0});
   entries_[it->second].before += before;
   entries_[it->second].after += after;
+  return it->second;
 }
 
-void DiffProfile::AddCopy(std::string stack, double before, double after) {
+size_t DiffProfile::AddCopy(std::string stack, double before, double after) {
   auto it = index_.find(absl::string_view(stack.data(), stack.size()));
   if (it != index_.end()) {
     entries_[it->second].before += before;
     entries_[it->second].after += after;
-    return;
+    return it->second;
   }
-  Add(storage_.emplace_back(std::move(stack)), before, after);
+  return Add(storage_.emplace_back(std::move(stack)), before, after);
 }
 
 double DiffProfile::before_total() const {

@@ -46,10 +46,10 @@ class DiffProfile {
     double before = 0;
     double after = 0;
   };
-  // `stack` must outlive the profile.
-  void Add(std::string_view stack, double before, double after);
+  // `stack` must outlive the profile. Returns the stack's index in entries().
+  size_t Add(std::string_view stack, double before, double after);
   // Copies `stack` into the profile first.
-  void AddCopy(std::string stack, double before, double after);
+  size_t AddCopy(std::string stack, double before, double after);
   const std::vector<Entry>& entries() const { return entries_; }
   std::vector<Entry>& mutable_entries() { return entries_; }
   double before_total() const;
@@ -60,6 +60,9 @@ class DiffProfile {
   absl::flat_hash_map<absl::string_view, size_t> index_;
   std::deque<std::string> storage_;
 };
+
+// difffolded.pl -s: every 0x[0-9a-fA-F]+ becomes "0x...".
+std::string StripHex(std::string_view stack);
 
 // Joins BEFORE and AFTER (single-column folded input, read with
 // allow_two_columns = false).

@@ -145,6 +145,7 @@ absl::StatusOr<Layout> BuildLayout(std::vector<StackWeight> input, const LayoutO
                                                         : options.minwidth / widthpertime;
 
   std::vector<Frame>& frames = layout.frames;
+  frames.reserve(options.reserve_frames);
   frames.push_back(Frame{});  // the root
   // Closing frame i: narrow frames go, with their subtree, which is exactly
   // frames[i..] (pre-order, and everything after i is closed already).
@@ -205,6 +206,7 @@ absl::StatusOr<Layout> BuildLayout(std::vector<StackWeight> input, const LayoutO
     }
     prev = cur;
     frames[path.back()].self_delta += s.after - s.before;
+    if (options.leaf_of != nullptr) (*options.leaf_of)[s.id] = path.back();
     if (options.differential) {
       for (uint32_t i : path) frames[i].before += s.before;
     }

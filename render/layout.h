@@ -46,7 +46,8 @@ struct StackWeight {
   // flamegraph.pl sorts whole lines "STACK<separator>TAIL"; an empty tail
   // stands for the formatted weight (a Profile has no line text).
   char separator = ' ';
-  std::string_view tail;
+  std::string_view tail = {};
+  uint32_t id = 0;  // the caller's index of the line, for LayoutOptions::leaf_of
 };
 
 struct LayoutOptions {
@@ -60,6 +61,14 @@ struct LayoutOptions {
   bool differential = false;    // input has BEFORE weights
   bool keep_removed = false;    // keep frames that exist only in BEFORE
   bool chain = false;           // --colors chain: mark waker frames "_[w]"
+  // When set, (*leaf_of)[s.id] becomes the index of the frame that each input
+  // line s ends in (0, the root, for an empty stack). Only meaningful with
+  // minwidth 0: pruning moves frames. Must have room for every id.
+  std::vector<uint32_t>* leaf_of = nullptr;
+  // Room to reserve for frames up front (a layout that keeps every frame
+  // then never copies them while it grows; reserved pages cost nothing
+  // until used).
+  size_t reserve_frames = 0;
 };
 
 struct Frame {

@@ -3,12 +3,13 @@
 // shared by render, diff and record (src/cli/render_flags.h registers the
 // flags) and by every writer in render/ (layout, palette, SVG).
 //
-// The options are plain data, copied freely; the one pointer, palette_map,
-// belongs to the caller. ValidateOptions checks what does not depend on the
+// The options are plain data, copied freely; the pointers (palette_map,
+// annotator) belong to the caller. ValidateOptions checks what does not depend on the
 // input, so a command can fail with a usage error before reading anything.
 #ifndef STACKFIRE_RENDER_RENDER_OPTIONS_H_
 #define STACKFIRE_RENDER_RENDER_OPTIONS_H_
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -20,6 +21,18 @@ namespace stackfire::render {
 // --cp: frame name -> colour ("rgb(r,g,b)"), read from and written back to a
 // file by the caller (see ReadPaletteMap / WritePaletteMap).
 using PaletteMap = absl::flat_hash_map<std::string, std::string>;
+
+// Replaces the differential colour and tooltip of every frame: `stackfire
+// diff` colours only significant changes (see significant_diff.h). Frame
+// indices are those of the layout passed to WriteSvg.
+class FrameAnnotator {
+ public:
+  virtual ~FrameAnnotator() = default;
+  // "#rrggbb".
+  virtual std::string Fill(size_t frame) const = 0;
+  // The tooltip after the frame's name (unescaped; lines split by '\n').
+  virtual void AppendTip(size_t frame, std::string* out) const = 0;
+};
 
 struct RenderOptions {
   std::string title;              // "" = "Flame Graph" / "Icicle Graph" / "Flame Chart"
@@ -48,6 +61,8 @@ struct RenderOptions {
   // Set by `stackfire diff`: keep frames that vanished (drawn as thin
   // removed markers) and write before/after/delta in every tooltip.
   bool diff_details = false;
+  // Set by `stackfire diff` without --raw; differential layouts only.
+  const FrameAnnotator* annotator = nullptr;
 };
 
 // Checks the options that do not depend on the input (ranges, palette,

@@ -31,6 +31,21 @@ std::string_view StripAnnotation(std::string_view name) {
 // (forbidden characters become U+FFFD, as in the labels), then a JSON literal
 // that is plain XML character data.
 void AppendTableString(std::string_view s, std::string* out) {
+  // Most strings (every tooltip, most names) are printable ASCII that needs
+  // no escape: copied as they are, the result is the same.
+  bool plain = true;
+  for (char c : s) {
+    if (c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&') {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) {
+    out->push_back('"');
+    out->append(s);
+    out->push_back('"');
+    return;
+  }
   exporter::AppendJsonString(SanitizeUtf8(s), out, exporter::JsonFlavor::kInMarkup);
 }
 
@@ -121,6 +136,8 @@ absl::Status WriteSvg(const Layout& layout, const RenderOptions& o, std::ostream
       color = "#a0a0a0";
     } else if (f.depth > 0 && f.name == "-") {
       color = "#c8c8c8";
+    } else if (layout.differential && o.annotator != nullptr) {
+      color = o.annotator->Fill(i);
     } else if (layout.differential) {
       color = DiffColor(f.removed ? -f.before : f.self_delta, layout.max_delta, o.negate).Hex();
     } else if (o.consistent_palette && o.palette_map != nullptr) {
@@ -176,7 +193,11 @@ absl::Status WriteSvg(const Layout& layout, const RenderOptions& o, std::ostream
     color_json += sep;
     color_json += std::to_string(cit->second);
     tail.clear();
-    AppendTitleTail(layout, f, o, &tail);
+    if (layout.differential && o.annotator != nullptr) {
+      o.annotator->AppendTip(i, &tail);
+    } else {
+      AppendTitleTail(layout, f, o, &tail);
+    }
     tip_json += sep;
     AppendTableString(tail, &tip_json);
     if (f.removed) {

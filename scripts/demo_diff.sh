@@ -3,14 +3,14 @@
 # configuration change that makes one request path cheaper (--cheap-checksum
 # swaps a bit-by-bit CRC-32 for FNV-1a inside demo::numeric::Checksum), and
 # draw the difference as diff.svg: widths follow the "after" profile, frames
-# that lost samples are blue and frames that gained some are red, so the
-# Checksum frame, narrower now, is solid blue.
+# that lost samples (beyond sampling noise) are blue and frames that gained
+# some are red, so the Checksum frame, narrower now, is solid blue.
 #
 #   bash scripts/demo_diff.sh [OUT.svg]
 #
 # Both runs serve the same fixed number of requests (demo_load --requests),
 # each recorded from start to end, so the paths that did not change did the
-# same work in both and stay (nearly) white, however busy the machine is. The
+# same work in both and stay white, however busy the machine is. The
 # two folded profiles are kept next to OUT.svg (before.folded, after.folded)
 # for `stackfire diff` or `stackfire report`.
 #
@@ -79,9 +79,12 @@ profile "$before"
 echo "demo: profiling demo_server --cheap-checksum serving the same requests (checksum: FNV-1a)" >&2
 profile "$after" --cheap-checksum
 
-"$bin" diff "$before" "$after" -o "$out" \
+# Both runs served the same requests: compare samples per request, so only
+# what changed is coloured (beyond sampling noise).
+units=$((2 * requests))
+"$bin" diff --before-units "$units" --after-units "$units" "$before" "$after" -o "$out" \
   --title "stackfire demo: demo_server before and after --cheap-checksum" \
-  --subtitle "blue: fewer samples after the change; red: more; width: after"
+  --subtitle "blue: fewer samples per request after the change; red: more; white: within noise; width: after"
 
 # Where the change shows: the checksum path's samples in each profile.
 count() {  # count FILE PATTERN: samples of the stacks containing PATTERN
@@ -93,4 +96,4 @@ a=$(count "$after" "ChecksumRequest")
 echo "demo: wrote $outdir/$(basename "$out"): open it in a browser" >&2
 echo "demo: the checksum path (demo::numeric::ChecksumRequest) took $b of $(total "$before") samples" \
   "before and $a of $(total "$after") after: demo::numeric::Checksum above it is the solid blue" \
-  "frame; the search and sort paths, unchanged, stay near white" >&2
+  "frame; the search and sort paths, unchanged, stay white" >&2

@@ -11,7 +11,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 seconds=${STACKFIRE_FUZZ_SECONDS:-60}
-targets=${STACKFIRE_FUZZ_TARGETS:-"perf_script folded render_svg diff_svg proc_maps perf_record"}
+targets=${STACKFIRE_FUZZ_TARGETS:-"perf_script folded render_svg diff_svg proc_maps perf_record demangle pprof"}
 builddir=${STACKFIRE_FUZZ_BUILDDIR:-build-fuzz}
 
 # Debian's clang package gives clang++; clang-14 alone gives clang++-14.
@@ -32,6 +32,8 @@ seeds_for() {
     diff_svg) echo testdata/diff/input ;;
     proc_maps) echo testdata/proc-maps ;;
     perf_record) echo testdata/perf-records ;;
+    demangle) echo testdata/symbols ;;
+    pprof) echo testdata/go-pprof ;;
   esac
 }
 

@@ -15,18 +15,20 @@ packages=(
   meson ninja-build g++ pkg-config
   libunwind-dev libdw-dev libelf-dev libabsl-dev libcli11-dev
   libgtest-dev libgmock-dev zlib1g-dev libre2-dev liblzma-dev libbz2-dev
-  libprotobuf-dev protobuf-compiler
+  libprotobuf-dev protobuf-compiler libiberty-dev
   libxml2-utils libxml2-dev linux-perf python3
   man-db groff-base
 )
 # The test command (scripts/test.sh) also wants what its tests drive: a
 # browser and node for the SVG tests (tests/browser), fonts that pin label
-# widths, glibc's debug info for the separate-debug-file symbolizer test, Go's
-# pprof to read the pprof exports back, and clang with its runtime libraries
-# for the libFuzzer targets (scripts/fuzz.sh).
+# widths, glibc's debug info for the separate-debug-file symbolizer test, Go
+# (its pprof reads the pprof exports back; a Go program writes the CPU
+# profiles that `stackfire diff` reads in tests/diff), clang with its runtime
+# libraries for the libFuzzer targets (scripts/fuzz.sh), and Debian's rustc and
+# binutils' addr2line for the Rust naming tests (testdata/workloads/build_rust.sh).
 if [ "${STACKFIRE_SETUP_TESTS:-0}" = 1 ]; then
   packages+=(chromium fonts-dejavu-core fonts-liberation nodejs libc6-dbg golang-go
-    python3-jsonschema clang clang-14 libclang-rt-14-dev)
+    python3-jsonschema clang clang-14 libclang-rt-14-dev rustc binutils)
   # Debian's nodejs comes without npm; other builds of nodejs bundle it.
   command -v npm >/dev/null || packages+=(npm)
 fi

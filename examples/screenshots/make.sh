@@ -43,7 +43,7 @@ record() {
 record "$tmp/flame.svg"
 record "$tmp/before.folded"
 record "$tmp/after.folded" --cheap-checksum
-"$bin" diff -n "$tmp/before.folded" "$tmp/after.folded" -o "$tmp/diff.svg" \
+"$bin" diff --raw -n "$tmp/before.folded" "$tmp/after.folded" -o "$tmp/diff.svg" \
   --title "stackfire diff: demo_server before and after --cheap-checksum"
 node "$out/shoot.js" "$tmp/flame.svg" "$out/flame.png" "$tmp/diff.svg" "$out/diff.png"
 ls -l "$out"/*.png

@@ -17,14 +17,19 @@ std::string Arg(const std::string& path) {
 std::string AfterCollapse(const std::string& command) {
   if (command == "collapse") return "";
   if (command == "render") return " | stackfire render > flame.svg";
-  if (command == "report") return " | stackfire report";
-  return absl::StrCat(" > before.folded, then stackfire ", command, " on the folded files");
+  return absl::StrCat(" | stackfire ", command);
 }
 
-std::string BinaryHint(io::InputFormat format, const std::string& command,
-                       const std::string& path) {
+}  // namespace
+
+std::string BinaryInputHint(io::InputFormat format, const std::string& command,
+                            const std::string& path) {
   switch (format) {
     case io::InputFormat::kPerfData:
+      if (command == "diff") {  // diff reads `perf script` text itself
+        return absl::StrCat("turn it into text first: perf script -i ", Arg(path),
+                            " > profile.txt, and give stackfire diff the text");
+      }
       return absl::StrCat("turn it into text first: perf script -i ", Arg(path),
                           " | stackfire collapse", AfterCollapse(command));
     case io::InputFormat::kElf:
@@ -40,8 +45,6 @@ std::string BinaryHint(io::InputFormat format, const std::string& command,
   }
 }
 
-}  // namespace
-
 std::unique_ptr<io::InputReader> OpenTextInput(const std::string& path, const std::string& command,
                                                std::string_view open_hint,
                                                io::InputFormat* format) {
@@ -53,7 +56,7 @@ std::unique_ptr<io::InputReader> OpenTextInput(const std::string& path, const st
   io::InputFormat sniffed = io::InputFormat::kText;
   if (absl::Status s = io::RequireText(**reader, &sniffed); !s.ok()) {
     PrintError(std::string(s.message()), io::IsBinary(sniffed)
-                                             ? BinaryHint(sniffed, command, path)
+                                             ? BinaryInputHint(sniffed, command, path)
                                              : "no output was written; fix or re-create the input");
     return nullptr;
   }

@@ -30,6 +30,12 @@ bool ReadFoldedArg(const std::string& path, const std::string& command, std::str
                    collapse::FoldedInput* input, bool allow_two_columns = true,
                    io::InputFormat* format = nullptr);
 
+// The hint for binary input given to `stackfire COMMAND` at path: how to turn
+// a perf.data file into text, what to do with a program, or what the
+// command reads.
+std::string BinaryInputHint(io::InputFormat format, const std::string& command,
+                            const std::string& path);
+
 // What to say when a command found nothing to draw or count in an input of
 // this (sniffed) format, if the format explains it: perf script text given
 // to render needs collapse first, and folded stacks given to collapse are

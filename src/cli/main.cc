@@ -1,6 +1,8 @@
+#include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,16 +29,38 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough(false);
 
+  std::vector<std::string> args(argv, argv + argc);
+  // `stackfire record [OPTIONS] -- CMD ARGS...`: everything after the first
+  // `--` is the command, verbatim, as with perf record. CLI11 would read the
+  // command's own dashed arguments ("sh -c", "make -j2") as record's.
+  std::vector<std::string> launched;
+  if (args.size() >= 2 && args[1] == "record") {
+    auto dashes = std::find(args.begin() + 2, args.end(), "--");
+    if (dashes != args.end()) {
+      launched.assign(dashes + 1, args.end());
+      args.erase(dashes, args.end());
+    }
+  }
+  // `stackfire diff [OPTIONS] BEFORE... -- AFTER...`: the same split; CLI11
+  // would hand both sides to one positional.
+  std::optional<std::vector<std::string>> diff_after;
+  if (args.size() >= 2 && args[1] == "diff") {
+    auto dashes = std::find(args.begin() + 2, args.end(), "--");
+    if (dashes != args.end()) {
+      diff_after.emplace(dashes + 1, args.end());
+      args.erase(dashes, args.end());
+    }
+  }
+
   std::vector<std::pair<CLI::App*, Runner>> commands;
   // Subcommands are registered here, one line each.
   commands.push_back(stackfire::cli::RegisterCollapse(app));
-  commands.push_back(stackfire::cli::RegisterRecord(app));
+  commands.push_back(stackfire::cli::RegisterRecord(app, &launched));
   commands.push_back(stackfire::cli::RegisterRender(app));
-  commands.push_back(stackfire::cli::RegisterDiff(app));
+  commands.push_back(stackfire::cli::RegisterDiff(app, &diff_after));
   commands.push_back(stackfire::cli::RegisterReport(app));
 
   // "stackfire help SUBCOMMAND" is "stackfire SUBCOMMAND --help".
-  std::vector<std::string> args(argv, argv + argc);
   if (args.size() >= 2 && args[1] == "help") {
     if (args.size() >= 3 && !args[2].empty() && args[2][0] != '-') {
       const std::string& name = args[2];

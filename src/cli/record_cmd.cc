@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -386,6 +387,7 @@ int RunRecord(RecordFlags& flags) {
 
   const bool progress = !flags.quiet && ::isatty(STDERR_FILENO);
   std::string why = "the target exited";
+  std::optional<int> command_status;  // set when the command ended by itself
   auto last_check = start;
   auto last_progress = start;
   auto last_tick = start;
@@ -409,7 +411,7 @@ int RunRecord(RecordFlags& flags) {
       break;
     }
     if (child) {
-      if (child->Poll()) break;
+      if ((command_status = child->Poll())) break;
     } else if (now - last_check >= std::chrono::milliseconds(200)) {
       last_check = now;
       bool any_alive = false;
@@ -549,12 +551,22 @@ int RunRecord(RecordFlags& flags) {
     std::fprintf(stderr, "stackfire: no samples: the target did not run on a CPU%s\n",
                  flags.duration > 0 ? "" : " (try a longer run)");
   }
-  return saved_elsewhere ? 3 : not_written ? 1 : 0;
+  if (saved_elsewhere) return 3;
+  if (not_written) return 1;
+  // As perf record: the launched command's own status when it ended by
+  // itself (128+N for signal N); a command that -d or a stop signal ended
+  // was stopped by stackfire, which then reports its own status.
+  if (command_status) {
+    if (WIFEXITED(*command_status)) return WEXITSTATUS(*command_status);
+    if (WIFSIGNALED(*command_status)) return 128 + WTERMSIG(*command_status);
+  }
+  return 0;
 }
 
 }  // namespace
 
-std::pair<CLI::App*, Runner> RegisterRecord(CLI::App& app) {
+std::pair<CLI::App*, Runner> RegisterRecord(CLI::App& app,
+                                            const std::vector<std::string>* launched) {
   auto flags = std::make_shared<RecordFlags>();
   CLI::App* sub = app.add_subcommand(
       "record", "Sample running processes (-p) or a command (-- CMD) and write a flame graph");
@@ -598,7 +610,10 @@ std::pair<CLI::App*, Runner> RegisterRecord(CLI::App& app) {
   sub->add_flag("-q,--quiet", flags->quiet, "No progress line (the summary at the end still prints)");
   AddRenderFlags(sub, &flags->render);
   sub->add_option("command", flags->command, "The command to launch and sample (after --)");
-  return {sub, [flags] { return RunRecord(*flags); }};
+  return {sub, [flags, launched] {
+    flags->command.insert(flags->command.end(), launched->begin(), launched->end());
+    return RunRecord(*flags);
+  }};
 }
 
 }  // namespace stackfire::cli

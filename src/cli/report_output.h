@@ -1,4 +1,4 @@
-// Prints the hot-function table (collapse/report.h) on a stdio stream, fitted
+// Prints the hot-function table (render/report.h) on a stdio stream, fitted
 // to the terminal: colour and name truncation only when the stream is a
 // terminal, never when it is a pipe or a file. `stackfire report` uses it and
 // so can `stackfire record --report` at the end of a recording.

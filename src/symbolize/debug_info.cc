@@ -142,7 +142,9 @@ InlineResolver::InlineResolver(Dwarf* dwarf) : dwarf_(dwarf) {
     Dwarf_Addr base, lo, hi;
     ptrdiff_t it = 0;
     while ((it = dwarf_ranges(&cudie, it, &base, &lo, &hi)) > 0) {
-      if (hi > lo) ranges_.push_back({lo, hi, dwarf_dieoffset(&cudie)});
+      // Address 0 is where the linker leaves code it discarded (ld's
+      // tombstone in .debug_ranges and DW_AT_low_pc); no function lives there.
+      if (lo != 0 && hi > lo) ranges_.push_back({lo, hi, dwarf_dieoffset(&cudie)});
     }
   }
   std::sort(ranges_.begin(), ranges_.end(),
@@ -161,69 +163,154 @@ bool InlineResolver::FindCu(uint64_t vaddr, Dwarf_Die* cudie) {
   return false;
 }
 
-int InlineResolver::ConcreteScopes(uint64_t vaddr, Dwarf_Die* cudie, Dwarf_Die** scopes) {
-  *scopes = nullptr;
-  if (!FindCu(vaddr, cudie)) return 0;
-  Dwarf_Die* pc_scopes = nullptr;
-  const int n_pc = dwarf_getscopes(cudie, vaddr, &pc_scopes);
-  if (n_pc <= 0) {
-    std::free(pc_scopes);
-    return 0;
+namespace {
+
+// Bounds on the DIE tree walks: hostile DWARF can nest without end or import
+// a unit from itself.
+constexpr int kMaxDepth = 64;
+
+// 1 when die's ranges hold pc, 0 when they do not, -1 when die has none.
+int HasPc(Dwarf_Die* die, uint64_t pc) {
+  if (!dwarf_hasattr(die, DW_AT_low_pc) && !dwarf_hasattr(die, DW_AT_ranges)) return -1;
+  return dwarf_haspc(die, pc) == 1 ? 1 : 0;
+}
+
+// Appends the scopes under parent that hold pc, outermost first: at each
+// level the child whose ranges hold it. A lexical block without ranges
+// (gcc emits some) is looked through.
+bool Descend(Dwarf_Die* parent, uint64_t pc, int depth, std::vector<Dwarf_Die>* chain) {
+  Dwarf_Die child;
+  if (depth > kMaxDepth || dwarf_child(parent, &child) != 0) return false;
+  do {
+    const int tag = dwarf_tag(&child);
+    if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_lexical_block &&
+        tag != DW_TAG_subprogram && tag != DW_TAG_try_block && tag != DW_TAG_catch_block &&
+        tag != DW_TAG_with_stmt) {
+      continue;
+    }
+    const int has = HasPc(&child, pc);
+    if (has == 1) {
+      chain->push_back(child);
+      Descend(&child, pc, depth + 1, chain);
+      return true;
+    }
+    if (has < 0 && tag == DW_TAG_lexical_block && Descend(&child, pc, depth + 1, chain)) {
+      return true;
+    }
+  } while (dwarf_siblingof(&child, &child) == 0);
+  return false;
+}
+
+}  // namespace
+
+void InlineResolver::IndexFunctions(Dwarf_Die* parent, int depth, CuFunctions* out) {
+  Dwarf_Die child;
+  if (depth > kMaxDepth || dwarf_child(parent, &child) != 0) return;
+  do {
+    switch (dwarf_tag(&child)) {
+      case DW_TAG_subprogram: {
+        // Declarations and abstract (inline-only) instances have no ranges.
+        Dwarf_Addr base, lo, hi;
+        ptrdiff_t it = 0;
+        while ((it = dwarf_ranges(&child, it, &base, &lo, &hi)) > 0) {
+          if (lo != 0 && hi > lo) out->ranges.push_back({lo, hi, dwarf_dieoffset(&child)});
+        }
+        break;
+      }
+      // rustc nests functions in their path's namespaces, and methods in
+      // impl namespaces or types; C++ may define functions in a class body.
+      case DW_TAG_namespace:
+      case DW_TAG_module:
+      case DW_TAG_class_type:
+      case DW_TAG_structure_type:
+      case DW_TAG_union_type:
+      case DW_TAG_interface_type:
+        IndexFunctions(&child, depth + 1, out);
+        break;
+      case DW_TAG_imported_unit: {  // dwz: DIEs shared between CUs
+        Dwarf_Attribute attr;
+        Dwarf_Die unit;
+        if (dwarf_attr(&child, DW_AT_import, &attr) != nullptr &&
+            dwarf_formref_die(&attr, &unit) != nullptr &&
+            out->imported.insert(dwarf_dieoffset(&unit)).second) {
+          IndexFunctions(&unit, depth + 1, out);
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  } while (dwarf_siblingof(&child, &child) == 0);
+}
+
+const InlineResolver::CuFunctions& InlineResolver::FunctionsOf(Dwarf_Die* cudie) {
+  const Dwarf_Off key = dwarf_dieoffset(cudie);
+  auto it = functions_.find(key);
+  if (it != functions_.end()) return it->second;
+  CuFunctions f;
+  IndexFunctions(cudie, 0, &f);
+  std::sort(f.ranges.begin(), f.ranges.end(),
+            [](const FunctionRange& a, const FunctionRange& b) { return a.lo < b.lo; });
+  f.imported.clear();
+  return functions_.emplace(key, std::move(f)).first->second;
+}
+
+void InlineResolver::ConcreteScopes(uint64_t vaddr, Dwarf_Die* cudie,
+                                    std::vector<Dwarf_Die>* scopes) {
+  scopes->clear();
+  if (!FindCu(vaddr, cudie)) return;
+  const std::vector<FunctionRange>& fns = FunctionsOf(cudie).ranges;
+  auto it = std::upper_bound(fns.begin(), fns.end(), vaddr,
+                             [](uint64_t a, const FunctionRange& r) { return a < r.lo; });
+  // Functions do not overlap, but identical code folded by the linker can
+  // give two the same range: the nearest start that holds vaddr wins.
+  Dwarf_Die function;
+  bool found = false;
+  for (int back = 0; back < 8 && it != fns.begin() && !found; ++back) {
+    --it;
+    found = vaddr < it->hi && dwarf_offdie(dwarf_, it->die_offset, &function) != nullptr;
   }
-  bool inlined = false;
-  for (int i = 0; i < n_pc && !inlined; ++i) {
-    inlined = dwarf_tag(&pc_scopes[i]) == DW_TAG_inlined_subroutine;
-  }
-  if (!inlined) {  // no inlined call: these are the concrete scopes already
-    *scopes = pc_scopes;
-    return n_pc;
-  }
-  // Above an inlined call, dwarf_getscopes lists the scopes of its abstract
-  // definition, not its callers: nested inlines would be lost. The concrete
-  // callers are the scopes that hold the innermost DIE.
-  Dwarf_Die innermost = pc_scopes[0];
-  std::free(pc_scopes);
-  const int n = dwarf_getscopes_die(&innermost, scopes);
-  return n > 0 ? n : 0;
+  if (!found) return;
+  scopes->push_back(function);
+  Descend(&function, vaddr, 0, scopes);
+  std::reverse(scopes->begin(), scopes->end());
 }
 
 void InlineResolver::InlineChain(uint64_t vaddr, bool keep_parameters,
                                  std::vector<std::string>* out) {
   Dwarf_Die cudie;
-  Dwarf_Die* scopes = nullptr;
-  const int n = ConcreteScopes(vaddr, &cudie, &scopes);
-  for (int i = 0; i < n; ++i) {
-    const int tag = dwarf_tag(&scopes[i]);
+  std::vector<Dwarf_Die> scopes;
+  ConcreteScopes(vaddr, &cudie, &scopes);
+  for (Dwarf_Die& scope : scopes) {
+    const int tag = dwarf_tag(&scope);
     if (tag == DW_TAG_subprogram) break;
-    if (tag == DW_TAG_inlined_subroutine) out->push_back(Name(&scopes[i], keep_parameters));
+    if (tag == DW_TAG_inlined_subroutine) out->push_back(Name(&scope, keep_parameters));
   }
-  std::free(scopes);
 }
 
 void InlineResolver::SourceLocations(uint64_t vaddr, std::vector<SourceLocation>* out) {
   Dwarf_Die cudie;
-  Dwarf_Die* scopes = nullptr;
-  const int n = ConcreteScopes(vaddr, &cudie, &scopes);
+  std::vector<Dwarf_Die> scopes;
+  ConcreteScopes(vaddr, &cudie, &scopes);
   int line = 0;
-  if (n > 0) {
+  if (!scopes.empty()) {
     if (Dwarf_Line* l = dwarf_getsrc_die(&cudie, vaddr); l != nullptr) dwarf_lineno(l, &line);
   }
-  for (int i = 0; i < n; ++i) {
-    const int tag = dwarf_tag(&scopes[i]);
+  for (Dwarf_Die& scope : scopes) {
+    const int tag = dwarf_tag(&scope);
     if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram) continue;
     // dwarf_decl_file follows abstract_origin and specification.
-    const char* file = dwarf_decl_file(&scopes[i]);
+    const char* file = dwarf_decl_file(&scope);
     out->push_back(SourceLocation{file != nullptr ? file : "", line});
     if (tag == DW_TAG_subprogram) break;
     // The caller's line is this inlined call's.
     Dwarf_Attribute attr;
     Dwarf_Word call_line = 0;
-    line = dwarf_attr(&scopes[i], DW_AT_call_line, &attr) != nullptr &&
+    line = dwarf_attr(&scope, DW_AT_call_line, &attr) != nullptr &&
                    dwarf_formudata(&attr, &call_line) == 0
                ? static_cast<int>(call_line)
                : 0;
   }
-  std::free(scopes);
 }
 
 }  // namespace stackfire::symbolize

@@ -1,11 +1,29 @@
 #include "src/symbolize/demangle.h"
 
-#include <cxxabi.h>
+// libiberty.h declares basename(), which glibc's <string.h> declares
+// differently for C++; this says the C library's declaration is the one.
+#define HAVE_DECL_BASENAME 1
+#include <libiberty/demangle.h>
 
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 
 namespace stackfire::symbolize {
+namespace {
+
+struct FreeDeleter {
+  void operator()(char* p) const { std::free(p); }
+};
+using Demangled = std::unique_ptr<char, FreeDeleter>;
+
+// DMGL_PARAMS | DMGL_ANSI: the full C++ signature (cut later when asked);
+// no DMGL_VERBOSE, so Rust hashes are left out.
+Demangled Run(const char* mangled, int style) {
+  return Demangled(cplus_demangle(mangled, DMGL_PARAMS | DMGL_ANSI | style));
+}
+
+}  // namespace
 
 std::string StripParameters(std::string_view name) {
   // gcc's clones (".cold", ".isra.0") demangle as "f(int) [clone .cold]".
@@ -64,17 +82,17 @@ std::string_view StripReturnType(std::string_view name) {
 }
 
 std::string Demangle(const char* mangled, bool keep_parameters) {
-  if (mangled[0] != '_' || mangled[1] != 'Z') return mangled;
-  int status = 0;
-  char* out = abi::__cxa_demangle(mangled, nullptr, nullptr, &status);
-  if (status != 0 || out == nullptr) {
-    std::free(out);
-    return mangled;
-  }
-  std::string result =
-      keep_parameters ? std::string(out) : std::string(StripReturnType(StripParameters(out)));
-  std::free(out);
-  return result;
+  if (mangled[0] != '_' || (mangled[1] != 'Z' && mangled[1] != 'R')) return mangled;
+  if (std::strlen(mangled) > kMaxMangledLength) return mangled;
+  // libiberty's Rust demangler accepts only Rust's shapes (v0, or legacy's
+  // _ZN...17h<hash>E), so a C++ name falls through to the C++ demangler.
+  if (Demangled rust = Run(mangled, DMGL_RUST)) return rust.get();
+  if (mangled[1] != 'Z') return mangled;
+  Demangled cxx = Run(mangled, DMGL_GNU_V3);
+  if (cxx == nullptr) return mangled;
+  if (keep_parameters) return cxx.get();
+  std::string name(StripReturnType(StripParameters(cxx.get())));
+  return name.empty() ? std::string(cxx.get()) : name;  // never an empty frame
 }
 
 }  // namespace stackfire::symbolize

@@ -78,6 +78,8 @@ TEST(FuzzRegressions, SeedsPassTheTargetChecks) {
       {"folded", "diff/input"},             {"render_svg", "render/input"},
       {"render_svg", "diff/input"},         {"diff_svg", "diff/input"},
       {"proc_maps", "proc-maps"},           {"perf_record", "perf-records"},
+      {"demangle", "symbols"},
+      {"pprof", "go-pprof"},
   };
   size_t n = 0;
   for (const Seeds& s : kSeeds) {
