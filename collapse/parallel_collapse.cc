@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-namespace stackfire {
+namespace stackfire::collapse {
 namespace {
 
 struct Segment {
@@ -415,4 +415,4 @@ absl::Status CollapsePerfScriptParallel(const CollapseSource& source,
   return absl::OkStatus();
 }
 
-}  // namespace stackfire
+}  // namespace stackfire::collapse

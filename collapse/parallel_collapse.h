@@ -29,7 +29,7 @@
 #include "stackfire/profile.h"
 #include "stackfire/timeline.h"
 
-namespace stackfire {
+namespace stackfire::collapse {
 
 struct CollapseSource {
   // The whole input, when it is in memory at once (a mapped file)...
@@ -65,6 +65,6 @@ absl::Status CollapsePerfScriptInOrder(const CollapseSource& source,
 // Adds `segment`'s counts, which follow `total`'s in the input, to `total`.
 void MergeStats(const PerfScriptStats& segment, PerfScriptStats* total);
 
-}  // namespace stackfire
+}  // namespace stackfire::collapse
 
 #endif  // STACKFIRE_COLLAPSE_PARALLEL_COLLAPSE_H_
