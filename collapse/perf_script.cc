@@ -237,7 +237,8 @@ void PerfScriptCollapser::CountEvent(std::string_view event) {
   stats_.events.emplace_back(std::string(event), 1);
 }
 
-void PerfScriptCollapser::StartSample(const EventHead& head, std::string_view period) {
+void PerfScriptCollapser::StartSample(const EventHead& head, std::string_view period,
+                                      std::string_view rest) {
   std::string_view pid = head.first_number;
   std::string_view tid = head.second_number;
   if (tid.empty() || tid == "0") {  // Perl's "not $tid"

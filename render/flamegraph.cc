@@ -30,19 +30,31 @@ absl::StatusOr<Layout> LayoutFor(std::vector<StackWeight> stacks, bool different
 absl::Status WriteFlameGraph(std::vector<StackWeight> stacks, bool differential,
                              const RenderOptions& o, std::ostream& out) {
   if (absl::Status s = ValidateOptions(o); !s.ok()) return s;
-  absl::StatusOr<Layout> layout = LayoutFor(std::move(stacks), differential, o);
+  RenderOptions with_time;
+  const RenderOptions* opts = &o;
+  if (o.timeline != nullptr && !o.timeline->empty() && !differential) {
+    with_time = o;
+    for (const StackWeight& w : stacks) {
+      if (w.id >= with_time.timeline_stacks.size()) with_time.timeline_stacks.resize(w.id + 1);
+      with_time.timeline_stacks[w.id] = w.stack;
+    }
+    opts = &with_time;
+  }
+  absl::StatusOr<Layout> layout = LayoutFor(std::move(stacks), differential, *opts);
   if (!layout.ok()) {
     WriteErrorSvg(o, "ERROR: No valid input provided to stackfire.", out);
     return layout.status();
   }
-  return WriteSvg(*layout, o, out);
+  return WriteSvg(*layout, *opts, out);
 }
 
 std::vector<StackWeight> StacksOf(const Profile& profile) {
   std::vector<StackWeight> out;
   out.reserve(profile.size());
   for (const Profile::Entry& e : profile.entries()) {
-    out.push_back(StackWeight{e.stack, e.weight, e.weight, ' ', {}});
+    // id: the entry's index, which a Timeline names.
+    out.push_back(StackWeight{e.stack, e.weight, e.weight, ' ', {},
+                              static_cast<uint32_t>(out.size())});
   }
   return out;
 }

@@ -12,9 +12,11 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "stackfire/timeline.h"
 
 namespace stackfire::render {
 
@@ -35,6 +37,13 @@ class FrameAnnotator {
 };
 
 struct RenderOptions {
+  // When each sample happened (stacks index the drawn profile's entries):
+  // the SVG gets a heatmap of the recording and time-range selection.
+  // Not owned; null: none.
+  const Timeline* timeline = nullptr;
+  // The stack text of each index the timeline names (filled by
+  // WriteFlameGraph from the input it draws).
+  std::vector<std::string_view> timeline_stacks;
   std::string title;              // "" = "Flame Graph" / "Icicle Graph" / "Flame Chart"
   std::string subtitle;
   int width = 1200;               // image width, pixels

@@ -1,5 +1,7 @@
 #include "render/svg_format.h"
 
+#include "render/heatmap.h"
+
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -132,6 +134,10 @@ std::string CssColorToHex(std::string_view css) {
 SvgGeometry GeometryFor(const Layout& layout, const RenderOptions& o) {
   SvgGeometry g;
   g.ypad1 = o.fontsize * 3;
+  if (HasHeatmap(layout, o)) {
+    g.heat_y = g.ypad1 + (o.subtitle.empty() ? 0 : o.fontsize * 2);
+    g.ypad1 += kHeatmapHeight;
+  }
   g.ypad2 = o.fontsize * 2 + 10;
   g.ypad3 = o.fontsize * 2;
   g.image_height = (layout.max_depth + 1.0) * o.height + g.ypad1 + g.ypad2;
@@ -194,6 +200,10 @@ void AppendStyle(const RenderOptions& o, std::string* s) {
         "#sfhover { pointer-events:all; }\n"
         "#labels, #zlabels { pointer-events:none; }\n"
         ".hide { display:none; }\n"
+        "#heat rect { cursor:crosshair; }\n"
+        "#heatsel { fill:#1f3bd6; fill-opacity:0.2; stroke:#1f3bd6; pointer-events:none; }\n"
+        "#resetrange { cursor:pointer; }\n"
+        ".axis, #rangeinfo { fill:#606060; }\n"
         "</style>\n";
 }
 

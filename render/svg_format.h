@@ -20,6 +20,7 @@ struct SvgGeometry {
   double ypad3 = 0;  // subtitle
   double image_height = 0;
   double width_per_time = 0;
+  double heat_y = -1;  // top of the heatmap strip (heatmap.h); -1: none
 };
 
 SvgGeometry GeometryFor(const Layout& layout, const RenderOptions& o);

@@ -2,6 +2,7 @@
 // document that the embedded script relies on.
 #include <cmath>
 #include <cstdio>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "collapse/utf8.h"
 #include "export/json_escape.h"
 #include "render/flamegraph.h"
+#include "render/heatmap.h"
 #include "render/palette.h"
 #include "render/svg_format.h"
 #include "render/svg_script.h"
@@ -75,6 +77,7 @@ void AppendLabel(std::string_view name, double width_px, const RenderOptions& o,
 
 absl::Status WriteSvg(const Layout& layout, const RenderOptions& o, std::ostream& os) {
   SvgGeometry g = GeometryFor(layout, o);
+  const std::optional<Heatmap> heat = BuildHeatmap(layout, o);
   absl::StatusOr<Palette> palette = ParsePalette(o.colors);
   if (!palette.ok()) return palette.status();
   absl::StatusOr<Background> bg = BackgroundFor(o.bgcolors, o.colors);
@@ -230,7 +233,10 @@ absl::Status WriteSvg(const Layout& layout, const RenderOptions& o, std::ostream
   }
   s += "],\n\"names\":" + names_json + "],\n\"depth\":" + depth_json + "],\n\"x\":" + x_json +
        "],\n\"w\":" + w_json + "],\n\"name\":" + name_json + "],\n\"color\":" + color_json +
-       "],\n\"tip\":" + tip_json + "],\n\"removed\":" + removed_json + "]}</metadata>\n";
+       "],\n\"tip\":" + tip_json + "],\n\"removed\":" + removed_json + "]";
+  if (heat) AppendHeatmapJson(*heat, &s);
+  s += "}</metadata>\n";
+  if (heat) AppendHeatmapSvg(*heat, g.heat_y, o, g.xpad, &s);
   s += "<g id=\"frames\" clip-path=\"url(#clip)\"><g id=\"zoom\" transform=\"matrix(" +
        Num(wpt) + " 0 0 1 " + Num(g.xpad) + " 0)\">\n";
   for (size_t c = 0; c < colors.size(); ++c) {

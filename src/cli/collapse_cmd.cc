@@ -125,7 +125,7 @@ int RunCollapse(const CollapseArgs& args) {
   for (auto [flag, text, bound] : {std::tuple{"--from", &args.from, &options.from},
                                    std::tuple{"--to", &args.to, &options.to}}) {
     if (text->empty()) continue;
-    *bound = ParseTimeBound(*text);
+    *bound = collapse::ParseTimeBound(*text);
     if (!*bound) {
       PrintError(absl::StrCat(flag, " '", *text, "' is not a time"),
                  "give seconds from the first sample (2.5) or a perf script timestamp "
@@ -172,8 +172,8 @@ int RunCollapse(const CollapseArgs& args) {
                "give seconds from the first sample, or @TIME on the input's clock");
     return 1;
   }
-  if (profile.empty()) return ReportNoStacks(stats, args, name);
-  if (*format != OutputFormat::kNative) {
+  if (profile.empty()) return ReportNoStacks(stats, args, name, sniffed);
+  if (*format != OutputFormat::kFolded) {
     ExportRequest request;
     request.format = *format;
     request.output = args.output;

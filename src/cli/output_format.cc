@@ -21,6 +21,7 @@ constexpr FormatEntry kFormats[] = {
     {OutputFormat::kFolded, "folded", ".folded", nullptr},
     {OutputFormat::kPprof, "pprof", ".pb.gz", ".pprof"},
     {OutputFormat::kSpeedscope, "speedscope", ".speedscope.json", nullptr},
+    {OutputFormat::kPerfScript, "perf-script", ".perf.txt", nullptr},
 };
 
 const FormatEntry& Entry(OutputFormat format) {

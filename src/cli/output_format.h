@@ -11,15 +11,17 @@
 
 namespace stackfire::cli {
 
-enum class OutputFormat { kSvg, kFolded, kPprof, kSpeedscope };
+// kPerfScript: `perf script` text, sample by sample in time order (record
+// only; src/record/perf_script_export.h).
+enum class OutputFormat { kSvg, kFolded, kPprof, kSpeedscope, kPerfScript };
 
-// "svg", "folded", "pprof", "speedscope".
+// "svg", "folded", "pprof", "speedscope", "perf-script".
 const char* FormatName(OutputFormat format);
 // The inverse of FormatName; nullopt for anything else.
 std::optional<OutputFormat> ParseFormatName(std::string_view name);
 
 // The format a file name asks for by its suffix: .svg, .folded, .pb.gz or
-// .pprof, .speedscope.json; nullopt for any other name.
+// .pprof, .speedscope.json, .perf.txt; nullopt for any other name.
 std::optional<OutputFormat> FormatOfPath(std::string_view path);
 // The suffix a file of this format gets: ".svg", ".folded", ".pb.gz",
 // ".speedscope.json".

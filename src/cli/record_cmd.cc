@@ -10,7 +10,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -21,6 +23,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/match.h"
 #include "render/flamegraph.h"
 #include "render/report.h"
 #include "src/cli/commands.h"
@@ -45,6 +49,8 @@ struct RecordFlags {
   std::string by = "self";
   std::string grep;
   bool quiet = false;
+  double every = 0;        // --every: rolling outputs, one set per interval
+  bool overwrite = false;  // --every: replace existing files
   render::RenderOptions render;
 };
 
@@ -79,6 +85,64 @@ absl::Status CheckOutputWritable(const std::string& path) {
   return absl::OkStatus();
 }
 
+// --every: "%n" in an output name becomes the interval's number.
+std::string IntervalPath(std::string_view pattern, int number) {
+  return absl::StrReplaceAll(absl::string_view(pattern.data(), pattern.size()),
+                             {{"%n", absl::StrFormat("%04d", number)}});
+}
+
+// --every without --overwrite: the first existing file a pattern would
+// write (NAME with "%n" as any number), or "" when none. Checked before
+// sampling: an hour of intervals must not end on a clash.
+std::string ExistingIntervalFile(const std::string& pattern) {
+  const size_t slash = pattern.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : pattern.substr(0, slash + 1);
+  const std::string base = slash == std::string::npos ? pattern : pattern.substr(slash + 1);
+  const size_t at = base.find("%n");
+  if (at == std::string::npos) return "";
+  const std::string prefix = base.substr(0, at), suffix = base.substr(at + 2);
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() <= prefix.size() + suffix.size() || !absl::StartsWith(name, prefix) ||
+        !absl::EndsWith(name, suffix)) {
+      continue;
+    }
+    const std::string middle =
+        name.substr(prefix.size(), name.size() - prefix.size() - suffix.size());
+    if (std::all_of(middle.begin(), middle.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      return entry.path().string();
+    }
+  }
+  return "";
+}
+
+// Writes one interval's outputs; false when one could not be written.
+bool WriteInterval(const std::vector<RecordOutput>& patterns, int number, RecordData data,
+                   bool overwrite, bool quiet, WrittenOutputs* written) {
+  std::vector<RecordOutput> outputs;
+  for (RecordOutput o : patterns) {
+    o.path = IntervalPath(o.path, number);
+    struct stat st;
+    if (!overwrite && ::stat(o.path.c_str(), &st) == 0) {
+      PrintError(absl::StrCat(o.path, " exists; interval ", number, " was not written"),
+                 "give --overwrite to replace existing files, or another -o pattern");
+      written->not_written = true;
+      continue;
+    }
+    outputs.push_back(std::move(o));
+  }
+  const size_t before = written->paths.size();
+  const bool ok = WriteRecordOutputs(outputs, data, written);
+  if (!quiet) {
+    for (size_t i = before; i < written->paths.size(); ++i) {
+      std::fprintf(stderr, "stackfire: interval %d: %.0f samples -> %s\n", number,
+                   data.profile->total(), written->paths[i].c_str());
+    }
+  }
+  return ok;
+}
+
 int RunRecord(RecordFlags& flags) {
   // Usage errors first: nothing has been started yet.
   if (flags.request.outputs.empty()) flags.request.outputs.push_back("flame.svg");
@@ -100,9 +164,35 @@ int RunRecord(RecordFlags& flags) {
     if (!validated.ok()) return Usage(Msg(validated.status()), hint);
     report = *validated;
   }
+  if (flags.every < 0 || (flags.every > 0 && flags.every < 0.5)) {
+    return Usage(absl::StrCat("--every ", flags.every, " is too short"),
+                 "give the length of an interval in seconds, at least 0.5");
+  }
+  bool perf_script = false;
+  for (const RecordOutput& o : *outputs) {
+    perf_script = perf_script || o.format == OutputFormat::kPerfScript;
+    if (flags.every <= 0) continue;
+    if (o.to_stdout() || o.path.find("%n") == std::string::npos) {
+      return Usage(absl::StrCat("--every: -o ", o.path, " has no %n"),
+                   "name the outputs with %n, the interval's number: -o 'flame-%n.svg'");
+    }
+    if (IsExportFormat(o.format)) {
+      return Usage(absl::StrCat("--every writes svg, folded or perf-script outputs, not ",
+                                FormatName(o.format)),
+                   "record the whole run to pprof or speedscope without --every");
+    }
+    if (!flags.overwrite) {
+      if (std::string existing = ExistingIntervalFile(o.path); !existing.empty()) {
+        return Fail(absl::AlreadyExistsError(absl::StrCat(
+                        existing, " exists and -o ", o.path, " would write over such files")),
+                    "give --overwrite to replace them, or another -o pattern");
+      }
+    }
+  }
   for (const RecordOutput& o : *outputs) {
     if (o.to_stdout()) continue;
-    if (absl::Status st = CheckOutputWritable(o.path); !st.ok()) {
+    const std::string path = flags.every > 0 ? IntervalPath(o.path, 1) : o.path;
+    if (absl::Status st = CheckOutputWritable(path); !st.ok()) {
       return Fail(st, "choose another path with -o, or fix the directory's permissions");
     }
   }
@@ -129,6 +219,32 @@ int RunRecord(RecordFlags& flags) {
   }
   options.download_progress = !flags.quiet;
   options.stop_signal = &g_stop_signal;
+  // perf script text names each frame's module and address.
+  options.export_model = options.export_model || perf_script;
+  const std::string run_name =
+      config->launches() ? absl::StrCat("stackfire record -- ", absl::StrJoin(config->command, " "))
+                         : absl::StrCat("stackfire record -p ", flags.request.pids);
+  WrittenOutputs written;
+  bool intervals_ok = true;
+  if (flags.every > 0) {
+    options.every_s = flags.every;
+    options.interval_perf_script_event = perf_script ? config->event_name : "";
+    options.on_interval = [&](int number, record::FoldedSlice slice) {
+      RecordData data;
+      data.profile = &slice.profile;
+      data.per_thread = flags.request.per_thread;
+      data.name = run_name;
+      data.render = flags.render;
+      data.render.timeline = &slice.timeline;
+      data.counts = absl::StrFormat("interval %d, %.0f samples", number, slice.profile.total());
+      data.render.subtitle = data.render.subtitle.empty()
+                                 ? data.counts
+                                 : data.render.subtitle + " (" + data.counts + ")";
+      data.perf_script = &slice.perf_script;
+      intervals_ok = WriteInterval(*outputs, number, data, flags.overwrite, flags.quiet, &written) &&
+                     intervals_ok;
+    };
+  }
   std::vector<std::string> notes;
   auto session = record::RecordSession::Start(*config, options, &notes);
   for (const std::string& note : notes) {
@@ -155,10 +271,13 @@ int RunRecord(RecordFlags& flags) {
   RecordData data;
   data.profile = &result.profile;
   data.per_thread = flags.request.per_thread;
-  data.name = config->launches()
-                  ? absl::StrCat("stackfire record -- ", absl::StrJoin(config->command, " "))
-                  : absl::StrCat("stackfire record -p ", flags.request.pids);
+  data.name = run_name;
   data.render = flags.render;
+  data.render.timeline = &result.timeline;
+  data.recorded = &result.recorded;
+  data.begin = 0;
+  data.end = result.recorded.timeline.size();
+  data.event = config->event_name;
   // Formatted once: the same line is the SVG's subtitle and the summary's.
   data.counts = CountsLine(result.counters);
   data.render.subtitle = data.render.subtitle.empty()
@@ -166,8 +285,37 @@ int RunRecord(RecordFlags& flags) {
                              : data.render.subtitle + " (" + data.counts + ")";
   if (result.model) data.model = &*result.model;
   const bool empty = result.profile.empty();
-  WrittenOutputs written;
-  if (!WriteRecordOutputs(*outputs, data, &written)) return 1;
+  if (flags.every > 0) {
+    // The interval the stop cut short, unless it had only begun.
+    const int64_t stop_ns = result.timeline.end_ns;
+    const size_t total = result.recorded.timeline.size();
+    if (result.rolled_samples < total || stop_ns - result.interval_start_ns > 200'000'000 ||
+        result.intervals == 0) {
+      record::FoldedSlice slice =
+          record::FoldSlice(result.recorded, result.rolled_samples, total);
+      slice.timeline.start_ns = result.interval_start_ns;
+      slice.timeline.end_ns = std::max(stop_ns, result.interval_start_ns);
+      slice.timeline.wall_start_ns =
+          result.start_wall_ns + (result.interval_start_ns - result.timeline.start_ns);
+      const int number = result.intervals + 1;
+      RecordData last = data;
+      last.profile = &slice.profile;
+      last.render.timeline = &slice.timeline;
+      last.begin = result.rolled_samples;
+      last.end = total;
+      last.counts = absl::StrFormat("interval %d, %.0f samples; %s", number,
+                                    slice.profile.total(), data.counts);
+      last.render.subtitle = flags.render.subtitle.empty()
+                                 ? last.counts
+                                 : flags.render.subtitle + " (" + last.counts + ")";
+      if (!WriteInterval(*outputs, number, last, flags.overwrite, flags.quiet, &written)) {
+        return 1;
+      }
+    }
+    if (!intervals_ok) return 1;
+  } else if (!WriteRecordOutputs(*outputs, data, &written)) {
+    return 1;
+  }
   if (flags.report && !empty) {
     if (absl::Status st = PrintReport(result.profile, report, stdout); !st.ok()) {
       return Fail(st, "check that stdout is writable");
@@ -202,13 +350,13 @@ std::pair<CLI::App*, Runner> RegisterRecord(CLI::App& app,
                   "Seconds to sample (default: until Ctrl-C or the target exits)");
   sub->add_option("-o,--output", r.outputs,
                   "Output, repeatable: FILE.svg (flame graph, default flame.svg), FILE.folded, "
-                  "FILE.pb.gz or FILE.pprof (pprof), FILE.speedscope.json, or - (folded text on "
-                  "stdout)")
+                  "FILE.pb.gz or FILE.pprof (pprof), FILE.speedscope.json, FILE.perf.txt (perf "
+                  "script text, samples in time order), or - (folded text on stdout)")
       ->expected(1)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   sub->add_option("--format", flags->format,
-                  "Format of the single -o output whatever its name: svg, folded, pprof or "
-                  "speedscope");
+                  "Format of the single -o output whatever its name: svg, folded, pprof, "
+                  "speedscope or perf-script");
   CLI::Option* report = sub->add_flag("--report", flags->report,
                 "Print the hottest functions as a table on stdout at the end (with -o -, "
                 "instead of the folded text)");
@@ -236,6 +384,14 @@ std::pair<CLI::App*, Runner> RegisterRecord(CLI::App& app,
   sub->add_option("--unnamed", r.unnamed,
                   "How code without symbols is named: address (default: module+0xFUNCTION_START, "
                   "from the unwind tables) or module ([module], as perf)");
+  sub->add_option("--every", flags->every,
+                  "Rolling outputs: write a complete set of outputs every SECONDS, each -o "
+                  "name's %n replaced by the interval's number (0001, 0002, ...); a stop writes "
+                  "the interval it cut short. svg, folded and perf-script outputs")
+      ->type_name("SECONDS");
+  sub->add_flag("--overwrite", flags->overwrite,
+                "--every: replace existing files (by default, record refuses to start when a "
+                "file the -o pattern names exists)");
   sub->add_flag("--no-debuginfod", r.no_debuginfod,
                 "Do not fetch debug info from the servers in DEBUGINFOD_URLS");
   AddRenderFlags(sub, &flags->render);

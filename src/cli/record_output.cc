@@ -18,6 +18,7 @@
 #include "render/flamegraph.h"
 #include "src/cli/render_flags.h"
 #include "src/io/atomic_file.h"
+#include "src/record/perf_script_export.h"
 #include "stackfire_config.h"
 
 namespace stackfire::cli {
@@ -56,6 +57,14 @@ absl::Status WriteTo(const RecordOutput& output, const RecordData& data, std::os
       options.per_thread = data.per_thread;
       return exporter::WriteSpeedscope(*data.model, options, out);
     }
+    case OutputFormat::kPerfScript: {
+      if (data.perf_script != nullptr) {
+        out << *data.perf_script;
+        return out ? absl::OkStatus() : absl::DataLossError("cannot write the perf script text");
+      }
+      if (data.recorded == nullptr) return absl::InternalError("no recording to write");
+      return record::WritePerfScript(*data.recorded, data.begin, data.end, data.event, out);
+    }
   }
   return absl::InternalError("unknown output format");
 }
@@ -69,12 +78,13 @@ absl::StatusOr<std::vector<RecordOutput>> ResolveRecordOutputs(
     forced = ParseFormatName(format_flag);
     if (!forced) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "unknown --format '", std::string(format_flag), "'; use svg, folded, pprof or speedscope"));
+          "unknown --format '", std::string(format_flag),
+          "'; use svg, folded, pprof, speedscope or perf-script"));
     }
     if (paths.size() > 1) {
       return absl::InvalidArgumentError(
           "--format applies to a single -o; with several -o, each name tells its format "
-          "(.svg, .folded, .pb.gz, .speedscope.json)");
+          "(.svg, .folded, .pb.gz, .speedscope.json, .perf.txt)");
     }
   }
   std::vector<RecordOutput> outputs;

@@ -20,6 +20,7 @@
 #include "export/export_profile.h"
 #include "render/render_options.h"
 #include "src/cli/output_format.h"
+#include "src/record/stack_model.h"
 #include "stackfire/profile.h"
 
 namespace stackfire::cli {
@@ -49,6 +50,12 @@ struct RecordData {
   bool per_thread = false;                         // speedscope: one profile per thread
   std::string name;                                // speedscope's profile name
   std::string counts;  // the summary's counts: says why an empty picture is empty
+  // perf script text: the recording and the range of its timeline to write,
+  // or the text itself (a rolling interval's, made while sampling).
+  const record::RecordedProfile* recorded = nullptr;
+  size_t begin = 0, end = 0;
+  const std::string* perf_script = nullptr;
+  std::string event;  // the sampling event's name
 };
 
 // Writes one output to `path` (its own path, or a fallback when that broke):

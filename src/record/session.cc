@@ -2,6 +2,7 @@
 #include "src/record/session.h"
 
 #include <fstream>
+#include <sstream>
 #include <thread>
 #include <tuple>
 #include <utility>
@@ -9,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "src/proc/threads.h"
+#include "src/record/perf_script_export.h"
 #include "src/record/stack_views.h"
 #include "src/symbolize/symbolizers.h"
 #include "stackfire/hint.h"
@@ -253,6 +255,11 @@ void RecordSession::RollInterval(int64_t end_ns) {
     size_t cut = rolled_;
     while (cut < recorded.timeline.size() && recorded.timeline[cut].time_ns < end_ns) ++cut;
     slice = FoldSlice(recorded, rolled_, cut);
+    if (!options_.interval_perf_script_event.empty()) {
+      std::ostringstream text;
+      (void)WritePerfScript(recorded, rolled_, cut, options_.interval_perf_script_event, text);
+      slice.perf_script = std::move(text).str();
+    }
     rolled_ = cut;
   });
   slice.timeline.start_ns = interval_start_ns_;

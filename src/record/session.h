@@ -85,6 +85,9 @@ struct SessionOptions {
   // folded, not while on_interval writes it. The interval that a stop cuts
   // short is in RecordResult (rolled_samples onwards): the caller writes it.
   double every_s = 0;
+  // Non-empty: each interval's FoldedSlice also carries its samples as
+  // perf script text with this event name (perf_script_export.h).
+  std::string interval_perf_script_event;
   std::function<void(int number, record::FoldedSlice slice)> on_interval;
 };
 

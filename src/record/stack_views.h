@@ -33,6 +33,7 @@ Timeline TimelineOf(const RecordedProfile& recorded, const std::vector<uint32_t>
 struct FoldedSlice {
   Profile profile;
   Timeline timeline;
+  std::string perf_script;  // SessionOptions::interval_perf_script_event
 };
 FoldedSlice FoldSlice(const RecordedProfile& recorded, size_t begin, size_t end);
 
