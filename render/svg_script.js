@@ -12,6 +12,10 @@ var xpad, fs, fw, nametype, fullW, baseT;
 var N = 0, X, W, D, NI, TIP, NAMES, RM, Y0, DY, FH, rows, removedRows;
 var matched = null, zlabelsG = null, tip = null, parentsEl, matchEl, hoverEl;
 var zoomed = -1, hovered = -1, term = null, ignorecase = false;
+// The heatmap (a frame table with "time"): the range shown, in buckets
+// [lo, hi], or null for the whole recording; the whole recording's columns.
+var TM = null, PAR, COL, X0, W0, TIP0, heatG, heatSel, rangeInfo, rangeBtn, rangeInfo0;
+var range = null, dragFrom = -1;
 function init(evt) {
   svg = document.documentElement;
   zoomG = document.getElementById("zoom");
@@ -39,6 +43,20 @@ function init(evt) {
       if (X[i] == px && yOf(i) == py && !RM[i]) { zoom(i); break; }
     }
   }
+  heatG = document.getElementById("heat");
+  if (heatG) {
+    heatSel = document.getElementById("heatsel");
+    rangeInfo = document.getElementById("rangeinfo");
+    rangeBtn = document.getElementById("resetrange");
+    rangeInfo0 = rangeInfo.firstChild.nodeValue;
+    if (p.t) {
+      load();
+      var ab = p.t.split("-"), a = +ab[0], b = +ab[1];
+      if (TM && a >= 0 && b > a) {
+        setRange(Math.floor(a / TM.step + 1e-6), Math.ceil(b / TM.step - 1e-6) - 1);
+      }
+    }
+  }
   if (p.s) search(p.s);
   // Read the frame table once the picture is up, not on the first click.
   setTimeout(load, 0);
@@ -64,6 +82,14 @@ function load() {
   }
   for (var d = 0; d < rows.length; d++) if (rows[d]) rows[d].sort(function(a, b) { return X[a] - X[b]; });
   N = X.length;
+  if (t.time) {
+    TM = t.time; COL = t.color;
+    X0 = X.slice(); W0 = W.slice(); TIP0 = TIP.slice();
+    // Each frame's parent: the last frame before it one level up.
+    PAR = new Int32Array(N);
+    var last = [];
+    for (var f = 0; f < N; f++) { last[D[f]] = f; PAR[f] = D[f] > 0 ? last[D[f] - 1] : -1; }
+  }
 }
 function yOf(i) { return Y0 + D[i] * DY; }
 function nameOf(i) { return NAMES[NI[i]]; }
@@ -97,6 +123,119 @@ function frameAt(e) {
   }
   return at >= 0 && pt.x <= X[row[at]] + W[row[at]] ? row[at] : -1;
 }
+// ---- Time range (heatmap.h): the frames redrawn from the buckets' counts.
+function fmtCount(v) { return String(Math.round(v)).replace(/\B(?=(\d{3})+(?!\d))/g, ","); }
+function fmtSec(s) { return (s >= 100 ? s.toFixed(0) : s >= 10 ? s.toFixed(1) : s.toFixed(2)) + " s"; }
+function bucketAt(e) {
+  var m = heatG.getScreenCTM();
+  if (!m) return -1;
+  var pt = svg.createSVGPoint();
+  pt.x = e.clientX; pt.y = e.clientY;
+  pt = pt.matrixTransform(m.inverse());
+  return Math.max(0, Math.min(TM.n - 1, Math.floor((pt.x - xpad) / (fullW / TM.n))));
+}
+function showSel(lo, hi) {
+  var cw = fullW / TM.n;
+  heatSel.setAttribute("x", xpad + lo * cw);
+  heatSel.setAttribute("width", (hi - lo + 1) * cw);
+}
+// Lays the frames out again from the samples of buckets lo..hi, or from the
+// whole recording's columns when lo < 0.
+function layoutRange(lo, hi) {
+  if (lo < 0) { X = X0.slice(); W = W0.slice(); TIP = TIP0.slice(); return; }
+  var inc = new Float64Array(N), i;
+  for (var b = lo; b <= hi; b++) {
+    var c = TM.cells[b];
+    for (var k = 0; k < c.length; k += 2) inc[c[k]] += c[k + 1];
+  }
+  for (i = N - 1; i > 0; i--) inc[PAR[i]] += inc[i];
+  var next = new Float64Array(N);
+  X = new Array(N); W = new Array(N); TIP = new Array(N);
+  X[0] = 0; W[0] = inc[0];
+  for (i = 1; i < N; i++) {
+    X[i] = next[PAR[i]]; W[i] = inc[i]; next[PAR[i]] += inc[i]; next[i] = X[i];
+  }
+  for (i = 0; i < N; i++) {
+    TIP[i] = " (" + fmtCount(W[i]) + " samples, " + (W[0] > 0 ? 100 * W[i] / W[0] : 0).toFixed(2) + "%)";
+  }
+}
+function redraw() {
+  var els = zoomG.querySelectorAll("path:not([id])"), i;
+  for (i = 0; i < els.length; i++) els[i].parentNode.removeChild(els[i]);
+  var d = [];
+  for (i = 0; i < N; i++) {
+    if (RM[i] || !(W[i] > 0)) continue;
+    d[COL[i]] = (d[COL[i]] || "") + rectOf(i);
+  }
+  var colors = JSON.parse(document.getElementById("sfdata").textContent).colors;
+  for (var c = 0; c < d.length; c++) {
+    if (!d[c]) continue;
+    var el = document.createElementNS(NS, "path");
+    el.setAttribute("fill", colors[c]);
+    el.setAttribute("d", d[c]);
+    zoomG.insertBefore(el, parentsEl);
+  }
+  var k = W[0] > 0 ? fullW / W[0] : 0;
+  baseT = "matrix(" + k + " 0 0 1 " + xpad + " 0)";
+  zoomG.setAttribute("transform", baseT);
+  labelsG.textContent = "";
+  var frag = document.createDocumentFragment(), minw = 3 * fs * fw;
+  for (i = 0; i < N; i++) if (!RM[i] && W[i] * k >= minw) addLabel(frag, i, xpad + X[i] * k, W[i] * k);
+  labelsG.appendChild(frag);
+  rows = [];
+  for (i = 0; i < N; i++) if (!RM[i] && W[i] > 0) (rows[D[i]] || (rows[D[i]] = [])).push(i);
+  for (var r = 0; r < rows.length; r++) if (rows[r]) rows[r].sort(function(a, b) { return X[a] - X[b]; });
+}
+function setRange(lo, hi) {
+  load();
+  if (!TM) return;
+  if (lo > hi) { var t = lo; lo = hi; hi = t; }
+  lo = Math.max(0, lo); hi = Math.min(TM.n - 1, hi);
+  if (lo > hi) return;
+  if (zoomed >= 0) clearzoom();
+  range = [lo, hi];
+  layoutRange(lo, hi);
+  redraw();
+  showSel(lo, hi);
+  var all = 0;
+  for (var b = 0; b < TM.n; b++) all += TM.total[b];
+  rangeInfo.firstChild.nodeValue = fmtSec(lo * TM.step) + " to " + fmtSec((hi + 1) * TM.step) +
+      ": " + fmtCount(W[0]) + " samples (" + (all > 0 ? 100 * W[0] / all : 0).toFixed(1) + "% of " +
+      fmtCount(all) + ")";
+  rangeBtn.classList.remove("hide");
+  setParams({t: (lo * TM.step).toFixed(3) + "-" + ((hi + 1) * TM.step).toFixed(3)});
+  if (term !== null) search(term);
+}
+function resetRange() {
+  if (!range) return;
+  if (zoomed >= 0) clearzoom();
+  range = null;
+  layoutRange(-1, -1);
+  redraw();
+  heatSel.setAttribute("width", 0);
+  rangeInfo.firstChild.nodeValue = rangeInfo0;
+  rangeBtn.classList.add("hide");
+  setParams({t: null});
+  if (term !== null) search(term);
+}
+function onHeat(e) { return heatG && e.target && e.target.parentNode === heatG; }
+window.addEventListener("mousedown", function(e) {
+  if (!onHeat(e)) return;
+  load();
+  if (!TM) return;
+  e.preventDefault();
+  dragFrom = bucketAt(e);
+  showSel(dragFrom, dragFrom);
+}, false);
+window.addEventListener("mousemove", function(e) {
+  if (dragFrom >= 0) { var b = bucketAt(e); showSel(Math.min(b, dragFrom), Math.max(b, dragFrom)); }
+}, false);
+window.addEventListener("mouseup", function(e) {
+  if (dragFrom < 0) return;
+  var from = dragFrom;
+  dragFrom = -1;
+  setRange(from, bucketAt(e));
+}, false);
 function onFrame(e) { return e.target && e.target.parentNode === zoomG; }
 function getParams() {
   var params = {}, parts = window.location.search.substr(1).split("&");
@@ -252,6 +391,7 @@ window.addEventListener("click", function(e) {
   if (id == "unzoom") clearzoom();
   else if (id == "search") searchPrompt();
   else if (id == "ignorecase") toggleIgnorecase();
+  else if (id == "resetrange") resetRange();
 }, false);
 window.addEventListener("mousemove", function(e) { hover(onFrame(e) ? frameAt(e) : -1); }, false);
 window.addEventListener("mouseout", function(e) { if (!e.relatedTarget) hover(-1); }, false);

@@ -9,7 +9,10 @@
 //   - a diff.svg of that recording against a copy with a known change: the
 //     tooltip shows before, after and delta (and removed frames are kept);
 //   - an SVG of 50,000 distinct stacks (bench/gen_folded.py) loads and is
-//     interactive.
+//     interactive;
+//   - the heatmap of a recording of record_phases (f, then g, then f...):
+//     a drag over f's phase redraws f at >= 90 %, the URL keeps the range
+//     (?t=), a reload restores it and Reset Range returns to the whole.
 // Correctness only: timings are in bench/svg_interaction.js. Screenshots go
 // to $STACKFIRE_ARTIFACTS (meson's build dir for this test).
 //
@@ -548,6 +551,80 @@ check('a profile of 50,000 distinct stacks loads and is interactive', async () =
   await assertHoverNamesEachFrame(ipage);
   assertNoPageErrors(ipage);
   await ipage.close();
+});
+
+// ---- The heatmap (render/heatmap.h): record_phases runs f() then g() for
+// 1 s each, twice, and writes when; the strip's cells come from the frame
+// table's "time" data, and a drag over f's first phase redraws the frames
+// for that range, where f must own at least 90 % of the samples.
+function phaseTimes(file) {
+  return fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => {
+    const [fn, a, b] = l.split(' ');
+    return { fn, start: +a, end: +b };
+  });
+}
+async function shownShare(page, name) {
+  // The share of the shown total in frames named `name` (outermost ones).
+  return page.evaluate((name) => {
+    let inName = 0, depth = -1;
+    for (let i = 1; i < N; i++) {
+      if (depth >= 0 && D[i] <= depth) depth = -1;
+      if (depth < 0 && NAMES[NI[i]] === name && W[i] > 0) { inName += W[i]; depth = D[i]; }
+    }
+    return { share: W[0] > 0 ? inName / W[0] : 0, total: W[0] };
+  }, name);
+}
+check('heatmap: a drag over f\'s phase shows f >= 90 %; the URL keeps the range; reset', async () => {
+  const phases = process.env.RECORD_PHASES;
+  if (!phases) throw new Skip('RECORD_PHASES is not set');
+  const svg = path.join(tmp, 'phases.svg');
+  const times = path.join(tmp, 'phases.times');
+  const rec = run(bin, ['record', '-q', '-F', '499', '-o', svg, '--', phases, '1', '4', times]);
+  if (rec.status !== 0 && /perf_event_open|perf_event_paranoid|CAP_PERFMON/.test(rec.stderr)) {
+    throw new Skip(`perf_event_open refused: ${rec.stderr.trim()}`);
+  }
+  assert.equal(rec.status, 0, `stackfire record failed: ${rec.stderr}`);
+  const page = await openFresh(browser, svg);
+  const tm = await page.evaluate(() => JSON.parse(document.getElementById('sfdata').textContent).time);
+  assert.ok(tm && tm.n > 10 && tm.step < 1, `time data: ${JSON.stringify(tm && tm.n)}`);
+  const cells = await page.locator('#heat rect').count();
+  assert.equal(cells, tm.n, 'one cell per bucket');
+  const whole = await shownShare(page, 'f');
+  // f's first phase, 0.1 s in from each end.
+  const f = phaseTimes(times)[0];
+  assert.equal(f.fn, 'f');
+  const lo = Math.ceil((f.start - tm.t0 + 0.1) / tm.step);
+  const hi = Math.floor((f.end - tm.t0 - 0.1) / tm.step) - 1;
+  assert.ok(hi > lo, `f's phase spans buckets ${lo}..${hi}`);
+  const a = await page.locator('#heat rect').nth(lo).boundingBox();
+  const b = await page.locator('#heat rect').nth(hi).boundingBox();
+  await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 4 });
+  await page.mouse.up();
+  const sel = await shownShare(page, 'f');
+  let expected = 0;
+  for (let k = lo; k <= hi; k++) expected += tm.total[k];
+  assert.equal(sel.total, expected, 'the range\'s total is its buckets\' samples');
+  assert.ok(sel.share >= 0.9, `f's share in its phase: ${sel.share} (whole recording ${whole.share})`);
+  assert.ok(whole.share < 0.8, `f's share in the whole recording: ${whole.share}`);
+  assert.ok(await visible(page, 'resetrange'), 'Reset Range shows');
+  assert.match(await text(page, 'rangeinfo'), new RegExp(`${expected.toLocaleString('en-US')} samples`));
+  const t = query(page).get('t');
+  assert.ok(t, `the URL keeps the range: ${page.url()}`);
+  await shot(page, 'heatmap-range.svg.png');
+  // A reload with that URL shows the same range.
+  const again = await openFresh(browser, svg, `?t=${t}`);
+  assert.equal((await shownShare(again, 'f')).total, expected, 'reload restores the range');
+  await again.close();
+  // Reset returns to the whole recording.
+  await page.locator('#resetrange').click();
+  const back = await shownShare(page, 'f');
+  assert.equal(back.total, whole.total, 'reset shows the whole recording');
+  assert.equal(query(page).get('t'), null, 'reset clears the URL');
+  assert.ok(!(await visible(page, 'resetrange')), 'Reset Range hides');
+  assertNoPageErrors(page);
+  await page.close();
 });
 
 (async () => {
