@@ -5,7 +5,12 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "collapse/folded.h"
+#include "collapse/parallel_collapse.h"
+#include "collapse/perf_script.h"
+#include "src/io/folded_input.h"
+#include "stackfire/timeline.h"
 #include "render/flamegraph.h"
 #include "src/cli/command_output.h"
 #include "src/cli/commands.h"
@@ -65,6 +70,53 @@ int ExportFolded(const collapse::FoldedInput& input, const RenderState& st, Outp
   return WriteExport(profile, request);
 }
 
+int RenderPerfScript(std::unique_ptr<io::InputReader> reader, const RenderState& st) {
+  absl::StatusOr<std::optional<std::string_view>> mapped = reader->Mapped();
+  if (!mapped.ok()) {
+    PrintError(std::string(mapped.status().message()));
+    return 1;
+  }
+  io::InputReader* r = reader.get();
+  collapse::CollapseSource source;
+  source.whole = *mapped;
+  source.next = [r] { return r->Next(); };
+  source.release = [r](size_t begin, size_t end) { r->ReleaseMapped(begin, end); };
+  collapse::PerfScriptOptions options;
+  options.collect_timeline = true;
+  Profile profile;
+  collapse::PerfScriptStats stats;
+  Timeline timeline;
+  if (absl::Status s =
+          collapse::CollapsePerfScriptInOrder(source, options, &profile, &stats, &timeline);
+      !s.ok()) {
+    PrintError(std::string(s.message()), "no output was written; fix or re-create the input");
+    return 1;
+  }
+  if (profile.empty()) {
+    PrintError(absl::StrCat("no stacks found in ", r->name()),
+               "the input has no event line such as \"comm 123 [000] 1.5: 250000 cpu-clock:\"");
+    return 1;
+  }
+  render::RenderOptions opts = st.opts;
+  // Samples without a time (perf script -F without time) leave no heatmap.
+  if (timeline.samples.size() == stats.samples) opts.timeline = &timeline;
+  absl::StatusOr<CommandOutput> out = CommandOutput::Open(st.output);
+  if (!out.ok()) {
+    PrintError(std::string(out.status().message()),
+               "check that the directory exists and is writable");
+    return 1;
+  }
+  if (absl::Status s = RenderWithPalette(profile, opts, out->stream()); !s.ok()) {
+    PrintError(std::string(s.message()));
+    return 1;
+  }
+  if (absl::Status fs = out->Finish("the SVG"); !fs.ok()) {
+    PrintError(std::string(fs.message()), "check free disk space and the output path");
+    return 1;
+  }
+  return 0;
+}
+
 int RunRender(const RenderState& st) {
   absl::StatusOr<OutputFormat> format =
       ResolveOutputFormat(st.format, st.output, OutputFormat::kSvg);
@@ -80,6 +132,22 @@ int RunRender(const RenderState& st) {
   std::vector<std::string> files = st.files;
   if (files.empty()) files.push_back("-");
   std::string wrong_text_hint;  // for "no stack counts": why, when the input tells
+  if (files.size() == 1 && *format == OutputFormat::kSvg) {
+    // `perf script` text carries each sample's time: it is folded here (as
+    // `stackfire collapse` does, with its defaults) and drawn with a heatmap.
+    io::InputFormat sniffed = io::InputFormat::kText;
+    std::unique_ptr<io::InputReader> reader = OpenTextInput(
+        files[0], "render", "pass a folded file (from `stackfire collapse`) or '-' for stdin",
+        &sniffed);
+    if (reader == nullptr) return 1;
+    if (sniffed == io::InputFormat::kPerfScript) return RenderPerfScript(std::move(reader), st);
+    if (absl::Status s = io::ReadFoldedInput(std::move(reader), &input, true); !s.ok()) {
+      PrintError(std::string(s.message()), "no output was written; fix or re-create the input");
+      return 1;
+    }
+    wrong_text_hint = WrongTextHint(sniffed, "render", files[0]);
+    files.clear();
+  }
   for (const std::string& f : files) {
     io::InputFormat sniffed = io::InputFormat::kText;
     if (!ReadFoldedArg(f, "render",

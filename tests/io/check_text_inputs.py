@@ -12,7 +12,9 @@ collapse) gets a hint that says so. And -o files are written atomically:
 a failed command leaves the old file as it was and no temporary file.
 """
 import gzip
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -107,10 +109,22 @@ def main():
 
         # Text of the other kind: the hint says what it is.
         script_txt = os.path.join(DATA, "perf-script/input/cpp-stacks-std-function.txt")
-        r = run(["render", script_txt])
-        check(r.returncode == 1 and
-              b"looks like `perf script` output; fold it first: stackfire collapse" in r.stderr,
-              "render of perf script text: %s" % r.stderr.decode("utf-8", "replace"))
+        # render folds perf script text itself, as collapse does, and draws
+        # the same frames with a heatmap of the samples' times.
+        direct, piped = os.path.join(tmp, "direct.svg"), os.path.join(tmp, "piped.svg")
+        r = run(["render", script_txt, "-o", direct])
+        check(r.returncode == 0, "render of perf script text: %s" % r.stderr.decode("utf-8", "replace"))
+        c = run(["collapse", script_txt])
+        subprocess.run([BIN, "render", "-o", piped], input=c.stdout, check=False)
+        tables = []
+        for p in (direct, piped):
+            with open(p, encoding="utf-8") as f:
+                m = re.search(r'<metadata id="sfdata">(.*?)</metadata>', f.read(), re.S)
+            tables.append(json.loads(m.group(1)) if m else {})
+        check(all(tables[0].get(k) == tables[1].get(k) and tables[0].get(k)
+                  for k in ("names", "depth", "w")) and "time" in tables[0]
+              and "time" not in tables[1],
+              "render of perf script text draws collapse | render's frames, with a heatmap")
         r = run(["collapse", folded])
         check(r.returncode == 1 and b"looks like folded stacks already" in r.stderr,
               "collapse of folded text: %s" % r.stderr.decode("utf-8", "replace"))
