@@ -219,6 +219,10 @@ int RunRecord(RecordFlags& flags) {
   }
   options.download_progress = !flags.quiet;
   options.stop_signal = &g_stop_signal;
+  for (const RecordOutput& o : *outputs) {
+    // speedscope's time-order view: the samples one by one, in time order.
+    options.time_ordered_export = options.time_ordered_export || o.format == OutputFormat::kSpeedscope;
+  }
   // perf script text names each frame's module and address.
   options.export_model = options.export_model || perf_script;
   const std::string run_name =

@@ -299,6 +299,7 @@ RecordResult RecordSession::Finish() {
     meta.event = config_.event_name;
     meta.frequency_hz = config_.attr.frequency_hz;
     meta.time_nanos = start_wall_ns_;
+    meta.time_ordered = options_.time_ordered_export;
     meta.duration_nanos =
         std::chrono::duration_cast<std::chrono::nanoseconds>(stopped_at_ - start_).count();
     r.model = ToExport(r.recorded, meta);

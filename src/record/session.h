@@ -67,6 +67,9 @@ struct SessionOptions {
   // Build the export model (pprof, speedscope): addresses, mappings and
   // source lines are kept.
   bool export_model = false;
+  // The export model's samples one by one in time order (ExportMeta::
+  // time_ordered): for speedscope.
+  bool time_ordered_export = false;
   // The launched command writes its stdout to stderr (stackfire's stdout
   // carries the profile or the report).
   bool command_stdout_to_stderr = false;

@@ -172,13 +172,30 @@ exporter::ExportProfile ToExport(const RecordedProfile& recorded, const ExportMe
     }
     out.frames.push_back(std::move(frame));
   }
-  for (const WeightedStack& row : recorded.weights.rows()) {
+  auto add_sample = [&](const WeightedStack& row, double weight, double period) {
     exporter::ExportSample sample;
     if (row.root != kNoRoot) sample.frames.push_back(row.root);
     for (uint32_t loc : store.locations_of(row.stack)) sample.frames.push_back(loc);
-    sample.weight = static_cast<double>(row.weight);
-    sample.extra.assign(1, static_cast<double>(row.period));
+    sample.weight = weight;
+    sample.extra.assign(1, period);
     out.samples.push_back(std::move(sample));
+  };
+  if (meta.time_ordered && !recorded.timeline.empty()) {
+    std::vector<uint32_t> order(recorded.timeline.size());
+    for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+      return recorded.timeline[a].time_ns < recorded.timeline[b].time_ns;
+    });
+    for (uint32_t i : order) {
+      const WeightedStack& row = recorded.weights.rows()[recorded.timeline[i].stack];
+      add_sample(row, 1,
+                 row.weight > 0 ? static_cast<double>(row.period) / static_cast<double>(row.weight)
+                                : 0);
+    }
+  } else {
+    for (const WeightedStack& row : recorded.weights.rows()) {
+      add_sample(row, static_cast<double>(row.weight), static_cast<double>(row.period));
+    }
   }
 
   // As Go's CPU profiles: samples/count, then the time they stand for.

@@ -45,6 +45,10 @@ struct ExportMeta {
   uint64_t frequency_hz = 0;
   int64_t time_nanos = 0;
   int64_t duration_nanos = 0;
+  // One sample per recorded sample, in time order (weight 1, the row's mean
+  // period), instead of one per row: speedscope's time-order view is then a
+  // timeline of the recording.
+  bool time_ordered = false;
 };
 
 // The export model: one ExportFrame per location (address, mapping, its

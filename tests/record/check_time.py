@@ -9,7 +9,7 @@ alternating at known times that the workload writes down.
     phase, f owns >= 90 % of the samples (and g in g's);
   - -o x.perf.txt: `stackfire collapse --all` of it gives the recording's
     folded stacks (under the process name the script adds); its samples are
-    in time order;
+    in time order, and so are speedscope's (f's run, then g's);
   - --every: one complete file per interval, numbered, the last one written
     after a stop mid-interval (SIGINT) and complete; their samples add up to
     the recording's; existing files are refused unless --overwrite.
@@ -19,6 +19,7 @@ that need no sampling.
 """
 import collections
 import glob
+import itertools
 import json
 import os
 import re
@@ -159,7 +160,8 @@ def check_frame_table(tmp):
 
 def check_perf_script(tmp):
     fo, ps = os.path.join(tmp, "r.folded"), os.path.join(tmp, "r.perf.txt")
-    r = record(["-o", fo, "-o", ps, "--", PHASES, "0.5", "2"])
+    sp = os.path.join(tmp, "r.speedscope.json")
+    r = record(["-o", fo, "-o", ps, "-o", sp, "--", PHASES, "0.5", "2"])
     if not check(r.returncode == 0, f"record -o r.perf.txt: {r.stderr}"):
         return
     with open(fo) as f:
@@ -177,6 +179,15 @@ def check_perf_script(tmp):
     with open(ps) as f:
         times = [s[0] for s in samples_of(f.read())]
     check(times == sorted(times) and None not in times, "perf script samples in time order")
+    # speedscope: one sample per sample, in time order: f's run, then g's.
+    with open(sp) as f:
+        d = json.load(f)
+    names = [d["shared"]["frames"][s[-1]]["name"] for s in d["profiles"][0]["samples"]]
+    runs = [k for k, g in itertools.groupby(n for n in names if n in ("f", "g"))
+            if len(list(g)) >= 3]
+    runs = [k for k, _ in itertools.groupby(runs)]
+    check(runs == ["f", "g"] and len(names) == sum(want.values()),
+          f"speedscope samples in time order: runs {runs}, {len(names)} samples")
 
 
 def svg_total(path):
