@@ -12,7 +12,8 @@ alternating at known times that the workload writes down.
     in time order, and so are speedscope's (f's run, then g's);
   - --every: one complete file per interval, numbered, the last one written
     after a stop mid-interval (SIGINT) and complete; their samples add up to
-    the recording's; existing files are refused unless --overwrite.
+    the recording's; existing files are refused unless --overwrite;
+  - the commands README.md and the man pages show for these (shortened).
 
 Exits 77 (meson's SKIP) when perf_event_open is refused, after the checks
 that need no sampling.
@@ -244,12 +245,40 @@ def check_every(tmp):
           f"the intervals hold every sample: {total} vs {m and m.group(1)} ({err.strip()[-300:]})")
 
 
+def check_doc_commands(tmp):
+    """The commands README.md and the man pages show, on a running
+    record_phases (durations shortened: -d 3600 --every 60 runs as
+    -d 3 --every 1; the two recordings run at once on the one target)."""
+    d = os.path.join(tmp, "doc")
+    os.mkdir(d)
+    target = subprocess.Popen([PHASES, "1", "5"])
+    pid = str(target.pid)
+    time.sleep(0.2)
+    a = subprocess.Popen([BIN, "record", "-p", pid, "-d", "3", "--every", "1", "-o", "flame-%n.svg"],
+                         cwd=d, stderr=subprocess.PIPE, text=True)
+    b = subprocess.run([BIN, "record", "-p", pid, "-d", "3.5", "-o", "flame.svg", "-o",
+                        "profile.perf.txt"], cwd=d, capture_output=True, text=True, timeout=60)
+    _, a_err = a.communicate(timeout=60)
+    target.wait(timeout=30)
+    check(a.returncode == 0 and b.returncode == 0, f"doc records: {a_err} {b.stderr}")
+    check(sorted(f for f in os.listdir(d) if f.startswith("flame-")) ==
+          ["flame-0001.svg", "flame-0002.svg", "flame-0003.svg"], f"--every files: {os.listdir(d)}")
+    for cmd in ["collapse --from 1 --to 3 profile.perf.txt > slice.folded",
+                "collapse --from 2 --to 4 profile.perf.txt > slice.folded",
+                "render profile.perf.txt > flame.svg"]:
+        r = subprocess.run(f"'{BIN}' {cmd}", shell=True, cwd=d, capture_output=True, text=True)
+        out = os.path.join(d, cmd.split("> ")[1])
+        check(r.returncode == 0 and os.path.getsize(out) > 0, f"stackfire {cmd}: {r.stderr}")
+    check("time" in frame_table(os.path.join(d, "flame.svg")), "render of perf script text: heatmap")
+
+
 def main():
     check_slicing()
     with tempfile.TemporaryDirectory() as tmp:
         check_frame_table(tmp)
         check_perf_script(tmp)
         check_every(tmp)
+        check_doc_commands(tmp)
     if failures:
         print(f"{len(failures)} check(s) failed")
         return 1
