@@ -2,6 +2,7 @@
 #include "fuzz/targets.h"
 
 #include <cstdio>
+#include <algorithm>
 #include <cstdlib>
 #include <sstream>
 #include <string>
@@ -16,6 +17,7 @@
 #include "render/significant_diff.h"
 #include "render/flamegraph.h"
 #include "src/io/input_format.h"
+#include "stackfire/timeline.h"
 
 namespace stackfire::fuzz {
 namespace {
@@ -63,6 +65,33 @@ void FuzzPerfScript(const uint8_t* data, size_t size) {
   WriteFolded(whole, a);
   WriteFolded(c.profile(), b);
   FUZZ_CHECK(a.str() == b.str(), "split feed changed the folded output");
+
+  // Time (issue 14): the samples' times through a --from/--to slice and the
+  // timeline, which the heatmap of the SVG is drawn from.
+  collapse::PerfScriptOptions t = o;
+  t.collect_timeline = true;
+  if (flags & 32) t.from = collapse::ParseTimeBound(flags & 64 ? "0.001" : "@0.5");
+  if (flags & 128) t.to = collapse::ParseTimeBound(text.substr(0, std::min<size_t>(size, 12)));
+  collapse::PerfScriptCollapser tc(t);
+  tc.Feed(text.substr(0, cut));
+  tc.Feed(text.substr(cut));
+  tc.Finish();
+  const collapse::PerfScriptStats& ts = tc.stats();
+  Profile timed = tc.TakeProfile();
+  Timeline timeline = tc.TakeTimeline();
+  FUZZ_CHECK(timeline.samples.size() + ts.untimed_samples == ts.samples || t.from || t.to,
+             "every sample kept has its time, or is counted untimed");
+  FUZZ_CHECK(timeline.samples.size() <= ts.samples, "more timed samples than samples");
+  for (const TimedSample& ss : timeline.samples) {
+    FUZZ_CHECK(ss.stack < timed.size(), "a timed sample names no stack");
+    FUZZ_CHECK(ss.time_ns >= 0, "a negative time");
+  }
+  if (!timed.empty() && timeline.samples.size() == ts.samples) {
+    render::RenderOptions ro;
+    ro.timeline = &timeline;
+    std::ostringstream svg;
+    if (render::WriteFlameGraph(timed, ro, svg).ok()) CheckRendered(svg);
+  }
 }
 
 void FuzzFolded(const uint8_t* data, size_t size) {
