@@ -15,13 +15,14 @@ packages=(
 # The test command (scripts/test.sh) also wants what its tests drive: a
 # browser and node for the SVG tests (tests/browser), fonts that pin label
 # widths, glibc's debug info for the separate-debug-file symbolizer test, Go's
-# pprof to read the pprof exports back, clang with its runtime libraries
+# pprof to read the pprof exports back (and Graphviz, which draws its web
+# view's default page), clang with its runtime libraries
 # for the libFuzzer targets (scripts/fuzz.sh), and the field suite's
 # programs (tests/field): Debian's rustc and cargo with tokio's crates for
 # the Rust programs, redis (server and benchmark), xz and node.
 if [ "${STACKFIRE_SETUP_TESTS:-0}" = 1 ]; then
   packages+=(chromium fonts-dejavu-core fonts-liberation nodejs libc6-dbg golang-go
-    python3-jsonschema clang clang-14 libclang-rt-14-dev
+    python3-jsonschema graphviz clang clang-14 libclang-rt-14-dev
     rustc cargo librust-tokio-dev redis-server redis-tools xz-utils make)
   # Debian's nodejs comes without npm; other builds of nodejs bundle it.
   command -v npm >/dev/null || packages+=(npm)
