@@ -14,6 +14,10 @@ stackfire, its period for perf; shares are percentages of the total):
   top-10 gap   the union of both tools' ten functions with the largest self
                share (the leaf frame, after `normalise`); the largest
                difference of self share, in percentage points, over that set.
+               Where perf's inline expansion is off (`perf script
+               --no-inline`: node, whose DWARF takes perf's addr2line ~90 s,
+               and the stripped programs), stackfire's inline frames are left
+               out too, so both leaves are real functions.
   rooted       the share of samples whose stack reaches a root: one of the
                first two frames (after perf's comm frame) is _start,
                __libc_start_main, __libc_start_call_main, clone, clone3,
@@ -138,16 +142,24 @@ def read_folded(path):
 
 class Profile:
     """Folded stacks of one tool. `comm_root`: every stack starts with the
-    thread's comm (perf script folded by collapse), which is not a frame."""
+    thread's comm (perf script folded by collapse), which is not a frame.
+    `drop_inline`: inline frames ("_[i]") are left out, for a comparison
+    with `perf script --no-inline`, so that both tools' leaves are the
+    innermost real (not inlined) function."""
 
-    def __init__(self, stacks, comm_root):
+    def __init__(self, stacks, comm_root, drop_inline=False):
         self.stacks = stacks
         self.comm_root = comm_root
+        self.drop_inline = drop_inline
         self.total = sum(stacks.values())
 
     def frames(self, stack):
         frames = stack.split(";")
-        return frames[1:] if self.comm_root else frames
+        if self.comm_root:
+            frames = frames[1:]
+        if self.drop_inline:
+            frames = [f for f in frames if not f.endswith("_[i]")]
+        return frames
 
     def items(self):
         for stack, w in self.stacks.items():
@@ -333,22 +345,24 @@ def perf_script_frames(text):
 
 
 def stripped_frames(profile, frame_modules):
-    """Distinct frames (marker suffix dropped) whose code lies in a stripped
-    module. frame_modules: {frame name: {file path}}; a "[module]" or
-    "module+0xSTART" frame also names its module by base name."""
+    """{frame (marker suffix dropped): {stripped module's base name}} for
+    the frames whose code lies in a stripped module. frame_modules: {frame
+    name: {file path}}; a "[module]" or "module+0xSTART" frame also names
+    its module by base name."""
     paths_by_base = {}
     for mods in frame_modules.values():
         for path in mods:
             paths_by_base.setdefault(os.path.basename(path), path)
-    names = set()
+    names = {}
     for frame in profile.frame_names():
         name = strip_marker(frame)
         mods = set(frame_modules.get(name, ()))
         m = ADDRESS_FRAME_RE.match(name) or BARE_MODULE_RE.match(name)
         if m and m.group("module") in paths_by_base:
             mods.add(paths_by_base[m.group("module")])
-        if any(elf_is_stripped(path) for path in mods):
-            names.add(name)
+        stripped = {os.path.basename(path) for path in mods if elf_is_stripped(path)}
+        if stripped:
+            names[name] = stripped
     return names
 
 

@@ -1,10 +1,10 @@
 // A CPU-bound JavaScript workload for the field suite (tests/field), run as
-//   node --perf-basic-prof workload.js SECONDS
+//   node --perf-basic-prof workload.js SECONDS [WARM_UP_SECONDS]
 // Builds records, sorts them with a comparator (V8's TimSort builtins and
 // localeCompare), joins strings (ArrayPrototypeJoin), round-trips JSON and
 // fills a Map through a regex replace: JIT-compiled JS (named from
 // /tmp/perf-PID.map) calling V8's builtins (code inside node's own file).
-// Prints "ready" when it starts and "rounds N" at the end.
+// Prints "ready" after the warm-up and "rounds N" at the end.
 'use strict';
 
 function makeRecords(n, seed) {
@@ -17,12 +17,22 @@ function makeRecords(n, seed) {
   return out;
 }
 
+// The comparator and the mapper are named functions, so that the field test
+// can check the JS frame right above V8's sort and map builtins by name.
+function byScore(a, b) {
+  return a.score - b.score || a.name.localeCompare(b.name);
+}
+
 function rank(records) {
-  return records.slice().sort((a, b) => a.score - b.score || a.name.localeCompare(b.name));
+  return records.slice().sort(byScore);
+}
+
+function renderRow(r) {
+  return [r.id, r.name, r.score, r.tags.join('|')].join(',');
 }
 
 function render(records) {
-  return records.map(r => [r.id, r.name, r.score, r.tags.join('|')].join(',')).join('\n');
+  return records.map(renderRow).join('\n');
 }
 
 function index(records) {
@@ -34,15 +44,27 @@ function index(records) {
   return m;
 }
 
-const end = Date.now() + 1000 * Number(process.argv[2] || 5);
-let rounds = 0;
-console.log('ready');
-while (Date.now() < end) {
-  const recs = makeRecords(20000, rounds + 1);
+function round(seed) {
+  const recs = makeRecords(20000, seed);
   const sorted = rank(recs);
   const text = render(sorted);
   const parsed = JSON.parse(JSON.stringify(sorted.slice(0, 2000)));
   const idx = index(parsed);
-  rounds += text.length % 3 + idx.size % 2 + 1;
+  return text.length % 3 + idx.size % 2 + 1;
+}
+
+// "ready" after a warm-up, when V8 has compiled the hot functions: a
+// profiler attached then sees a server in its steady state.
+const start = Date.now();
+const end = start + 1000 * Number(process.argv[2] || 5);
+const warmUp = 1000 * Number(process.argv[3] || 0);
+let rounds = 0;
+let ready = false;
+while (Date.now() < end) {
+  if (!ready && Date.now() - start >= warmUp) {
+    console.log('ready');
+    ready = true;
+  }
+  rounds += round(rounds + 1);
 }
 console.log('rounds', rounds);
