@@ -223,7 +223,7 @@ def run_tokio(tmp):
     port = fl.free_port()
     with fl.Child([server, str(port), "2"]) as srv:
         srv.wait_line("listening")
-        with fl.Child([load, str(port), str(SECONDS + 30), "2"]):
+        with fl.Child([load, str(port), str(SECONDS + 30), "4"]):
             wait_busy(srv.pid)
             fl.record_pid_both(rec, srv, SECONDS, FREQ)
     return rec, "%s, %s, %s (cargo build --release, offline)" % (

@@ -19,8 +19,8 @@ fn client(port: u16, seconds: u64, id: u64) -> std::io::Result<u64> {
         let line = match n % 4 {
             0 => format!("SET key{}-{} value{}\n", id, n % 512, n),
             1 => format!("GET key{}-{}\n", id, (n / 3) % 512),
-            2 => format!("HASH 200 the quick brown fox {} jumps over the lazy dog {}\n", id, n),
-            _ => format!("SORT 4000 {}\n", n),
+            2 => format!("HASH 2000 the quick brown fox {} jumps over the lazy dog {}\n", id, n),
+            _ => format!("SORT 16000 {}\n", n),
         };
         writer.write_all(line.as_bytes())?;
         reply.clear();
