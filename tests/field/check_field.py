@@ -241,7 +241,10 @@ def run_node(tmp):
     script = os.path.join(TESTDATA, "node", "workload.js")
     pid = None
     try:
-        with fl.Child([node, "--perf-basic-prof", script, "60", str(NODE_WARM_UP)]) as child:
+        # In tmp: node 20's --perf-basic-prof also writes isolate-*-v8.log
+        # files into its working folder.
+        with fl.Child([node, "--perf-basic-prof", script, "60", str(NODE_WARM_UP)],
+                      cwd=tmp) as child:
             pid = child.pid
             child.wait_line("ready")
             fl.record_pid_both(rec, child, SECONDS, FREQ)
