@@ -18,17 +18,20 @@ command reads what the commands before it wrote. The rules that make the
 commands runnable here are the tables below, and nothing else:
   - SUBSTITUTIONS: `$(pidof server)`, `1234` and `5678` become the PIDs of
     demo servers running under their load generators; durations (`-d N`,
-    `sleep N`) become 2 s.
+    `sleep N`) become 2 s; a DEBUGINFOD_URLS server becomes a closed
+    local port (no network here).
   - FIXTURES: input files that a document reads without making them
-    (perf.data, *.folded, a Makefile for `make -j2`) are made before it runs,
-    from real recordings of the demo server.
+    (perf.data, *.folded, a Makefile for `make -j2`, app.js, big.tar) are
+    made before it runs, from real recordings of the demo server and the
+    field suite's node workload.
   - ENVIRONMENT: the scripts run from a copy of scripts/ next to the
     document's files, with the build folder given and set-up skipped
     (DEMO_SKIP_SETUP=1), shortened (DEMO_SECONDS, DEMO_REQUESTS), on free
     ports.
   - EXCLUDED: commands not run, each with its reason.
-  - `go tool pprof` runs when go is installed (else that command is
-    skipped, with a message); `-http=:` is served until its page answers.
+  - OPTIONAL_TOOLS: a command that needs go or node runs when it is
+    installed, else it is skipped with a message; `go tool pprof -http=:`
+    is served until its page answers.
 A command whose program has no rule (KNOWN_PROGRAMS) fails the test.
 
 Every command must exit 0 (or its DOCUMENTED_STATUS), and every file it
@@ -64,6 +67,9 @@ SUBSTITUTIONS = [
     (r"(?<![\w.])5678(?![\w.])", "$PID_B", "a second running process: another demo server"),
     (r"(?<=-d )\d+(\.\d+)?", str(SECONDS), "recordings last %d s" % SECONDS),
     (r"(?<=sleep )\d+(\.\d+)?", str(SECONDS), "perf record ... -- sleep N lasts %d s" % SECONDS),
+    (r"\bDEBUGINFOD_URLS=\S+", "DEBUGINFOD_URLS=http://127.0.0.1:1",
+     "no network here: a debuginfod server becomes a closed local port, which stackfire must "
+     "get past (tests/record has the real server)"),
 ]
 
 FIXTURES = {
@@ -76,7 +82,13 @@ FIXTURES = {
     "a.folded": "a copy of before.folded",
     "b.folded": "a copy of after.folded",
     "Makefile": "two small C programs built by cc, for `make -j2`",
+    "app.js": "testdata/field/node/workload.js: 5 s of JIT-compiled JS calling V8's builtins",
+    "big.tar": "a tar file of 2 MB of generated text, for xz",
 }
+
+# Tools a command may run that a machine may lack: the command is skipped,
+# with this hint, when the tool is not installed.
+OPTIONAL_TOOLS = {"go": "apt-get install golang-go", "node": "apt-get install nodejs"}
 
 EXCLUDED = {
     "bash scripts/test.sh": "the whole test run, this test included; CI runs it (.ci/run)",
@@ -244,6 +256,19 @@ def make_fixtures(tmp, pid_a, pid_cheap):
                        capture_output=True, text=True, timeout=TIMEOUT)
     if r.returncode != 0:
         raise RuntimeError("fixture perf.data: perf record exited %d: %s" % (r.returncode, r.stderr))
+    shutil.copy(os.path.join(SOURCE, "testdata", "field", "node", "workload.js"),
+                os.path.join(d, "app.js"))
+    words = "stack frame sample profile thread module symbol inline unwind record".split()
+    os.makedirs(os.path.join(d, "big"))
+    with open(os.path.join(d, "big", "text.txt"), "w") as f:
+        x, size = 12345, 0
+        while size < 2 * 1024 * 1024:
+            x = (x * 1103515245 + 12345) & 0x7FFFFFFF
+            line = "%s %d %s\n" % (words[x % len(words)], x % 100003, words[(x >> 8) % len(words)])
+            f.write(line)
+            size += len(line)
+    subprocess.run(["tar", "-cf", "big.tar", "big"], cwd=d, check=True)
+    shutil.rmtree(os.path.join(d, "big"))
     with open(os.path.join(d, "Makefile"), "w") as f:
         f.write("all: one two\n"
                 "one: one.c\n\tcc -O2 -o $@ $<\n"
@@ -329,16 +354,20 @@ def run_document(doc, cmds, fixtures, env, tmp):
         if documented in EXCLUDED:
             print("-- %s: not run: %s (%s)" % (where, documented, EXCLUDED[documented]))
             continue
-        program = documented.split()[0]
+        words = documented.split()
+        while len(words) > 1 and re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", words[0]):
+            words = words[1:]  # VAR=value before the command
+        program = words[0]
         if not check(program in KNOWN_PROGRAMS,
                      "%s: `%s`: no rule for running %r here; add one to tests/docs/"
                      "check_doc_commands.py (KNOWN_PROGRAMS, SUBSTITUTIONS, FIXTURES)"
                      % (where, documented, program)):
             continue
         cmd = substitute(documented)
-        if program == "go" and shutil.which("go") is None:
-            print("-- %s: skipped, go is not installed (apt-get install golang-go): %s"
-                  % (where, documented))
+        absent = [t for t in OPTIONAL_TOOLS if t in words and shutil.which(t) is None]
+        if absent:
+            print("-- %s: skipped, %s is not installed (%s): %s"
+                  % (where, absent[0], OPTIONAL_TOOLS[absent[0]], documented))
             continue
         cmd_env = dict(env)
         if cmd.startswith("bash scripts/"):
