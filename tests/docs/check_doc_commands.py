@@ -58,7 +58,7 @@ SKIP = 77
 SECONDS = 2          # every recording and `sleep` in a command
 TIMEOUT = 180        # seconds per command
 
-KNOWN_PROGRAMS = {"stackfire", "perf", "go", "bash"}
+KNOWN_PROGRAMS = {"stackfire", "perf", "go", "bash", "meson", "build/tests/collapse/folded_test"}
 
 SUBSTITUTIONS = [
     # (regex, replacement, why)
@@ -67,6 +67,8 @@ SUBSTITUTIONS = [
     (r"(?<![\w.])5678(?![\w.])", "$PID_B", "a second running process: another demo server"),
     (r"(?<=-d )\d+(\.\d+)?", str(SECONDS), "recordings last %d s" % SECONDS),
     (r"(?<=sleep )\d+(\.\d+)?", str(SECONDS), "perf record ... -- sleep N lasts %d s" % SECONDS),
+    (r"(?<=-C )build(?=\s)", BUILD, "the developer loop's build folder is the test's"),
+    (r"^build/", BUILD + "/", "the developer loop's build folder is the test's"),
     (r"\bDEBUGINFOD_URLS=\S+", "DEBUGINFOD_URLS=http://127.0.0.1:1",
      "no network here: a debuginfod server becomes a closed local port, which stackfire must "
      "get past (tests/record has the real server)"),
@@ -81,6 +83,15 @@ FIXTURES = {
     "allocs.folded": "a copy of before.folded",
     "a.folded": "a copy of before.folded",
     "b.folded": "a copy of after.folded",
+    "base1.folded": "a copy of before.folded", "base2.folded": "a copy of before.folded",
+    "base3.folded": "a copy of before.folded",
+    "new1.folded": "a copy of after.folded", "new2.folded": "a copy of after.folded",
+    "new3.folded": "a copy of after.folded",
+    "baseline.folded": "a copy of before.folded",
+    "current.folded": "a copy of before.folded (the regression gate passes)",
+    "old.pb.gz": "before.folded's recording, written as pprof too",
+    "new.pb.gz": "after.folded's recording, written as pprof too",
+    "myprogram": "a C program (cc -O2 -g) that keeps a CPU busy for about a second",
     "Makefile": "two small C programs built by cc, for `make -j2`",
     "app.js": "testdata/field/node/workload.js: 5 s of JIT-compiled JS calling V8's builtins",
     "big.tar": "a tar file of 2 MB of generated text, for xz",
@@ -92,6 +103,11 @@ OPTIONAL_TOOLS = {"go": "apt-get install golang-go", "node": "apt-get install no
 
 EXCLUDED = {
     "bash scripts/test.sh": "the whole test run, this test included; CI runs it (.ci/run)",
+    "meson setup build --buildtype=release && ninja -C build -j2 # once, then ninja -C build -j2":
+        "sets up the build folder this test runs from (scripts/setup.sh runs exactly this)",
+    "meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dstatic_deps=false "
+    "--buildtype=debugoptimized": "the sanitizer tree, which scripts/test.sh sets up and runs",
+    "meson test -C build-asan --suite unit": "the sanitizer tree, which scripts/test.sh runs",
 }
 
 DOCUMENTED_STATUS = {}  # command (as documented) -> its documented exit status
@@ -239,18 +255,30 @@ def start_demo_server(extra=()):
 def make_fixtures(tmp, pid_a, pid_cheap):
     d = os.path.join(tmp, "fixtures")
     os.makedirs(d)
-    def record(pid, out):
+    def record(pid, out, pprof):
         r = subprocess.run([BIN, "record", "-q", "-F", "499", "-p", str(pid), "-d", str(SECONDS),
-                            "-o", os.path.join(d, out)], capture_output=True, text=True,
-                           timeout=TIMEOUT)
+                            "-o", os.path.join(d, out), "-o", os.path.join(d, pprof)],
+                           capture_output=True, text=True, timeout=TIMEOUT)
         if r.returncode != 0:
             raise RuntimeError("fixture %s: stackfire record exited %d: %s"
                                % (out, r.returncode, r.stderr))
-    record(pid_a, "before.folded")
-    record(pid_cheap, "after.folded")
-    for name in ("out.folded", "profile.folded", "allocs.folded", "a.folded"):
+    record(pid_a, "before.folded", "old.pb.gz")
+    record(pid_cheap, "after.folded", "new.pb.gz")
+    for name in ("out.folded", "profile.folded", "allocs.folded", "a.folded", "base1.folded",
+                 "base2.folded", "base3.folded", "baseline.folded", "current.folded"):
         shutil.copy(os.path.join(d, "before.folded"), os.path.join(d, name))
-    shutil.copy(os.path.join(d, "after.folded"), os.path.join(d, "b.folded"))
+    for name in ("b.folded", "new1.folded", "new2.folded", "new3.folded"):
+        shutil.copy(os.path.join(d, "after.folded"), os.path.join(d, name))
+    with open(os.path.join(d, "myprogram.c"), "w") as f:
+        f.write("#include <time.h>\n"
+                "static volatile unsigned long sink;\n"
+                "static void work(void) { for (int i = 0; i < 1000000; ++i) sink += i * i; }\n"
+                "int main(void) {\n"
+                "  time_t end = time(0) + 1;\n"
+                "  while (time(0) <= end) work();\n"
+                "  return 0;\n"
+                "}\n")
+    subprocess.run(["cc", "-O2", "-g", "-o", "myprogram", "myprogram.c"], cwd=d, check=True)
     r = subprocess.run(["perf", "record", "-q", "-g", "-F", "499", "-p", str(pid_a), "-o",
                         os.path.join(d, "perf.data"), "--", "sleep", str(SECONDS)],
                        capture_output=True, text=True, timeout=TIMEOUT)
