@@ -21,7 +21,7 @@ commands runnable here are the tables below, and nothing else:
     `sleep N`) become 2 s; a DEBUGINFOD_URLS server becomes a closed
     local port (no network here).
   - FIXTURES: input files that a document reads without making them
-    (perf.data, *.folded, a Makefile for `make -j2`, app.js, big.tar) are
+    (perf.data, *.folded, profile.perf.txt, a Makefile for `make -j2`, app.js, big.tar) are
     made before it runs, from real recordings of the demo server and the
     field suite's node workload.
   - ENVIRONMENT: the scripts run from a copy of scripts/ next to the
@@ -91,6 +91,7 @@ FIXTURES = {
     "current.folded": "a copy of before.folded (the regression gate passes)",
     "old.pb.gz": "before.folded's recording, written as pprof too",
     "new.pb.gz": "after.folded's recording, written as pprof too",
+    "profile.perf.txt": "stackfire record -p of the demo server, 2 s, as perf script text",
     "myprogram": "a C program (cc -O2 -g) that keeps a CPU busy for about a second",
     "Makefile": "two small C programs built by cc, for `make -j2`",
     "app.js": "testdata/field/node/workload.js: 5 s of JIT-compiled JS calling V8's builtins",
@@ -264,6 +265,8 @@ def make_fixtures(tmp, pid_a, pid_cheap):
                                % (out, r.returncode, r.stderr))
     record(pid_a, "before.folded", "old.pb.gz")
     record(pid_cheap, "after.folded", "new.pb.gz")
+    record(pid_a, "profile-for-text.folded", "profile.perf.txt")
+    os.unlink(os.path.join(d, "profile-for-text.folded"))
     for name in ("out.folded", "profile.folded", "allocs.folded", "a.folded", "base1.folded",
                  "base2.folded", "base3.folded", "baseline.folded", "current.folded"):
         shutil.copy(os.path.join(d, "before.folded"), os.path.join(d, name))
@@ -325,7 +328,8 @@ def outputs_of(cmd):
     out = []
     for i, w in enumerate(words):
         if w in ("-o", "--output") and i + 1 < len(words) and words[i + 1] != "-":
-            out.append(words[i + 1])
+            # record --every: "%n" is the interval's number; the first is 0001.
+            out.append(words[i + 1].replace("%n", "0001"))
         elif w.startswith("--output="):
             out.append(w.split("=", 1)[1])
         elif w == ">" and i + 1 < len(words):
