@@ -6,8 +6,9 @@
 namespace stackfire {
 
 void SortByTime(Timeline* timeline) {
-  std::stable_sort(timeline->samples.begin(), timeline->samples.end(),
-                   [](const TimedSample& a, const TimedSample& b) { return a.time_ns < b.time_ns; });
+  std::stable_sort(
+      timeline->samples.begin(), timeline->samples.end(),
+      [](const TimedSample& a, const TimedSample& b) { return a.time_ns < b.time_ns; });
 }
 
 }  // namespace stackfire

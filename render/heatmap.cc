@@ -12,8 +12,8 @@ namespace stackfire::render {
 namespace {
 
 double BucketSeconds(double seconds) {
-  static constexpr double kSteps[] = {0.01, 0.02, 0.05, 0.1,  0.2,  0.5,   1,    2,    5,
-                                      10,   30,   60,   120,  300,  600,   1800, 3600, 7200};
+  static constexpr double kSteps[] = {0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1,    2,    5,
+                                      10,   30,   60,   120, 300, 600, 1800, 3600, 7200};
   for (double step : kSteps) {
     if (seconds / step <= kMaxBuckets) return step;
   }
@@ -51,8 +51,7 @@ std::optional<Heatmap> BuildHeatmap(const Layout& layout, const RenderOptions& o
   child.reserve(layout.frames.size());
   for (uint32_t i = 1; i < layout.frames.size(); ++i) {
     const Frame& f = layout.frames[i];
-    child.try_emplace(std::make_pair(f.parent, absl::string_view(f.name.data(), f.name.size())),
-                      i);
+    child.try_emplace(std::make_pair(f.parent, absl::string_view(f.name.data(), f.name.size())), i);
   }
   std::vector<uint32_t> leaf(o.timeline_stacks.size(), 0);
   std::vector<std::string_view> parts;

@@ -9,12 +9,15 @@
 //     per frame, in pre-order, the columns depth, x and w (in counts), name
 //     (index into names), color (index into colors), tip (tooltip text after
 //     the name, lines split by LF), and removed (indices of the frames
-//     `stackfire diff` kept from BEFORE only)
+//     `stackfire diff` kept from BEFORE only); with a timeline, "time": the
+//     heatmap's buckets (t0, wall, step, n, total, cells; render/heatmap.h)
 //   <g id="frames"><g id="zoom" transform="matrix(k 0 0 1 xpad 0)">
 //     one <path fill=COLOUR> per colour, a rectangle subpath per frame of
 //     that colour, in counts; removed frames in one <path class="rm">
 //   <g id="labels"> <text> labels in pixels, pre-truncated for scripts-off
 //   controls: #details #unzoom #search #ignorecase #matched
+//   with "time": <g id="heat"> one <rect> per bucket (left to right, with a
+//     <title>), #heatsel (the selection), #rangeinfo, #resetrange
 // The frame under the pointer is found from the event's coordinates (row,
 // then binary search by x). Zoom sets the one transform and rebuilds only the
 // labels that fit (their number is bounded by the picture's size, not the
@@ -24,7 +27,12 @@
 // shared <title> (it takes the pointer over that frame). Labels are fitted with
 // the fixed width estimate fontsize*fontwidth, never measured. State lives in
 // the URL: ?x=&y= (the zoomed frame's x in counts and top y), ?s= (search
-// regex), ?i=1 (ignore case).
+// regex), ?i=1 (ignore case), ?t=FROM-TO (the time range, in seconds from
+// t0). A drag over #heat picks buckets; the frames are laid out again from
+// the buckets' cells (each frame's samples in the range: its cells plus its
+// subtree's, children left-aligned in their parent as before), drawn as new
+// per-colour paths with new labels and tooltips; Reset Range restores the
+// whole recording's columns.
 #ifndef STACKFIRE_RENDER_SVG_SCRIPT_H_
 #define STACKFIRE_RENDER_SVG_SCRIPT_H_
 

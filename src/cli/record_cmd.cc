@@ -221,7 +221,8 @@ int RunRecord(RecordFlags& flags) {
   options.stop_signal = &g_stop_signal;
   for (const RecordOutput& o : *outputs) {
     // speedscope's time-order view: the samples one by one, in time order.
-    options.time_ordered_export = options.time_ordered_export || o.format == OutputFormat::kSpeedscope;
+    options.time_ordered_export =
+        options.time_ordered_export || o.format == OutputFormat::kSpeedscope;
   }
   // perf script text names each frame's module and address.
   options.export_model = options.export_model || perf_script;
@@ -245,8 +246,9 @@ int RunRecord(RecordFlags& flags) {
                                  ? data.counts
                                  : data.render.subtitle + " (" + data.counts + ")";
       data.perf_script = &slice.perf_script;
-      intervals_ok = WriteInterval(*outputs, number, data, flags.overwrite, flags.quiet, &written) &&
-                     intervals_ok;
+      const bool ok =
+          WriteInterval(*outputs, number, data, flags.overwrite, flags.quiet, &written);
+      intervals_ok = ok && intervals_ok;
     };
   }
   std::vector<std::string> notes;

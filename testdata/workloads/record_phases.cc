@@ -45,7 +45,9 @@ int main(int argc, char** argv) {
     } else {
       g(start + phase);
     }
-    if (times != nullptr) std::fprintf(times, "%s %.6f %.6f\n", p % 2 == 0 ? "f" : "g", start, Now());
+    if (times != nullptr) {
+      std::fprintf(times, "%s %.6f %.6f\n", p % 2 == 0 ? "f" : "g", start, Now());
+    }
   }
   if (times != nullptr) std::fclose(times);
   return 0;
