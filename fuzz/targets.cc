@@ -171,6 +171,8 @@ bool RunTarget(std::string_view name, const uint8_t* data, size_t size) {
     FuzzDemangle(data, size);
   } else if (name == "pprof") {
     FuzzPprof(data, size);
+  } else if (name == "names") {
+    FuzzNames(data, size);
   } else {
     return false;
   }

@@ -8,7 +8,9 @@
 // with valid UTF-8, no control bytes, and no markup taken from the input;
 // the /proc/PID/maps parser and the perf ring-buffer reader and record parser
 // must agree with a simple model of their input (see the two *_target.cc);
-// the demangler keeps its cuts consistent (demangle_target.cc).
+// the demangler keeps its cuts consistent (demangle_target.cc); the parsers
+// of perf maps, MiniDebugInfo and stripped ELF files keep the properties
+// names_target.cc lists.
 #ifndef STACKFIRE_FUZZ_TARGETS_H_
 #define STACKFIRE_FUZZ_TARGETS_H_
 
@@ -27,7 +29,7 @@ namespace stackfire::fuzz {
 // testdata/fuzz-regressions/<name>/.
 inline constexpr const char* kTargets[] = {"perf_script", "folded",      "render_svg", "diff_svg",
                                            "proc_maps",   "perf_record", "demangle",
-                                           "pprof"};
+                                           "pprof",       "names"};
 
 // Runs target `name` on `data`; false if `name` is unknown.
 bool RunTarget(std::string_view name, const uint8_t* data, size_t size);
@@ -40,6 +42,7 @@ void FuzzProcMaps(const uint8_t* data, size_t size);   // proc_maps_target.cc
 void FuzzPerfRecord(const uint8_t* data, size_t size);  // perf_record_target.cc
 void FuzzDemangle(const uint8_t* data, size_t size);    // demangle_target.cc
 void FuzzPprof(const uint8_t* data, size_t size);       // pprof_target.cc
+void FuzzNames(const uint8_t* data, size_t size);       // names_target.cc
 
 // Aborts unless the mappings are sorted, disjoint, non-empty and each is
 // found by its own first and last address.

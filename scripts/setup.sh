@@ -8,21 +8,26 @@ packages=(
   meson ninja-build g++ pkg-config
   libunwind-dev libdw-dev libelf-dev libabsl-dev libcli11-dev
   libgtest-dev libgmock-dev zlib1g-dev libre2-dev liblzma-dev libbz2-dev
+  libdebuginfod-dev
   libprotobuf-dev protobuf-compiler libiberty-dev
   libxml2-utils libxml2-dev linux-perf python3
   man-db groff-base
 )
 # The test command (scripts/test.sh) also wants what its tests drive: a
-# browser and node for the SVG tests (tests/browser), fonts that pin label
-# widths, glibc's debug info for the separate-debug-file symbolizer test, Go
-# (its pprof reads the pprof exports back; a Go program writes the CPU
-# profiles that `stackfire diff` reads in tests/diff), clang with its runtime
-# libraries for the libFuzzer targets (scripts/fuzz.sh), Debian's rustc and
-# binutils' addr2line for the Rust naming tests (testdata/workloads/build_rust.sh),
-# and strace to count the files a recording opens (tests/record/check_elf_opens.py).
+# browser and node for the SVG tests (tests/browser) and the node names test,
+# fonts that pin label widths, glibc's debug info for the separate-debug-file
+# symbolizer test, Go (its pprof reads the pprof exports back; a Go program
+# writes the CPU profiles that `stackfire diff` reads in tests/diff), clang with
+# its runtime libraries for the libFuzzer targets (scripts/fuzz.sh), Debian's
+# rustc and binutils' addr2line for the Rust naming tests
+# (testdata/workloads/build_rust.sh), strace to count the files a recording
+# opens (tests/record/check_elf_opens.py), Debian's debuginfod server and its
+# client library (libdebuginfod1, which stackfire loads at run time) for the
+# debuginfod tests, and xz-utils for the MiniDebugInfo test binary.
 if [ "${STACKFIRE_SETUP_TESTS:-0}" = 1 ]; then
   packages+=(chromium fonts-dejavu-core fonts-liberation nodejs libc6-dbg golang-go
-    python3-jsonschema clang clang-14 libclang-rt-14-dev rustc binutils strace)
+    python3-jsonschema clang clang-14 libclang-rt-14-dev rustc binutils strace debuginfod
+    libdebuginfod1 xz-utils)
   # Debian's nodejs comes without npm; other builds of nodejs bundle it.
   command -v npm >/dev/null || packages+=(npm)
 fi

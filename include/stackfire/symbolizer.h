@@ -40,6 +40,10 @@ class Symbolizer {
   virtual void SymbolizeUser(int pid, const ProcessMaps& maps, uint64_t pc,
                              bool is_return_address, std::vector<Frame>* out) = 0;
   virtual void SymbolizeKernel(uint64_t pc, std::vector<Frame>* out) = 0;
+  // Sampling has started: until now (warm-up) only local files were read;
+  // from now on a module that samples land in may fetch its names over the
+  // network (debuginfod).
+  virtual void BeginSampling() {}
   // Problems met with the target's files so far (unreadable or corrupt ELF,
   // no symbols, unreadable debug info), one line per file, for the summary.
   virtual void AppendWarnings(std::vector<std::string>* out) const { (void)out; }

@@ -138,6 +138,8 @@ int RunRecord(RecordFlags& flags) {
   for (const RecordOutput& o : *outputs) {
     options.command_stdout_to_stderr = options.command_stdout_to_stderr || o.to_stdout();
   }
+  options.download_progress = !flags.quiet;
+  options.stop_signal = &g_stop_signal;
   std::vector<std::string> notes;
   auto session = record::RecordSession::Start(*config, options, &notes);
   for (const std::string& note : notes) {
@@ -254,6 +256,11 @@ std::pair<CLI::App*, Runner> RegisterRecord(CLI::App& app,
                   "DWARF unwinder: table (default), libunwind, or verify (both on every sample, "
                   "the table's stacks kept, differences counted in the summary)");
   sub->add_flag("-q,--quiet", flags->quiet, "No progress line (the summary at the end still prints)");
+  sub->add_option("--unnamed", r.unnamed,
+                  "How code without symbols is named: address (default: module+0xFUNCTION_START, "
+                  "from the unwind tables) or module ([module], as perf)");
+  sub->add_flag("--no-debuginfod", r.no_debuginfod,
+                "Do not fetch debug info from the servers in DEBUGINFOD_URLS");
   AddRenderFlags(sub, &flags->render);
   sub->add_option("command", r.command, "The command to launch and sample (after --)");
   return {sub, [flags, launched, sub] {

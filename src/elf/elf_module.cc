@@ -142,15 +142,26 @@ void ElfModule::ParseEhFrameHdr() {
 }
 
 std::optional<uint64_t> ElfModule::BiasFor(const Mapping& mapping) const {
+  // A mapping usually starts where a PT_LOAD does, but it may start anywhere
+  // inside one: V8 maps its embedded builtins again from the middle of
+  // node's text, and mprotect splits a segment into several mappings. Within
+  // a segment, file offset and vaddr move together (they are congruent
+  // modulo the page size), so vaddr(start) = pgoff + (p_vaddr - p_offset).
+  // A segment that starts exactly at pgoff wins; then one whose flags agree
+  // (two segments can share the page at their boundary).
   const bool want_exec = mapping.executable();
-  std::optional<uint64_t> any;
+  std::optional<uint64_t> best;
+  int best_rank = -1;
   for (const Segment& s : segments_) {
-    if ((s.offset & kPageMask) != mapping.pgoff) continue;
-    uint64_t bias = mapping.start - (s.vaddr & kPageMask);
-    if (((s.flags & PF_X) != 0) == want_exec) return bias;
-    if (!any) any = bias;
+    const uint64_t first_page = s.offset & kPageMask;
+    if (mapping.pgoff < first_page || mapping.pgoff >= s.offset + s.filesz) continue;
+    const int rank = (first_page == mapping.pgoff ? 2 : 0) +
+                     (((s.flags & PF_X) != 0) == want_exec ? 1 : 0);
+    if (rank <= best_rank) continue;
+    best_rank = rank;
+    best = mapping.start - (mapping.pgoff + (s.vaddr - s.offset));
   }
-  return any;
+  return best;
 }
 
 bool ElfModule::ReadVaddr(uint64_t vaddr, void* out, size_t size) const {

@@ -7,9 +7,9 @@
 //
 // Addresses inside an ElfModule are ELF virtual addresses ("vaddr", as in the
 // program headers). A mapping turns them into run-time addresses with a load
-// bias computed from the PT_LOAD whose file offset matches the mapping's pgoff
-// (`start - pgoff` is wrong whenever a segment's vaddr differs from its file
-// offset, as in libraries linked with -z separate-code).
+// bias computed from the PT_LOAD that holds the mapping's file offset (pgoff):
+// `start - pgoff` is wrong whenever a segment's vaddr differs from its file
+// offset, and a mapping may start inside a segment, not only at its start.
 //
 // Immutable after Open(), but libelf and libdw keep lazy caches inside the
 // Elf and Dwarf handles: use a module from one thread at a time (the record
@@ -52,7 +52,8 @@ class ElfModule {
   ElfModule& operator=(const ElfModule&) = delete;
 
   // Run-time address minus ELF vaddr for this mapping of the module, or
-  // nullopt when no PT_LOAD starts at the mapping's file offset.
+  // nullopt when no PT_LOAD holds the mapping's file offset (pgoff). The
+  // mapping may start at a segment's first page or anywhere inside it.
   std::optional<uint64_t> BiasFor(const Mapping& mapping) const;
 
   // Copies `size` bytes at ELF vaddr from the file contents. False when the

@@ -60,6 +60,28 @@ void Pipeline::AddProcess(int pid, ProcessMaps maps) {
   ++state.generation;
 }
 
+void Pipeline::RefreshProcess(int pid, ProcessMaps maps,
+                              std::vector<std::pair<uint32_t, std::string>> comms) {
+  Snapshot snapshot{static_cast<uint32_t>(pid), std::move(maps), std::move(comms)};
+  if (!worker_thread_.joinable()) {
+    Apply(snapshot);
+    return;
+  }
+  Batch batch;
+  batch.snapshot = std::move(snapshot);
+  std::lock_guard<std::mutex> lock(mu_);
+  queue_.push_back(std::move(batch));
+  cv_.notify_one();
+}
+
+void Pipeline::Apply(Snapshot& snapshot) {
+  ProcessState& state = processes_[snapshot.pid];
+  state.maps = std::move(snapshot.maps);
+  state.exec_starts.clear();
+  ++state.generation;
+  for (auto& [tid, comm] : snapshot.comms) SetThreadName(tid, std::move(comm));
+}
+
 void Pipeline::SetThreadName(uint32_t tid, std::string comm) {
   thread_names_[tid] = std::move(comm);
   thread_roots_.erase(tid);
@@ -139,6 +161,7 @@ std::vector<std::string> Pipeline::Warnings() const {
 }
 
 void Pipeline::Start(perf::Sampler* sampler) {
+  symbolizer_->BeginSampling();
   sampler_ = sampler;
   stop_ = false;
   drain_done_ = false;
@@ -242,6 +265,9 @@ void Pipeline::WorkerLoop() {
       FinishWallClock(stop_ns);
       return;
     }
+    // Records held back past a watermark (off-CPU) then go through the
+    // new maps too: they are from after the enable.
+    if (batch.snapshot) Apply(*batch.snapshot);
     ProcessUpTo(std::move(batch.records), batch.watermark);
   }
 }

@@ -29,8 +29,10 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -123,6 +125,14 @@ class Pipeline {
   // Disables the events, drains what is left, finishes every queued sample.
   void Stop();
 
+  // Replaces a target's maps and thread names, in the worker's order: after
+  // every record drained before the call, before every record drained after
+  // it. For the snapshot taken once the events are on: side-band records
+  // (MMAP2, COMM) exist only from then, so a process that exec'd or mapped
+  // code between the first read of its maps and the enable sent none, and
+  // every later sample would unwind through the old image's maps.
+  void RefreshProcess(int pid, ProcessMaps maps, std::vector<std::pair<uint32_t, std::string>> comms);
+
   // Runs the worker's handling on records directly (no threads): for tests
   // and for replaying recordings.
   void Process(std::vector<perf::ParsedRecord> batch);
@@ -154,12 +164,18 @@ class Pipeline {
     // reports no munmap, so only the newest few copies are kept.
     absl::flat_hash_map<std::string, std::deque<uint64_t>> exec_starts;
   };
+  struct Snapshot {  // see RefreshProcess
+    uint32_t pid = 0;
+    ProcessMaps maps;
+    std::vector<std::pair<uint32_t, std::string>> comms;  // tid, comm
+  };
   struct Batch {
     std::vector<perf::ParsedRecord> records;
     size_t bytes = 0;
     // Records up to this time can be processed; later ones wait for the
     // next batch (see above).
     uint64_t watermark = UINT64_MAX;
+    std::optional<Snapshot> snapshot;  // applied before the records
   };
 
   void DrainLoop();
@@ -172,6 +188,7 @@ class Pipeline {
                       const std::vector<std::string>* kernel_names = nullptr);
   void AddSpan(const OffCpuSpan& span);
   void CountThread(uint32_t tid);
+  void Apply(Snapshot& snapshot);
   ProcessState& StateFor(uint32_t pid);
   // The location of a sample's root frame, or kNoRoot when stacks have none.
   uint32_t RootFrame(uint32_t pid, uint32_t tid);

@@ -216,6 +216,13 @@ absl::StatusOr<RecordConfig> RecordConfig::Create(const RecordRequest& request,
   c.attr.exclude_kernel = request.no_kernel;
   c.per_thread = request.per_thread;
   c.per_pid = request.per_pid || c.pids.size() > 1;
+  if (request.unnamed != "address" && request.unnamed != "module") {
+    return Usage(absl::StrCat("--unnamed: '", request.unnamed, "' is not address or module"),
+                 "--unnamed address names code without symbols lib.so+0xSTART, --unnamed module "
+                 "[lib.so]");
+  }
+  c.unnamed_by_address = request.unnamed == "address";
+  c.debuginfod = !request.no_debuginfod;
   CheckRate(c, limits, &c.warnings);
   return c;
 }

@@ -40,6 +40,8 @@ struct RecordRequest {
   bool no_kernel = false;
   bool off_cpu = false;  // --off-cpu: wall-clock profile
   std::vector<std::string> outputs;  // -o, as given (only checked: no file twice)
+  std::string unnamed = "address";   // --unnamed: address or module
+  bool no_debuginfod = false;        // --no-debuginfod
 };
 
 // What the machine allows, read from /proc/sys/kernel and sysconf.
@@ -53,8 +55,8 @@ struct RecordConfig {
   // kInvalidArgument, with a hint, for: neither or both of -p and a command,
   // a bad pid list, an unknown event, -F 0 or above the kernel's limit, a
   // bad --call-graph, -m not a power of two, an unknown unwinder, a
-  // negative -d, one file given to -o twice, and --off-cpu with an event
-  // that does not count time.
+  // negative -d, one file given to -o twice, --unnamed other than address
+  // or module, and --off-cpu with an event that does not count time.
   [[nodiscard]] static absl::StatusOr<RecordConfig> Create(
       const RecordRequest& request, const SystemLimits& limits = SystemLimits::Read());
 
@@ -73,6 +75,10 @@ struct RecordConfig {
   // Wall-clock profile: off-CPU stacks weigh their time off CPU, on-CPU
   // samples their period, both in nanoseconds (pipeline.h).
   bool off_cpu = false;
+  // Code without symbols: "module+0xSTART" (true) or "[module]" (false).
+  bool unnamed_by_address = true;
+  // Fetch debug info from DEBUGINFOD_URLS (when it is set).
+  bool debuginfod = true;
   // To print before sampling starts ("stackfire: warning: ...").
   std::vector<std::string> warnings;
 };

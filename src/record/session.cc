@@ -3,6 +3,7 @@
 
 #include <fstream>
 #include <thread>
+#include <tuple>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -44,6 +45,17 @@ absl::Status WithOpenHint(absl::Status status) {
     return WithHint(std::move(status), RateHint(perf::MaxSampleRate()));
   }
   return WithEnableHint(std::move(status));
+}
+
+// What the unwinder and the symbolizer see of a process: its executable
+// mappings, by file identity.
+using ExecIdentity = std::vector<std::tuple<uint64_t, uint64_t, uint64_t, uint64_t, std::string>>;
+ExecIdentity ExecutableMappings(const ProcessMaps& maps) {
+  ExecIdentity out;
+  for (const Mapping& m : maps.mappings()) {
+    if (m.executable()) out.emplace_back(m.start, m.end, m.pgoff, m.inode, m.path);
+  }
+  return out;
 }
 
 }  // namespace
@@ -117,6 +129,12 @@ absl::Status RecordSession::Init(const RecordConfig& config, const SessionOption
   }
   symbolize::SymbolizerOptions symbolizer_options;
   symbolizer_options.source_lines = options.export_model;
+  symbolizer_options.unnamed_by_address = config.unnamed_by_address;
+  symbolizer_options.debuginfod = config.debuginfod;
+  symbolizer_options.debuginfod_options.progress = options.download_progress;
+  if (const volatile sig_atomic_t* stop = options.stop_signal) {
+    symbolizer_options.debuginfod_options.cancelled = [stop] { return *stop != 0; };
+  }
   symbolizer_ = symbolize::CreateSymbolizer(symbolizer_options, modules_.get());
   PipelineOptions pipeline_options;
   pipeline_options.per_thread = config.per_thread;
@@ -127,9 +145,14 @@ absl::Status RecordSession::Init(const RecordConfig& config, const SessionOption
   pipeline_options.off_cpu = config.off_cpu;
   pipeline_ = std::make_unique<Pipeline>(pipeline_options, unwinder_.get(), symbolizer_.get(),
                                          modules_.get());
-  for (int pid : pids_) {
+  std::vector<ExecIdentity> seen(pids_.size());
+  for (size_t i = 0; i < pids_.size(); ++i) {
+    const int pid = pids_[i];
     auto maps = ProcessMaps::Read(pid);
-    if (maps.ok()) pipeline_->AddProcess(pid, *std::move(maps));
+    if (maps.ok()) {
+      seen[i] = ExecutableMappings(*maps);
+      pipeline_->AddProcess(pid, *std::move(maps));
+    }
     if (auto threads = proc::ListThreads(pid); threads.ok()) {
       for (const proc::ThreadInfo& t : *threads) pipeline_->SetThreadName(t.tid, t.comm);
     }
@@ -148,8 +171,24 @@ absl::Status RecordSession::Init(const RecordConfig& config, const SessionOption
     }
     return absl::OkStatus();
   }
+  if (options.before_enable) options.before_enable();
   const uint64_t start_ns = MonotonicNs();
   if (absl::Status st = sampler_->Enable(); !st.ok()) return WithEnableHint(st);
+  // The kernel reports maps changes only from here on. A target that exec'd
+  // (a server started with `server & stackfire record -p $!`) or loaded code
+  // while the tables were loading would otherwise be unwound through its old
+  // maps for the whole recording. The pipeline is not running yet, so the
+  // new maps apply at once (and to the stacks of threads blocked at start).
+  for (size_t i = 0; i < pids_.size(); ++i) {
+    auto maps = ProcessMaps::Read(pids_[i]);
+    if (!maps.ok() || ExecutableMappings(*maps) == seen[i]) continue;
+    std::vector<std::pair<uint32_t, std::string>> comms;
+    if (auto threads = proc::ListThreads(pids_[i]); threads.ok()) {
+      for (proc::ThreadInfo& t : *threads) comms.emplace_back(t.tid, std::move(t.comm));
+    }
+    pipeline_->RefreshProcess(pids_[i], *std::move(maps), std::move(comms));
+    ++refreshed_;
+  }
   // The rings hold what comes meanwhile: the pipeline starts right after.
   if (config.off_cpu) StartWallClock(start_ns, notes);
   pipeline_->Start(sampler_.get());
@@ -237,6 +276,7 @@ RecordResult RecordSession::Finish() {
   r.start_wall_ns = start_wall_ns_;
   r.stopped_at = stopped_at_;
   r.warnings = pipeline_->Warnings();
+  r.maps_refreshed = refreshed_;
   if (const unwind::UnwinderCheck* check = unwind::CheckOf(unwinder_.get())) {
     r.unwinder_check = *check;
   }

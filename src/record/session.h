@@ -71,6 +71,14 @@ struct SessionOptions {
   // The launched command writes its stdout to stderr (stackfire's stdout
   // carries the profile or the report).
   bool command_stdout_to_stderr = false;
+  // Print debuginfod download progress on stderr (not with -q).
+  bool download_progress = true;
+  // The caller's stop flag (set by its signal handler): a debuginfod
+  // download in progress is given up when it is set. May be null.
+  const volatile sig_atomic_t* stop_signal = nullptr;
+  // Called with -p targets after their maps were read and before the
+  // events are enabled: tests change a target in that window.
+  std::function<void()> before_enable;
 };
 
 enum class StopReason {
@@ -110,6 +118,9 @@ struct RecordResult {
   std::vector<std::string> warnings;
   std::optional<unwind::UnwinderCheck> unwinder_check;  // --unwinder=verify
   std::optional<WallTotals> wall;                       // --off-cpu
+  // Targets whose executable mappings changed between the first read of
+  // their maps and the enable (an exec, a dlopen), read again after it.
+  int maps_refreshed = 0;
 };
 
 class RecordSession {
@@ -161,6 +172,7 @@ class RecordSession {
   StopReason stop_reason_ = StopReason::kTargetsExited;
   std::optional<int> command_status_;
   double suspended_ = 0;
+  int refreshed_ = 0;  // RecordResult::maps_refreshed
 };
 
 }  // namespace stackfire::record

@@ -117,6 +117,8 @@ exporter::ExportProfile ToExport(const RecordedProfile& recorded, const ExportMe
     out.mappings.push_back(std::move(em));
   }
   out.frames.reserve(store.location_count());
+  // Mappings with a frame the symbolizer could not name ("lib.so+0x1a2b0").
+  std::vector<bool> unresolved(out.mappings.size());
   for (uint32_t i = 0; i < store.location_count(); ++i) {
     const StackLocation& l = store.location(i);
     exporter::ExportFrame frame;
@@ -127,7 +129,11 @@ exporter::ExportProfile ToExport(const RecordedProfile& recorded, const ExportMe
     for (uint32_t id : store.frames_of(l)) {
       const StackFrame& f = store.frame(id);
       frame.lines.push_back(exporter::ExportLine{FunctionName(f), f.file, f.line});
-      if (em == nullptr || f.kind == FrameKind::kUnresolved) continue;
+      if (em == nullptr) continue;
+      if (f.kind == FrameKind::kUnresolved) {
+        unresolved[static_cast<size_t>(l.mapping)] = true;
+        continue;
+      }
       em->has_functions = true;
       em->has_inline_frames = em->has_inline_frames || f.kind == FrameKind::kInlined;
       em->has_filenames = em->has_filenames || !f.file.empty();
@@ -192,6 +198,15 @@ exporter::ExportProfile ToExport(const RecordedProfile& recorded, const ExportMe
   }
   out.time_nanos = meta.time_nanos;
   out.duration_nanos = meta.duration_nanos;
+  // pprof symbolizes only the mappings that claim no names at all: one
+  // with a frame stackfire could not name claims none, so that `pprof
+  // -symbolize=local` can name it from the binary or its debug file later
+  // (frames it cannot name keep stackfire's).
+  for (size_t m = 0; m < unresolved.size(); ++m) {
+    if (!unresolved[m]) continue;
+    exporter::ExportMapping& em = out.mappings[m];
+    em.has_functions = em.has_inline_frames = em.has_filenames = em.has_line_numbers = false;
+  }
   MainBinaryFirst(&out);
   return out;
 }

@@ -34,11 +34,8 @@ bool Better(const Candidate& a, const Candidate& b) {
   return std::strcmp(a.name, b.name) < 0;
 }
 
-}  // namespace
-
-SymbolTable SymbolTable::FromElf(Elf* elf, uint32_t section_type) {
-  SymbolTable table;
-  std::vector<Candidate> all;
+void Collect(Elf* elf, uint32_t section_type, std::vector<Candidate>* out) {
+  std::vector<Candidate>& all = *out;
   // .dynsym spells versions in .gnu.version: the hidden bit marks the
   // non-default ("name@VERSION") aliases.
   Elf_Data* versym = nullptr;
@@ -82,6 +79,20 @@ SymbolTable SymbolTable::FromElf(Elf* elf, uint32_t section_type) {
       all.push_back({sym.st_value, sym.st_size, name, bind == STB_WEAK, bind == STB_GLOBAL,
                      versioned, underscores, std::strlen(name)});
     }
+  }
+}
+
+}  // namespace
+
+SymbolTable SymbolTable::FromElf(Elf* elf, uint32_t section_type) {
+  return FromElfs({{elf, section_type}});
+}
+
+SymbolTable SymbolTable::FromElfs(std::initializer_list<Source> sources) {
+  SymbolTable table;
+  std::vector<Candidate> all;
+  for (const Source& source : sources) {
+    if (source.elf != nullptr) Collect(source.elf, source.section_type, &all);
   }
   std::sort(all.begin(), all.end(), [](const Candidate& a, const Candidate& b) {
     if (a.addr != b.addr) return a.addr < b.addr;

@@ -10,6 +10,7 @@
 #include <libelf.h>
 
 #include <cstdint>
+#include <initializer_list>
 #include <vector>
 
 namespace stackfire::symbolize {
@@ -24,6 +25,14 @@ class SymbolTable {
 
   // Reads the section of type SHT_SYMTAB or SHT_DYNSYM. Empty when absent.
   static SymbolTable FromElf(Elf* elf, uint32_t section_type);
+  // The union of several such sections (MiniDebugInfo's .symtab lists only
+  // what .dynsym does not); one name per address, chosen as above. A null
+  // elf is skipped.
+  struct Source {
+    Elf* elf;
+    uint32_t section_type;
+  };
+  static SymbolTable FromElfs(std::initializer_list<Source> sources);
 
   // The function that contains vaddr, or nullptr. A symbol without a size
   // covers the addresses up to the next symbol, at most 4 KiB.

@@ -1,17 +1,19 @@
 // The libdw-backed Symbolizer: see symbolizers.h for the contract.
 #include <gelf.h>
-#include <sys/stat.h>
-#include <time.h>
 
 #include <fstream>
 #include <sstream>
 #include <tuple>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "src/elf/module_cache.h"
 #include "src/symbolize/debug_info.h"
 #include "src/symbolize/demangle.h"
+#include "src/symbolize/function_starts.h"
+#include "src/symbolize/module_symbols.h"
+#include "src/symbolize/jit_maps.h"
 #include "src/symbolize/symbol_table.h"
 #include "src/symbolize/symbolizers.h"
 #include "src/symbolize/text_symbols.h"
@@ -49,12 +51,6 @@ bool HasSection(Elf* elf, std::string_view wanted) {
   return false;
 }
 
-uint64_t NowNs() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
-}
-
 Frame MakeFrame(std::string_view name, Frame::Kind kind) {
   Frame f;
   f.kind = kind;
@@ -68,12 +64,14 @@ Frame MakeFrame(std::string_view name, Frame::Kind kind) {
   return f;
 }
 
-// What one module offers for names: its symbol table and inline chains.
-struct SymModule {
-  std::unique_ptr<ElfFile> debug_file;
-  SymbolTable symbols;
+// What one module offers for names: its symbol table (module_symbols.h)
+// and inline chains.
+struct SymModule : ModuleSymbols {
   std::unique_ptr<InlineResolver> inlines;
+  std::unique_ptr<FunctionStarts> starts;  // made at the first unnamed address
+  std::string path;        // as the target maps it
   std::string unresolved;  // "[libfoo.so]"
+  bool fetch_tried = false;  // debuginfod asked (or not wanted)
 };
 
 class SymbolizerImpl final : public Symbolizer {
@@ -81,7 +79,9 @@ class SymbolizerImpl final : public Symbolizer {
   SymbolizerImpl(const SymbolizerOptions& options, elf::ModuleCache* modules)
       : options_(options),
         owned_modules_(modules == nullptr ? std::make_unique<elf::ModuleCache>() : nullptr),
-        modules_(modules == nullptr ? *owned_modules_ : *modules) {}
+        modules_(modules == nullptr ? *owned_modules_ : *modules) {
+    if (options_.debuginfod) debuginfod_ = DebuginfodClient::Create(options_.debuginfod_options);
+  }
 
   void SymbolizeUser(int pid, const ProcessMaps& maps, uint64_t pc, bool is_return_address,
                      std::vector<Frame>* out) override {
@@ -89,7 +89,7 @@ class SymbolizerImpl final : public Symbolizer {
     const Mapping* m = maps.Find(addr);
     if (m == nullptr || m->path.empty() || m->path == "//anon" ||
         m->path.rfind("[anon", 0) == 0) {
-      if (const std::string* jit = LookupJit(pid, addr)) {
+      if (const std::string* jit = jit_maps_.Lookup(pid, addr)) {
         out->push_back(MakeFrame(*jit, Frame::Kind::kJit));
       } else {
         out->push_back(MakeFrame("[unknown]", Frame::Kind::kUnresolved));
@@ -102,6 +102,13 @@ class SymbolizerImpl final : public Symbolizer {
       out->push_back(MakeFrame(UnresolvedName(m->path), Frame::Kind::kUnresolved));
       return;
     }
+    // A module met at warm-up may fetch its debug file at its first sample.
+    if (sampling_ && !pending_fetch_.empty()) {
+      if (auto p = pending_fetch_.find(ref->module); p != pending_fetch_.end()) {
+        pending_fetch_.erase(p);
+        FetchDebugFile(ref->module, *m, sym_modules_[ref->module].get());
+      }
+    }
     const Key key{ref->module, addr - ref->bias};
     auto it = cache_.find(key);
     if (it == cache_.end()) {
@@ -110,9 +117,21 @@ class SymbolizerImpl final : public Symbolizer {
     out->insert(out->end(), it->second.begin(), it->second.end());
   }
 
+  void BeginSampling() override { sampling_ = true; }
+
   void AppendWarnings(std::vector<std::string>* out) const override {
     modules_.AppendWarnings(out);
+    for (const SymModule* s : module_order_) {
+      if (!s->symbols.empty()) continue;
+      out->push_back(absl::StrCat(
+          s->path, ": no function symbols could be read (.symtab, debug file, .gnu_debugdata, "
+                   ".dynsym); its frames show as ",
+          options_.unnamed_by_address ? BaseName(s->path) + "+0x<function start>"
+                                      : s->unresolved));
+    }
     out->insert(out->end(), problems_.begin(), problems_.end());
+    jit_maps_.AppendWarnings(out);
+    if (debuginfod_ != nullptr) debuginfod_->AppendWarnings(out);
   }
 
   void SymbolizeKernel(uint64_t pc, std::vector<Frame>* out) override {
@@ -135,12 +154,6 @@ class SymbolizerImpl final : public Symbolizer {
       return H::combine(std::move(h), k.module, k.vaddr);
     }
   };
-  struct JitMap {
-    TextSymbols symbols;
-    struct timespec mtime {};
-    off_t size = -1;
-    uint64_t checked_ns = 0;
-  };
 
   static std::string UnresolvedName(const std::string& path) {
     if (!path.empty() && path.front() == '[') return path;
@@ -152,20 +165,33 @@ class SymbolizerImpl final : public Symbolizer {
     if (slot != nullptr) return *slot;
     slot = std::make_unique<SymModule>();
     SymModule& s = *slot;
+    s.path = m.path;
     s.unresolved = UnresolvedName(m.path);
-    if (!m.open_path.empty()) {
-      s.debug_file =
-          FindDebugFile(module->elf(), m.open_path, module->build_id(), options_.debug_dirs);
-    }
-    s.symbols = SymbolTable::FromElf(module->elf(), SHT_SYMTAB);
-    if (s.symbols.empty() && s.debug_file != nullptr) {
-      s.symbols = SymbolTable::FromElf(s.debug_file->elf(), SHT_SYMTAB);
-    }
-    if (s.symbols.empty()) s.symbols = SymbolTable::FromElf(module->elf(), SHT_DYNSYM);
-    if (s.symbols.empty()) {
-      problems_.push_back(absl::StrCat(m.path, ": no function symbols could be read (.symtab, ",
-                                       ".dynsym); its frames show as ", s.unresolved));
-    }
+    module_order_.push_back(&s);
+    LoadModuleSymbols(*module, m, options_.debug_dirs, &s, &problems_);
+    s.fetch_tried = debuginfod_ == nullptr || !s.WantsDebugFile() || module->build_id().empty();
+    if (!s.fetch_tried && !sampling_) pending_fetch_.insert(module);
+    LoadInlines(module, m, &s);
+    return s;
+  }
+
+  // Once sampling runs, a module that samples land in and that has no names
+  // of its own gets its debug file from debuginfod (the first time only).
+  // Warm-up does not fetch: only modules that samples show are worth a
+  // download.
+  void FetchDebugFile(ElfModule* module, const Mapping& m, SymModule* s) {
+    if (s->fetch_tried) return;
+    s->fetch_tried = true;
+    const std::string path = debuginfod_->FetchDebugInfo(module->build_id(), m.path);
+    if (path.empty()) return;
+    if (!s->AdoptDebugFile(ElfFile::Open(path)) && s->debug_file == nullptr) return;
+    LoadInlines(module, m, s);
+    // Names given before (at warm-up) were the unnamed ones.
+    absl::erase_if(cache_, [module](const auto& entry) { return entry.first.module == module; });
+  }
+
+  void LoadInlines(ElfModule* module, const Mapping& m, SymModule* sp) {
+    SymModule& s = *sp;
     if (options_.inline_frames) {
       s.inlines = std::make_unique<InlineResolver>(module->dwarf());
       if (s.inlines->empty() && s.debug_file != nullptr && s.debug_file->dwarf() != nullptr) {
@@ -180,12 +206,12 @@ class SymbolizerImpl final : public Symbolizer {
                     "are not shown"));
       }
     }
-    return s;
   }
 
   std::vector<Frame> Resolve(ElfModule* module, const Mapping& m, uint64_t vaddr,
                              bool is_return_address) {
     SymModule& s = ModuleFor(module, m);
+    if (!s.fetch_tried && sampling_) FetchDebugFile(module, m, &s);
     std::vector<Frame> frames;
     const SymbolTable::Symbol* sym = s.symbols.Lookup(vaddr);
     // A signal handler "returns" to the first byte of the trampoline
@@ -195,7 +221,13 @@ class SymbolizerImpl final : public Symbolizer {
       if (sym != nullptr) vaddr += 1;
     }
     if (sym == nullptr) {
-      frames.push_back(MakeFrame(s.unresolved, Frame::Kind::kUnresolved));
+      std::optional<uint64_t> start;
+      if (options_.unnamed_by_address) {
+        if (s.starts == nullptr) s.starts = std::make_unique<FunctionStarts>(*module);
+        start = s.starts->Find(vaddr);
+      }
+      frames.push_back(MakeFrame(start ? AddressFrameName(m.path, *start) : s.unresolved,
+                                 Frame::Kind::kUnresolved));
       return frames;
     }
     if (s.inlines != nullptr) {
@@ -221,35 +253,18 @@ class SymbolizerImpl final : public Symbolizer {
     return frames;
   }
 
-  const std::string* LookupJit(int pid, uint64_t addr) {
-    JitMap& jit = jit_maps_[pid];
-    const std::string* hit = jit.symbols.Lookup(addr);
-    const uint64_t now = NowNs();
-    // A miss may be code the JIT wrote since the last read: look at the
-    // file again, but at most every 50 ms.
-    if (hit != nullptr || now - jit.checked_ns < 50'000'000) return hit;
-    jit.checked_ns = now;
-    const std::string path = absl::StrCat(options_.jit_map_dir, "/perf-", pid, ".map");
-    struct stat st;
-    if (stat(path.c_str(), &st) != 0) return nullptr;
-    if (st.st_size != jit.size || st.st_mtim.tv_sec != jit.mtime.tv_sec ||
-        st.st_mtim.tv_nsec != jit.mtime.tv_nsec) {
-      std::string text;
-      if (!ReadFile(path, &text)) return nullptr;
-      jit.symbols = TextSymbols::ParsePerfMap(text);
-      jit.size = st.st_size;
-      jit.mtime = st.st_mtim;
-    }
-    return jit.symbols.Lookup(addr);
-  }
-
   SymbolizerOptions options_;
   std::unique_ptr<elf::ModuleCache> owned_modules_;
   elf::ModuleCache& modules_;
   absl::flat_hash_map<const ElfModule*, std::unique_ptr<SymModule>> sym_modules_;
   absl::flat_hash_map<Key, std::vector<Frame>> cache_;
-  absl::flat_hash_map<int, JitMap> jit_maps_;
+  JitMaps jit_maps_{options_.jit_map_dir};
   std::vector<std::string> problems_;
+  std::unique_ptr<DebuginfodClient> debuginfod_;
+  std::vector<const SymModule*> module_order_;  // as first met, for warnings
+  bool sampling_ = false;
+  // Modules loaded before sampling that want a debug file (debuginfod).
+  absl::flat_hash_set<const ElfModule*> pending_fetch_;
   TextSymbols kallsyms_;
   bool kallsyms_loaded_ = false;
 };

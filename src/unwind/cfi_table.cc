@@ -116,14 +116,24 @@ CfiTables::Entry& CfiTables::Create(const elf::ModuleRef& ref) {
 
 void CfiTables::AppendWarnings(std::vector<std::string>* out) const {
   for (const Entry* e : order_) {
-    // A few misses are normal (hand-written assembly without CFI); most of
-    // a module's lookups failing means its .eh_frame is missing or corrupt.
-    if (e->misses >= 10 && e->misses * 5 >= e->lookups) {
-      out->push_back(absl::StrCat(e->module->path(), ": no unwind information (CFI) for ",
-                                  e->misses, " of ", e->lookups,
-                                  " addresses sampled in it (.eh_frame missing or corrupt); "
-                                  "those stacks stop there"));
-    }
+    // Code without CFI that a frame pointer crosses is normal in some
+    // modules (V8's builtins in node's text, hand-written assembly): news
+    // are the stacks that stopped there, or a module where nearly every
+    // address lacks CFI (its .eh_frame is missing or corrupt: frame
+    // pointers rarely lead far in code built without them).
+    const bool stopped = e->stops >= 10 && e->stops * 20 >= e->lookups;
+    const bool most_missing = e->misses >= 10 && e->misses * 5 >= e->lookups * 4;
+    if (!stopped && !most_missing) continue;
+    const char* reason = !e->table.has_cfi() ? "the file has no .eh_frame or .debug_frame"
+                         : most_missing      ? ".eh_frame corrupt or incomplete"
+                                             : "code built without unwind tables, or "
+                                               "hand-written assembly";
+    out->push_back(absl::StrCat(
+        e->module->path(), ": no unwind information (CFI) for ", e->misses, " of ", e->lookups,
+        " addresses sampled in it (", reason, "); ",
+        stopped ? absl::StrCat("no frame pointer to follow at ", e->stops,
+                               " of them: those stacks stop there")
+                : std::string("they were crossed by frame pointer, which may cut stacks short")));
   }
 }
 

@@ -75,6 +75,8 @@ class CfiTable {
   }
 
   size_t size() const { return rows_.size(); }
+  // Whether the file has any CFI at all (.eh_frame or .debug_frame).
+  bool has_cfi() const { return eh_cfi_ != nullptr || debug_cfi_ != nullptr; }
 
   // Decodes the CFI row for vaddr without caching it (exposed for tests).
   CfiRow Build(uint64_t vaddr) const;
@@ -100,6 +102,10 @@ class CfiTables {
     const elf::ElfModule* module;
     uint64_t lookups = 0;
     uint64_t misses = 0;
+    // Misses where the frame pointer did not lead on either: the stack
+    // stopped there. Code without CFI is normal in some modules (V8's
+    // builtins in node's text, hand-written assembly): only stops are news.
+    uint64_t stops = 0;
   };
 
   // The table of a usable ref (ref.module set), made on first use.
@@ -110,8 +116,9 @@ class CfiTables {
     return Create(ref);
   }
 
-  // One line per module whose CFI was missing for many of the addresses
-  // looked up in it, in the order the modules were first unwound through.
+  // One line per module where stacks stopped for want of CFI, or whose CFI
+  // was missing for nearly every address looked up in it, in the order the
+  // modules were first unwound through.
   void AppendWarnings(std::vector<std::string>* out) const;
 
  private:

@@ -2,6 +2,7 @@
 
 #include <optional>
 
+#include "absl/strings/str_cat.h"
 #include "src/unwind/libunwind_unwinder.h"
 #include "src/unwind/stack_view.h"
 
@@ -18,6 +19,20 @@ TableUnwinder::TableUnwinder(bool allow_fallback, elf::ModuleCache* modules)
 }
 
 TableUnwinder::~TableUnwinder() = default;
+
+void TableUnwinder::AppendWarnings(std::vector<std::string>* out) const {
+  modules_->AppendWarnings(out);
+  cfi_.AppendWarnings(out);
+  // JIT code has no CFI by nature; JITs keep frame pointers, so only stacks
+  // that stopped there are worth a line.
+  if (stats_.jit_stops >= 10 && stats_.jit_stops * 20 >= stats_.samples) {
+    out->push_back(absl::StrCat(
+        stats_.jit_stops, " of ", stats_.samples,
+        " stacks stop in code that has no file behind it (JIT code or anonymous executable "
+        "memory): such code has no unwind information (CFI), and its frame pointer did not "
+        "lead on (a JIT without frame pointers?)"));
+  }
+}
 
 UnwindOutcome TableUnwinder::Fallback(const RawSample& sample, const ProcessMaps& maps,
                                       std::vector<uint64_t>* pcs) {
@@ -105,6 +120,9 @@ UnwindOutcome TableUnwinder::Unwind(const RawSample& sample, const ProcessMaps& 
             continue;
           }
           if (*end != UnwindOutcome::kFailed) return *end;
+          if (mapping->open_path.empty() && mapping->image == nullptr) {
+            ++stats_.jit_stops;
+          }
         }
         ++stats_.no_module;
         return UnwindOutcome::kFailed;
@@ -164,7 +182,10 @@ UnwindOutcome TableUnwinder::Unwind(const RawSample& sample, const ProcessMaps& 
           exact_pc = false;
           continue;
         }
-        if (*end == UnwindOutcome::kFailed) ++stats_.no_cfi;
+        if (*end == UnwindOutcome::kFailed) {
+          ++stats_.no_cfi;
+          ++cfi->stops;
+        }
         return *end;
       }
     }

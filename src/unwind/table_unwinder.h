@@ -41,6 +41,9 @@ class TableUnwinder final : public Unwinder {
     uint64_t no_cfi = 0;      // a pc without CFI
     uint64_t signal_frames = 0;  // signal trampolines crossed by the table
     uint64_t frame_pointer_frames = 0;  // frames without CFI followed through rbp
+    // Stacks that ended in code with no file behind it (JIT code, anonymous
+    // executable memory) because its frame pointer did not lead on.
+    uint64_t jit_stops = 0;
   };
 
   // With allow_fallback false, a row the table cannot express ends the
@@ -51,10 +54,7 @@ class TableUnwinder final : public Unwinder {
 
   UnwindOutcome Unwind(const RawSample& sample, const ProcessMaps& maps,
                        std::vector<uint64_t>* pcs) override;
-  void AppendWarnings(std::vector<std::string>* out) const override {
-    modules_->AppendWarnings(out);
-    cfi_.AppendWarnings(out);
-  }
+  void AppendWarnings(std::vector<std::string>* out) const override;
 
   const Stats& stats() const { return stats_; }
   elf::ModuleCache& modules() { return *modules_; }

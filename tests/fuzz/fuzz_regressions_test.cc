@@ -80,6 +80,7 @@ TEST(FuzzRegressions, SeedsPassTheTargetChecks) {
       {"proc_maps", "proc-maps"},           {"perf_record", "perf-records"},
       {"demangle", "symbols"},
       {"pprof", "go-pprof"},
+      {"names", "names-seeds"},
   };
   size_t n = 0;
   for (const Seeds& s : kSeeds) {

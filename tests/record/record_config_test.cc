@@ -56,6 +56,8 @@ TEST(RecordConfigTest, Defaults) {
   EXPECT_FALSE(c->attr.exclude_kernel);
   EXPECT_EQ(c->mmap_pages, perf::kDefaultMmapPages);
   EXPECT_EQ(c->unwinder, unwind::UnwinderKind::kTable);
+  EXPECT_TRUE(c->unnamed_by_address);
+  EXPECT_TRUE(c->debuginfod);
   EXPECT_TRUE(c->warnings.empty());
 
   RecordRequest launch;
@@ -122,6 +124,20 @@ TEST(RecordConfigTest, EventCallGraphRingUnwinderDuration) {
   r = Attach();
   r.duration_s = -1;
   EXPECT_EQ(Error(r).first, "-d must not be negative");
+}
+
+TEST(RecordConfigTest, UnnamedAndDebuginfod) {
+  RecordRequest r = Attach();
+  r.unnamed = "module";
+  r.no_debuginfod = true;
+  auto c = RecordConfig::Create(r, Limits());
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_FALSE(c->unnamed_by_address);
+  EXPECT_FALSE(c->debuginfod);
+  r.unnamed = "symbol";
+  auto [message, hint] = Error(r);
+  EXPECT_EQ(message, "--unnamed: 'symbol' is not address or module");
+  EXPECT_TRUE(Has(hint, "lib.so+0xSTART"));
 }
 
 TEST(RecordConfigTest, FrequencyLimits) {

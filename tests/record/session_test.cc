@@ -6,7 +6,11 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <unistd.h>
+
 #include <thread>
+
+#include "absl/strings/str_cat.h"
 
 #include "gtest/gtest.h"
 #include "stackfire/hint.h"
@@ -78,6 +82,55 @@ TEST(RecordSessionTest, DurationAndStopSignalEndTheCommand) {
   EXPECT_EQ((*session)->Run(&stop, nullptr), StopReason::kHungUp);
   signaller.join();
   EXPECT_EQ((*session)->Finish().stop_reason, StopReason::kHungUp);
+}
+
+// `server & stackfire record -p $!`: the pid may still be the shell's fork
+// when stackfire reads its maps, and exec the server before the events are
+// on, so no MMAP2 record ever tells of the new image. The maps read again
+// after the enable must be the ones the samples unwind through.
+TEST(RecordSessionTest, TargetThatExecsBeforeTheEventsAreOnIsUnwoundThroughItsNewMaps) {
+  SKIP_WITHOUT_PERF();
+  const std::string workload = Workload("record_profile");
+  record_test::Background target(
+      {"sh", "-c", "trap 'exec \"$0\" 3' USR1; echo ready; while :; do sleep 0.01; done",
+       workload});
+  ASSERT_TRUE(target.WaitForLine("ready"));
+  RecordRequest request;
+  request.pids = std::to_string(target.pid());
+  request.frequency_hz = 499;
+  request.no_kernel = true;
+  request.duration_s = 1.0;
+  auto config = RecordConfig::Create(request);
+  ASSERT_TRUE(config.ok()) << config.status();
+  SessionOptions options;
+  bool exec_seen = false;
+  options.before_enable = [&] {
+    ::kill(target.pid(), SIGUSR1);
+    const std::string exe = absl::StrCat("/proc/", target.pid(), "/exe");
+    for (int i = 0; i < 500 && !exec_seen; ++i) {
+      char buf[4096];
+      const ssize_t n = ::readlink(exe.c_str(), buf, sizeof buf);
+      exec_seen = n > 0 && std::string(buf, static_cast<size_t>(n)) == workload;
+      if (!exec_seen) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  };
+  std::vector<std::string> notes;
+  auto session = RecordSession::Start(*config, options, &notes);
+  ASSERT_TRUE(session.ok()) << session.status();
+  ASSERT_TRUE(exec_seen);
+  (*session)->Run(nullptr, nullptr);
+  RecordResult r = (*session)->Finish();
+  EXPECT_EQ(r.maps_refreshed, 1);
+  ASSERT_GT(r.counters.samples, 50u);
+  EXPECT_LT(r.counters.unwind_failures, r.counters.samples / 10) << r.counters.unwind_failures;
+  double in_workload = 0;
+  for (const Profile::Entry& e : r.profile.entries()) {
+    if (e.stack.find("main;") != std::string::npos &&
+        e.stack.find("leaf_") != std::string::npos) {
+      in_workload += e.weight;
+    }
+  }
+  EXPECT_GT(in_workload, 0.8 * r.profile.total()) << in_workload << " of " << r.profile.total();
 }
 
 TEST(RecordSessionTest, StartErrorsCarryHints) {
