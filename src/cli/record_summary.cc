@@ -63,6 +63,12 @@ std::string CountsLine(const record::CounterValues& c) {
 }
 
 std::string WallLine(const record::WallTotals& wall) {
+  if (wall.span_ns > 0) {
+    return absl::StrFormat("%.3f s per thread; on-CPU %.3g s, off-CPU %.3g s",
+                           static_cast<double>(wall.span_ns) / 1e9,
+                           static_cast<double>(wall.on_cpu_ns) / 1e9,
+                           static_cast<double>(wall.off.off_cpu_ns) / 1e9);
+  }
   return absl::StrFormat("on-CPU %.3g s, off-CPU %.3g s",
                          static_cast<double>(wall.on_cpu_ns) / 1e9,
                          static_cast<double>(wall.off.off_cpu_ns) / 1e9);

@@ -115,6 +115,7 @@ void Pipeline::WarmUp(bool kernel) {
 void Pipeline::StartWallClock(uint64_t start_ns, const std::vector<proc::BlockedThread>& blocked,
                               uint32_t stack_bytes) {
   wall_.Start(start_ns);
+  wall_start_ns_ = start_ns;
   for (const proc::BlockedThread& t : blocked) {
     RawSample sample;
     sample.pid = static_cast<uint32_t>(t.pid);
@@ -141,6 +142,7 @@ void Pipeline::StartWallClock(uint64_t start_ns, const std::vector<proc::Blocked
 void Pipeline::FinishWallClock(uint64_t stop_ns) {
   if (!options_.off_cpu || wall_finished_) return;
   wall_finished_ = true;
+  wall_stop_ns_ = stop_ns;
   wall_.Finish(stop_ns);
 }
 
@@ -316,6 +318,7 @@ Pipeline::ProcessState& Pipeline::StateFor(uint32_t pid) {
 }
 
 void Pipeline::Handle(perf::ParsedRecord& record) {
+  if (options_.off_cpu && wall_start_ns_ == 0) wall_start_ns_ = perf::RecordTime(record);
   if (auto* s = std::get_if<perf::SampleRecord>(&record)) {
     HandleSample(*s);
   } else if (auto* sw = std::get_if<perf::SwitchRecord>(&record)) {

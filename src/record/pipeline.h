@@ -87,6 +87,10 @@ struct PipelineOptions {
 struct WallTotals {
   int64_t on_cpu_ns = 0;  // clock samples' periods
   WallClockCounts off;    // spans off CPU
+  // The time every thread there from start to stop is accounted for: from
+  // the enable (attach) or the first record (a launched command) to the
+  // stop. Each such thread's on-CPU plus off-CPU time is about this.
+  int64_t span_ns = 0;
 };
 
 class Pipeline {
@@ -140,7 +144,12 @@ class Pipeline {
   // time sampling stopped).
   void FinishWallClock(uint64_t stop_ns);
   // Off-CPU: the totals (stable after Stop()).
-  WallTotals wall_totals() const { return WallTotals{on_cpu_ns_, wall_.counts()}; }
+  WallTotals wall_totals() const {
+    return WallTotals{on_cpu_ns_, wall_.counts(),
+                      wall_stop_ns_ > wall_start_ns_
+                          ? static_cast<int64_t>(wall_stop_ns_ - wall_start_ns_)
+                          : 0};
+  }
 
   const Counters& counters() const { return counters_; }
   // What went wrong with the target's files (unreadable, corrupt, no
@@ -228,6 +237,8 @@ class Pipeline {
   WallClock wall_;
   int64_t on_cpu_ns_ = 0;
   bool wall_finished_ = false;
+  uint64_t wall_start_ns_ = 0;  // see WallTotals::span_ns
+  uint64_t wall_stop_ns_ = 0;
   std::shared_ptr<const std::vector<uint8_t>> vdso_image_;
 };
 

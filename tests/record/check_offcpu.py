@@ -1,0 +1,295 @@
+#!/usr/bin/env python3
+"""`stackfire record --off-cpu` (wall-clock profiles) on a real workload.
+
+testdata/workloads/record_offcpu.cc has a known split: its sf-worker thread
+spends 40 % of its wall time in compute_phase, 20 % blocked in read(2)
+(read_phase), 20 % in nanosleep (sleep_phase) and 20 % waiting for a mutex
+(lock_phase); its main thread waits in pthread_join from before any attach;
+sf-short threads are born and end during the recording and print their
+lifetimes; with "long", sf-long sleeps for an hour after 200 ms of work.
+Each check compares within one thread, so the scheduler's placement of the
+threads on this machine's CPUs does not matter.
+
+  - launched (-- CMD): the worker's shares within 5 points; each long-lived
+    thread's on-CPU + off-CPU time within 5 % of the recording time the
+    summary prints; each sf-short thread's total within 10 % of its own
+    lifetime; the SVG's subtitle gives the on- and off-CPU totals, and its
+    [off-cpu] frames take the cool palette; speedscope's weights are in
+    nanoseconds and sum to the folded total (microseconds); the report has
+    On-CPU and Off-CPU columns;
+  - attached (-p) and stopped by SIGINT: the same shares; the main thread,
+    blocked in pthread_join at attach, and sf-long, blocked in nanosleep
+    until after the stop, each count the whole recording under their own
+    stacks (from the start, and until the stop);
+  - diff of the two recordings: counted in clock periods (the note says
+    so), nothing of the worker's split differs; with sleep_phase's time
+    doubled in one input, diff --report finds sleep_phase grown.
+
+Exits 77 (meson's SKIP) when perf_event_open is refused on this machine.
+"""
+import collections
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+BIN = os.environ["STACKFIRE_BIN"]
+WORKLOADS = os.environ["RECORD_WORKLOADS"]
+SKIP = 77
+PHASES = {"compute_phase": 40, "read_phase": 20, "sleep_phase": 20, "lock_phase": 20}
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what)
+    return cond
+
+
+def read_folded(path):
+    out = collections.Counter()
+    with open(path, encoding="utf-8", errors="surrogateescape") as f:
+        for line in f:
+            stack, _, count = line.rstrip("\n").rpartition(" ")
+            out[stack] += int(count)
+    return out
+
+
+def per_tid(folded):
+    """tid -> (total us, off-CPU us, root names): roots are comm-PID/TID."""
+    total, off, names = collections.Counter(), collections.Counter(), collections.defaultdict(set)
+    for stack, w in folded.items():
+        root = stack.split(";", 1)[0]
+        m = re.fullmatch(r"(.*)-(\d+)/(\d+)", root)
+        if not m:
+            continue
+        tid = int(m.group(3))
+        total[tid] += w
+        names[tid].add(m.group(1))
+        if stack.endswith(";[off-cpu]"):
+            off[tid] += w
+    return total, off, names
+
+
+def tid_named(names, comm):
+    return [tid for tid, n in names.items() if comm in n]
+
+
+def span_seconds(stderr):
+    m = re.search(r"wall clock: ([0-9.]+) s per thread", stderr)
+    check(m is not None, "the summary gives the time per thread: " + stderr)
+    return float(m.group(1)) if m else 0.0
+
+
+def check_worker_split(folded, names, label):
+    worker = tid_named(names, "sf-worker")
+    if not check(len(worker) == 1, "%s: one sf-worker thread, got %s" % (label, names)):
+        return
+    tid = worker[0]
+    by_phase = collections.Counter()
+    total = 0
+    for stack, w in folded.items():
+        if not stack.split(";", 1)[0].endswith("/%d" % tid):
+            continue
+        total += w
+        for phase in PHASES:
+            if (";" + phase + ";") in stack + ";":
+                by_phase[phase] += w
+    for phase, want in PHASES.items():
+        got = 100.0 * by_phase[phase] / max(total, 1)
+        print("%s: sf-worker %s %.1f %% (want %d)" % (label, phase, got, want))
+        check(abs(got - want) <= 5, "%s: sf-worker's %s is %.1f %% of its wall time, want %d +- 5"
+              % (label, phase, got, want))
+    # Blocked phases are off CPU: their time lies under [off-cpu] leaves.
+    blocked_off = sum(w for s, w in folded.items() if s.split(";", 1)[0].endswith("/%d" % tid)
+                      and ";sleep_phase;" in s and s.endswith(";[off-cpu]"))
+    check(blocked_off >= 0.9 * by_phase["sleep_phase"],
+          "%s: sleep_phase's time is off CPU (%d of %d us)" % (label, blocked_off,
+                                                               by_phase["sleep_phase"]))
+
+
+def check_launched(tmp):
+    base = os.path.join(tmp, "launched")
+    r = subprocess.run([BIN, "record", "--off-cpu", "--per-thread", "-F", "999", "-o",
+                        base + ".folded", "-o", base + ".svg", "-o", base + ".speedscope.json",
+                        "--", os.path.join(WORKLOADS, "record_offcpu"), "2"],
+                       capture_output=True, text=True, timeout=60)
+    if not check(r.returncode == 0, "launched record: " + r.stderr):
+        return None
+    print(r.stderr)
+    span_s = span_seconds(r.stderr)
+    folded = read_folded(base + ".folded")
+    total, off, names = per_tid(folded)
+    check_worker_split(folded, names, "launched")
+    # (sf-spawner ends early; sf-short threads are checked below.)
+    main_tid = [tid for tid, n in names.items() if any(True for _ in n) and
+                any(s.startswith("record_offcpu-%d/%d;" % (tid, tid)) for s in folded)]
+    for comm, tids in (("main", main_tid), ("sf-worker", tid_named(names, "sf-worker")),
+                       ("sf-helper", tid_named(names, "sf-helper"))):
+        check(len(tids) == 1, "launched: one %s thread: %s" % (comm, names))
+        for tid in tids:
+            got = total[tid] / 1e6
+            print("launched: %s (%d) on+off %.3f s of %.3f s" % (comm, tid, got, span_s))
+            check(abs(got - span_s) <= 0.05 * span_s,
+                  "launched: %s's on-CPU + off-CPU time %.3f s is the recording's %.3f s +- 5 %%"
+                  % (comm, got, span_s))
+    shorts = [l.split() for l in r.stdout.splitlines() if l.startswith("short ")]
+    check(len(shorts) >= 2, "launched: sf-short threads were born and ended: " + r.stdout)
+    for _, tid, lifetime_us in shorts:
+        got, want = total[int(tid)], int(lifetime_us)
+        print("launched: sf-short %s counted %d us, lived %d us" % (tid, got, want))
+        check(abs(got - want) <= 0.1 * want,
+              "launched: sf-short %s counted %d us, lived %d us (+- 10 %%)" % (tid, got, want))
+
+    svg = open(base + ".svg", encoding="utf-8").read()
+    m = re.search(r'<text id="subtitle"[^>]*>([^<]*)<', svg)
+    check(m is not None and re.search(r"on-CPU [0-9.]+ s, off-CPU [0-9.]+ s", m.group(1)),
+          "the SVG's subtitle gives the on-CPU and off-CPU totals: %s" % (m and m.group(1)))
+    # The frames' names and colours are in the SVG's metadata (svg_format.h).
+    meta = json.loads(re.search(r'<metadata id="sfdata">(.*?)</metadata>', svg, re.S).group(1))
+    off_fills = {meta["colors"][c] for n, c in zip(meta["name"], meta["color"])
+                 if meta["names"][n] == "[off-cpu]"}
+    on_fills = {meta["colors"][c] for n, c in zip(meta["name"], meta["color"])
+                if meta["names"][n] in ("compute_phase", "short_compute")}
+    def blue(hexc):
+        return int(hexc[5:7], 16) > int(hexc[1:3], 16)
+    check(off_fills and all(blue(c) for c in off_fills),
+          "[off-cpu] frames are drawn in cool colours (blue > red): %s" % off_fills)
+    # (A compute_phase mostly preempted on a loaded machine is off CPU too.)
+    check(on_fills and not all(blue(c) for c in on_fills),
+          "on-CPU frames keep the warm colours: %s" % on_fills)
+
+    doc = json.load(open(base + ".speedscope.json"))
+    units = {p["unit"] for p in doc["profiles"]}
+    weights = sum(sum(p["weights"]) for p in doc["profiles"])
+    check(units == {"nanoseconds"}, "speedscope's unit is nanoseconds: %s" % units)
+    folded_us = sum(folded.values())
+    check(abs(weights / 1000 - folded_us) <= 0.001 * folded_us + len(folded),
+          "speedscope's weights (%d ns) are the folded total (%d us) in ns" % (weights, folded_us))
+
+    rep = subprocess.run([BIN, "report", base + ".folded"], capture_output=True, text=True)
+    check(rep.returncode == 0 and "On-CPU" in rep.stdout and "Off-CPU" in rep.stdout,
+          "report shows On-CPU and Off-CPU columns: " + rep.stdout[:400] + rep.stderr)
+    return base + ".folded"
+
+
+def check_attached(tmp):
+    out = os.path.join(tmp, "attached.folded")
+    target = subprocess.Popen([os.path.join(WORKLOADS, "record_offcpu"), "6", "long"],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        check(target.stdout.readline().strip() == "ready", "the workload starts")
+        time.sleep(0.4)  # sf-long's 200 ms of work are over: it sleeps
+        rec = subprocess.Popen([BIN, "record", "--off-cpu", "--per-thread", "-F", "999", "-p",
+                                str(target.pid), "-o", out], stderr=subprocess.PIPE, text=True)
+        line = rec.stderr.readline()
+        check("sampling" in line, "record -p says it samples: " + line)
+        time.sleep(1.5)
+        rec.send_signal(signal.SIGINT)
+        _, err = rec.communicate(timeout=60)
+        err = line + err
+        print(err)
+        if not check(rec.returncode == 0, "attached record, SIGINT: " + err):
+            return None
+    finally:
+        target.kill()
+        target.wait()
+    span_s = span_seconds(err)
+    check(1.3 <= span_s <= 3.0, "attached: the recording lasted until SIGINT: %.3f s" % span_s)
+    folded = read_folded(out)
+    total, off, names = per_tid(folded)
+    check_worker_split(folded, names, "attached")
+    main_tid = [tid for tid in names if tid == target.pid]
+    for comm, frame in (("main", "__pthread_clockjoin_ex|pthread_join"),
+                        ("sf-long", "long_sleep")):
+        tids = main_tid if comm == "main" else tid_named(names, comm)
+        if not check(len(tids) == 1, "attached: one %s thread: %s" % (comm, names)):
+            continue
+        tid = tids[0]
+        waiting = sum(w for s, w in folded.items() if s.split(";", 1)[0].endswith("/%d" % tid)
+                      and re.search(";(%s);" % frame, s) and s.endswith(";[off-cpu]"))
+        print("attached: %s blocked in %s for %d us of %.3f s (total %d us)"
+              % (comm, frame, waiting, span_s, total[tid]))
+        check(waiting >= 0.95 * span_s * 1e6,
+              "attached: %s, blocked in %s since before the attach%s, counts the whole "
+              "recording there: %d us of %.3f s" % (
+                  comm, frame, " and past the stop" if comm == "sf-long" else "", waiting,
+                  span_s))
+        check(abs(total[tid] / 1e6 - span_s) <= 0.05 * span_s,
+              "attached: %s's total %d us is the recording's %.3f s +- 5 %%"
+              % (comm, total[tid], span_s))
+    return out
+
+
+def check_diff(tmp, launched, attached):
+    # Same units on both sides: the worker's split does not differ.
+    def worker_only(src, dst, scale_sleep=1):
+        with open(src) as f, open(dst, "w") as o:
+            for line in f:
+                stack, _, w = line.rstrip("\n").rpartition(" ")
+                root = stack.split(";", 1)[0]
+                if not root.startswith("sf-worker-"):
+                    continue
+                w = int(w) * (scale_sleep if ";sleep_phase;" in stack else 1)
+                o.write("%s %d\n" % ("sf-worker;" + stack.split(";", 1)[1], w))
+    a = os.path.join(tmp, "a.folded")
+    b = os.path.join(tmp, "b.folded")
+    b2 = os.path.join(tmp, "b2.folded")
+    worker_only(launched, a)
+    worker_only(attached, b)
+    worker_only(attached, b2, scale_sleep=2)
+    r = subprocess.run([BIN, "diff", "--report", "--top", "0", a, b], capture_output=True,
+                       text=True)
+    check(r.returncode == 0, "diff of two wall-clock profiles: " + r.stderr)
+    check(re.search(r"the tests count \d+ us as one sample", r.stderr),
+          "diff says how it counts wall-clock weights: " + r.stderr)
+    check("multiple of" not in r.stderr and "not whole numbers" not in r.stderr,
+          "no sample-weight warning for wall-clock inputs: " + r.stderr)
+    for phase in PHASES:
+        row = [l for l in r.stdout.splitlines() if l.rstrip().endswith(" " + phase)]
+        check(row and " shrank" not in row[0] and " grew" not in row[0],
+              "diff: %s's share is unchanged between the launched and attached runs: %s"
+              % (phase, row))
+    r = subprocess.run([BIN, "diff", "--report", "--top", "0", a, b2], capture_output=True,
+                       text=True)
+    row = [l for l in r.stdout.splitlines() if l.rstrip().endswith(" sleep_phase")]
+    check(r.returncode == 0 and row and "grew" in row[0],
+          "diff: sleep_phase doubled is found grown: %s %s" % (row, r.stderr))
+    svg = os.path.join(tmp, "diff.svg")
+    r = subprocess.run([BIN, "diff", a, b, "-o", svg], capture_output=True, text=True)
+    check(r.returncode == 0 and "[off-cpu]" in open(svg).read(),
+          "diff writes an SVG of wall-clock profiles: " + r.stderr)
+
+
+def perf_refused(tmp):
+    r = subprocess.run([BIN, "record", "-q", "-d", "0.2", "-o", os.path.join(tmp, "probe.folded"),
+                        "--", "sleep", "0.1"], capture_output=True, text=True)
+    if r.returncode != 0 and ("perf_event_open" in r.stderr or "permission" in r.stderr.lower()):
+        return r.stderr.strip()
+    return None
+
+
+def main():
+    with tempfile.TemporaryDirectory(prefix="stackfire-offcpu-") as tmp:
+        reason = perf_refused(tmp)
+        if reason:
+            print("SKIP: perf_event_open is refused here:", reason)
+            return SKIP
+        launched = check_launched(tmp)
+        attached = check_attached(tmp)
+        if launched and attached:
+            check_diff(tmp, launched, attached)
+    if failures:
+        print("%d check(s) failed" % len(failures))
+        return 1
+    print("all checks passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
