@@ -25,12 +25,17 @@ threads on this machine's CPUs does not matter.
     so), nothing of the worker's split differs; with sleep_phase's time
     doubled in one input, diff --report finds sleep_phase grown.
 
+  - without kernel sampling (run as nobody, perf_event_paranoid 2): the time
+    off CPU is counted without stacks, and a note says why;
+  - every --off-cpu command README.md and stackfire-record(1) show runs.
+
 Exits 77 (meson's SKIP) when perf_event_open is refused on this machine.
 """
 import collections
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -154,14 +159,18 @@ def check_launched(tmp):
     meta = json.loads(re.search(r'<metadata id="sfdata">(.*?)</metadata>', svg, re.S).group(1))
     off_fills = {meta["colors"][c] for n, c in zip(meta["name"], meta["color"])
                  if meta["names"][n] == "[off-cpu]"}
-    on_fills = {meta["colors"][c] for n, c in zip(meta["name"], meta["color"])
-                if meta["names"][n] in ("compute_phase", "short_compute")}
+    # A frame with no children other than [off-cpu] is on CPU only: warm.
+    # (A compute_phase mostly preempted on a loaded machine is off CPU: it
+    # may be blue, so only leaves are checked.)
+    depth = meta["depth"]
+    on_fills = {meta["colors"][meta["color"][i]] for i in range(len(depth))
+                if meta["names"][meta["name"][i]] != "[off-cpu]" and
+                (i + 1 == len(depth) or depth[i + 1] <= depth[i])}
     def blue(hexc):
         return int(hexc[5:7], 16) > int(hexc[1:3], 16)
     check(off_fills and all(blue(c) for c in off_fills),
           "[off-cpu] frames are drawn in cool colours (blue > red): %s" % off_fills)
-    # (A compute_phase mostly preempted on a loaded machine is off CPU too.)
-    check(on_fills and not all(blue(c) for c in on_fills),
+    check(on_fills and not any(blue(c) for c in on_fills),
           "on-CPU frames keep the warm colours: %s" % on_fills)
 
     doc = json.load(open(base + ".speedscope.json"))
@@ -266,6 +275,99 @@ def check_diff(tmp, launched, attached):
           "diff writes an SVG of wall-clock profiles: " + r.stderr)
 
 
+def doc_commands():
+    """The wall-clock commands that README.md and stackfire-record(1) show."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    readme = open(os.path.join(root, "README.md"), encoding="utf-8").read()
+    block = readme.split("### Wall-clock profiles", 1)[1].split("```", 2)[1]
+    cmds = [l.split("   #", 1)[0].strip() for l in block.splitlines() if l.strip()]
+    man = open(os.path.join(root, "man", "stackfire-record.1"), encoding="utf-8").read()
+    examples = man.split(".SH EXAMPLES", 1)[1].split(".SH ", 1)[0]
+    for ex in re.findall(r"\.EX\n(.*?)\.EE", examples, re.S):
+        text = ex.replace("\\-", "-").replace("\\(aq", "'").replace("\\e", "\\")
+        if "off-cpu" in text or "wall.folded" in text or "before.folded" in text:
+            cmds += [l.strip() for l in text.splitlines() if l.strip()]
+    return cmds
+
+
+def check_docs(tmp, launched, attached):
+    """Runs every command the docs show for --off-cpu: `server` is the
+    workload, `./app` too, -d 10 becomes -d 1, before/after.folded are the
+    two recordings above."""
+    cmds = doc_commands()
+    check(len(cmds) >= 6, "the docs show the --off-cpu commands: %s" % cmds)
+    d = os.path.join(tmp, "docs")
+    os.makedirs(d)
+    shutil.copy(launched, os.path.join(d, "before.folded"))
+    shutil.copy(attached, os.path.join(d, "after.folded"))
+    app = os.path.join(d, "app")
+    with open(app, "w") as f:
+        f.write("#!/bin/sh\nexec %s 1\n" % os.path.join(WORKLOADS, "record_offcpu"))
+    os.chmod(app, 0o755)
+    server = subprocess.Popen([os.path.join(WORKLOADS, "record_offcpu"), "30"],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        server.stdout.readline()
+        for cmd in cmds:
+            run = cmd.replace("$(pidof server)", str(server.pid)).replace("-d 10", "-d 1")
+            run = re.sub(r"^stackfire ", BIN + " ", run)
+            r = subprocess.run(["bash", "-c", run], cwd=d, capture_output=True, text=True,
+                               timeout=60)
+            print("doc command:", cmd, "->", r.returncode)
+            check(r.returncode == 0, "doc command `%s` works: %s" % (cmd, r.stderr[-800:]))
+    finally:
+        server.kill()
+        server.wait()
+    for name in ("wall.svg", "wall.folded", "off.folded", "off.svg"):
+        path = os.path.join(d, name)
+        check(os.path.exists(path) and os.path.getsize(path) > 0, "the docs' %s is written" % name)
+    if os.path.exists(os.path.join(d, "off.folded")):
+        off = read_folded(os.path.join(d, "off.folded"))
+        check(off and all(s.endswith(";[off-cpu]") for s in off),
+              "off.folded holds only off-CPU stacks")
+
+
+def check_unprivileged(tmp):
+    """Without kernel sampling (paranoid 2, not root) the time off CPU is
+    still counted, without stacks, and a note says so."""
+    try:
+        paranoid = int(open("/proc/sys/kernel/perf_event_paranoid").read())
+    except (OSError, ValueError):
+        paranoid = 2
+    if os.geteuid() != 0 or paranoid < 2 or not shutil.which("setpriv"):
+        print("SKIP: unprivileged check needs root (to drop to nobody), setpriv and "
+              "kernel.perf_event_paranoid >= 2; it is %d" % paranoid)
+        return
+    d = tempfile.mkdtemp(prefix="stackfire-offcpu-nobody-")
+    os.chmod(d, 0o777)
+    wl = os.path.join(d, "record_offcpu")
+    shutil.copy(os.path.join(WORKLOADS, "record_offcpu"), wl)
+    os.chmod(wl, 0o755)
+    out = os.path.join(d, "nobody.folded")
+    r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", BIN,
+                        "record", "--off-cpu", "--per-thread", "-o", out, "--", wl, "1"],
+                       capture_output=True, text=True, timeout=60)
+    shutil.rmtree(d, ignore_errors=True) if r.returncode != 0 else None
+    if not check(r.returncode == 0, "unprivileged --off-cpu records: " + r.stderr):
+        return
+    check("off-CPU time is recorded without its stacks" in r.stderr,
+          "unprivileged: a note says the stacks need kernel sampling: " + r.stderr)
+    folded = read_folded(out)
+    shutil.rmtree(d, ignore_errors=True)
+    span_s = span_seconds(r.stderr)
+    total, off, names = per_tid(folded)
+    offs = [s for s in folded if s.endswith(";[off-cpu]")]
+    check(offs and all(s.split(";")[1:] == ["[unknown]", "[off-cpu]"] for s in offs),
+          "unprivileged: off-CPU time is under [unknown];[off-cpu]: %s" % offs[:3])
+    for tid in total:
+        if any(s.startswith("record_offcpu-%d/%d;" % (tid, tid)) for s in folded):
+            # The clock samples that hit the kernel are excluded too: the
+            # thread's CPU time in the kernel is missing (documented).
+            check(abs(total[tid] / 1e6 - span_s) <= 0.1 * span_s,
+                  "unprivileged: the main thread's total %d us is the recording's %.3f s +- 10 %%"
+                  % (total[tid], span_s))
+
+
 def perf_refused(tmp):
     r = subprocess.run([BIN, "record", "-q", "-d", "0.2", "-o", os.path.join(tmp, "probe.folded"),
                         "--", "sleep", "0.1"], capture_output=True, text=True)
@@ -284,6 +386,8 @@ def main():
         attached = check_attached(tmp)
         if launched and attached:
             check_diff(tmp, launched, attached)
+            check_docs(tmp, launched, attached)
+        check_unprivileged(tmp)
     if failures:
         print("%d check(s) failed" % len(failures))
         return 1
