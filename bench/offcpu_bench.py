@@ -20,7 +20,8 @@ reported.
     second of stackfire.
 
     bench/offcpu_bench.py --stackfire build/src/cli/stackfire \\
-        --workload build/tests/record/record_pingpong --seconds 4 --rounds 3
+        --workload build/tests/record/record_pingpong --seconds 3 --rounds 3 \\
+        [--spin-ns 30000]   # about 50k switches/s here instead of 150-250k
 """
 import argparse
 import os
@@ -33,8 +34,8 @@ import tempfile
 import time
 
 
-def start_target(workload, seconds, cpu):
-    p = subprocess.Popen([workload, str(seconds), str(cpu)], stdout=subprocess.PIPE, text=True)
+def start_target(workload, seconds, cpu, spin_ns):
+    p = subprocess.Popen([workload, str(seconds), str(cpu), str(spin_ns)], stdout=subprocess.PIPE, text=True)
     assert p.stdout.readline().strip() == "ready"
     return p
 
@@ -65,7 +66,7 @@ def run_profiler(argv, env=None, cpu=None):
 
 def one_round(mode, args, tmp):
     total = args.seconds + 2  # 1 s before and after the profiled window
-    target = start_target(args.workload, total, args.cpu)
+    target = start_target(args.workload, total, args.cpu, args.spin_ns)
     time.sleep(1)
     t0 = time.clock_gettime(time.CLOCK_MONOTONIC)
     res = {"mode": mode}
@@ -109,6 +110,9 @@ def main():
     ap.add_argument("--workload", required=True)
     ap.add_argument("--seconds", type=float, default=4)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--spin-ns", type=int, default=0,
+                    help="work per round trip in the workload (sets the switch rate; 0: as "
+                         "fast as the pipes go)")
     ap.add_argument("--cpu", type=int, default=0, help="the CPU the workload is pinned to")
     ap.add_argument("--profiler-cpu", type=int, default=1,
                     help="the CPU the profiler is pinned to (-1: not pinned)")

@@ -82,8 +82,8 @@ struct SignificanceOptions {
 class DiffRuns {
  public:
   // Checks the options against the runs (unit counts, positive units).
-  static absl::StatusOr<DiffRuns> Make(const std::vector<const FoldedInput*>& before,
-                                       const std::vector<const FoldedInput*>& after,
+  static absl::StatusOr<DiffRuns> Make(const std::vector<const collapse::FoldedInput*>& before,
+                                       const std::vector<const collapse::FoldedInput*>& after,
                                        const DiffOptions& options,
                                        const SignificanceOptions& sig);
   DiffRuns(DiffRuns&&) = default;
@@ -130,7 +130,7 @@ class DiffRuns {
 // period wall-clock sampler would, which errs on the side of caution for
 // off-CPU time (measured, not sampled). 0 when any input is not a
 // wall-clock profile.
-double WallClockSampleWeight(const std::vector<const FoldedInput*>& inputs);
+double WallClockSampleWeight(const std::vector<const collapse::FoldedInput*>& inputs);
 
 enum class Verdict { kUnchanged, kGrew, kShrank };
 

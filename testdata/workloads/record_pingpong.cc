@@ -3,12 +3,14 @@
 // context switches per thread per round trip). The off-CPU benchmark
 // (bench/offcpu_bench.py) measures how much a profiler slows it down.
 //
-//   record_pingpong SECONDS [CPU]
+//   record_pingpong SECONDS [CPU [SPIN_NS]]
 //
 // Prints "ready", then every 100 ms "T_NS ROUND_TRIPS" (CLOCK_MONOTONIC,
 // cumulative count), then exits after SECONDS. With CPU, both threads are
 // pinned to it (the switches then are all on one CPU, leaving the other to
-// the profiler). Build: g++ -O2 -g -fomit-frame-pointer -pthread.
+// the profiler). With SPIN_NS, the ping thread computes that long before each
+// round trip, to set the switch rate (about 2 / (SPIN_NS + a trip's cost)
+// per second). Build: g++ -O2 -g -fomit-frame-pointer -pthread.
 #include <pthread.h>
 #include <sched.h>
 #include <time.h>
@@ -40,6 +42,8 @@ void Pin(int cpu) {
 }
 
 int g_cpu = -1;
+int64_t g_spin_ns = 0;
+volatile uint64_t g_sink;
 
 }  // namespace
 
@@ -54,6 +58,11 @@ __attribute__((noinline)) void pong_loop() {
 __attribute__((noinline)) void ping_loop() {
   char c = 'x';
   while (!g_stop.load(std::memory_order_relaxed)) {
+    if (g_spin_ns > 0) {
+      uint64_t x = g_sink;
+      for (const int64_t until = Now() + g_spin_ns; Now() < until;) x = x * 33 + 1;
+      g_sink = x;
+    }
     if (write(g_ping[1], &c, 1) != 1 || read(g_pong[0], &c, 1) != 1) break;
     g_trips.fetch_add(1, std::memory_order_relaxed);
   }
@@ -80,6 +89,7 @@ void* Ping(void*) {
 int main(int argc, char** argv) {
   const double seconds = argc > 1 ? std::atof(argv[1]) : 5;
   g_cpu = argc > 2 ? std::atoi(argv[2]) : -1;
+  g_spin_ns = argc > 3 ? std::atoll(argv[3]) : 0;
   if (pipe(g_ping) != 0 || pipe(g_pong) != 0) return 3;
   pthread_t ping, pong;
   pthread_create(&pong, nullptr, Pong, nullptr);
