@@ -142,7 +142,11 @@ void Pipeline::StartWallClock(uint64_t start_ns, const std::vector<proc::Blocked
 void Pipeline::FinishWallClock(uint64_t stop_ns) {
   if (!options_.off_cpu || wall_finished_) return;
   wall_finished_ = true;
-  wall_stop_ns_ = stop_ns;
+  // Every thread seen has exited (a launched command ran to its end): the
+  // threads' time ended with the last one, not when the exit was noticed.
+  wall_stop_ns_ =
+      wall_.threads() == 0 && last_exit_ns_ > wall_start_ns_ ? std::min(stop_ns, last_exit_ns_)
+                                                             : stop_ns;
   wall_.Finish(stop_ns);
 }
 
@@ -377,6 +381,7 @@ void Pipeline::Handle(perf::ParsedRecord& record) {
         wall_.Born(t->pid, t->tid, t->time_ns);
       } else {
         wall_.Exited(t->tid, t->time_ns);
+        last_exit_ns_ = std::max(last_exit_ns_, t->time_ns);
       }
     }
     if (!t->fork) {

@@ -89,7 +89,7 @@ struct WallTotals {
   WallClockCounts off;    // spans off CPU
   // The time every thread there from start to stop is accounted for: from
   // the enable (attach) or the first record (a launched command) to the
-  // stop. Each such thread's on-CPU plus off-CPU time is about this.
+  // stop, or to the last thread's exit when every thread has exited. Each such thread's on-CPU plus off-CPU time is about this.
   int64_t span_ns = 0;
 };
 
@@ -239,6 +239,7 @@ class Pipeline {
   bool wall_finished_ = false;
   uint64_t wall_start_ns_ = 0;  // see WallTotals::span_ns
   uint64_t wall_stop_ns_ = 0;
+  uint64_t last_exit_ns_ = 0;  // the latest thread exit seen
   std::shared_ptr<const std::vector<uint8_t>> vdso_image_;
 };
 

@@ -11,7 +11,10 @@
 //               a mutex the helper holds until 100 ms. Every phase ends at
 //               an absolute deadline, so a late wake-up shortens the next
 //               phase instead of shifting the split: 40/20/20/20 % of the
-//               worker's wall time.
+//               worker's wall time, give or take the time a phase overran
+//               its deadline (preempted on a loaded machine). Each cycle
+//               prints "cycle START_NS COMPUTE READ SLEEP LOCK" (the
+//               phases' measured lengths, ns, CLOCK_MONOTONIC).
 //   sf-helper   writes to the worker's pipe and holds the mutex at those
 //               deadlines; blocked in read on its request pipe otherwise.
 //   sf-spawner  every 500 ms starts an sf-short thread and joins it.
@@ -137,10 +140,21 @@ namespace {
 void* Worker(void*) {
   SetName("sf-worker");
   for (int64_t cycle = Now(); cycle + 100 * kMs <= g_end_ns; cycle += 100 * kMs) {
+    // Each phase's actual length: one preempted past its deadline on a
+    // loaded machine takes that time from the next.
+    const int64_t t0 = Now();
     compute_phase(cycle + 40 * kMs);
+    const int64_t t1 = Now();
     read_phase(cycle + 60 * kMs);
+    const int64_t t2 = Now();
     sleep_phase(cycle + 80 * kMs);
+    const int64_t t3 = Now();
     lock_phase(cycle + 100 * kMs);
+    const int64_t t4 = Now();
+    std::printf("cycle %lld %lld %lld %lld %lld\n", static_cast<long long>(t0),
+                static_cast<long long>(t1 - t0), static_cast<long long>(t2 - t1),
+                static_cast<long long>(t3 - t2), static_cast<long long>(t4 - t3));
+    std::fflush(stdout);
   }
   Request('q', 0);
   return nullptr;
