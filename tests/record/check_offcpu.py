@@ -29,7 +29,8 @@ threads on this machine's CPUs does not matter.
 
   - without kernel sampling (run as nobody, perf_event_paranoid 2): the time
     off CPU is counted without stacks, and a note says why;
-  - every --off-cpu command README.md and stackfire-record(1) show runs.
+  (tests/docs runs the --off-cpu commands README.md and stackfire-record(1)
+  show.)
 
 Exits 77 (meson's SKIP) when perf_event_open is refused on this machine.
 """
@@ -309,58 +310,6 @@ def check_diff(tmp, launched, attached):
           "diff writes an SVG of wall-clock profiles: " + r.stderr)
 
 
-def doc_commands():
-    """The wall-clock commands that README.md and stackfire-record(1) show."""
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    readme = open(os.path.join(root, "README.md"), encoding="utf-8").read()
-    block = readme.split("### Wall-clock profiles", 1)[1].split("```", 2)[1]
-    cmds = [l.split("   #", 1)[0].strip() for l in block.splitlines() if l.strip()]
-    man = open(os.path.join(root, "man", "stackfire-record.1"), encoding="utf-8").read()
-    examples = man.split(".SH EXAMPLES", 1)[1].split(".SH ", 1)[0]
-    for ex in re.findall(r"\.EX\n(.*?)\.EE", examples, re.S):
-        text = ex.replace("\\-", "-").replace("\\(aq", "'").replace("\\e", "\\")
-        if "off-cpu" in text or "wall.folded" in text or "before.folded" in text:
-            cmds += [l.strip() for l in text.splitlines() if l.strip()]
-    return cmds
-
-
-def check_docs(tmp, launched, attached):
-    """Runs every command the docs show for --off-cpu: `server` is the
-    workload, `./app` too, -d 10 becomes -d 1, before/after.folded are the
-    two recordings above."""
-    cmds = doc_commands()
-    check(len(cmds) >= 6, "the docs show the --off-cpu commands: %s" % cmds)
-    d = os.path.join(tmp, "docs")
-    os.makedirs(d)
-    shutil.copy(launched, os.path.join(d, "before.folded"))
-    shutil.copy(attached, os.path.join(d, "after.folded"))
-    app = os.path.join(d, "app")
-    with open(app, "w") as f:
-        f.write("#!/bin/sh\nexec %s 1\n" % os.path.join(WORKLOADS, "record_offcpu"))
-    os.chmod(app, 0o755)
-    server = subprocess.Popen([os.path.join(WORKLOADS, "record_offcpu"), "30"],
-                              stdout=subprocess.PIPE, text=True)
-    try:
-        server.stdout.readline()
-        for cmd in cmds:
-            run = cmd.replace("$(pidof server)", str(server.pid)).replace("-d 10", "-d 1")
-            run = re.sub(r"^stackfire ", BIN + " ", run)
-            r = subprocess.run(["bash", "-c", run], cwd=d, capture_output=True, text=True,
-                               timeout=60)
-            print("doc command:", cmd, "->", r.returncode)
-            check(r.returncode == 0, "doc command `%s` works: %s" % (cmd, r.stderr[-800:]))
-    finally:
-        server.kill()
-        server.wait()
-    for name in ("wall.svg", "wall.folded", "off.folded", "off.svg"):
-        path = os.path.join(d, name)
-        check(os.path.exists(path) and os.path.getsize(path) > 0, "the docs' %s is written" % name)
-    if os.path.exists(os.path.join(d, "off.folded")):
-        off = read_folded(os.path.join(d, "off.folded"))
-        check(off and all(s.endswith(";[off-cpu]") for s in off),
-              "off.folded holds only off-CPU stacks")
-
-
 def check_unprivileged(tmp):
     """Without kernel sampling (paranoid 2, not root) the time off CPU is
     still counted, without stacks, and a note says so."""
@@ -420,7 +369,6 @@ def main():
         attached = check_attached(tmp)
         if launched and attached:
             check_diff(tmp, launched, attached)
-            check_docs(tmp, launched, attached)
         check_unprivileged(tmp)
     if failures:
         print("%d check(s) failed" % len(failures))
