@@ -330,8 +330,8 @@ def check_unprivileged(tmp):
     r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", BIN,
                         "record", "--off-cpu", "--per-thread", "-o", out, "--", wl, "1"],
                        capture_output=True, text=True, timeout=60)
-    shutil.rmtree(d, ignore_errors=True) if r.returncode != 0 else None
     if not check(r.returncode == 0, "unprivileged --off-cpu records: " + r.stderr):
+        shutil.rmtree(d, ignore_errors=True)
         return
     check("off-CPU time is recorded without its stacks" in r.stderr,
           "unprivileged: a note says the stacks need kernel sampling: " + r.stderr)
