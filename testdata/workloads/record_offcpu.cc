@@ -19,7 +19,8 @@
 //               deadlines; blocked in read on its request pipe otherwise.
 //   sf-spawner  every 500 ms starts an sf-short thread and joins it.
 //   sf-short    short_compute for 100 ms, short_sleep for 100 ms, exits;
-//               prints "short TID LIFETIME_US" (its own start to end).
+//               prints "short TID LIFETIME_US" (from pthread_create to its
+//               end).
 //   sf-long     (with "long") long_compute for 200 ms, then long_sleep for
 //               an hour: still blocked when a recording stops.
 //
@@ -180,10 +181,14 @@ void* Helper(void*) {
   }
 }
 
+int64_t g_short_created;  // when the spawner asked for the current sf-short
+
 void* Short(void*) {
-  const int64_t born = Now();
+  // Its life starts at pthread_create: on a loaded machine a new thread
+  // may wait long for its first CPU, and that wait is part of its life.
+  const int64_t born = g_short_created;
   SetName("sf-short");
-  short_compute(born + 100 * kMs);
+  short_compute(Now() + 100 * kMs);
   short_sleep(100 * kMs);
   const int64_t lifetime = Now() - born;
   std::printf("short %ld %lld\n", static_cast<long>(syscall(SYS_gettid)),
@@ -197,6 +202,7 @@ void* Spawner(void*) {
   for (int64_t next = Now() + 500 * kMs; next + 300 * kMs <= g_end_ns; next += 500 * kMs) {
     SleepUntil(next);
     pthread_t t;
+    g_short_created = Now();
     pthread_create(&t, nullptr, Short, nullptr);
     pthread_join(t, nullptr);
   }
