@@ -164,7 +164,7 @@ def check_launched(tmp):
     base = os.path.join(tmp, "launched")
     r = subprocess.run([BIN, "record", "--off-cpu", "--per-thread", "-F", "999", "-o",
                         base + ".folded", "-o", base + ".svg", "-o", base + ".speedscope.json",
-                        "--", os.path.join(WORKLOADS, "record_offcpu"), "2"],
+                        "-o", base + ".pb.gz", "--", os.path.join(WORKLOADS, "record_offcpu"), "2"],
                        capture_output=True, text=True, timeout=60)
     if not check(r.returncode == 0, "launched record: " + r.stderr):
         return None
@@ -222,6 +222,15 @@ def check_launched(tmp):
     folded_us = sum(folded.values())
     check(abs(weights / 1000 - folded_us) <= 0.001 * folded_us + len(folded),
           "speedscope's weights (%d ns) are the folded total (%d us) in ns" % (weights, folded_us))
+
+    if shutil.which("go"):
+        raw = subprocess.run(["go", "tool", "pprof", "-raw", base + ".pb.gz"],
+                             capture_output=True, text=True, timeout=120)
+        check("wall/nanoseconds[dflt] on-cpu/nanoseconds off-cpu/nanoseconds" in raw.stdout,
+              "pprof has wall (default), on-cpu and off-cpu sample types in nanoseconds: "
+              + raw.stdout[:600] + raw.stderr[-300:])
+    else:
+        print("SKIP: pprof sample types: `go` is not installed (apt-get install golang-go)")
 
     rep = subprocess.run([BIN, "report", base + ".folded"], capture_output=True, text=True)
     check(rep.returncode == 0 and "On-CPU" in rep.stdout and "Off-CPU" in rep.stdout,
