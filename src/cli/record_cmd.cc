@@ -52,6 +52,9 @@ struct RecordFlags {
   double every = 0;        // --every: rolling outputs, one set per interval
   bool overwrite = false;  // --every: replace existing files
   render::RenderOptions render;
+  // Given on the command line: --off-cpu keeps them instead of its own.
+  bool colors_given = false;
+  bool countname_given = false;
 };
 
 volatile sig_atomic_t g_stop_signal = 0;
@@ -171,6 +174,15 @@ int RunRecord(RecordFlags& flags) {
   bool perf_script = false;
   for (const RecordOutput& o : *outputs) {
     perf_script = perf_script || o.format == OutputFormat::kPerfScript;
+    // The timeline holds clock samples; a wall-clock profile's off-CPU spans
+    // are not moments, and one can cross an interval's end.
+    if (flags.request.off_cpu && (flags.every > 0 || o.format == OutputFormat::kPerfScript)) {
+      return Usage(flags.every > 0 ? "--every does not take --off-cpu yet"
+                                   : absl::StrCat("--off-cpu cannot write ", o.path,
+                                                  ": perf script text has no off-CPU spans"),
+                   "record the wall-clock profile of the whole run to svg, folded, pprof or "
+                   "speedscope");
+    }
     if (flags.every <= 0) continue;
     if (o.to_stdout() || o.path.find("%n") == std::string::npos) {
       return Usage(absl::StrCat("--every: -o ", o.path, " has no %n"),
@@ -260,8 +272,9 @@ int RunRecord(RecordFlags& flags) {
   if (!flags.quiet) {
     // As py-spy does: the user (or a script waiting for this line) knows
     // that the events are on.
-    std::fprintf(stderr, "stackfire: sampling at %d Hz%s; Ctrl-C to stop\n",
+    std::fprintf(stderr, "stackfire: sampling at %d Hz%s%s; Ctrl-C to stop\n",
                  static_cast<int>(config->attr.frequency_hz),
+                 config->off_cpu ? " and at every switch off CPU" : "",
                  config->duration_s > 0 ? absl::StrFormat(" for %g s", config->duration_s).c_str()
                                         : "");
   }
@@ -286,9 +299,16 @@ int RunRecord(RecordFlags& flags) {
   data.event = config->event_name;
   // Formatted once: the same line is the SVG's subtitle and the summary's.
   data.counts = CountsLine(result.counters);
-  data.render.subtitle = data.render.subtitle.empty()
-                             ? data.counts
-                             : data.render.subtitle + " (" + data.counts + ")";
+  std::string measured = data.counts;
+  if (result.wall) {
+    // Wall clock: on-CPU frames in the warm colours, off-CPU ones in cool
+    // colours (render/palette.h), counts in microseconds.
+    measured = absl::StrCat("Wall clock: ", WallLine(*result.wall), "; ", data.counts);
+    if (!flags.colors_given) data.render.colors = "wall";
+    if (!flags.countname_given) data.render.countname = "us";
+  }
+  data.render.subtitle =
+      data.render.subtitle.empty() ? measured : data.render.subtitle + " (" + measured + ")";
   if (result.model) data.model = &*result.model;
   const bool empty = result.profile.empty();
   if (flags.every > 0) {
@@ -383,6 +403,10 @@ std::pair<CLI::App*, Runner> RegisterRecord(CLI::App& app,
   sub->add_flag("--per-pid", r.per_pid,
                 "Root every stack at comm-pid (the default when -p lists several processes)");
   sub->add_flag("--no-kernel", r.no_kernel, "Leave kernel frames out");
+  sub->add_flag("--off-cpu", r.off_cpu,
+                "Wall-clock profile: also record every switch off CPU with its stack and the "
+                "time until the thread ran again; stacks weigh microseconds, off-CPU ones end "
+                "in [off-cpu]");
   sub->add_option("--unwinder", r.unwinder,
                   "DWARF unwinder: table (default), libunwind, or verify (both on every sample, "
                   "the table's stacks kept, differences counted in the summary)");
@@ -402,9 +426,11 @@ std::pair<CLI::App*, Runner> RegisterRecord(CLI::App& app,
                 "Do not fetch debug info from the servers in DEBUGINFOD_URLS");
   AddRenderFlags(sub, &flags->render);
   sub->add_option("command", r.command, "The command to launch and sample (after --)");
-  return {sub, [flags, launched] {
+  return {sub, [flags, launched, sub] {
     flags->request.command.insert(flags->request.command.end(), launched->begin(),
                                   launched->end());
+    flags->colors_given = sub->count("--colors") > 0;
+    flags->countname_given = sub->count("--countname") > 0;
     return RunRecord(*flags);
   }};
 }

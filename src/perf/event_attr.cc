@@ -161,6 +161,25 @@ perf_event_attr BuildAttr(const AttrOptions& options) {
   return attr;
 }
 
+perf_event_attr BuildSwitchAttr(const AttrOptions& options, bool kernel_samples) {
+  perf_event_attr attr = BuildAttr(options);
+  attr.type = PERF_TYPE_SOFTWARE;
+  attr.config = PERF_COUNT_SW_CONTEXT_SWITCHES;
+  attr.freq = 0;
+  attr.sample_period = 1;
+  attr.context_switch = 1;
+  attr.mmap = 0;
+  attr.mmap2 = 0;
+  attr.build_id = 0;
+  attr.comm = 0;
+  attr.comm_exec = 0;
+  attr.task = 0;
+  attr.exclude_kernel = kernel_samples ? 0 : 1;
+  attr.exclude_callchain_kernel =
+      kernel_samples && (options.exclude_kernel || options.event.exclude_kernel);
+  return attr;
+}
+
 bool KernelSamplesForbidden() {
   std::ifstream in("/proc/sys/kernel/perf_event_paranoid");
   int level = 2;

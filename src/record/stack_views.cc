@@ -52,9 +52,15 @@ void MainBinaryFirst(exporter::ExportProfile* profile) {
   }
 }
 
-}  // namespace
-
-namespace {
+// Whether a stack ends in the "[off-cpu]" marker.
+bool EndsOffCpu(const StackStore& store, uint32_t stack) {
+  const std::span<const uint32_t> locations = store.locations_of(stack);
+  if (locations.empty()) return false;
+  const std::span<const uint32_t> frames = store.frames_of(store.location(locations.back()));
+  if (frames.empty()) return false;
+  const StackFrame& leaf = store.frame(frames.front());
+  return leaf.kind == FrameKind::kMarker && leaf.name == kOffCpuFrame;
+}
 
 // Folds every row whose weight (*weights when given, else the row's own)
 // is not zero; (*row_entry)[row] becomes its entry in the profile.
@@ -98,9 +104,20 @@ Profile FoldRows(const RecordedProfile& recorded, const std::vector<int64_t>* we
 }  // namespace
 
 Profile ToFolded(const RecordedProfile& recorded, std::vector<uint32_t>* row_entry) {
-  return FoldRows(recorded, nullptr, row_entry);
+  Profile profile = FoldRows(recorded, nullptr, row_entry);
+  if (recorded.weights.unit() != WeightUnit::kNanoseconds) return profile;
+  Profile micros;
+  std::vector<uint32_t> moved(profile.entries().size(), kNoEntry);
+  for (size_t i = 0; i < profile.entries().size(); ++i) {
+    const Profile::Entry& e = profile.entries()[i];
+    const double us = std::round(e.weight / 1000.0);
+    if (us > 0) moved[i] = static_cast<uint32_t>(micros.Add(e.stack, us));
+  }
+  if (row_entry != nullptr) {
+    for (uint32_t& entry : *row_entry) entry = moved[entry];
+  }
+  return micros;
 }
-
 Timeline TimelineOf(const RecordedProfile& recorded, const std::vector<uint32_t>& row_entry,
                     int64_t start_ns, int64_t end_ns, int64_t wall_start_ns) {
   Timeline t;
@@ -109,8 +126,9 @@ Timeline TimelineOf(const RecordedProfile& recorded, const std::vector<uint32_t>
   t.wall_start_ns = wall_start_ns;
   t.samples.reserve(recorded.timeline.size());
   for (const TimedSample& s : recorded.timeline) {
-    t.samples.push_back(TimedSample{s.time_ns, s.tid, row_entry[s.stack]});
     t.end_ns = std::max(t.end_ns, s.time_ns);
+    if (row_entry[s.stack] == kNoEntry) continue;  // a stack ToFolded left out
+    t.samples.push_back(TimedSample{s.time_ns, s.tid, row_entry[s.stack]});
   }
   SortByTime(&t);
   return t;
@@ -172,15 +190,23 @@ exporter::ExportProfile ToExport(const RecordedProfile& recorded, const ExportMe
     }
     out.frames.push_back(std::move(frame));
   }
+  const bool wall = recorded.weights.unit() == WeightUnit::kNanoseconds;
   auto add_sample = [&](const WeightedStack& row, double weight, double period) {
     exporter::ExportSample sample;
     if (row.root != kNoRoot) sample.frames.push_back(row.root);
     for (uint32_t loc : store.locations_of(row.stack)) sample.frames.push_back(loc);
     sample.weight = weight;
-    sample.extra.assign(1, period);
+    if (wall) {
+      const bool off = EndsOffCpu(store, row.stack);
+      sample.extra = {off ? 0.0 : weight, off ? weight : 0.0};
+    } else {
+      sample.extra.assign(1, period);
+    }
     out.samples.push_back(std::move(sample));
   };
-  if (meta.time_ordered && !recorded.timeline.empty()) {
+  // A wall-clock recording's off-CPU spans are not in the timeline (they
+  // are not moments): its samples stay one per row.
+  if (meta.time_ordered && !recorded.timeline.empty() && !wall) {
     std::vector<uint32_t> order(recorded.timeline.size());
     for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
     std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
@@ -196,6 +222,21 @@ exporter::ExportProfile ToExport(const RecordedProfile& recorded, const ExportMe
     for (const WeightedStack& row : recorded.weights.rows()) {
       add_sample(row, static_cast<double>(row.weight), static_cast<double>(row.period));
     }
+  }
+  out.time_nanos = meta.time_nanos;
+  out.duration_nanos = meta.duration_nanos;
+  if (wall) {
+    out.sample_type = "wall";
+    out.sample_unit = "nanoseconds";
+    out.default_sample_type = "wall";
+    out.extra_types = {{"on-cpu", "nanoseconds"}, {"off-cpu", "nanoseconds"}};
+    out.period_type = "cpu";
+    out.period_unit = "nanoseconds";
+    out.period = meta.frequency_hz > 0 ? static_cast<int64_t>(std::llround(
+                                             1e9 / static_cast<double>(meta.frequency_hz)))
+                                       : 0;
+    MainBinaryFirst(&out);
+    return out;
   }
 
   // As Go's CPU profiles: samples/count, then the time they stand for.

@@ -18,8 +18,11 @@ namespace stackfire::record {
 
 // "root;frame;...;leaf weight" for every row, root first; rows whose
 // stacks fold to the same text add up. Stacks keep their first-seen order.
+// Weights in nanoseconds (off-CPU recordings) are written in microseconds,
+// rounded per folded stack; stacks under half a microsecond are left out.
 // With row_entry, (*row_entry)[row] becomes the index in the profile's
-// entries() of each row's stack.
+// entries() of each row's stack (kNoEntry for a stack left out).
+inline constexpr uint32_t kNoEntry = UINT32_MAX;
 Profile ToFolded(const RecordedProfile& recorded, std::vector<uint32_t>* row_entry = nullptr);
 
 // The recording's timeline with stacks as indices into the entries of the
@@ -49,6 +52,7 @@ struct ExportMeta {
   // period), instead of one per row: speedscope's time-order view is then a
   // timeline of the recording.
   bool time_ordered = false;
+  bool off_cpu = false;  // weights are wall time in nanoseconds
 };
 
 // The export model: one ExportFrame per location (address, mapping, its
@@ -57,6 +61,11 @@ struct ExportMeta {
 // periods (cpu nanoseconds for clock events, else counts of the event). The
 // main binary's mapping comes first, as pprof expects. Faithful to pprof
 // when the stacks were built with addresses (StackBuilder::Options).
+//
+// Off-CPU recordings (weights in nanoseconds): the weight is wall/nanoseconds
+// (the default type), extra[0] its on-CPU part (on-cpu/nanoseconds) and
+// extra[1] its off-CPU part (off-cpu/nanoseconds): a stack is one or the
+// other, by its "[off-cpu]" leaf.
 exporter::ExportProfile ToExport(const RecordedProfile& recorded, const ExportMeta& meta);
 
 }  // namespace stackfire::record
