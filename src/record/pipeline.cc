@@ -245,6 +245,7 @@ void Pipeline::Handle(perf::ParsedRecord& record) {
     mapping.inode = m->ino;
     mapping.path = m->filename;
     mapping.build_id = m->build_id;
+    mapping.pid = static_cast<int32_t>(m->pid);
     // The kernel names anonymous memory "//anon" (JIT code lives there);
     // /proc/PID/maps leaves it blank, and so does Mapping.
     if (mapping.path == "//anon") mapping.path.clear();

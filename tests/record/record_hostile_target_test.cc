@@ -1,0 +1,218 @@
+// A root profiler that targets cannot fool or stall (issue 15), on real
+// processes whose files are changed under them while they run:
+//   - a dlopen'ed library replaced on disk (`mv new old`, as apt does), and
+//     the main binary deleted or replaced after it started: the names are
+//     the mapped file's (read through /proc/PID/map_files), never the new
+//     file's; without map_files the frames are named by module, with one
+//     warning, never with the wrong file's names;
+//   - a FIFO at a mapped library's path, and at its .gnu_debuglink debug
+//     file's path: the recording starts and ends on time.
+// Each recording lasts 2 s; each test skips only when perf_event_open is
+// refused.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <string>
+
+#include "gtest/gtest.h"
+#include "tests/record/record_harness.h"
+
+namespace stackfire::record_test {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+bool CopyFile(const std::string& from, const std::string& to) {
+  const std::string data = ReadFile(from);
+  if (data.empty()) return false;
+  FILE* f = std::fopen(to.c_str(), "wb");
+  if (f == nullptr) return false;
+  const bool ok = std::fwrite(data.data(), 1, data.size(), f) == data.size();
+  return std::fclose(f) == 0 && ok;
+}
+
+// As a package manager does: the new file is written beside the old one,
+// then renamed over it (the old inode stays mapped).
+bool ReplaceByRename(const std::string& with, const std::string& path) {
+  return CopyFile(with, path + ".new") && std::rename((path + ".new").c_str(), path.c_str()) == 0;
+}
+
+long WithPrefix(const Folded& folded, const std::string& prefix) {
+  long n = 0;
+  for (const auto& [stack, count] : folded) {
+    for (const std::string& frame : SplitFrames(stack)) {
+      if (frame.rfind(prefix, 0) == 0) {
+        n += count;
+        break;
+      }
+    }
+  }
+  return n;
+}
+
+struct Recorded {
+  RunResult run;
+  Folded folded;
+  double seconds = 0;
+};
+
+Recorded RecordPid(pid_t pid, const std::vector<std::string>& prefix = {}) {
+  Recorded r;
+  const std::string out = TempPath("out.folded");
+  std::vector<std::string> argv = prefix;
+  for (const std::string& a : {StackfireBin(), std::string("record"), std::string("-p"),
+                               std::to_string(pid), std::string("-d"), std::string("2"),
+                               std::string("--no-kernel"), std::string("-o"), out}) {
+    argv.push_back(a);
+  }
+  const auto start = Clock::now();
+  r.run = RunCommand(argv, 60);
+  r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  r.folded = ReadFolded(out);
+  return r;
+}
+
+std::string Describe(const Recorded& r) {
+  std::string s = "exit " + std::to_string(r.run.exit_code) + " after " +
+                  std::to_string(r.seconds) + " s\nstderr:\n" + r.run.err + "\nfolded:\n";
+  int lines = 0;
+  for (const auto& [stack, count] : r.folded) {
+    if (++lines > 15) break;
+    s += stack + " " + std::to_string(count) + "\n";
+  }
+  return s;
+}
+
+// The target spins in hot_spin -> hot_spin_inner of `lib` (a copy in a
+// temp dir, so that the test may replace it).
+class HostileTarget : public ::testing::Test {
+ protected:
+  void SetUp() override { SKIP_WITHOUT_PERF(); }
+
+  std::unique_ptr<Background> StartWithLibrary(const std::string& lib) {
+    auto target = std::make_unique<Background>(
+        std::vector<std::string>{Workload("hostile_target"), lib, "20"});
+    if (!target->WaitForLine("ready")) return nullptr;
+    return target;
+  }
+};
+
+TEST_F(HostileTarget, LibraryReplacedOnDiskKeepsTheMappedFilesNames) {
+  const std::string lib = TempPath("libhot.so");
+  ASSERT_TRUE(CopyFile(Workload("libhostile_hot.so"), lib));
+  auto target = StartWithLibrary(lib);
+  ASSERT_NE(target, nullptr);
+  ASSERT_TRUE(ReplaceByRename(Workload("libhostile_other.so"), lib));
+
+  const Recorded r = RecordPid(target->pid());
+  ASSERT_EQ(r.run.exit_code, 0) << Describe(r);
+  const long total = Total(r.folded);
+  ASSERT_GT(total, 50) << Describe(r);
+  EXPECT_EQ(WithPrefix(r.folded, "padding_"), 0) << "names of the new file:\n" << Describe(r);
+  EXPECT_GT(WithFrame(r.folded, "hot_spin_inner"), total * 8 / 10) << Describe(r);
+  EXPECT_GT(WithFrame(r.folded, "hot_spin"), total * 8 / 10) << Describe(r);
+}
+
+// Without map_files (no CAP_SYS_ADMIN nor CAP_CHECKPOINT_RESTORE), nothing
+// trustworthy can be read: the frames are named by module, with a warning.
+TEST_F(HostileTarget, LibraryReplacedWithoutMapFilesIsNamedByModule) {
+  if (RunCommand({"setpriv", "--bounding-set=-sys_admin,-checkpoint_restore",
+                  "--inh-caps=-sys_admin,-checkpoint_restore", "true"})
+          .exit_code != 0) {
+    GTEST_SKIP() << "setpriv cannot drop CAP_SYS_ADMIN here";
+  }
+  const std::string lib = TempPath("libhot.so");
+  ASSERT_TRUE(CopyFile(Workload("libhostile_hot.so"), lib));
+  auto target = StartWithLibrary(lib);
+  ASSERT_NE(target, nullptr);
+  ASSERT_TRUE(ReplaceByRename(Workload("libhostile_other.so"), lib));
+
+  const Recorded r = RecordPid(target->pid(), {"setpriv", "--bounding-set=-sys_admin,-checkpoint_restore",
+                                             "--inh-caps=-sys_admin,-checkpoint_restore"});
+  if (r.run.exit_code != 0 && r.run.err.find("perf_event") != std::string::npos) {
+    GTEST_SKIP() << "perf_event_open needs CAP_SYS_ADMIN here: " << r.run.err;
+  }
+  ASSERT_EQ(r.run.exit_code, 0) << Describe(r);
+  const long total = Total(r.folded);
+  ASSERT_GT(total, 50) << Describe(r);
+  EXPECT_EQ(WithPrefix(r.folded, "padding_"), 0) << "names of the new file:\n" << Describe(r);
+  EXPECT_EQ(WithFrame(r.folded, "hot_spin_inner"), 0) << Describe(r);
+  EXPECT_GT(WithPrefix(r.folded, "[libhot.so"), total / 2) << Describe(r);
+  EXPECT_NE(r.run.err.find(lib + " was replaced on disk"), std::string::npos) << r.run.err;
+}
+
+TEST_F(HostileTarget, BinaryDeletedAfterStartKeepsItsNames) {
+  const std::string exe = TempPath("hostile_target");
+  ASSERT_TRUE(CopyFile(Workload("hostile_target"), exe));
+  ASSERT_EQ(chmod(exe.c_str(), 0755), 0);
+  Background target({exe, "-", "20"});
+  ASSERT_TRUE(target.WaitForLine("ready"));
+  ASSERT_EQ(unlink(exe.c_str()), 0);
+
+  const Recorded r = RecordPid(target.pid());
+  ASSERT_EQ(r.run.exit_code, 0) << Describe(r);
+  const long total = Total(r.folded);
+  ASSERT_GT(total, 50) << Describe(r);
+  EXPECT_GT(WithFrame(r.folded, "main_spin_inner"), total * 8 / 10) << Describe(r);
+  EXPECT_GT(WithFrame(r.folded, "main"), total * 8 / 10) << Describe(r);
+}
+
+TEST_F(HostileTarget, BinaryReplacedAfterStartKeepsItsNames) {
+  const std::string exe = TempPath("hostile_target");
+  ASSERT_TRUE(CopyFile(Workload("hostile_target"), exe));
+  ASSERT_EQ(chmod(exe.c_str(), 0755), 0);
+  Background target({exe, "-", "20"});
+  ASSERT_TRUE(target.WaitForLine("ready"));
+  ASSERT_TRUE(ReplaceByRename(Workload("libhostile_other.so"), exe));
+
+  const Recorded r = RecordPid(target.pid());
+  ASSERT_EQ(r.run.exit_code, 0) << Describe(r);
+  const long total = Total(r.folded);
+  ASSERT_GT(total, 50) << Describe(r);
+  EXPECT_EQ(WithPrefix(r.folded, "padding_"), 0) << Describe(r);
+  EXPECT_GT(WithFrame(r.folded, "main_spin_inner"), total * 8 / 10) << Describe(r);
+}
+
+// A FIFO at the path of a mapped library: a blocking open() would wait for
+// a writer forever. The mapped file is still read through map_files.
+TEST_F(HostileTarget, FifoAtMappedPathDoesNotBlock) {
+  const std::string lib = TempPath("libhot.so");
+  ASSERT_TRUE(CopyFile(Workload("libhostile_hot.so"), lib));
+  auto target = StartWithLibrary(lib);
+  ASSERT_NE(target, nullptr);
+  ASSERT_EQ(unlink(lib.c_str()), 0);
+  ASSERT_EQ(mkfifo(lib.c_str(), 0600), 0);
+
+  const Recorded r = RecordPid(target->pid());
+  ASSERT_EQ(r.run.exit_code, 0) << Describe(r);
+  EXPECT_LT(r.seconds, 15) << Describe(r);
+  const long total = Total(r.folded);
+  ASSERT_GT(total, 50) << Describe(r);
+  EXPECT_GT(WithFrame(r.folded, "hot_spin_inner"), total * 8 / 10) << Describe(r);
+}
+
+// A FIFO where the library's .gnu_debuglink points (next to it): skipped
+// with a warning that names it; the names come from .symtab.
+TEST_F(HostileTarget, FifoAtDebugLinkPathDoesNotBlock) {
+  const std::string lib = TempPath("libhot.so");
+  ASSERT_TRUE(CopyFile(Workload("libhostile_hot_linked.so"), lib));
+  const std::string debug = TempPath("libhot.debug");
+  ASSERT_EQ(mkfifo(debug.c_str(), 0600), 0);
+  auto target = StartWithLibrary(lib);
+  ASSERT_NE(target, nullptr);
+
+  const Recorded r = RecordPid(target->pid());
+  ASSERT_EQ(r.run.exit_code, 0) << Describe(r);
+  EXPECT_LT(r.seconds, 15) << Describe(r);
+  const long total = Total(r.folded);
+  ASSERT_GT(total, 50) << Describe(r);
+  EXPECT_GT(WithFrame(r.folded, "hot_spin_inner"), total * 8 / 10) << Describe(r);
+  EXPECT_NE(r.run.err.find(debug + " is not a regular file"), std::string::npos) << r.run.err;
+}
+
+}  // namespace
+}  // namespace stackfire::record_test
