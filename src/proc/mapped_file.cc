@@ -114,9 +114,9 @@ absl::StatusOr<MappedFile> OpenMappedFile(const Mapping& mapping, MappedFileMode
   const std::string name = root + path;
   std::string why;
   if (absl::EndsWith(mapping.path, kDeleted)) {
-    why = "was deleted since it was mapped";
+    why = "deleted since it was mapped";
   } else if (mode == MappedFileMode::kMapFilesOnly) {
-    why = "has another build-id than the file that is mapped (replaced on disk)";
+    why = absl::StrCat(name, " has another build-id than the mapped file (replaced on disk)");
   } else {
     MappedFile out;
     absl::StatusOr<ScopedFd> fd = OpenTargetFile(root, path, &out.st);
@@ -126,13 +126,10 @@ absl::StatusOr<MappedFile> OpenMappedFile(const Mapping& mapping, MappedFileMode
         out.source = name;
         return out;
       }
-      why = absl::StrCat("was replaced on disk since it was mapped (inode ", out.st.st_ino,
+      why = absl::StrCat(name, " was replaced on disk since it was mapped (inode ", out.st.st_ino,
                          " now, ", mapping.inode, " mapped)");
-    } else if (absl::IsFailedPrecondition(fd.status())) {
-      why = "is not a regular file";
     } else {
       why = std::string(fd.status().message());
-      if (absl::StartsWith(why, "open ")) why = absl::StrCat("cannot be opened: ", why.substr(5));
     }
   }
   absl::Status map_files = absl::NotFoundError("the process is unknown");
@@ -157,7 +154,7 @@ absl::StatusOr<MappedFile> OpenMappedFile(const Mapping& mapping, MappedFileMode
     }
   }
   return absl::FailedPreconditionError(
-      absl::StrCat(name, " ", why, ", and the mapped file cannot be read: ", map_files.message()));
+      absl::StrCat(why, "; the mapped file cannot be read either: ", map_files.message()));
 }
 
 }  // namespace stackfire::proc
