@@ -49,7 +49,16 @@ struct RecordFlags {
 };
 
 volatile sig_atomic_t g_stop_signal = 0;
-void OnStopSignal(int sig) { g_stop_signal = sig; }
+// The first stop signal ends the recording and writes what was collected;
+// a second one (the user insists: something is stuck) exits at once.
+void OnStopSignal(int sig) {
+  if (g_stop_signal != 0) {
+    static constexpr char kMsg[] = "stackfire: second stop signal: exiting without writing\n";
+    [[maybe_unused]] ssize_t n = ::write(STDERR_FILENO, kMsg, sizeof kMsg - 1);
+    ::_exit(128 + sig);
+  }
+  g_stop_signal = sig;
+}
 
 std::string Msg(const absl::Status& status) { return std::string(status.message()); }
 

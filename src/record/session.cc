@@ -152,7 +152,7 @@ absl::Status RecordSession::Init(const RecordConfig& config, const SessionOption
       for (const proc::ThreadInfo& t : *threads) pipeline_->SetThreadName(t.tid, t.comm);
     }
   }
-  pipeline_->WarmUp(!sampler_->kernel_excluded());
+  pipeline_->WarmUp(!sampler_->kernel_excluded(), options.stop_signal);
 
   pipeline_->Start(sampler_.get());
   start_ = std::chrono::steady_clock::now();

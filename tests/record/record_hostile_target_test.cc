@@ -16,10 +16,13 @@
 
 #include <chrono>
 #include <cstdio>
+#include <memory>
 #include <string>
+#include <thread>
 
 #include "gtest/gtest.h"
 #include "tests/record/record_harness.h"
+#include "tests/symbolize/debuginfod_server.h"
 
 namespace stackfire::record_test {
 namespace {
@@ -218,6 +221,63 @@ TEST_F(HostileTarget, FifoAtDebugLinkPathDoesNotBlock) {
   ASSERT_GT(total, 50) << Describe(r);
   EXPECT_GT(WithFrame(r.folded, "hot_spin_inner"), total * 8 / 10) << Describe(r);
   EXPECT_NE(r.run.err.find(debug + " is not a regular file"), std::string::npos) << r.run.err;
+}
+
+// A stop signal while stackfire is blocked: here on a debuginfod server
+// that accepts and never answers (the target is stripped, so its symbols
+// are asked for; DEBUGINFOD_TIMEOUT is a minute). The first SIGTERM stops
+// the recording at once and writes what it has, with the reason.
+class BlockedDownload : public HostileTarget {
+ protected:
+  void SetUp() override {
+    HostileTarget::SetUp();
+    if (IsSkipped()) return;
+    exe_ = TempPath("stripped_target");
+    ASSERT_EQ(RunCommand({"strip", "-o", exe_, Workload("hostile_target")}).exit_code, 0);
+    target_ = std::make_unique<Background>(std::vector<std::string>{exe_, "-", "30"});
+    ASSERT_TRUE(target_->WaitForLine("ready"));
+    setenv("DEBUGINFOD_URLS", silent_.url().c_str(), 1);
+    setenv("DEBUGINFOD_TIMEOUT", "60", 1);
+    // A fresh cache: libdebuginfod remembers failed queries there.
+    setenv("DEBUGINFOD_CACHE_PATH", TempPath("debuginfod_cache").c_str(), 1);
+  }
+  void TearDown() override {
+    unsetenv("DEBUGINFOD_URLS");
+    unsetenv("DEBUGINFOD_TIMEOUT");
+    unsetenv("DEBUGINFOD_CACHE_PATH");
+  }
+
+  // Starts `stackfire record -p` and sends `signals` SIGTERMs 1.5 s later
+  // (it is waiting for the server by then); the seconds from the first
+  // signal to its exit.
+  double StopAfterSignals(int signals, Background** recorder_out) {
+    out_ = TempPath("blocked.folded");
+    recorder_ = std::make_unique<Background>(std::vector<std::string>{
+        StackfireBin(), "record", "-p", std::to_string(target_->pid()), "--no-kernel", "-o",
+        out_});
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    const auto sent = Clock::now();
+    for (int i = 0; i < signals; ++i) kill(recorder_->pid(), SIGTERM);
+    exit_code_ = recorder_->Wait(30);
+    *recorder_out = recorder_.get();
+    return std::chrono::duration<double>(Clock::now() - sent).count();
+  }
+
+  testing::Port silent_{true};
+  std::string exe_, out_;
+  std::unique_ptr<Background> target_, recorder_;
+  int exit_code_ = -1;
+};
+
+TEST_F(BlockedDownload, FirstSigtermStopsAndWrites) {
+  Background* recorder = nullptr;
+  const double took = StopAfterSignals(1, &recorder);
+  const std::string err = recorder->Stderr();
+  EXPECT_EQ(exit_code_, 0) << err;
+  // < 1 s on an idle machine; this one is shared.
+  EXPECT_LT(took, 3.0) << err;
+  EXPECT_NE(err.find("(terminated)"), std::string::npos) << err;
+  EXPECT_NE(ReadFile(out_).size(), 0u) << err;
 }
 
 }  // namespace
