@@ -255,6 +255,9 @@ std::pair<CLI::App*, Runner> RegisterRecord(CLI::App& app,
                   "from the unwind tables) or module ([module], as perf)");
   sub->add_flag("--no-debuginfod", r.no_debuginfod,
                 "Do not fetch debug info from the servers in DEBUGINFOD_URLS");
+  sub->add_option("--user", r.user,
+                  "Run the launched command as this user (name or uid), e.g. --user \"$SUDO_USER\"; "
+                  "stackfire keeps its own rights to sample");
   AddRenderFlags(sub, &flags->render);
   sub->add_option("command", r.command, "The command to launch and sample (after --)");
   return {sub, [flags, launched] {

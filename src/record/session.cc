@@ -92,7 +92,13 @@ absl::Status RecordSession::Init(const RecordConfig& config, const SessionOption
   pids_ = config.pids;
   perf::AttrOptions attr = config.attr;
   if (config.launches()) {
-    auto spawned = ChildProcess::Spawn(config.command, options.command_stdout_to_stderr);
+    std::optional<ChildProcess::User> user;
+    if (config.run_as) {
+      user = ChildProcess::User{config.run_as->name, config.run_as->uid, config.run_as->gid,
+                                config.run_as->home};
+    }
+    auto spawned = ChildProcess::Spawn(config.command, options.command_stdout_to_stderr,
+                                       user ? &*user : nullptr);
     if (!spawned.ok()) {
       return WithHint(spawned.status(),
                       absl::IsNotFound(spawned.status())

@@ -67,6 +67,11 @@ void JitMaps::Refresh(int pid, Map* map) {
     return;
   }
   map->symbols = TextSymbols::ParsePerfMap(*text);
+  if (const size_t bad = map->symbols.rejected(); bad > 0) {
+    problem(absl::InternalError(absl::StrCat(
+        name, ": ", bad, " line", bad == 1 ? "" : "s",
+        " with an absurd range (past 2^64, or over 1 GiB) ignored")));
+  }
 }
 
 const std::string* JitMaps::Lookup(int pid, uint64_t addr) {

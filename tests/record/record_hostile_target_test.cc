@@ -280,5 +280,34 @@ TEST_F(BlockedDownload, FirstSigtermStopsAndWrites) {
   EXPECT_NE(ReadFile(out_).size(), 0u) << err;
 }
 
+// sudo stackfire record --user "$SUDO_USER" -- CMD (issue 15 §6): the
+// command runs as that user, with its groups, and is still sampled.
+TEST(RecordAsUser, CommandRunsAsTheUserAndIsSampled) {
+  SKIP_WITHOUT_PERF();
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to change to another user";
+  const RunResult nobody = RunCommand({"id", "-u", "nobody"});
+  if (nobody.exit_code != 0) GTEST_SKIP() << "no user nobody here";
+  const std::string out = TempPath("user.folded");
+  const RunResult r = RunCommand({StackfireBin(), "record", "-q", "--no-kernel", "--user",
+                                  "nobody", "-o", out, "--", "sh", "-c",
+                                  "id -u; id -G; echo $USER; exec " + Workload("hostile_target") +
+                                      " - 1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.substr(0, r.out.find('\n') + 1), nobody.out) << r.out;
+  EXPECT_EQ(r.out.find("\n0\n"), std::string::npos) << "still in root's group: " << r.out;
+  EXPECT_NE(r.out.find("\nnobody\n"), std::string::npos) << r.out;
+  const Folded folded = ReadFolded(out);
+  EXPECT_GT(WithFrame(folded, "main_spin_inner"), Total(folded) / 2) << r.err;
+
+  // Errors: no such user; --user with -p.
+  RunResult bad = RunCommand({StackfireBin(), "record", "--user", "no-such-user-xyz", "-o", out,
+                              "--", "true"});
+  EXPECT_EQ(bad.exit_code, 2) << bad.err;
+  EXPECT_NE(bad.err.find("--user: no user 'no-such-user-xyz'"), std::string::npos) << bad.err;
+  bad = RunCommand({StackfireBin(), "record", "--user", "nobody", "-p", "1", "-o", out});
+  EXPECT_EQ(bad.exit_code, 2) << bad.err;
+  EXPECT_NE(bad.err.find("--user applies to a launched command"), std::string::npos) << bad.err;
+}
+
 }  // namespace
 }  // namespace stackfire::record_test
