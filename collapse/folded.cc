@@ -9,7 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
-namespace stackfire {
+namespace stackfire::collapse {
 namespace {
 
 bool IsSpace(char c) {
@@ -117,41 +117,55 @@ void ParseFoldedText(std::string_view text, std::string_view source, FoldedInput
   }
 }
 
+FoldedStreamParser::FoldedStreamParser(std::string_view source, FoldedInput* out,
+                                       bool allow_two_columns)
+    : source_(source), out_(out), allow_two_columns_(allow_two_columns) {}
+
+void FoldedStreamParser::Feed(std::string_view piece) {
+  if (piece.empty()) return;
+  FeedStored(out_->storage.emplace_back(piece));
+}
+
+void FoldedStreamParser::FeedStored(std::string_view chunk) {
+  size_t start = 0;
+  while (start < chunk.size()) {
+    size_t nl = chunk.find('\n', start);
+    if (nl == std::string_view::npos) {
+      carry_.append(chunk.substr(start));
+      break;
+    }
+    if (carry_.empty()) {
+      HandleLine(chunk.substr(start, nl - start), ++line_no_, source_, allow_two_columns_, out_);
+    } else {
+      carry_.append(chunk.substr(start, nl - start));
+      HandleLine(out_->storage.emplace_back(std::move(carry_)), ++line_no_, source_,
+                 allow_two_columns_, out_);
+      carry_.clear();
+    }
+    start = nl + 1;
+  }
+}
+
+void FoldedStreamParser::Finish() {
+  if (carry_.empty()) return;
+  HandleLine(out_->storage.emplace_back(std::move(carry_)), ++line_no_, source_,
+             allow_two_columns_, out_);
+  carry_.clear();
+}
+
 absl::Status ReadFolded(std::istream& in, std::string_view source, FoldedInput* out,
                         bool allow_two_columns) {
   constexpr size_t kChunk = 1 << 20;
-  std::string carry;
-  uint64_t line_no = 0;
+  FoldedStreamParser parser(source, out, allow_two_columns);
   while (in) {
     std::string& block = out->storage.emplace_back();
     block.resize(kChunk);
     in.read(block.data(), kChunk);
-    size_t n = static_cast<size_t>(in.gcount());
-    block.resize(n);
-    std::string_view chunk = block;
-    size_t start = 0;
-    while (start < chunk.size()) {
-      size_t nl = chunk.find('\n', start);
-      if (nl == std::string_view::npos) {
-        carry.append(chunk.substr(start));
-        break;
-      }
-      if (carry.empty()) {
-        HandleLine(chunk.substr(start, nl - start), ++line_no, source, allow_two_columns, out);
-      } else {
-        carry.append(chunk.substr(start, nl - start));
-        HandleLine(out->storage.emplace_back(std::move(carry)), ++line_no, source,
-                   allow_two_columns, out);
-        carry.clear();
-      }
-      start = nl + 1;
-    }
+    block.resize(static_cast<size_t>(in.gcount()));
+    parser.FeedStored(block);
   }
   if (in.bad()) return absl::DataLossError("read error on " + std::string(source));
-  if (!carry.empty()) {
-    HandleLine(out->storage.emplace_back(std::move(carry)), ++line_no, source, allow_two_columns,
-               out);
-  }
+  parser.Finish();
   return absl::OkStatus();
 }
 
@@ -161,4 +175,4 @@ Profile ToProfile(const FoldedInput& input) {
   return p;
 }
 
-}  // namespace stackfire
+}  // namespace stackfire::collapse

@@ -31,7 +31,7 @@
 #include "absl/status/status.h"
 #include "stackfire/profile.h"
 
-namespace stackfire {
+namespace stackfire::collapse {
 
 // One line split into its parts. `stack` points into the parsed line.
 struct FoldedLine {
@@ -83,6 +83,25 @@ struct FoldedInput {
 absl::Status ReadFolded(std::istream& in, std::string_view source, FoldedInput* out,
                         bool allow_two_columns = true);
 
+// Parses text that arrives in pieces (a pipe, inflated gzip): each piece is
+// copied into out->storage, so it need not outlive Feed(). A line may span
+// pieces. Finish() parses the last line when the text does not end in '\n'.
+class FoldedStreamParser {
+ public:
+  FoldedStreamParser(std::string_view source, FoldedInput* out, bool allow_two_columns = true);
+  void Feed(std::string_view piece);
+  // Parses a piece that is already the last element of out->storage (no copy).
+  void FeedStored(std::string_view piece);
+  void Finish();
+
+ private:
+  std::string source_;
+  FoldedInput* out_;
+  bool allow_two_columns_;
+  std::string carry_;  // the start of a line cut by the end of a piece
+  uint64_t line_no_ = 0;
+};
+
 // Parses a whole text (e.g. a mapped file). The records point into `text`:
 // the caller keeps it alive, for instance by adding its owner to out->owners.
 void ParseFoldedText(std::string_view text, std::string_view source, FoldedInput* out,
@@ -91,6 +110,6 @@ void ParseFoldedText(std::string_view text, std::string_view source, FoldedInput
 // Merges the records by stack (counts summed; BEFORE columns are dropped).
 Profile ToProfile(const FoldedInput& input);
 
-}  // namespace stackfire
+}  // namespace stackfire::collapse
 
 #endif  // STACKFIRE_COLLAPSE_FOLDED_H_

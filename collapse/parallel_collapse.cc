@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-namespace stackfire {
+namespace stackfire::collapse {
 namespace {
 
 struct Segment {
@@ -394,4 +394,4 @@ absl::Status CollapsePerfScriptParallel(const CollapseSource& source,
   return absl::OkStatus();
 }
 
-}  // namespace stackfire
+}  // namespace stackfire::collapse

@@ -28,7 +28,7 @@
 #include "collapse/perf_script.h"
 #include "stackfire/profile.h"
 
-namespace stackfire {
+namespace stackfire::collapse {
 
 struct CollapseSource {
   // The whole input, when it is in memory at once (a mapped file)...
@@ -56,6 +56,6 @@ absl::Status CollapsePerfScriptParallel(const CollapseSource& source,
 // Adds `segment`'s counts, which follow `total`'s in the input, to `total`.
 void MergeStats(const PerfScriptStats& segment, PerfScriptStats* total);
 
-}  // namespace stackfire
+}  // namespace stackfire::collapse
 
 #endif  // STACKFIRE_COLLAPSE_PARALLEL_COLLAPSE_H_

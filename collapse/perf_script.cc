@@ -5,10 +5,8 @@
 
 #include "collapse/stack_line_scan.h"
 
-namespace stackfire {
+namespace stackfire::collapse {
 
-using perf_script::EventHead;
-using perf_script::StackLine;
 
 namespace {
 
@@ -49,7 +47,7 @@ void PerfScriptCollapser::Feed(std::string_view data) {
   const size_t limit = std::min(kFastLineLimit, options_.max_line_bytes);
   while (p < end) {
     if (options_.fast_paths && (*p == '\t' || *p == ' ')) {
-      if (std::optional<perf_script::ScannedStackLine> s = perf_script::ScanStackLine(p, end, limit)) {
+      if (std::optional<ScannedStackLine> s = ScanStackLine(p, end, limit)) {
         OnScannedStackLine(*s);
         p = s->next;
         continue;
@@ -112,13 +110,13 @@ void PerfScriptCollapser::OnLine(std::string_view line) {
     return;
   }
   if (line[0] == '#') return;
-  if (!perf_script::IsSpace(line[0])) {  // event lines start with the command name
-    if (std::optional<EventHead> head = perf_script::MatchEventHead(line)) {
+  if (!IsSpace(line[0])) {  // event lines start with the command name
+    if (std::optional<EventHead> head = MatchEventHead(line)) {
       OnEventLine(line, *head);
       return;
     }
   }
-  if (std::optional<StackLine> frame = perf_script::MatchStackLine(line)) {
+  if (std::optional<StackLine> frame = MatchStackLine(line)) {
     if (in_sample_) {
       AddFrames(*frame);
     } else {
@@ -131,12 +129,12 @@ void PerfScriptCollapser::OnLine(std::string_view line) {
 
 // What OnLine does with the same line, when it is a stack line in the
 // common form (see stack_line_scan.h).
-void PerfScriptCollapser::OnScannedStackLine(const perf_script::ScannedStackLine& s) {
+void PerfScriptCollapser::OnScannedStackLine(const ScannedStackLine& s) {
   ++stats_.lines;
   if (!in_sample_) {
     // A one-frame sample (OnIndentedLine) has its event's ':' and a blank
     // after it before the frame: in what the scanner took for the name.
-    if (perf_script::HasColonThenSpace(s.line.rawfunc)) {
+    if (HasColonThenSpace(s.line.rawfunc)) {
       std::string_view line(s.next - 1 - s.length, s.length);
       if (line.back() == '\r') line.remove_suffix(1);
       OnIndentedLine(line);
@@ -149,7 +147,7 @@ void PerfScriptCollapser::OnScannedStackLine(const perf_script::ScannedStackLine
       stack_.Prepend(name);
       return;
     }
-    if (options_.fast_paths && perf_script::PrependTidyName(name, frame_ctx_.java, &stack_)) {
+    if (options_.fast_paths && PrependTidyName(name, frame_ctx_.java, &stack_)) {
       return;
     }
   }
@@ -158,13 +156,13 @@ void PerfScriptCollapser::OnScannedStackLine(const perf_script::ScannedStackLine
 
 void PerfScriptCollapser::OnEventLine(std::string_view line, const EventHead& head) {
   std::string_view period;
-  if (std::optional<perf_script::EventTail> tail = perf_script::MatchEventTail(line)) {
+  if (std::optional<EventTail> tail = MatchEventTail(line)) {
     if (!AcceptEvent(tail->event, /*single_line=*/false)) return;
     StartSample(head, tail->period);
     return;
   }
-  std::optional<perf_script::SingleLineTail> single =
-      perf_script::MatchSingleLineTail(line.substr(head.end));
+  std::optional<SingleLineTail> single =
+      MatchSingleLineTail(line.substr(head.end));
   if (!single) {
     // No event name at the end (a tracepoint with arguments, say): the
     // script keeps the sample, unfiltered, with weight 1.
@@ -183,14 +181,14 @@ void PerfScriptCollapser::OnEventLine(std::string_view line, const EventHead& he
 // is where most one-frame samples land.
 void PerfScriptCollapser::OnIndentedLine(std::string_view line) {
   size_t start = 0;
-  while (start < line.size() && perf_script::IsSpace(line[start])) ++start;
+  while (start < line.size() && IsSpace(line[start])) ++start;
   std::string_view trimmed = line.substr(start);
   // Cheap reject first: the frames of skipped samples come this way too.
   if (std::memchr(trimmed.data(), ':', trimmed.size()) == nullptr) return;
-  std::optional<EventHead> head = perf_script::MatchEventHead(trimmed);
+  std::optional<EventHead> head = MatchEventHead(trimmed);
   if (!head) return;
-  std::optional<perf_script::SingleLineTail> single =
-      perf_script::MatchSingleLineTail(trimmed.substr(head->end));
+  std::optional<SingleLineTail> single =
+      MatchSingleLineTail(trimmed.substr(head->end));
   if (!single) return;
   if (!AcceptEvent(single->event, /*single_line=*/true)) return;
   StartSample(*head, single->period);
@@ -244,13 +242,13 @@ void PerfScriptCollapser::StartSample(const EventHead& head, std::string_view pe
     if (c == ' ') c = '_';
   }
   frame_ctx_.java = pname_.compare(0, 4, "java") == 0;
-  weight_ = options_.weigh_by_period ? perf_script::PeriodWeight(period) : 1;
+  weight_ = options_.weigh_by_period ? PeriodWeight(period) : 1;
   in_sample_ = true;
 }
 
 void PerfScriptCollapser::AddFrames(const StackLine& frame) {
   group_.clear();
-  if (perf_script::AppendFrames(frame, frame_ctx_, &group_, &scratch_)) stack_.Prepend(group_);
+  if (AppendFrames(frame, frame_ctx_, &group_, &scratch_)) stack_.Prepend(group_);
 }
 
 void PerfScriptCollapser::EndSample() {
@@ -283,4 +281,4 @@ Profile CollapsePerfScript(std::string_view text, const PerfScriptOptions& optio
   return collapser.TakeProfile();
 }
 
-}  // namespace stackfire
+}  // namespace stackfire::collapse

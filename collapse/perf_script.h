@@ -35,7 +35,7 @@
 #include "collapse/stack_line_scan.h"
 #include "stackfire/profile.h"
 
-namespace stackfire {
+namespace stackfire::collapse {
 
 struct PerfScriptOptions {
   bool include_pid = false;      // --pid: "comm-PID" as the root frame
@@ -106,13 +106,13 @@ class PerfScriptCollapser {
   // Skips a line longer than max_line_bytes, else OnLine().
   void OnCompleteLine(std::string_view line);
   void OnLine(std::string_view line);
-  void OnEventLine(std::string_view line, const perf_script::EventHead& head);
+  void OnEventLine(std::string_view line, const EventHead& head);
   void OnIndentedLine(std::string_view line);
-  void OnScannedStackLine(const perf_script::ScannedStackLine& s);
+  void OnScannedStackLine(const ScannedStackLine& s);
   // Applies the event filter; false when the event line must be skipped.
   bool AcceptEvent(std::string_view event, bool single_line);
-  void StartSample(const perf_script::EventHead& head, std::string_view period);
-  void AddFrames(const perf_script::StackLine& frame);
+  void StartSample(const EventHead& head, std::string_view period);
+  void AddFrames(const StackLine& frame);
   void EndSample();
   void CountEvent(std::string_view event);
   void CountUnparsable(std::string_view line);
@@ -138,7 +138,7 @@ class PerfScriptCollapser {
   bool in_sample_ = false;
   std::string pname_;
   double weight_ = 1;
-  perf_script::FrameContext frame_ctx_;
+  FrameContext frame_ctx_;
   ReversedStack stack_;
   std::string group_;    // the frames of one stack line, when cleaned up
   std::string scratch_;
@@ -148,6 +148,6 @@ class PerfScriptCollapser {
 Profile CollapsePerfScript(std::string_view text, const PerfScriptOptions& options,
                            PerfScriptStats* stats = nullptr);
 
-}  // namespace stackfire
+}  // namespace stackfire::collapse
 
 #endif  // STACKFIRE_COLLAPSE_PERF_SCRIPT_H_

@@ -8,7 +8,7 @@
 #include <emmintrin.h>
 #endif
 
-namespace stackfire::perf_script {
+namespace stackfire::collapse {
 namespace {
 
 using std::string_view;
@@ -497,4 +497,4 @@ bool AppendFrames(const StackLine& line, const FrameContext& ctx, std::string* o
   return true;
 }
 
-}  // namespace stackfire::perf_script
+}  // namespace stackfire::collapse

@@ -27,7 +27,7 @@
 
 #include "collapse/reversed_stack.h"
 
-namespace stackfire::perf_script {
+namespace stackfire::collapse {
 
 namespace internal {
 enum : unsigned char { kSpaceBit = 1, kDigitBit = 2, kWordBit = 4 };
@@ -118,6 +118,6 @@ bool AppendFrames(const StackLine& line, const FrameContext& ctx, std::string* o
 // "->", "[unknown]", process names): AppendFrames then.
 bool PrependTidyName(std::string_view rawfunc, bool java, ReversedStack* stack);
 
-}  // namespace stackfire::perf_script
+}  // namespace stackfire::collapse
 
 #endif  // STACKFIRE_COLLAPSE_PERF_SCRIPT_LINE_H_

@@ -13,7 +13,7 @@
 #include <memory>
 #include <string_view>
 
-namespace stackfire {
+namespace stackfire::collapse {
 
 class ReversedStack {
  public:
@@ -59,6 +59,6 @@ class ReversedStack {
   size_t parts_ = 0;
 };
 
-}  // namespace stackfire
+}  // namespace stackfire::collapse
 
 #endif  // STACKFIRE_COLLAPSE_REVERSED_STACK_H_

@@ -6,7 +6,7 @@
 #include <emmintrin.h>
 #endif
 
-namespace stackfire::perf_script {
+namespace stackfire::collapse {
 namespace {
 
 // Lines are read 32 bytes at a time: most stack lines take three or four.
@@ -153,4 +153,4 @@ bool HasColonThenSpace(std::string_view s) {
   return false;
 }
 
-}  // namespace stackfire::perf_script
+}  // namespace stackfire::collapse

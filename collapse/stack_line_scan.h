@@ -25,7 +25,7 @@
 
 #include "collapse/perf_script_line.h"
 
-namespace stackfire::perf_script {
+namespace stackfire::collapse {
 
 struct ScannedStackLine {
   StackLine line;
@@ -42,6 +42,6 @@ std::optional<ScannedStackLine> ScanStackLine(const char* p, const char* end, si
 // (the event's colon, then the blanks before the frame): "a::b" does not.
 bool HasColonThenSpace(std::string_view s);
 
-}  // namespace stackfire::perf_script
+}  // namespace stackfire::collapse
 
 #endif  // STACKFIRE_COLLAPSE_STACK_LINE_SCAN_H_

@@ -221,11 +221,11 @@ absl::StatusOr<PprofStacks> ReadPprof(std::string_view bytes, std::string_view s
     }
     it->second += static_cast<double>(v);
   }
-  FoldedInput& f = out.folded;
+  collapse::FoldedInput& f = out.folded;
   for (std::string& st : order) {
     const double w = stacks[st];
     const std::string& kept = f.storage.emplace_back(std::move(st));
-    FoldedRecord r;
+    collapse::FoldedRecord r;
     r.stack = kept;
     r.count = w;
     f.records.push_back(r);

@@ -45,9 +45,9 @@ struct PprofReadOptions {
 };
 
 struct PprofStacks {
-  FoldedInput folded;   // one record per distinct stack, merged
-  std::string type;     // the chosen sample type, e.g. "samples"
-  std::string unit;     // and its unit, e.g. "count"
+  collapse::FoldedInput folded;  // one record per distinct stack, merged
+  std::string type;              // the chosen sample type, e.g. "samples"
+  std::string unit;              // and its unit, e.g. "count"
   std::vector<std::string> types;  // every "type/unit" of the profile
   uint64_t samples = 0;            // pprof Sample messages read
 };

@@ -28,7 +28,7 @@ void FuzzPprof(const uint8_t* data, size_t size) {
     return;
   }
   double total = 0;
-  for (const FoldedRecord& r : p->folded.records) {
+  for (const collapse::FoldedRecord& r : p->folded.records) {
     FUZZ_CHECK(!r.stack.empty(), "an empty stack");
     FUZZ_CHECK(r.stack.find('\n') == std::string_view::npos, std::string(r.stack));
     FUZZ_CHECK(r.count > 0 && std::isfinite(r.count), std::to_string(r.count));

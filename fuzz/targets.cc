@@ -15,6 +15,7 @@
 #include "render/significance.h"
 #include "render/significant_diff.h"
 #include "render/flamegraph.h"
+#include "src/io/input_format.h"
 
 namespace stackfire::fuzz {
 namespace {
@@ -39,7 +40,7 @@ void CheckRendered(const std::ostringstream& out) {
 
 void FuzzPerfScript(const uint8_t* data, size_t size) {
   uint8_t flags = TakeFlags(&data, &size);
-  PerfScriptOptions o;
+  collapse::PerfScriptOptions o;
   o.include_pid = flags & 1;
   o.include_tid = flags & 2;
   o.annotate_kernel = flags & 4;
@@ -50,12 +51,12 @@ void FuzzPerfScript(const uint8_t* data, size_t size) {
   // Fed in two pieces split at a data-dependent point: a split line must
   // collapse the same way as a whole one.
   size_t cut = size == 0 ? 0 : (flags * 7919u) % (size + 1);
-  PerfScriptCollapser c(o);
+  collapse::PerfScriptCollapser c(o);
   c.Feed(text.substr(0, cut));
   c.Feed(text.substr(cut));
   c.Finish();
-  PerfScriptStats whole_stats;
-  Profile whole = CollapsePerfScript(text, o, &whole_stats);
+  collapse::PerfScriptStats whole_stats;
+  Profile whole = collapse::CollapsePerfScript(text, o, &whole_stats);
   FUZZ_CHECK(whole.size() == c.profile().size(), "split feed changed the stack count");
   FUZZ_CHECK(whole_stats.samples == c.stats().samples, "split feed changed the sample count");
   std::ostringstream a, b;
@@ -68,28 +69,57 @@ void FuzzFolded(const uint8_t* data, size_t size) {
   uint8_t flags = TakeFlags(&data, &size);
   bool two = flags & 1;
   std::string text(AsText(data, size));
-  FoldedInput from_text;
-  ParseFoldedText(text, "fuzz", &from_text, two);
+  collapse::FoldedInput from_text;
+  collapse::ParseFoldedText(text, "fuzz", &from_text, two);
   std::istringstream in(text);
-  FoldedInput from_stream;
-  FUZZ_CHECK(ReadFolded(in, "fuzz", &from_stream, two).ok(), "ReadFolded failed on a string");
+  collapse::FoldedInput from_stream;
+  FUZZ_CHECK(collapse::ReadFolded(in, "fuzz", &from_stream, two).ok(),
+             "ReadFolded failed on a string");
   FUZZ_CHECK(from_text.records.size() == from_stream.records.size(), "record counts differ");
   FUZZ_CHECK(from_text.bad_lines == from_stream.bad_lines, "bad line counts differ");
-  Profile p = ToProfile(from_stream);
+  // Three pieces cut at data-dependent points, as a pipe or gzip delivers
+  // them: a line cut anywhere parses as a whole one.
+  collapse::FoldedInput from_pieces;
+  {
+    collapse::FoldedStreamParser parser("fuzz", &from_pieces, two);
+    std::string_view rest = text;
+    size_t cut = text.empty() ? 0 : (flags * 7919u) % (text.size() + 1);
+    parser.Feed(rest.substr(0, cut));
+    rest.remove_prefix(cut);
+    cut = rest.empty() ? 0 : (flags * 104729u) % (rest.size() + 1);
+    parser.Feed(rest.substr(0, cut));
+    parser.Feed(rest.substr(cut));
+    parser.Finish();
+  }
+  FUZZ_CHECK(from_pieces.records.size() == from_text.records.size(),
+             "pieces: record counts differ");
+  FUZZ_CHECK(from_pieces.bad_lines == from_text.bad_lines, "pieces: bad line counts differ");
+  for (size_t i = 0; i < from_text.records.size(); ++i) {
+    FUZZ_CHECK(from_pieces.records[i].stack == from_text.records[i].stack &&
+                   from_pieces.records[i].count == from_text.records[i].count,
+               "pieces: a record differs");
+  }
+  // The format sniff sees any input without crashing; a NUL byte in its
+  // head always makes the input binary.
+  const io::InputFormat format = io::SniffInputFormat(std::string_view(text).substr(0, 4096));
+  if (std::string_view(text).substr(0, 4096).find('\0') != std::string_view::npos) {
+    FUZZ_CHECK(io::IsBinary(format), "a NUL byte in the head is binary");
+  }
+  Profile p = collapse::ToProfile(from_stream);
   std::ostringstream folded;
   WriteFolded(p, folded);
   // What we print parses back to the same profile.
-  FoldedInput again;
+  collapse::FoldedInput again;
   std::string printed = folded.str();
-  ParseFoldedText(printed, "again", &again, false);
+  collapse::ParseFoldedText(printed, "again", &again, false);
   FUZZ_CHECK(again.bad_lines == 0, "WriteFolded printed a bad line: " + again.first_bad_text);
 }
 
 void FuzzRenderSvg(const uint8_t* data, size_t size) {
   uint8_t flags = TakeFlags(&data, &size);
-  FoldedInput input;
+  collapse::FoldedInput input;
   std::string text(AsText(data, size));
-  ParseFoldedText(text, "fuzz", &input);
+  collapse::ParseFoldedText(text, "fuzz", &input);
   render::RenderOptions o;
   o.inverted = flags & 1;
   o.flamechart = flags & 2;
@@ -98,7 +128,7 @@ void FuzzRenderSvg(const uint8_t* data, size_t size) {
   o.negate = flags & 16;
   static const char* kColors[] = {"hot", "java", "js", "mem", "io", "wakeup", "chain", "aqua"};
   o.colors = kColors[(flags >> 5) & 7];
-  o.minwidth = "0";
+  o.minwidth = std::string("0");
   // Input text in every user-facing string too.
   std::string head(text.substr(0, 64));
   o.title = head;
@@ -119,9 +149,9 @@ void FuzzDiffSvg(const uint8_t* data, size_t size) {
   if (cut == std::string_view::npos) cut = text.size() / 2;
   std::string before_text(text.substr(0, cut));
   std::string after_text(text.substr(std::min(cut + 1, text.size())));
-  FoldedInput before, after;
-  ParseFoldedText(before_text, "before", &before, false);
-  ParseFoldedText(after_text, "after", &after, false);
+  collapse::FoldedInput before, after;
+  collapse::ParseFoldedText(before_text, "before", &before, false);
+  collapse::ParseFoldedText(after_text, "after", &after, false);
   render::DiffOptions d;
   d.normalize = flags & 1;
   d.strip_hex = flags & 2;
@@ -131,7 +161,7 @@ void FuzzDiffSvg(const uint8_t* data, size_t size) {
   render::RenderOptions o;
   o.negate = flags & 4;
   o.inverted = flags & 8;
-  o.minwidth = "0";
+  o.minwidth = std::string("0");
   std::ostringstream out;
   (void)render::WriteDiffFlameGraph(diff, o, out);
   CheckRendered(out);

@@ -63,11 +63,11 @@ double DiffProfile::after_total() const {
   return t;
 }
 
-DiffProfile MakeDiff(const FoldedInput& before, const FoldedInput& after,
+DiffProfile MakeDiff(const collapse::FoldedInput& before, const collapse::FoldedInput& after,
                      const DiffOptions& options) {
   DiffProfile diff;
   double total1 = 0, total2 = 0;
-  for (const FoldedRecord& r : before.records) {
+  for (const collapse::FoldedRecord& r : before.records) {
     if (options.strip_hex) {
       diff.AddCopy(StripHex(r.stack), r.count, 0);
     } else {
@@ -75,7 +75,7 @@ DiffProfile MakeDiff(const FoldedInput& before, const FoldedInput& after,
     }
     total1 += r.count;
   }
-  for (const FoldedRecord& r : after.records) {
+  for (const collapse::FoldedRecord& r : after.records) {
     if (options.strip_hex) {
       diff.AddCopy(StripHex(r.stack), 0, r.count);
     } else {
@@ -127,7 +127,7 @@ std::vector<StackWeight> StacksOf(const DiffProfile& diff) {
   std::vector<StackWeight> out;
   out.reserve(diff.entries().size());
   for (const DiffProfile::Entry& e : diff.entries()) {
-    out.push_back(StackWeight{e.stack, e.after, e.before, ' '});
+    out.push_back(StackWeight{e.stack, e.after, e.before, ' ', {}});
   }
   return out;
 }

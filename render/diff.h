@@ -66,7 +66,7 @@ std::string StripHex(std::string_view stack);
 
 // Joins BEFORE and AFTER (single-column folded input, read with
 // allow_two_columns = false).
-DiffProfile MakeDiff(const FoldedInput& before, const FoldedInput& after,
+DiffProfile MakeDiff(const collapse::FoldedInput& before, const collapse::FoldedInput& after,
                      const DiffOptions& options);
 
 // difffolded.pl's "STACK BEFORE AFTER" lines, sorted bytewise.

@@ -6,7 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "collapse/report.h"
+#include "render/report.h"
 #include "export/json_escape.h"
 #include "re2/re2.h"
 #include "render/significant_diff.h"

@@ -7,55 +7,9 @@
 
 #include "render/palette.h"
 #include "render/svg_format.h"
-#include "render/utf8.h"
+#include "render/xml_escape.h"
 
 namespace stackfire::render {
-namespace {
-
-// flamegraph.pl: minwidth matches ^([0-9.]+)%?$.
-bool ParseMinwidth(std::string_view text, double* value, bool* percent) {
-  *percent = !text.empty() && text.back() == '%';
-  if (*percent) text.remove_suffix(1);
-  if (text.empty()) return false;
-  for (char c : text) {
-    if (!(c >= '0' && c <= '9') && c != '.') return false;
-  }
-  std::string s(text);
-  char* end = nullptr;
-  *value = std::strtod(s.c_str(), &end);
-  return true;  // like perl, "1.2.3" reads as 1.2
-}
-
-}  // namespace
-
-absl::Status ValidateOptions(const RenderOptions& o) {
-  if (o.width <= 20) return absl::InvalidArgumentError("--width must be more than 20 pixels");
-  if (o.width > 1000000) return absl::InvalidArgumentError("--width is too large (max 1000000)");
-  if (o.height < 2 || o.height > 10000) {
-    return absl::InvalidArgumentError("--height must be between 2 and 10000 pixels");
-  }
-  if (!(o.fontsize > 0 && o.fontsize < 1000)) {
-    return absl::InvalidArgumentError("--fontsize must be a positive number below 1000");
-  }
-  if (!(o.fontwidth > 0 && o.fontwidth < 100)) {
-    return absl::InvalidArgumentError("--fontwidth must be a positive number");
-  }
-  if (!std::isfinite(o.factor)) return absl::InvalidArgumentError("--factor must be a number");
-  if (!(o.total >= 0) || !std::isfinite(o.total)) {
-    return absl::InvalidArgumentError("--total must be a non-negative number");
-  }
-  double mw;
-  bool pct;
-  if (!ParseMinwidth(o.minwidth, &mw, &pct)) {
-    return absl::InvalidArgumentError("--minwidth \"" + o.minwidth +
-                                      "\" is invalid: expected pixels (0.1) or a percentage (1%)");
-  }
-  absl::StatusOr<Palette> p = ParsePalette(o.colors);
-  if (!p.ok()) return p.status();
-  absl::StatusOr<Background> bg = BackgroundFor(o.bgcolors, o.colors);
-  if (!bg.ok()) return bg.status();
-  return absl::OkStatus();
-}
 
 absl::StatusOr<Layout> LayoutFor(std::vector<StackWeight> stacks, bool differential,
                                  const RenderOptions& o) {
@@ -88,15 +42,15 @@ std::vector<StackWeight> StacksOf(const Profile& profile) {
   std::vector<StackWeight> out;
   out.reserve(profile.size());
   for (const Profile::Entry& e : profile.entries()) {
-    out.push_back(StackWeight{e.stack, e.weight, e.weight, ' '});
+    out.push_back(StackWeight{e.stack, e.weight, e.weight, ' ', {}});
   }
   return out;
 }
 
-std::vector<StackWeight> StacksOf(const FoldedInput& input) {
+std::vector<StackWeight> StacksOf(const collapse::FoldedInput& input) {
   std::vector<StackWeight> out;
   out.reserve(input.records.size());
-  for (const FoldedRecord& r : input.records) {
+  for (const collapse::FoldedRecord& r : input.records) {
     out.push_back(StackWeight{r.stack, r.count, r.before, r.separator, r.tail});
   }
   return out;
@@ -107,7 +61,7 @@ absl::Status WriteFlameGraph(const Profile& profile, const RenderOptions& option
   return WriteFlameGraph(StacksOf(profile), false, options, out);
 }
 
-absl::Status WriteFlameGraph(const FoldedInput& input, const RenderOptions& options,
+absl::Status WriteFlameGraph(const collapse::FoldedInput& input, const RenderOptions& options,
                              std::ostream& out) {
   return WriteFlameGraph(StacksOf(input), input.differential, options, out);
 }

@@ -1,7 +1,7 @@
 // The public entry point of the renderer: folded stacks in, an interactive
-// SVG flame graph out. RenderOptions mirrors flamegraph.pl's options, names
-// and defaults, so `stackfire render` is a drop-in replacement; the recorder
-// calls the same functions.
+// SVG flame graph out, drawn with the options of render_options.h (which
+// mirror flamegraph.pl's, so `stackfire render` is a drop-in replacement);
+// the recorder calls the same functions.
 //
 // Geometry (which frames, their counts, x, width and depth) is flamegraph.pl's
 // (see layout.h); colours are its palettes (see palette.h) and are
@@ -15,65 +15,14 @@
 #include <string>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "collapse/folded.h"
 #include "render/layout.h"
+#include "render/render_options.h"
 #include "stackfire/profile.h"
 
 namespace stackfire::render {
-
-// --cp: frame name -> colour ("rgb(r,g,b)"), read from and written back to a
-// file by the caller (see ReadPaletteMap / WritePaletteMap).
-using PaletteMap = absl::flat_hash_map<std::string, std::string>;
-
-// Replaces the differential colour and tooltip of every frame: `stackfire
-// diff` colours only significant changes (see significant_diff.h). Frame
-// indices are those of the layout passed to WriteSvg.
-class FrameAnnotator {
- public:
-  virtual ~FrameAnnotator() = default;
-  // "#rrggbb".
-  virtual std::string Fill(size_t frame) const = 0;
-  // The tooltip after the frame's name (unescaped; lines split by '\n').
-  virtual void AppendTip(size_t frame, std::string* out) const = 0;
-};
-
-struct RenderOptions {
-  std::string title;              // "" = "Flame Graph" / "Icicle Graph" / "Flame Chart"
-  std::string subtitle;
-  int width = 1200;               // image width, pixels
-  int height = 16;                // frame height, pixels
-  std::string minwidth = "0.1";   // pixels, or "N%" of the total
-  std::string fonttype = "Verdana";
-  double fontsize = 12;
-  double fontwidth = 0.59;        // average glyph width relative to fontsize
-  std::string countname = "samples";
-  std::string nametype = "Function:";
-  std::string colors = "hot";
-  std::string bgcolors;           // "" = the palette's default
-  bool hash = false;              // colour by flamegraph.pl's name hash
-  bool consistent_palette = false;  // --cp: colours from/to *palette_map
-  PaletteMap* palette_map = nullptr;
-  bool reverse = false;
-  bool inverted = false;          // icicle graph
-  bool flamechart = false;        // input order, no merging of non-adjacent stacks
-  bool negate = false;            // swap differential hues
-  double factor = 1;              // scale the counts shown in tooltips
-  std::string notes;
-  double total = 0;               // --total: override the sum of counts when larger
-
-  // Set by `stackfire diff`: keep frames that vanished (drawn as thin
-  // removed markers) and write before/after/delta in every tooltip.
-  bool diff_details = false;
-  // Set by `stackfire diff` without --raw; differential layouts only.
-  const FrameAnnotator* annotator = nullptr;
-};
-
-// Checks the options that do not depend on the input (ranges, palette,
-// background, minwidth syntax).
-absl::Status ValidateOptions(const RenderOptions& options);
 
 // Lays the stacks out as flamegraph.pl would with these options.
 absl::StatusOr<Layout> LayoutFor(std::vector<StackWeight> stacks, bool differential,
@@ -90,11 +39,11 @@ absl::Status WriteFlameGraph(std::vector<StackWeight> stacks, bool differential,
 absl::Status WriteFlameGraph(const Profile& profile, const RenderOptions& options,
                              std::ostream& out);
 // Folded input keeps its line order (flame charts) and two-column lines.
-absl::Status WriteFlameGraph(const FoldedInput& input, const RenderOptions& options,
+absl::Status WriteFlameGraph(const collapse::FoldedInput& input, const RenderOptions& options,
                              std::ostream& out);
 
 std::vector<StackWeight> StacksOf(const Profile& profile);
-std::vector<StackWeight> StacksOf(const FoldedInput& input);
+std::vector<StackWeight> StacksOf(const collapse::FoldedInput& input);
 
 // The picture flamegraph.pl writes when there is nothing to draw.
 void WriteErrorSvg(const RenderOptions& options, std::string_view message, std::ostream& out);

@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <vector>
 
-#include "render/utf8.h"
+#include "collapse/utf8.h"
 
 namespace stackfire::render {
 namespace {
@@ -100,7 +100,7 @@ std::string Rgb::Css() const {
 }
 
 double NameHash(std::string_view name) {
-  std::vector<uint32_t> cps = DecodeUtf8(name);
+  std::vector<uint32_t> cps = collapse::DecodeUtf8(name);
   // s/.(.*?)`//: drop everything up to the first backtick after the first char.
   for (size_t i = 1; i < cps.size(); ++i) {
     if (cps[i] == '`') {
@@ -123,7 +123,7 @@ double NameHash(std::string_view name) {
 double SeededNameRandom(std::string_view name) {
   uint32_t sum = 0;
   size_t pos = 0;
-  while (pos < name.size()) sum += NextCodePoint(name, &pos);
+  while (pos < name.size()) sum += collapse::NextCodePoint(name, &pos);
   // perl: srand(sum); rand(1) -- drand48 seeded as srand48 does.
   uint64_t state = (static_cast<uint64_t>(sum) << 16) | 0x330e;
   state = (state * 0x5DEECE66DULL + 0xB) & ((1ULL << 48) - 1);
@@ -134,9 +134,9 @@ Rgb FrameColor(Palette palette, std::string_view name, bool hash) {
   double v1, v2, v3;
   if (hash) {
     v1 = NameHash(name);
-    std::vector<uint32_t> cps = DecodeUtf8(name);
+    std::vector<uint32_t> cps = collapse::DecodeUtf8(name);
     std::string reversed;
-    for (size_t i = cps.size(); i-- > 0;) AppendUtf8(cps[i], &reversed);
+    for (size_t i = cps.size(); i-- > 0;) collapse::AppendUtf8(cps[i], &reversed);
     v2 = v3 = NameHash(reversed);
   } else {
     v1 = v2 = v3 = SeededNameRandom(name);

@@ -40,8 +40,8 @@ struct SideStats {
 
 }  // namespace
 
-absl::StatusOr<DiffRuns> DiffRuns::Make(const std::vector<const FoldedInput*>& before,
-                                        const std::vector<const FoldedInput*>& after,
+absl::StatusOr<DiffRuns> DiffRuns::Make(const std::vector<const collapse::FoldedInput*>& before,
+                                        const std::vector<const collapse::FoldedInput*>& after,
                                         const DiffOptions& options,
                                         const SignificanceOptions& sig) {
   if (before.empty() || after.empty()) {
@@ -74,14 +74,14 @@ absl::StatusOr<DiffRuns> DiffRuns::Make(const std::vector<const FoldedInput*>& b
   for (size_t f = 0; f < before.size() + after.size(); ++f) {
     const bool is_before = f < before.size();
     const size_t side_index = is_before ? f : f - before.size();
-    const FoldedInput& in = is_before ? *before[side_index] : *after[side_index];
+    const collapse::FoldedInput& in = is_before ? *before[side_index] : *after[side_index];
     const size_t r = sig.pool_runs ? (is_before ? 0 : 1)
                                    : (is_before ? side_index : d.before_runs_ + side_index);
     if (units) {
       (is_before ? units_b : units_a)[r - (is_before ? 0 : d.before_runs_)] +=
           UnitOf(is_before ? sig.before_units : sig.after_units, side_index);
     }
-    for (const FoldedRecord& rec : in.records) {
+    for (const collapse::FoldedRecord& rec : in.records) {
       const double b = is_before ? rec.count : 0, a = is_before ? 0 : rec.count;
       size_t i = options.strip_hex ? d.pooled_.AddCopy(StripHex(rec.stack), b, a)
                                    : d.pooled_.Add(rec.stack, b, a);

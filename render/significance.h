@@ -82,8 +82,8 @@ struct SignificanceOptions {
 class DiffRuns {
  public:
   // Checks the options against the runs (unit counts, positive units).
-  static absl::StatusOr<DiffRuns> Make(const std::vector<const FoldedInput*>& before,
-                                       const std::vector<const FoldedInput*>& after,
+  static absl::StatusOr<DiffRuns> Make(const std::vector<const collapse::FoldedInput*>& before,
+                                       const std::vector<const collapse::FoldedInput*>& after,
                                        const DiffOptions& options,
                                        const SignificanceOptions& sig);
   DiffRuns(DiffRuns&&) = default;

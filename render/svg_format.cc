@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <cstdio>
 
-#include "render/utf8.h"
+#include "render/xml_escape.h"
 
 namespace stackfire::render {
 

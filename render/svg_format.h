@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "render/flamegraph.h"
+#include "render/render_options.h"
 #include "render/layout.h"
 
 namespace stackfire::render {

@@ -1,4 +1,6 @@
-// The script embedded in every flame graph (no external resources).
+// The script embedded in every flame graph (no external resources). Its
+// text is render/svg_script.js, which the build turns into this array
+// (render/embed_script.py); it holds no "]]>" (it sits in a CDATA section).
 //
 // Document contract, written by svg_writer.cc:
 //   <svg data-xpad data-fs data-fw data-fh data-nametype>  page parameters

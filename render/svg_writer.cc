@@ -7,12 +7,13 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "collapse/utf8.h"
 #include "export/json_escape.h"
 #include "render/flamegraph.h"
 #include "render/palette.h"
 #include "render/svg_format.h"
 #include "render/svg_script.h"
-#include "render/utf8.h"
+#include "render/xml_escape.h"
 
 namespace stackfire::render {
 namespace {
@@ -58,7 +59,7 @@ void AppendLabel(std::string_view name, double width_px, const RenderOptions& o,
   size_t pos = 0, count = 0, cut = std::string::npos;
   while (pos < clean.size()) {
     if (count == static_cast<size_t>(chars - 2)) cut = pos;
-    NextCodePoint(clean, &pos);
+    collapse::NextCodePoint(clean, &pos);
     ++count;
     if (count > static_cast<size_t>(chars)) break;
   }

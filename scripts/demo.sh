@@ -5,7 +5,8 @@
 #   bash scripts/demo.sh [OUT.svg]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+# Only what the demo runs: stackfire and the demo programs, not the tests.
+bash scripts/setup.sh src/cli/stackfire examples/demo/demo_server examples/demo/demo_load
 builddir=${STACKFIRE_BUILDDIR:-build}
 out=${1:-flame.svg}
 seconds=${DEMO_SECONDS:-10}

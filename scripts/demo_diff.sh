@@ -20,7 +20,9 @@
 # to skip scripts/setup.sh (the tests, which have built everything already).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ "${DEMO_SKIP_SETUP:-0}" != 1 ]; then bash scripts/setup.sh; fi
+if [ "${DEMO_SKIP_SETUP:-0}" != 1 ]; then
+  bash scripts/setup.sh src/cli/stackfire examples/demo/demo_server examples/demo/demo_load
+fi
 builddir=${STACKFIRE_BUILDDIR:-build}
 out=${1:-diff.svg}
 requests=${DEMO_REQUESTS:-1000}

@@ -1,6 +1,13 @@
 #!/usr/bin/env bash
 # Installs the missing Debian 12 packages, then configures and builds
 # stackfire in ./build. Safe to run again: it only does what is missing.
+#
+#   bash scripts/setup.sh [TARGET...]
+#
+# With TARGETs (ninja output paths such as src/cli/stackfire) only those and
+# the libraries they link are built: scripts/demo.sh builds stackfire and the
+# demo programs, not the tests. Without, everything is. STACKFIRE_SETUP_BUILD=0 stops after
+# configuring (scripts/test.sh times the build on its own).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -66,4 +73,6 @@ builddir=${STACKFIRE_BUILDDIR:-build}
 if [ ! -f "$builddir/build.ninja" ]; then
   meson setup "$builddir" --buildtype=release
 fi
-ninja -C "$builddir"
+if [ "${STACKFIRE_SETUP_BUILD:-1}" != 0 ]; then
+  ninja -C "$builddir" "$@"
+fi

@@ -4,7 +4,9 @@
 # build (build-asan), then each libFuzzer target for a bounded time
 # (scripts/fuzz.sh, clang, build-fuzz). Ends with "N passed, N failed" counted
 # from both meson test logs and the fuzz summary (one test per fuzz target).
-# CI runs this (.ci/run); the time each part takes is in bench/RESULTS-fuzz.md.
+# CI runs this (.ci/run). Each part prints the time it took on stderr, as
+# "test: PART took N s" (setup, release build, release tests, sanitizer
+# build and tests, fuzzing), then "test: the whole run took N s".
 #
 # The sanitizer tree builds only what its tests need: `meson test` builds the
 # tests it selects and their declared dependencies, so the benchmarks, the
@@ -23,18 +25,27 @@
 # regression inputs run in the release suite either way.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-STACKFIRE_SETUP_TESTS=1 bash scripts/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
+run_start=$(date +%s)
+start=$run_start
+# Prints "test: PART took N s" for the part that began at $start.
+took() { echo "test: $1 took $(( $(date +%s) - start )) s" >&2; start=$(date +%s); }
+
+STACKFIRE_SETUP_TESTS=1 STACKFIRE_SETUP_BUILD=0 bash scripts/setup.sh ||
+  { echo "0 passed, 1 failed"; exit 1; }
+took "setup"
 builddir=${STACKFIRE_BUILDDIR:-build}
 asandir=${STACKFIRE_ASAN_BUILDDIR:-build-asan}
 logs=("$builddir/meson-logs/testlog.json")
 
+ninja -C "$builddir" || { echo "0 passed, 1 failed"; exit 1; }
+took "release build"
 meson test -C "$builddir" --print-errorlogs --num-processes 2 --timeout-multiplier 3
 rc=$?
+took "release tests"
 
 sanitize=${STACKFIRE_SANITIZE:-1}
 fuzz_seconds=${STACKFIRE_FUZZ_SECONDS:-60}
 if [ "$sanitize" != 0 ]; then
-  start=$(date +%s)
   if [ ! -f "$asandir/build.ninja" ]; then
     # Shared libraries here: a static libstdc++ would keep its own operator new from ASan.
     meson setup "$asandir" -Db_sanitize=address,undefined -Db_lundef=false -Dstatic_deps=false \
@@ -51,17 +62,17 @@ if [ "$sanitize" != 0 ]; then
       meson test -C "$asandir" --print-errorlogs --num-processes 2 --timeout-multiplier 5 \
         --no-suite browser || rc=1
   fi
-  echo "test: sanitizer build and test run took $(( $(date +%s) - start )) s" >&2
+  took "sanitizer build and tests"
 fi
 
 fuzz_summary=-
 if [ "$fuzz_seconds" != 0 ]; then
-  start=$(date +%s)
   fuzz_summary="${STACKFIRE_FUZZ_BUILDDIR:-build-fuzz}/fuzz-summary.txt"
   rm -f "$fuzz_summary"
   STACKFIRE_FUZZ_SECONDS=$fuzz_seconds bash scripts/fuzz.sh || rc=1
-  echo "test: fuzzing took $(( $(date +%s) - start )) s" >&2
+  took "fuzzing"
 fi
+echo "test: the whole run took $(( $(date +%s) - run_start )) s" >&2
 
 python3 - "$fuzz_summary" "${logs[@]}" <<'PY'
 import json, re, sys

@@ -3,8 +3,6 @@
 // same output bytes; see collapse/perf_script.h for the few deliberate
 // differences).
 #include <cstdio>
-#include <fstream>
-#include <iostream>
 #include <memory>
 #include <string>
 
@@ -12,6 +10,8 @@
 #include "absl/strings/str_format.h"
 #include "collapse/parallel_collapse.h"
 #include "collapse/perf_script.h"
+#include "src/cli/command_output.h"
+#include "src/cli/command_input.h"
 #include "src/cli/commands.h"
 #include "src/cli/export_output.h"
 #include "src/io/input_reader.h"
@@ -56,7 +56,7 @@ std::string Quote(std::string_view text) {
   return out;
 }
 
-void ReportStats(const PerfScriptStats& stats, const std::string& name) {
+void ReportStats(const collapse::PerfScriptStats& stats, const std::string& name) {
   if (stats.unparsable_lines > 0) {
     PrintWarning(absl::StrFormat("%d unparsable line%s ignored in %s (first at line %d: %s)",
                                  stats.unparsable_lines, stats.unparsable_lines == 1 ? "" : "s",
@@ -76,8 +76,8 @@ void ReportStats(const PerfScriptStats& stats, const std::string& name) {
   }
 }
 
-int ReportNoStacks(const PerfScriptStats& stats, const CollapseArgs& args,
-                   const std::string& name) {
+int ReportNoStacks(const collapse::PerfScriptStats& stats, const CollapseArgs& args,
+                   const std::string& name, io::InputFormat sniffed) {
   std::string hint;
   if (stats.lines == 0) {
     hint = "the input is empty; make it with `perf record -g ...` then `perf script > FILE`";
@@ -89,9 +89,12 @@ int ReportNoStacks(const PerfScriptStats& stats, const CollapseArgs& args,
     hint = absl::StrCat("no sample is of event '", args.event_filter,
                         "'; the input has: ", seen);
   } else if (stats.unparsable_lines > 0) {
-    hint =
-        "this does not look like `perf script` output (an event line such as "
-        "\"comm 123 [000] 1.5: 250000 cpu-clock:\" followed by indented frames)";
+    hint = WrongTextHint(sniffed, "collapse", args.input);
+    if (hint.empty()) {
+      hint =
+          "this does not look like `perf script` output (an event line such as "
+          "\"comm 123 [000] 1.5: 250000 cpu-clock:\" followed by indented frames)";
+    }
   } else {
     hint = "the input has no event line such as \"comm 123 [000] 1.5: 250000 cpu-clock:\"";
   }
@@ -100,46 +103,47 @@ int ReportNoStacks(const PerfScriptStats& stats, const CollapseArgs& args,
 }
 
 int RunCollapse(const CollapseArgs& args) {
-  absl::StatusOr<OutputFormat> format = ResolveOutputFormat(args.format, args.output, "folded");
+  absl::StatusOr<OutputFormat> format =
+      ResolveOutputFormat(args.format, args.output, OutputFormat::kFolded);
   if (!format.ok()) {
     PrintError(std::string(format.status().message()));
     return 2;
   }
-  absl::StatusOr<std::unique_ptr<io::InputReader>> reader = io::InputReader::Open(args.input);
-  if (!reader.ok()) {
-    PrintError(std::string(reader.status().message()), "check the path; give '-' or no file to read stdin");
-    return 1;
-  }
-  PerfScriptOptions options;
+  io::InputFormat sniffed = io::InputFormat::kText;
+  std::unique_ptr<io::InputReader> reader = OpenTextInput(
+      args.input, "collapse", "check the path; give '-' or no file to read stdin", &sniffed);
+  if (reader == nullptr) return 1;
+  collapse::PerfScriptOptions options;
   options.include_pid = args.pid;
   options.include_tid = args.tid;
   options.annotate_kernel = args.kernel || args.all;
   options.annotate_jit = args.jit || args.all;
   options.include_addrs = args.addrs;
   options.event_filter = args.event_filter;
-  absl::StatusOr<std::optional<std::string_view>> mapped = (*reader)->Mapped();
+  absl::StatusOr<std::optional<std::string_view>> mapped = reader->Mapped();
   if (!mapped.ok()) {
     PrintError(std::string(mapped.status().message()));
     return 1;
   }
-  io::InputReader* r = reader->get();
-  CollapseSource source;
+  io::InputReader* r = reader.get();
+  collapse::CollapseSource source;
   source.whole = *mapped;
   source.next = [r] { return r->Next(); };
   source.release = [r](size_t begin, size_t end) { r->ReleaseMapped(begin, end); };
-  ParallelOptions parallel;
+  collapse::ParallelOptions parallel;
   parallel.threads = args.threads;
   Profile profile;
-  PerfScriptStats stats;
-  absl::Status status = CollapsePerfScriptParallel(source, options, parallel, &profile, &stats);
+  collapse::PerfScriptStats stats;
+  absl::Status status =
+      collapse::CollapsePerfScriptParallel(source, options, parallel, &profile, &stats);
   if (!status.ok()) {
     PrintError(std::string(status.message()), "no output was written; fix or re-create the input");
     return 1;
   }
   const std::string& name = r->name();
   ReportStats(stats, name);
-  if (profile.empty()) return ReportNoStacks(stats, args, name);
-  if (*format != OutputFormat::kNative) {
+  if (profile.empty()) return ReportNoStacks(stats, args, name, sniffed);
+  if (*format != OutputFormat::kFolded) {
     ExportRequest request;
     request.format = *format;
     request.output = args.output;
@@ -149,20 +153,13 @@ int RunCollapse(const CollapseArgs& args) {
     return WriteExport(profile, request);
   }
 
-  if (args.output.empty()) {
-    WriteFolded(profile, std::cout);
-    std::cout.flush();
-    if (!std::cout) {
-      PrintError("cannot write the folded stacks to stdout");
-      return 1;
-    }
-    return 0;
+  absl::StatusOr<CommandOutput> out = CommandOutput::Open(args.output);
+  if (out.ok()) {
+    WriteFolded(profile, out->stream());
+    if (absl::Status s = out->Finish("the folded stacks"); !s.ok()) out = s;
   }
-  std::ofstream out(args.output, std::ios::binary | std::ios::trunc);
-  if (out) WriteFolded(profile, out);
-  out.close();
-  if (!out) {
-    PrintError(absl::StrCat("cannot write '", args.output, "'"),
+  if (!out.ok()) {
+    PrintError(std::string(out.status().message()),
                "check that its folder exists and is writable");
     return 1;
   }
@@ -182,7 +179,7 @@ std::pair<CLI::App*, Runner> RegisterCollapse(CLI::App& app) {
                   "reads stdin");
   sub->add_option("-o,--output", args->output,
                   "Write the folded stacks (or the --format) to this file instead of stdout");
-  sub->add_option("--format", args->format, FormatFlagHelp("folded"))
+  sub->add_option("--format", args->format, FormatFlagHelp(OutputFormat::kFolded))
       ->check(CLI::IsMember({"folded", "pprof", "speedscope"}))
       ->type_name("FORMAT");
   sub->add_flag("--pid", args->pid,

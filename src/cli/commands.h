@@ -5,10 +5,8 @@
 #ifndef STACKFIRE_SRC_CLI_COMMANDS_H_
 #define STACKFIRE_SRC_CLI_COMMANDS_H_
 
-#include <fstream>
 #include <functional>
 #include <optional>
-#include <ostream>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -28,11 +26,6 @@ std::pair<CLI::App*, Runner> RegisterRecord(CLI::App& app,
 
 // Prints "error: MESSAGE" and, when hint is not empty, "hint: HINT" on stderr.
 void PrintError(std::string_view message, std::string_view hint = {});
-
-// The stream a command writes to: std::cout for "" or "-", else *file opened
-// on path (truncated). On failure prints the error with a hint and returns
-// nullptr.
-std::ostream* OpenOutput(const std::string& path, std::ofstream* file);
 
 // One function per subcommand, each in its own file.
 std::pair<CLI::App*, Runner> RegisterCollapse(CLI::App& app);  // collapse_cmd.cc

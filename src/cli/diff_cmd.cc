@@ -3,11 +3,7 @@
 // where the change is larger than noise (render/significant_diff.h), or as
 // difffolded.pl | flamegraph.pl colour it (--raw); --report prints the
 // changed functions instead, --fail-if-regressed makes it a CI gate.
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
-#include <fstream>
-#include <iostream>
 #include <memory>
 #include <optional>
 #include <string>
@@ -18,6 +14,8 @@
 #include "render/diff_report.h"
 #include "render/significance.h"
 #include "render/significant_diff.h"
+#include "src/cli/command_input.h"
+#include "src/cli/command_output.h"
 #include "src/cli/commands.h"
 #include "src/cli/diff_inputs.h"
 #include "src/cli/render_flags.h"
@@ -109,16 +107,21 @@ int RunDiff(const DiffState& st) {
   in_opts.weigh_by_period = st.raw || st.folded;  // difffolded.pl's numbers
   std::vector<DiffInput> inputs(before_files.size() + after_files.size());
   std::vector<const DiffInput*> all;
-  std::vector<const FoldedInput*> before, after;
+  std::vector<const collapse::FoldedInput*> before, after;
   for (size_t i = 0; i < inputs.size(); ++i) {
     const bool is_before = i < before_files.size();
     const std::string& path =
         is_before ? before_files[i] : after_files[i - before_files.size()];
-    absl::StatusOr<DiffInput> in = LoadDiffInput(path, in_opts);
+    io::InputFormat sniffed = io::InputFormat::kText;
+    absl::StatusOr<DiffInput> in = LoadDiffInput(path, in_opts, &sniffed);
     if (!in.ok() && path.size() > 1 && path[0] == '-') {
       PrintError(std::string(in.status().message()),
                  "options go before --: everything after it is a file");
       return 2;
+    }
+    if (!in.ok() && (sniffed == io::InputFormat::kPerfData || sniffed == io::InputFormat::kElf)) {
+      PrintError(std::string(in.status().message()), BinaryInputHint(sniffed, "diff", path));
+      return 1;
     }
     if (!in.ok()) {
       PrintError(std::string(in.status().message()),
@@ -163,10 +166,19 @@ int RunDiff(const DiffState& st) {
                  runs->suspect_sample_weight(), runs->suspect_sample_weight());
   }
 
-  std::ofstream file_out;
-  std::ostream* out = OpenOutput(st.output, &file_out);
-  if (out == nullptr) return 1;
+  absl::StatusOr<CommandOutput> output = CommandOutput::Open(st.output);
+  if (!output.ok()) {
+    PrintError(std::string(output.status().message()),
+               "check that the directory exists and is writable");
+    return 1;
+  }
+  std::ostream* out = &output->stream();
   auto after_empty = [&] {
+    // flamegraph.pl's error picture was written: keep it, as render does.
+    if (absl::Status fs = output->Finish(); !fs.ok()) {
+      PrintError(std::string(fs.message()), "check free disk space and the output path");
+      return 1;
+    }
     PrintError("AFTER has no samples, so the graph has no width",
                "swap the files and use --negate to see what BEFORE had");
     return 1;
@@ -193,7 +205,7 @@ int RunDiff(const DiffState& st) {
     ro.grep = st.grep;
     ro.alpha = st.sig.alpha;
     if (st.output.empty() || st.output == "-") {
-      ReportOptions fit;
+      render::ReportOptions fit;
       FitToTerminal(stdout, color, &fit);
       ro.color = fit.color && st.format == "text";
       ro.width = fit.width;
@@ -223,9 +235,8 @@ int RunDiff(const DiffState& st) {
       return 1;
     }
   }
-  out->flush();
-  if (!*out) {
-    PrintError("cannot write the output", "check free disk space and the output path");
+  if (absl::Status fs = output->Finish(); !fs.ok()) {
+    PrintError(std::string(fs.message()), "check free disk space and the output path");
     return 1;
   }
   if (st.fail_pct >= 0) {

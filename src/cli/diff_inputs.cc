@@ -29,10 +29,18 @@ std::string_view FirstDataLine(std::string_view text) {
 
 }  // namespace
 
-absl::StatusOr<DiffInput> LoadDiffInput(const std::string& path, const DiffInputOptions& options) {
+absl::StatusOr<DiffInput> LoadDiffInput(const std::string& path, const DiffInputOptions& options,
+                                        io::InputFormat* sniffed) {
   absl::StatusOr<std::unique_ptr<io::InputReader>> opened = io::InputReader::Open(path);
   if (!opened.ok()) return opened.status();
   std::shared_ptr<io::InputReader> reader = std::move(*opened);
+  // perf.data and ELF files are refused as the other commands refuse them;
+  // other binary data may be pprof (below).
+  io::InputFormat format = io::InputFormat::kText;
+  absl::Status text = io::RequireText(*reader, &format);
+  if (sniffed != nullptr) *sniffed = format;
+  if (format == io::InputFormat::kPerfData || format == io::InputFormat::kElf) return text;
+  if (!text.ok() && !io::IsBinary(format)) return text;  // the head could not be read
   DiffInput in;
   in.path = reader->name();
   absl::StatusOr<std::optional<std::string_view>> mapped = reader->Mapped();
@@ -54,7 +62,7 @@ absl::StatusOr<DiffInput> LoadDiffInput(const std::string& path, const DiffInput
 
   std::string_view first = FirstDataLine(bytes);
   const bool folded_line =
-      !first.empty() && ParseFoldedLine(first, /*allow_two_columns=*/false).has_value();
+      !first.empty() && collapse::ParseFoldedLine(first, /*allow_two_columns=*/false).has_value();
   if (exporter::LooksBinary(bytes)) {
     // Binary is pprof, unless it is folded text whose (untrusted) names
     // hold control bytes: a profile that does not parse falls back to text.
@@ -72,7 +80,7 @@ absl::StatusOr<DiffInput> LoadDiffInput(const std::string& path, const DiffInput
   if (first.empty() || folded_line) {
     in.kind = "folded";
     in.sample_type = "samples/count";
-    ParseFoldedText(bytes, in.path, &in.folded, /*allow_two_columns=*/false);
+    collapse::ParseFoldedText(bytes, in.path, &in.folded, /*allow_two_columns=*/false);
     if (copy != nullptr) {
       in.folded.owners.push_back(copy);
     } else {
@@ -80,15 +88,15 @@ absl::StatusOr<DiffInput> LoadDiffInput(const std::string& path, const DiffInput
     }
     return in;
   }
-  PerfScriptOptions po;
+  collapse::PerfScriptOptions po;
   po.weigh_by_period = options.weigh_by_period;
-  PerfScriptStats stats;
-  Profile profile = CollapsePerfScript(bytes, po, &stats);
+  collapse::PerfScriptStats stats;
+  Profile profile = collapse::CollapsePerfScript(bytes, po, &stats);
   in.kind = "perf script";
   in.sample_type = "samples/count";
   for (const Profile::Entry& e : profile.entries()) {
     const std::string& stack = in.folded.storage.emplace_back(e.stack);
-    FoldedRecord r;
+    collapse::FoldedRecord r;
     r.stack = stack;
     r.count = e.weight;
     in.folded.records.push_back(r);

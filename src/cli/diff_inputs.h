@@ -3,7 +3,8 @@
 // by name): binary data after inflating is pprof (unless it does not parse
 // and its first line is folded: folded names may hold control bytes), text
 // whose first line (not a comment) parses as "stack COUNT" is folded, other
-// text is `perf script`.
+// text is `perf script`. A perf.data or ELF file (io::SniffInputFormat) is
+// refused before any of that, with kInvalidArgument naming the file.
 //
 // Counts must mean the same thing on both sides: folded and `perf script`
 // inputs count samples (perf script samples are counted, not weighed by
@@ -18,11 +19,12 @@
 
 #include "absl/status/statusor.h"
 #include "collapse/folded.h"
+#include "src/io/input_format.h"
 
 namespace stackfire::cli {
 
 struct DiffInput {
-  FoldedInput folded;
+  collapse::FoldedInput folded;
   std::string path;
   std::string kind;         // "folded", "perf script" or "pprof"
   std::string sample_type;  // "samples/count", or the pprof's "type/unit"
@@ -36,7 +38,9 @@ struct DiffInputOptions {
 };
 
 // kNotFound / kPermissionDenied name the path; kDataLoss for corrupt pprof.
-absl::StatusOr<DiffInput> LoadDiffInput(const std::string& path, const DiffInputOptions& options);
+// *sniffed, when given, gets what the input's head looks like.
+absl::StatusOr<DiffInput> LoadDiffInput(const std::string& path, const DiffInputOptions& options,
+                                        io::InputFormat* sniffed = nullptr);
 
 // Fails (kInvalidArgument) when the inputs' sample types differ, naming two
 // files that disagree.

@@ -3,42 +3,34 @@
 
 #include <unistd.h>
 
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
-#include <fstream>
-#include <iostream>
+#include <optional>
 #include <string>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "export/pprof.h"
 #include "export/speedscope.h"
+#include "src/cli/command_output.h"
 #include "src/cli/commands.h"
 #include "stackfire_config.h"
 
 namespace stackfire::cli {
 
 absl::StatusOr<OutputFormat> ResolveOutputFormat(std::string_view flag, std::string_view output,
-                                                 std::string_view native_name) {
+                                                 OutputFormat native) {
   if (flag.empty()) {
-    absl::string_view out(output.data(), output.size());
-    if (absl::EndsWith(out, ".pb.gz") || absl::EndsWith(out, ".pprof")) {
-      return OutputFormat::kPprof;
-    }
-    if (absl::EndsWith(out, ".speedscope.json")) return OutputFormat::kSpeedscope;
-    return OutputFormat::kNative;
+    std::optional<OutputFormat> named = FormatOfPath(output);
+    return named && IsExportFormat(*named) ? *named : native;
   }
-  if (flag == native_name) return OutputFormat::kNative;
-  if (flag == "pprof") return OutputFormat::kPprof;
-  if (flag == "speedscope") return OutputFormat::kSpeedscope;
+  std::optional<OutputFormat> format = ParseFormatName(flag);
+  if (format && (*format == native || IsExportFormat(*format))) return *format;
   return absl::InvalidArgumentError(absl::StrCat("unknown --format '", std::string(flag), "'; use ",
-                                                 std::string(native_name), ", pprof or speedscope"));
+                                                 FormatName(native), ", pprof or speedscope"));
 }
 
-std::string FormatFlagHelp(std::string_view native_name) {
+std::string FormatFlagHelp(OutputFormat native) {
   return absl::StrCat(
-      "Output format: ", std::string(native_name),
+      "Output format: ", FormatName(native),
       " (default), pprof (gzip-compressed profile.proto for `go tool pprof`, Pyroscope, "
       "Parca) or speedscope (speedscope's JSON). Without it, an -o name ending in .pb.gz or "
       ".pprof writes pprof and one ending in .speedscope.json writes speedscope");
@@ -51,17 +43,13 @@ int WriteExport(const Profile& profile, const ExportRequest& request) {
                "give -o profile.pb.gz, or redirect stdout to a file");
     return 1;
   }
-  std::ofstream file;
-  std::ostream* out = &std::cout;
-  if (!to_stdout) {
-    file.open(request.output, std::ios::binary | std::ios::trunc);
-    if (!file) {
-      PrintError(absl::StrCat("cannot write '", request.output, "': ", std::strerror(errno)),
-                 "check that its folder exists and is writable");
-      return 1;
-    }
-    out = &file;
+  absl::StatusOr<CommandOutput> output = CommandOutput::Open(request.output);
+  if (!output.ok()) {
+    PrintError(std::string(output.status().message()),
+               "check that its folder exists and is writable");
+    return 1;
   }
+  std::ostream* out = &output->stream();
   exporter::ExportProfile model = exporter::FromFolded(profile, request.meta);
   absl::Status status;
   if (request.format == OutputFormat::kPprof) {
@@ -75,16 +63,18 @@ int WriteExport(const Profile& profile, const ExportRequest& request) {
     options.per_thread = request.per_thread;
     status = exporter::WriteSpeedscope(model, options, *out);
   }
-  out->flush();
-  if (status.ok() && !*out) status = absl::InternalError("write failed");
-  if (!status.ok()) {
-    if (!to_stdout) {
-      file.close();
-      std::remove(request.output.c_str());  // no partial profile left behind
+  const char* what = request.format == OutputFormat::kPprof ? "pprof" : "speedscope";
+  if (status.ok()) {
+    status = output->Finish(absl::StrCat("the ", what, " profile"));
+    if (!status.ok()) {
+      PrintError(std::string(status.message()), "check free disk space and the output path");
+      return 1;
     }
-    PrintError(absl::StrCat("cannot write the ",
-                            request.format == OutputFormat::kPprof ? "pprof" : "speedscope",
-                            " profile to ", to_stdout ? "stdout" : request.output, ": ",
+  }
+  if (!status.ok()) {
+    // A file output is discarded: no partial profile is left behind.
+    PrintError(absl::StrCat("cannot write the ", what, " profile to ",
+                            to_stdout ? "stdout" : request.output, ": ",
                             status.message()),
                "check free disk space and the output path");
     return 1;

@@ -9,19 +9,18 @@
 
 #include "absl/status/statusor.h"
 #include "export/export_profile.h"
+#include "src/cli/output_format.h"
 #include "stackfire/profile.h"
 
 namespace stackfire::cli {
 
-enum class OutputFormat { kNative, kPprof, kSpeedscope };
-
-// flag: the --format value ("" when not given), native_name: the command's
-// own format ("folded" or "svg"). Without a flag, an output name ending in
-// ".pb.gz" or ".pprof" means pprof and one ending in ".speedscope.json"
-// means speedscope; anything else is the native format. kInvalidArgument for
-// an unknown flag value.
+// flag: the --format value ("" when not given), native: the command's own
+// format (kFolded or kSvg). Without a flag, an output name that asks for
+// pprof or speedscope (output_format.h) gets it; anything else is the
+// native format. kInvalidArgument for a flag value other than the native
+// format's name, pprof or speedscope.
 absl::StatusOr<OutputFormat> ResolveOutputFormat(std::string_view flag, std::string_view output,
-                                                 std::string_view native_name);
+                                                 OutputFormat native);
 
 struct ExportRequest {
   OutputFormat format = OutputFormat::kPprof;
@@ -31,12 +30,14 @@ struct ExportRequest {
   bool per_thread = false;  // speedscope: one profile per root (thread) frame
 };
 
-// Writes the profile; prints the error and returns 1 on failure, 0 on
-// success. Refuses to write pprof's binary to a terminal.
+// Writes the profile (format kPprof or kSpeedscope) to stdout or, all at
+// once, to a file (io::AtomicFile: a failed write leaves no partial
+// profile and keeps the old file). Prints the error and returns 1 on
+// failure, 0 on success. Refuses to write pprof's binary to a terminal.
 int WriteExport(const Profile& profile, const ExportRequest& request);
 
-// The --format flag's help text for a command whose own format is native_name.
-std::string FormatFlagHelp(std::string_view native_name);
+// The --format flag's help text for a command whose own format is native.
+std::string FormatFlagHelp(OutputFormat native);
 
 }  // namespace stackfire::cli
 

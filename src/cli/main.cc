@@ -1,7 +1,5 @@
 #include <algorithm>
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <exception>
 #include <iostream>
 #include <optional>
@@ -20,17 +18,6 @@ void PrintError(std::string_view message, std::string_view hint) {
   if (!hint.empty()) {
     std::fprintf(stderr, "stackfire: hint: %.*s\n", static_cast<int>(hint.size()), hint.data());
   }
-}
-
-std::ostream* OpenOutput(const std::string& path, std::ofstream* file) {
-  if (path.empty() || path == "-") return &std::cout;
-  file->open(path, std::ios::binary | std::ios::trunc);
-  if (!*file) {
-    PrintError("cannot write " + path + ": " + std::strerror(errno),
-               "check that the directory exists and is writable");
-    return nullptr;
-  }
-  return file;
 }
 
 }  // namespace stackfire::cli

@@ -21,8 +21,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "collapse/report.h"
 #include "render/flamegraph.h"
+#include "render/report.h"
 #include "src/cli/commands.h"
 #include "src/cli/record_output.h"
 #include "src/cli/record_summary.h"
@@ -96,26 +96,18 @@ int RunRecord(RecordFlags& flags) {
   auto outputs = ResolveRecordOutputs(flags.request.outputs, flags.format, flags.report);
   if (!outputs.ok()) return Usage(Msg(outputs.status()));
   bool svg = false;
-  for (const RecordOutput& o : *outputs) svg = svg || o.format == RecordFormat::kSvg;
+  for (const RecordOutput& o : *outputs) svg = svg || o.format == OutputFormat::kSvg;
   if (svg) {
     if (absl::Status st = render::ValidateOptions(flags.render); !st.ok()) {
       return Usage(Msg(st));
     }
   }
-  ReportOptions report;
+  render::ReportOptions report;
   if (flags.report) {
-    if (flags.top < 0) {
-      return Usage(absl::StrCat("--top ", flags.top, " is negative"),
-                   "give the number of rows to print, or 0 for all of them");
-    }
-    report.top = static_cast<size_t>(flags.top);
-    if (!ParseReportSortKey(flags.by, &report.by)) {
-      return Usage(absl::StrCat("--by: '", flags.by, "' is not self or total"));
-    }
-    report.grep = flags.grep;
-    if (absl::Status st = BuildReport(Profile(), report).status(); !st.ok()) {
-      return Usage(Msg(st), "--grep takes a regular expression in RE2 syntax, e.g. 'malloc|free'");
-    }
+    std::string hint;
+    auto validated = ValidateReportFlags(ReportFlags{flags.top, flags.by, flags.grep}, &hint);
+    if (!validated.ok()) return Usage(Msg(validated.status()), hint);
+    report = *validated;
   }
   for (const RecordOutput& o : *outputs) {
     if (o.to_stdout()) continue;

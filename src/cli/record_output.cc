@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
-#include <fstream>
+#include <memory>
 #include <iostream>
 #include <optional>
 
@@ -17,45 +17,23 @@
 #include "export/speedscope.h"
 #include "render/flamegraph.h"
 #include "src/cli/render_flags.h"
+#include "src/io/atomic_file.h"
 #include "stackfire_config.h"
 
 namespace stackfire::cli {
 namespace {
 
-std::optional<RecordFormat> FormatOfName(std::string_view path) {
-  absl::string_view p(path.data(), path.size());
-  if (p == "-") return RecordFormat::kFolded;
-  if (absl::EndsWith(p, ".svg")) return RecordFormat::kSvg;
-  if (absl::EndsWith(p, ".folded")) return RecordFormat::kFolded;
-  if (absl::EndsWith(p, ".pb.gz") || absl::EndsWith(p, ".pprof")) return RecordFormat::kPprof;
-  if (absl::EndsWith(p, ".speedscope.json")) return RecordFormat::kSpeedscope;
-  return std::nullopt;
-}
-
-std::optional<RecordFormat> ParseFormat(std::string_view flag) {
-  if (flag == "svg") return RecordFormat::kSvg;
-  if (flag == "folded") return RecordFormat::kFolded;
-  if (flag == "pprof") return RecordFormat::kPprof;
-  if (flag == "speedscope") return RecordFormat::kSpeedscope;
-  return std::nullopt;
-}
-
-const char* Extension(RecordFormat format) {
-  switch (format) {
-    case RecordFormat::kSvg: return ".svg";
-    case RecordFormat::kFolded: return ".folded";
-    case RecordFormat::kPprof: return ".pb.gz";
-    case RecordFormat::kSpeedscope: return ".speedscope.json";
-  }
-  return "";
+std::optional<OutputFormat> FormatOfName(std::string_view path) {
+  if (path == "-") return OutputFormat::kFolded;
+  return FormatOfPath(path);
 }
 
 absl::Status WriteTo(const RecordOutput& output, const RecordData& data, std::ostream& out) {
   switch (output.format) {
-    case RecordFormat::kFolded:
+    case OutputFormat::kFolded:
       WriteFolded(*data.profile, out);
       return absl::OkStatus();
-    case RecordFormat::kSvg: {
+    case OutputFormat::kSvg: {
       if (data.profile->empty()) {
         // Still a valid picture, and it says why it is empty.
         render::WriteErrorSvg(data.render, absl::StrCat("No samples were recorded: ", data.counts),
@@ -64,13 +42,13 @@ absl::Status WriteTo(const RecordOutput& output, const RecordData& data, std::os
       }
       return RenderWithPalette(*data.profile, data.render, out);
     }
-    case RecordFormat::kPprof: {
+    case OutputFormat::kPprof: {
       if (data.model == nullptr) return absl::InternalError("no export model was collected");
       exporter::PprofOptions options;
       options.comment = absl::StrCat("stackfire ", STACKFIRE_VERSION);
       return exporter::WritePprof(*data.model, options, out);
     }
-    case RecordFormat::kSpeedscope: {
+    case OutputFormat::kSpeedscope: {
       if (data.model == nullptr) return absl::InternalError("no export model was collected");
       exporter::SpeedscopeOptions options;
       options.name = data.name;
@@ -84,21 +62,11 @@ absl::Status WriteTo(const RecordOutput& output, const RecordData& data, std::os
 
 }  // namespace
 
-const char* FormatName(RecordFormat format) {
-  switch (format) {
-    case RecordFormat::kSvg: return "svg";
-    case RecordFormat::kFolded: return "folded";
-    case RecordFormat::kPprof: return "pprof";
-    case RecordFormat::kSpeedscope: return "speedscope";
-  }
-  return "";
-}
-
 absl::StatusOr<std::vector<RecordOutput>> ResolveRecordOutputs(
     const std::vector<std::string>& paths, std::string_view format_flag, bool report) {
-  std::optional<RecordFormat> forced;
+  std::optional<OutputFormat> forced;
   if (!format_flag.empty()) {
-    forced = ParseFormat(format_flag);
+    forced = ParseFormatName(format_flag);
     if (!forced) {
       return absl::InvalidArgumentError(absl::StrCat(
           "unknown --format '", std::string(format_flag), "'; use svg, folded, pprof or speedscope"));
@@ -114,26 +82,26 @@ absl::StatusOr<std::vector<RecordOutput>> ResolveRecordOutputs(
   for (const std::string& path : paths) {
     RecordOutput o;
     o.path = path;
-    std::optional<RecordFormat> format = forced ? forced : FormatOfName(path);
+    std::optional<OutputFormat> format = forced ? forced : FormatOfName(path);
     if (!format) {
       return absl::InvalidArgumentError(absl::StrCat(
           "-o ", path,
-          ": cannot tell the format from the name; end it in .svg, .folded, .pb.gz, .pprof or "
-          ".speedscope.json, or give --format"));
+          ": cannot tell the format from the name; end it in ", KnownSuffixes(),
+          ", or give --format"));
     }
     o.format = *format;
     if (o.to_stdout()) {
       if (have_stdout) return absl::InvalidArgumentError("-o - is given twice");
       have_stdout = true;
       if (report) {
-        if (o.format != RecordFormat::kFolded) {
+        if (o.format != OutputFormat::kFolded) {
           return absl::InvalidArgumentError(absl::StrCat(
               "-o - --format ", FormatName(o.format),
               " and --report would both write to stdout; write the profile to a file"));
         }
         continue;  // the table is what goes to stdout
       }
-      if (o.format == RecordFormat::kPprof && ::isatty(STDOUT_FILENO)) {
+      if (o.format == OutputFormat::kPprof && ::isatty(STDOUT_FILENO)) {
         return absl::InvalidArgumentError(
             "refusing to write a binary pprof profile to a terminal; give -o profile.pb.gz, or "
             "redirect stdout to a file");
@@ -146,7 +114,7 @@ absl::StatusOr<std::vector<RecordOutput>> ResolveRecordOutputs(
 
 bool NeedsExportModel(const std::vector<RecordOutput>& outputs) {
   for (const RecordOutput& o : outputs) {
-    if (o.format == RecordFormat::kPprof || o.format == RecordFormat::kSpeedscope) return true;
+    if (IsExportFormat(o.format)) return true;
   }
   return false;
 }
@@ -159,30 +127,15 @@ absl::Status WriteRecordOutput(const RecordOutput& output, const std::string& pa
     if (st.ok() && !std::cout) st = absl::DataLossError("writing to stdout failed");
     return st;
   }
-  const std::string tmp = path + ".stackfire-tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) return absl::ErrnoToStatus(errno, absl::StrCat("cannot write ", tmp));
-    errno = 0;
-    absl::Status st = WriteTo(output, data, out);
-    if (st.ok()) out.flush();
-    if (!out) {
-      // The stream keeps the errno of the write that failed (ENOSPC, EIO):
-      // a better message than the writer's own.
-      st = absl::ErrnoToStatus(errno != 0 ? errno : EIO, absl::StrCat("writing ", tmp));
-    }
-    if (!st.ok()) {
-      out.close();
-      ::unlink(tmp.c_str());  // never leave half a file on a full disk
-      return st;
-    }
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    absl::Status st = absl::ErrnoToStatus(errno, absl::StrCat("rename to ", path));
-    ::unlink(tmp.c_str());
-    return st;
-  }
-  return absl::OkStatus();
+  absl::StatusOr<std::unique_ptr<io::AtomicFile>> file = io::AtomicFile::Create(path);
+  if (!file.ok()) return file.status();
+  errno = 0;
+  absl::Status st = WriteTo(output, data, (*file)->stream());
+  // On failure the temporary file is removed: never half a file on a full
+  // disk. A failed write keeps its errno (ENOSPC) in the stream, which says
+  // more than the writer's own message.
+  if (!st.ok() && (*file)->stream()) return st;
+  return (*file)->Commit();
 }
 
 std::string FallbackPath(const RecordOutput& output) {
@@ -190,7 +143,7 @@ std::string FallbackPath(const RecordOutput& output) {
   std::string dir = tmpdir != nullptr && tmpdir[0] != '\0' ? tmpdir : "/tmp";
   static int serial = 0;  // two outputs of one format fall back apart
   return absl::StrCat(dir, "/stackfire-", ::getpid(), "-", ::time(nullptr),
-                      serial++ == 0 ? "" : absl::StrCat("-", serial), Extension(output.format));
+                      serial++ == 0 ? "" : absl::StrCat("-", serial), FormatSuffix(output.format));
 }
 
 }  // namespace stackfire::cli

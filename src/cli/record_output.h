@@ -6,8 +6,8 @@
 // else the name: .svg, .folded, .pb.gz or .pprof, .speedscope.json; "-" is
 // folded text on stdout. With --report, the table goes to stdout after the
 // outputs are written, and an "-o -" output is the table itself (stdout
-// carries one thing). Files are written to NAME.stackfire-tmp and renamed,
-// so a reader never sees half a file.
+// carries one thing). Files are written through io::AtomicFile (a
+// temporary file renamed over NAME), so a reader never sees half a file.
 #ifndef STACKFIRE_SRC_CLI_RECORD_OUTPUT_H_
 #define STACKFIRE_SRC_CLI_RECORD_OUTPUT_H_
 
@@ -18,16 +18,15 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "export/export_profile.h"
-#include "render/flamegraph.h"
+#include "render/render_options.h"
+#include "src/cli/output_format.h"
 #include "stackfire/profile.h"
 
 namespace stackfire::cli {
 
-enum class RecordFormat { kSvg, kFolded, kPprof, kSpeedscope };
-
 struct RecordOutput {
   std::string path;  // "-" for stdout
-  RecordFormat format = RecordFormat::kSvg;
+  OutputFormat format = OutputFormat::kSvg;
   bool to_stdout() const { return path == "-"; }
 };
 
@@ -38,9 +37,6 @@ struct RecordOutput {
 // its place).
 absl::StatusOr<std::vector<RecordOutput>> ResolveRecordOutputs(
     const std::vector<std::string>& paths, std::string_view format_flag, bool report);
-
-// "svg", "folded", "pprof", "speedscope".
-const char* FormatName(RecordFormat format);
 
 // True when some output needs the export model (pprof or speedscope).
 bool NeedsExportModel(const std::vector<RecordOutput>& outputs);

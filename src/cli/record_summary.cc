@@ -6,7 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "collapse/report.h"
+#include "render/report.h"
 
 namespace stackfire::cli {
 namespace {
@@ -81,7 +81,7 @@ void PrintSummary(const record::RecordResult& result, const std::string& counts,
   constexpr size_t kMaxWarnings = 10;
   const std::vector<std::string>& warnings = result.warnings;
   for (size_t i = 0; i < warnings.size() && i < kMaxWarnings; ++i) {
-    std::fprintf(stderr, "stackfire: warning: %s\n", EscapeForTerminal(warnings[i]).c_str());
+    std::fprintf(stderr, "stackfire: warning: %s\n", render::EscapeForTerminal(warnings[i]).c_str());
   }
   if (warnings.size() > kMaxWarnings) {
     std::fprintf(stderr, "stackfire: warning: and %zu more problems with the target's files\n",

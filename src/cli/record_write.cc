@@ -12,7 +12,7 @@ bool WriteRecordOutputs(const std::vector<RecordOutput>& outputs, const RecordDa
   const bool empty = data.profile->empty();
   for (const RecordOutput& o : outputs) {
     // pprof and speedscope have no way to say "no samples": write nothing.
-    if (empty && (o.format == RecordFormat::kPprof || o.format == RecordFormat::kSpeedscope)) {
+    if (empty && (o.format == OutputFormat::kPprof || o.format == OutputFormat::kSpeedscope)) {
       PrintError(
           absl::StrCat("no samples: ", o.to_stdout() ? "stdout" : o.path, " was not written (a ",
                        FormatName(o.format), " profile needs at least one sample)"),

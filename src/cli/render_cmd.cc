@@ -1,21 +1,18 @@
 // `stackfire render [OPTIONS] [FILE...|-] > flame.svg`: folded stacks to an
 // interactive SVG, a drop-in for flamegraph.pl (same options and defaults).
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
-#include <fstream>
-#include <iostream>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "collapse/folded.h"
 #include "render/flamegraph.h"
+#include "src/cli/command_output.h"
 #include "src/cli/commands.h"
 #include "src/cli/export_output.h"
 #include "export/export_profile.h"
 #include "export/speedscope.h"
-#include "src/cli/folded_file.h"
+#include "src/cli/command_input.h"
 #include "src/cli/render_flags.h"
 
 namespace stackfire::cli {
@@ -36,19 +33,26 @@ exporter::FoldedMeta MetaFromCountname(const std::string& countname) {
   return meta;
 }
 
-int ExportFolded(const FoldedInput& input, const RenderState& st, OutputFormat format) {
+// The hint for an input without stack counts.
+std::string NoStacksHint(const std::string& wrong_text_hint) {
+  if (!wrong_text_hint.empty()) return wrong_text_hint;
+  return "the input must be folded stacks, one \"frame;frame;frame COUNT\" per line; "
+         "make them with `stackfire collapse`";
+}
+
+int ExportFolded(const collapse::FoldedInput& input, const RenderState& st, OutputFormat format,
+                 const std::string& wrong_text_hint) {
   if (input.differential) {
     PrintError("differential (two-column) input cannot be exported to pprof or speedscope",
                "export each profile on its own, then compare them in pprof with -diff_base");
     return 1;
   }
   Profile profile;
-  for (const FoldedRecord& r : input.records) profile.Add(r.stack, r.count);
+  for (const collapse::FoldedRecord& r : input.records) profile.Add(r.stack, r.count);
   if (profile.empty()) {
     PrintError("no stack counts found in the input (" + std::to_string(input.lines) +
                    " lines read)",
-               "the input must be folded stacks, one \"frame;frame;frame COUNT\" per line; "
-               "make them with `stackfire collapse`");
+               NoStacksHint(wrong_text_hint));
     return 1;
   }
   ExportRequest request;
@@ -62,7 +66,8 @@ int ExportFolded(const FoldedInput& input, const RenderState& st, OutputFormat f
 }
 
 int RunRender(const RenderState& st) {
-  absl::StatusOr<OutputFormat> format = ResolveOutputFormat(st.format, st.output, "svg");
+  absl::StatusOr<OutputFormat> format =
+      ResolveOutputFormat(st.format, st.output, OutputFormat::kSvg);
   if (!format.ok()) {
     PrintError(std::string(format.status().message()));
     return 2;
@@ -71,44 +76,53 @@ int RunRender(const RenderState& st) {
     PrintError(std::string(s.message()), "see `stackfire render --help` for the accepted values");
     return 2;
   }
-  FoldedInput input;
+  collapse::FoldedInput input;
   std::vector<std::string> files = st.files;
   if (files.empty()) files.push_back("-");
+  std::string wrong_text_hint;  // for "no stack counts": why, when the input tells
   for (const std::string& f : files) {
-    if (absl::Status s = ReadFoldedPath(f, &input); !s.ok()) {
-      PrintError(std::string(s.message()),
-                 "pass a folded file (from `stackfire collapse`) or '-' for stdin");
+    io::InputFormat sniffed = io::InputFormat::kText;
+    if (!ReadFoldedArg(f, "render",
+                       "pass a folded file (from `stackfire collapse`) or '-' for stdin", &input,
+                       /*allow_two_columns=*/true, &sniffed)) {
       return 1;
     }
+    if (wrong_text_hint.empty()) wrong_text_hint = WrongTextHint(sniffed, "render", f);
   }
   if (input.bad_lines > 0) {
     std::fprintf(stderr, "stackfire: warning: %s\n", input.BadLinesMessage().c_str());
   }
-  if (*format != OutputFormat::kNative) return ExportFolded(input, st, *format);
+  if (*format != OutputFormat::kSvg) return ExportFolded(input, st, *format, wrong_text_hint);
   double total = input.total();
   if (st.opts.countname == "samples" && total < 100) {
     std::fprintf(stderr, "stackfire: warning: stack count is low (%s). Did something go wrong?\n",
                  FormatWeight(total).c_str());
   }
 
-  std::ofstream file_out;
-  std::ostream* out = OpenOutput(st.output, &file_out);
-  if (out == nullptr) return 1;
-  absl::Status s = RenderWithPalette(input, st.opts, *out);
-  out->flush();
+  absl::StatusOr<CommandOutput> out = CommandOutput::Open(st.output);
+  if (!out.ok()) {
+    PrintError(std::string(out.status().message()),
+               "check that the directory exists and is writable");
+    return 1;
+  }
+  absl::Status s = RenderWithPalette(input, st.opts, out->stream());
   if (!s.ok()) {
     if (s.code() == absl::StatusCode::kInvalidArgument) {
+      // flamegraph.pl's error picture was written: keep it, as it does.
+      if (absl::Status fs = out->Finish("the SVG"); !fs.ok()) {
+        PrintError(std::string(fs.message()), "check free disk space and the output path");
+        return 1;
+      }
       PrintError("no stack counts found in the input (" + std::to_string(input.lines) +
                      " lines read)",
-                 "the input must be folded stacks, one \"frame;frame;frame COUNT\" per line; "
-                 "make them with `stackfire collapse`");
+                 NoStacksHint(wrong_text_hint));
     } else {
       PrintError(std::string(s.message()));
     }
     return 1;
   }
-  if (!*out) {
-    PrintError("cannot write the SVG", "check free disk space and the output path");
+  if (absl::Status fs = out->Finish("the SVG"); !fs.ok()) {
+    PrintError(std::string(fs.message()), "check free disk space and the output path");
     return 1;
   }
   return 0;
@@ -126,7 +140,7 @@ std::pair<CLI::App*, Runner> RegisterRender(CLI::App& app) {
   cmd->add_option("-o,--output", st->output,
                   "Write the SVG (or the --format) to FILE instead of stdout");
   cmd->add_option("--format", st->format,
-                  FormatFlagHelp("svg") +
+                  FormatFlagHelp(OutputFormat::kSvg) +
                       ". pprof and speedscope convert the folded input instead of drawing it; "
                       "--countname ns marks the weights as CPU nanoseconds")
       ->check(CLI::IsMember({"svg", "pprof", "speedscope"}))

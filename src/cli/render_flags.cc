@@ -1,6 +1,10 @@
 #include "src/cli/render_flags.h"
 
 #include <fstream>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "src/io/atomic_file.h"
 
 namespace stackfire::cli {
 
@@ -42,6 +46,35 @@ void AddRenderFlags(CLI::App* app, render::RenderOptions* o) {
                   "Total count to scale against, used when larger than the actual sum");
 }
 
+void AddReportFlags(CLI::App* app, ReportFlags* flags) {
+  app->add_option("--top", flags->top, "Print the N hottest rows; 0 prints all")
+      ->capture_default_str();
+  app->add_option("--by", flags->by, "Sort key: self or total")->capture_default_str();
+  app->add_option("--grep", flags->grep,
+                  "Only rows whose function name matches this regular expression (RE2 syntax)");
+}
+
+absl::StatusOr<render::ReportOptions> ValidateReportFlags(const ReportFlags& flags,
+                                                          std::string* hint) {
+  render::ReportOptions options;
+  if (flags.top < 0) {
+    *hint = "give the number of rows to print, or 0 for all of them";
+    return absl::InvalidArgumentError(absl::StrCat("--top ", flags.top, " is negative"));
+  }
+  options.top = static_cast<size_t>(flags.top);
+  if (!render::ParseReportSortKey(flags.by, &options.by)) {
+    return absl::InvalidArgumentError(absl::StrCat("--by: '", flags.by, "' is not self or total"));
+  }
+  options.grep = flags.grep;
+  if (absl::Status s = render::BuildReport(Profile(), options).status(); !s.ok()) {
+    *hint =
+        "--grep takes a regular expression in RE2 syntax (like egrep), e.g. --grep '^std::' or "
+        "--grep 'malloc|free'";
+    return s;
+  }
+  return options;
+}
+
 namespace {
 
 absl::Status RenderStacks(std::vector<render::StackWeight> stacks, bool differential,
@@ -55,16 +88,21 @@ absl::Status RenderStacks(std::vector<render::StackWeight> stacks, bool differen
   }
   absl::Status s = render::WriteFlameGraph(std::move(stacks), differential, opts, out);
   if (s.ok() && opts.consistent_palette) {
-    std::ofstream pf(kPaletteFile, std::ios::trunc);
-    render::WritePaletteMap(map, pf);
-    if (!pf) return absl::PermissionDeniedError("cannot write palette.map in the current directory");
+    absl::StatusOr<std::unique_ptr<io::AtomicFile>> pf = io::AtomicFile::Create(kPaletteFile);
+    if (pf.ok()) {
+      render::WritePaletteMap(map, (*pf)->stream());
+      if (absl::Status c = (*pf)->Commit(); !c.ok()) pf = c;
+    }
+    if (!pf.ok()) {
+      return absl::PermissionDeniedError("cannot write palette.map in the current directory");
+    }
   }
   return s;
 }
 
 }  // namespace
 
-absl::Status RenderWithPalette(const FoldedInput& input, render::RenderOptions opts,
+absl::Status RenderWithPalette(const collapse::FoldedInput& input, render::RenderOptions opts,
                                std::ostream& out) {
   return RenderStacks(render::StacksOf(input), input.differential, std::move(opts), out);
 }

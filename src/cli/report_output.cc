@@ -38,7 +38,7 @@ bool ParseColorMode(std::string_view text, ColorMode* mode) {
   return true;
 }
 
-void FitToTerminal(FILE* out, ColorMode mode, ReportOptions* options) {
+void FitToTerminal(FILE* out, ColorMode mode, render::ReportOptions* options) {
   const int fd = ::fileno(out);
   const bool tty = fd >= 0 && ::isatty(fd) == 1;
   const char* no_color = std::getenv("NO_COLOR");
@@ -57,13 +57,13 @@ void FitToTerminal(FILE* out, ColorMode mode, ReportOptions* options) {
   options->width = tty ? TerminalColumns(fd) : 0;
 }
 
-absl::Status PrintReport(const Profile& profile, const ReportOptions& options, FILE* out,
+absl::Status PrintReport(const Profile& profile, const render::ReportOptions& options, FILE* out,
                          ColorMode color) {
-  ReportOptions fitted = options;
+  render::ReportOptions fitted = options;
   FitToTerminal(out, color, &fitted);
-  absl::StatusOr<ReportTable> table = BuildReport(profile, fitted);
+  absl::StatusOr<render::ReportTable> table = render::BuildReport(profile, fitted);
   if (!table.ok()) return table.status();
-  const std::string text = FormatReport(*table, fitted);
+  const std::string text = render::FormatReport(*table, fitted);
   if (std::fwrite(text.data(), 1, text.size(), out) != text.size() || std::fflush(out) != 0) {
     return absl::DataLossError("cannot write the report");
   }

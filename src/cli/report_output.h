@@ -1,4 +1,4 @@
-// Prints the hot-function table (collapse/report.h) on a stdio stream, fitted
+// Prints the hot-function table (render/report.h) on a stdio stream, fitted
 // to the terminal: colour and name truncation only when the stream is a
 // terminal, never when it is a pipe or a file. `stackfire report` uses it and
 // so can `stackfire record --report` at the end of a recording.
@@ -17,7 +17,7 @@
 #include <string_view>
 
 #include "absl/status/status.h"
-#include "collapse/report.h"
+#include "render/report.h"
 #include "stackfire/profile.h"
 
 namespace stackfire::cli {
@@ -28,11 +28,11 @@ enum class ColorMode { kAuto, kAlways, kNever };
 bool ParseColorMode(std::string_view text, ColorMode* mode);
 
 // Sets options->color and options->width for output on `out`.
-void FitToTerminal(FILE* out, ColorMode mode, ReportOptions* options);
+void FitToTerminal(FILE* out, ColorMode mode, render::ReportOptions* options);
 
 // Builds and prints the table for profile. Fails with kInvalidArgument on a
 // bad options.grep and kDataLoss when writing fails.
-absl::Status PrintReport(const Profile& profile, const ReportOptions& options, FILE* out,
+absl::Status PrintReport(const Profile& profile, const render::ReportOptions& options, FILE* out,
                          ColorMode color = ColorMode::kAuto);
 
 }  // namespace stackfire::cli

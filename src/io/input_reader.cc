@@ -80,9 +80,10 @@ absl::Status InputReader::Start() {
     first_ = std::string_view(static_cast<const char*>(map_.data()), 0);
   } else {
     buf_.resize(kChunkSize);
-    // Enough bytes to see the gzip magic, even from a pipe that trickles.
+    // Enough bytes to see the gzip magic and the head of the text, even
+    // from a pipe that trickles.
     size_t have = 0;
-    while (have < 2 && !raw_eof_) {
+    while (have < kHeadSize && !raw_eof_) {
       absl::StatusOr<size_t> n = ReadSome(buf_.data() + have, buf_.size() - have);
       if (!n.ok()) return n.status();
       if (*n == 0) raw_eof_ = true;
@@ -149,10 +150,35 @@ void InputReader::ReleaseMapped(size_t begin, size_t end) {
   madvise(static_cast<char*>(map_.data()) + begin, end - begin, MADV_DONTNEED);
 }
 
+absl::StatusOr<std::string_view> InputReader::Head() {
+  if (!started_) {
+    absl::Status s = Start();
+    if (!s.ok()) return s;
+  }
+  if (inflater_) {
+    if (!pending_) {
+      absl::StatusOr<std::string_view> piece = NextInflated();
+      if (!piece.ok()) return piece.status();
+      pending_ = *piece;
+    }
+    return pending_->substr(0, kHeadSize);
+  }
+  if (map_.valid()) {
+    return std::string_view(static_cast<const char*>(map_.data()),
+                            std::min(map_.size(), kHeadSize));
+  }
+  return first_.substr(0, kHeadSize);
+}
+
 absl::StatusOr<std::string_view> InputReader::Next() {
   if (!started_) {
     absl::Status s = Start();
     if (!s.ok()) return s;
+  }
+  if (pending_) {
+    std::string_view piece = *pending_;
+    pending_.reset();
+    return piece;
   }
   if (inflater_) return NextInflated();
   return NextRaw();
@@ -161,19 +187,19 @@ absl::StatusOr<std::string_view> InputReader::Next() {
 absl::StatusOr<std::string_view> InputReader::NextInflated() {
   z_stream& z = inflater_->z;
   while (true) {
-    if (z.avail_in == 0 && !raw_eof_) {
+    if (z.avail_in == 0 && !RawDone()) {
       absl::StatusOr<std::string_view> in = NextRaw();
       if (!in.ok()) return in.status();
       z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in->data()));
       z.avail_in = static_cast<uInt>(in->size());
     }
     if (inflater_->member_done) {
-      if (z.avail_in == 0 && raw_eof_) return std::string_view();
+      if (z.avail_in == 0 && RawDone()) return std::string_view();
       // Another gzip member follows (`cat a.gz b.gz`).
       inflateReset(&z);
       inflater_->member_done = false;
     }
-    if (z.avail_in == 0 && raw_eof_) {
+    if (z.avail_in == 0 && RawDone()) {
       return absl::DataLossError(
           absl::StrCat("'", name_, "' is a truncated gzip file: it ends in the middle of a stream"));
     }

@@ -10,6 +10,10 @@
 // bytes (1f 8b), not by the file name, and concatenated gzip members (as
 // `cat a.gz b.gz` makes) are read one after the other.
 //
+// Head() shows the first bytes (inflated) before anything is consumed, so a
+// reader of text can refuse binary input first (input_format.h); to make
+// that possible a pipe is read until kHeadSize bytes or its end have come.
+//
 // Errors name the input: "cannot open 'x.txt': No such file or directory".
 // A corrupt or truncated gzip stream is an error (kDataLoss), never a silent
 // partial result.
@@ -32,6 +36,7 @@ class InputReader {
  public:
   static constexpr size_t kChunkSize = 256 << 10;  // read() and inflate size
   static constexpr size_t kWindowSize = 256 << 10;  // Next(): mapped window size
+  static constexpr size_t kHeadSize = 4096;         // Head(): at most this much
 
   // Opens `path`; "-" is stdin.
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<InputReader>> Open(std::string_view path);
@@ -46,6 +51,12 @@ class InputReader {
   // The next piece of the (inflated) input, valid until the next call; an
   // empty piece at the end.
   absl::StatusOr<std::string_view> Next();
+
+  // The first bytes of the (inflated) input: up to kHeadSize of them, fewer
+  // only when the input is shorter (or a gzip member inflates to less in
+  // its first piece). Reading is not affected: Next() and Mapped() still
+  // start at the beginning. Valid until the first Next().
+  absl::StatusOr<std::string_view> Head();
 
   // The whole input at once, when it is a plain (not gzip) regular file,
   // mapped; nullopt otherwise, and then Next() gives it piece by piece. Do
@@ -71,12 +82,16 @@ class InputReader {
   // The next raw (maybe compressed) bytes; empty at end of file.
   absl::StatusOr<std::string_view> NextRaw();
   absl::StatusOr<std::string_view> NextInflated();
+  // No raw bytes left: the end of the input was seen and what Start() read
+  // ahead was handed out.
+  bool RawDone() const { return raw_eof_ && first_.empty(); }
 
   ScopedFd fd_;
   std::string name_;
   bool started_ = false;
   bool raw_eof_ = false;
   std::string_view first_;  // raw bytes read to sniff the format, not yet handed out
+  std::optional<std::string_view> pending_;  // an inflated piece that Head() looked at
   // A regular file: mapped whole, handed out window by window.
   MmapRegion map_;
   size_t map_pos_ = 0;

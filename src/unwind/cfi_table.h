@@ -5,8 +5,7 @@
 // Each row says, for a range of ELF vaddrs: CFA = rsp|rbp + N, the return
 // address is saved at CFA + R (R = -8 with gcc and clang), and rbp is either
 // unchanged, saved at CFA + M, or lost. That covers more than 99.9 % of the
-// CFI rows of gcc/clang output (measured on a -O2 program and libc: 30,741 of
-// 30,762 rows; the rest are CFA expressions). PLT entries get
+// CFI rows of gcc/clang output (src/unwind/README.md). PLT entries get
 // their standard rule and signal trampolines their memory rules; everything else (CFA expressions, signal frames,
 // unusual register rules) is a kFallback row that the caller hands to the
 // library unwinder.

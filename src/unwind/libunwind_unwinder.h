@@ -3,7 +3,7 @@
 //
 // Used alone (`--unwinder=libunwind`) and as the fallback for rows the CFI
 // table cannot express (CFA expressions, signal frames). CFI is found through
-// each module's .eh_frame_hdr (pitfall 6 of shared/notes/unwinding.md) and
+// each module's .eh_frame_hdr (pitfall 6 of src/unwind/README.md) and
 // libunwind's global cache is kept per pid, so one process's addresses never
 // answer for another's, and flushed when the pid's maps change (dlclose and a
 // new library at the same address, exec). Not thread-safe: one instance per unwinding thread.

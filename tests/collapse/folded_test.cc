@@ -4,7 +4,7 @@
 
 #include "gtest/gtest.h"
 
-namespace stackfire {
+namespace stackfire::collapse {
 namespace {
 
 TEST(ParseFoldedLineTest, CountIsAfterTheLastSpace) {
@@ -97,4 +97,4 @@ TEST(ReadFoldedTest, Differential) {
 }
 
 }  // namespace
-}  // namespace stackfire
+}  // namespace stackfire::collapse

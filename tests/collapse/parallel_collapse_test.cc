@@ -11,7 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 
-namespace stackfire {
+namespace stackfire::collapse {
 namespace {
 
 std::string Folded(const Profile& p) {
@@ -164,4 +164,4 @@ TEST(ParallelCollapseTest, ReleasesTheWholeInputOnceRead) {
 }
 
 }  // namespace
-}  // namespace stackfire
+}  // namespace stackfire::collapse

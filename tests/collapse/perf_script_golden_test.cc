@@ -21,7 +21,7 @@
 #include "stackfire/profile.h"
 #include "tests/collapse/test_files.h"
 
-namespace stackfire {
+namespace stackfire::collapse {
 namespace {
 
 namespace fs = std::filesystem;
@@ -290,4 +290,4 @@ TEST_F(CollapseBinaryTest, EventFilterThatMatchesNothing) {
 }
 
 }  // namespace
-}  // namespace stackfire
+}  // namespace stackfire::collapse

@@ -15,7 +15,7 @@
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
 
-namespace stackfire::perf_script {
+namespace stackfire::collapse {
 namespace {
 
 TEST(MatchEventHeadTest, PerfScriptForms) {
@@ -167,4 +167,4 @@ TEST(PerlDifferentialTest, MatchersAgreeWithPerlRegexes) {
 }
 
 }  // namespace
-}  // namespace stackfire::perf_script
+}  // namespace stackfire::collapse

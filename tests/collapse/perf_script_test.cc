@@ -8,7 +8,7 @@
 #include "gtest/gtest.h"
 #include "stackfire/profile.h"
 
-namespace stackfire {
+namespace stackfire::collapse {
 namespace {
 
 std::string Fold(std::string_view text, const PerfScriptOptions& options = {},
@@ -267,4 +267,4 @@ TEST(PerfScriptTest, HugePeriodsAddUp) {
 }
 
 }  // namespace
-}  // namespace stackfire
+}  // namespace stackfire::collapse

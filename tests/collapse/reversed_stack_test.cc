@@ -8,7 +8,7 @@
 #include "collapse/perf_script_line.h"
 #include "gtest/gtest.h"
 
-namespace stackfire {
+namespace stackfire::collapse {
 namespace {
 
 TEST(ReversedStackTest, PartsComeOutRootFirst) {
@@ -36,7 +36,7 @@ TEST(ReversedStackTest, GrowsKeepingWhatIsThere) {
   ReversedStack s;
   std::string expected;
   for (int i = 0; i < 5000; ++i) {
-    std::string part = "f" + std::to_string(i) + std::string(i % 7, 'x');
+    std::string part = std::string("f").append(std::to_string(i)).append(i % 7, 'x');
     s.Prepend(part);
     expected = i == 0 ? part : part + ";" + expected;
   }
@@ -49,7 +49,7 @@ TEST(ReversedStackTest, GrowsKeepingWhatIsThere) {
 std::string Tidy(std::string_view raw, bool java, bool* handled = nullptr) {
   ReversedStack s;
   s.Prepend("next");
-  bool ok = perf_script::PrependTidyName(raw, java, &s);
+  bool ok = PrependTidyName(raw, java, &s);
   if (handled != nullptr) *handled = ok;
   if (!ok) {
     EXPECT_EQ(s.view(), "next") << "nothing written when not handled";
@@ -85,4 +85,4 @@ TEST(PrependTidyNameTest, LeavesOtherNamesToTheGeneralPath) {
 }
 
 }  // namespace
-}  // namespace stackfire
+}  // namespace stackfire::collapse

@@ -16,11 +16,9 @@
 #include "gtest/gtest.h"
 #include "tests/collapse/test_files.h"
 
-namespace stackfire {
+namespace stackfire::collapse {
 namespace {
 
-using perf_script::ScanStackLine;
-using perf_script::ScannedStackLine;
 
 // Scans `line` + "\n" + padding (the scanner reads whole 64-byte chunks).
 std::optional<ScannedStackLine> Scan(const std::string& buffer, size_t limit = 4096) {
@@ -104,7 +102,7 @@ bool ExpectAgrees(const std::string& line) {
   if (!s) return false;
   std::string_view content(line);
   if (!content.empty() && content.back() == '\r') content.remove_suffix(1);
-  std::optional<perf_script::StackLine> m = perf_script::MatchStackLine(content);
+  std::optional<StackLine> m = MatchStackLine(content);
   EXPECT_TRUE(m.has_value()) << line;
   if (!m) return true;
   EXPECT_EQ(s->line.pc, m->pc) << line;
@@ -223,4 +221,4 @@ TEST(StackLineScanTest, CollapserGivesTheSameResultOnRandomSamples) {
 }
 
 }  // namespace
-}  // namespace stackfire
+}  // namespace stackfire::collapse

@@ -33,7 +33,7 @@ std::string TestData(const std::string& name) {
 
 std::map<std::string, double> Stacks(const PprofStacks& p) {
   std::map<std::string, double> out;
-  for (const FoldedRecord& r : p.folded.records) out[std::string(r.stack)] += r.count;
+  for (const collapse::FoldedRecord& r : p.folded.records) out[std::string(r.stack)] += r.count;
   return out;
 }
 

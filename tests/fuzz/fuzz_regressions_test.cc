@@ -109,8 +109,8 @@ TEST(FuzzRegressions, CheckerRejectsBrokenSvg) {
 // A flame graph whose paths do not draw what its frame table says is broken.
 TEST(FuzzRegressions, CheckerRejectsAFrameTableThePathsDisagreeWith) {
   std::istringstream in("main;a;b 3\nmain;c 2\n");
-  FoldedInput input;
-  ASSERT_TRUE(ReadFolded(in, "t", &input).ok());
+  collapse::FoldedInput input;
+  ASSERT_TRUE(collapse::ReadFolded(in, "t", &input).ok());
   std::ostringstream out;
   ASSERT_TRUE(render::WriteFlameGraph(input, render::RenderOptions(), out).ok());
   const std::string svg = out.str();

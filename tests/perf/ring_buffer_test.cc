@@ -53,7 +53,7 @@ TEST(RingBufferTest, WrappedRecordIsContiguous) {
   RingBuffer ring(fake.meta(), fake.data(), fake.size());
   // 24-byte records; the third spans the end of the 64-byte ring.
   for (uint32_t i = 0; i < 40; ++i) {
-    const std::string name = "t" + std::to_string(i % 10);
+    const std::string name = std::string("t").append(std::to_string(i % 10));
     fake.Write(Comm(100 + i, name));
     const perf_event_header* h = ring.ReadRecord();
     ASSERT_NE(h, nullptr) << i;

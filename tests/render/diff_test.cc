@@ -1,6 +1,6 @@
 // `stackfire diff` against difffolded.pl and flamegraph.pl: the folded form
 // byte for byte (after sorting) and the SVG geometry for every corpus case
-// (testdata/diff, copied from ../shared/corpus/diff), plus what the
+// (testdata/diff, see its README.md), plus what the
 // reference cannot do: removed frames stay visible, tooltips carry
 // before/after/delta.
 #include <algorithm>
@@ -25,11 +25,11 @@ std::string DiffData() {
   return std::string(d ? d : "testdata") + "/diff";
 }
 
-FoldedInput Load(const std::string& name) {
+collapse::FoldedInput Load(const std::string& name) {
   std::ifstream in(DiffData() + "/input/" + name + ".folded", std::ios::binary);
   EXPECT_TRUE(in) << name;
-  FoldedInput input;
-  EXPECT_TRUE(ReadFolded(in, name, &input, /*allow_two_columns=*/false).ok());
+  collapse::FoldedInput input;
+  EXPECT_TRUE(collapse::ReadFolded(in, name, &input, /*allow_two_columns=*/false).ok());
   return input;
 }
 
@@ -50,7 +50,7 @@ const Case kCases[] = {
 
 // The profile points into its inputs, so they live together.
 struct Diff {
-  FoldedInput before, after;
+  collapse::FoldedInput before, after;
   render::DiffProfile profile;
 };
 
@@ -140,8 +140,8 @@ const render::DiffProfile& Synthetic() {
     auto* d = new Diff;
     std::istringstream b("main;gone;deeper 50\nmain;grew 10\nmain;same 40\n");
     std::istringstream a("main;grew 30\nmain;same 40\nmain;new 5\n");
-    EXPECT_TRUE(ReadFolded(b, "b", &d->before, false).ok());
-    EXPECT_TRUE(ReadFolded(a, "a", &d->after, false).ok());
+    EXPECT_TRUE(collapse::ReadFolded(b, "b", &d->before, false).ok());
+    EXPECT_TRUE(collapse::ReadFolded(a, "a", &d->after, false).ok());
     d->profile = render::MakeDiff(d->before, d->after, {});
     return d;
   }();

@@ -1,5 +1,5 @@
 // Geometry against flamegraph.pl: for every case of the reference corpus
-// (testdata/render, copied from ../shared/corpus/render), the same frames
+// (testdata/render, see its README.md), the same frames
 // with the same names, counts, x, width and depth (within the reference's
 // rounding to 0.1 px), the same tooltips, and the same labels.
 #include <algorithm>
@@ -70,8 +70,8 @@ TEST_P(CorpusGeometry, MatchesFlamegraphPl) {
   std::string input_name = name.substr(0, sep), opts = name.substr(sep + 2);
   std::ifstream in(TestData() + "/render/input/" + input_name + ".folded", std::ios::binary);
   ASSERT_TRUE(in) << input_name;
-  FoldedInput input;
-  ASSERT_TRUE(ReadFolded(in, input_name, &input).ok());
+  collapse::FoldedInput input;
+  ASSERT_TRUE(collapse::ReadFolded(in, input_name, &input).ok());
   render::RenderOptions o = OptionsFor(opts);
   std::ostringstream svg;
   absl::Status status = render::WriteFlameGraph(input, o, svg);

@@ -13,7 +13,7 @@
 #include "gtest/gtest.h"
 #include "render/diff.h"
 #include "render/flamegraph.h"
-#include "render/utf8.h"
+#include "collapse/utf8.h"
 #include "tests/render/svg_frames.h"
 
 namespace stackfire::testing {
@@ -47,8 +47,8 @@ bool ValidUtf8(const std::string& s) {
   size_t pos = 0;
   while (pos < s.size()) {
     size_t start = pos;
-    uint32_t cp = render::NextCodePoint(s, &pos);
-    if (cp == render::kReplacementChar && s.compare(start, 3, "\xef\xbf\xbd") != 0) return false;
+    uint32_t cp = collapse::NextCodePoint(s, &pos);
+    if (cp == collapse::kReplacementChar && s.compare(start, 3, "\xef\xbf\xbd") != 0) return false;
   }
   return true;
 }
@@ -88,8 +88,8 @@ void ExpectInertSvg(const std::string& svg, const std::string& name) {
 
 TEST(HostileNames, LibraryOutputIsWellFormedAndInert) {
   std::istringstream in(HostileInput());
-  FoldedInput input;
-  ASSERT_TRUE(ReadFolded(in, "hostile", &input).ok());
+  collapse::FoldedInput input;
+  ASSERT_TRUE(collapse::ReadFolded(in, "hostile", &input).ok());
   ASSERT_EQ(input.bad_lines, 0u);
   render::RenderOptions o;
   o.title = "T <script>alert(3)</script> & \"q\"";
@@ -149,8 +149,8 @@ TEST(HostileNames, CommandLineOutputPassesXmllint) {
 
 TEST(HostileNames, NewlineInANameIsABadLineNotMarkup) {
   std::istringstream in(NewlineInput());
-  FoldedInput input;
-  ASSERT_TRUE(ReadFolded(in, "nl", &input).ok());
+  collapse::FoldedInput input;
+  ASSERT_TRUE(collapse::ReadFolded(in, "nl", &input).ok());
   EXPECT_EQ(input.bad_lines, 1u);
   EXPECT_EQ(input.first_bad_line, 1u);
   std::ostringstream out;
@@ -170,10 +170,10 @@ TEST(HostileNames, DiffOutputIsWellFormedAndInert) {
   while (std::getline(lines, line)) before_text += line + "1\n";  // count x10 + 1
   before_text += "main;gone <script>alert(1)</script>&amp; \xff 40\n";
   before_text += "main;gone\0nul\x01 8\n"s;
-  FoldedInput before, after;
+  collapse::FoldedInput before, after;
   std::istringstream bin(before_text), ain(after_text);
-  ASSERT_TRUE(ReadFolded(bin, "before", &before, false).ok());
-  ASSERT_TRUE(ReadFolded(ain, "after", &after, false).ok());
+  ASSERT_TRUE(collapse::ReadFolded(bin, "before", &before, false).ok());
+  ASSERT_TRUE(collapse::ReadFolded(ain, "after", &after, false).ok());
   ASSERT_EQ(before.bad_lines, 0u);
   ASSERT_EQ(after.bad_lines, 0u);
   for (bool normalize : {false, true}) {

@@ -16,7 +16,7 @@ namespace {
 
 std::vector<StackWeight> In(std::initializer_list<std::pair<const char*, double>> lines) {
   std::vector<StackWeight> v;
-  for (const auto& [s, w] : lines) v.push_back(StackWeight{s, w, w, ' '});
+  for (const auto& [s, w] : lines) v.push_back(StackWeight{s, w, w, ' ', {}});
   return v;
 }
 
@@ -85,7 +85,7 @@ TEST(LayoutTest, NoCountsIsAnError) {
 }
 
 TEST(LayoutTest, DifferentialKeepsRemovedFramesOnRequest) {
-  std::vector<StackWeight> v = {{"m;gone", 0, 40, ' '}, {"m;kept", 10, 5, ' '}};
+  std::vector<StackWeight> v = {{"m;gone", 0, 40, ' ', {}}, {"m;kept", 10, 5, ' ', {}}};
   LayoutOptions o;
   o.differential = true;
   auto plain = BuildLayout(v, o);

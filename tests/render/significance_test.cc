@@ -41,9 +41,9 @@ const Shape& BaseProfile() {
     std::string text =
         ReadFile(std::string(d ? d : "testdata") + "/render/input/example-perf-stacks.folded");
     std::istringstream in(text);
-    FoldedInput f;
-    EXPECT_TRUE(ReadFolded(in, "base", &f, false).ok());
-    for (const FoldedRecord& r : f.records) {
+    collapse::FoldedInput f;
+    EXPECT_TRUE(collapse::ReadFolded(in, "base", &f, false).ok());
+    for (const collapse::FoldedRecord& r : f.records) {
       s->stacks.emplace_back(r.stack);
       s->weights.push_back(r.count);
     }
@@ -56,7 +56,7 @@ const Shape& BaseProfile() {
 double Uniform(std::mt19937_64& rng) { return static_cast<double>(rng() >> 11) * 0x1p-53; }
 
 // n samples drawn from the weights (multinomial), as a folded input.
-std::unique_ptr<FoldedInput> Draw(const Shape& shape, const std::vector<double>& weights,
+std::unique_ptr<collapse::FoldedInput> Draw(const Shape& shape, const std::vector<double>& weights,
                                   uint64_t n, std::mt19937_64& rng) {
   std::vector<double> cdf(weights.size());
   double sum = 0;
@@ -71,14 +71,14 @@ std::unique_ptr<FoldedInput> Draw(const Shape& shape, const std::vector<double>&
   for (size_t i = 0; i < counts.size(); ++i) {
     if (counts[i] > 0) text += shape.stacks[i] + " " + std::to_string(counts[i]) + "\n";
   }
-  auto out = std::make_unique<FoldedInput>();
+  auto out = std::make_unique<collapse::FoldedInput>();
   std::istringstream in(text);
-  EXPECT_TRUE(ReadFolded(in, "draw", out.get(), false).ok());
+  EXPECT_TRUE(collapse::ReadFolded(in, "draw", out.get(), false).ok());
   return out;
 }
 
-DiffRuns MakeRuns(const std::vector<const FoldedInput*>& before,
-                  const std::vector<const FoldedInput*>& after, const SignificanceOptions& o) {
+DiffRuns MakeRuns(const std::vector<const collapse::FoldedInput*>& before,
+                  const std::vector<const collapse::FoldedInput*>& after, const SignificanceOptions& o) {
   absl::StatusOr<DiffRuns> runs = DiffRuns::Make(before, after, {}, o);
   EXPECT_TRUE(runs.ok()) << runs.status();
   return std::move(*runs);
@@ -159,8 +159,8 @@ TEST(Significance, FalsePositivesOfThreeRunsPerSideAtMostAlpha) {
   constexpr int kSets = 24;
   Counts frames;
   for (int i = 0; i < kSets; ++i) {
-    std::vector<std::unique_ptr<FoldedInput>> draws;
-    std::vector<const FoldedInput*> before, after;
+    std::vector<std::unique_ptr<collapse::FoldedInput>> draws;
+    std::vector<const collapse::FoldedInput*> before, after;
     for (int r = 0; r < 6; ++r) {
       draws.push_back(Draw(shape, shape.weights, 5000, rng));
       (r < 3 ? before : after).push_back(draws.back().get());
@@ -189,7 +189,7 @@ TEST(Significance, FalsePositivesOfThreeRunsPerSideAtMostAlpha) {
 // many samples to show it frame by frame: 100,000 per side.
 struct KnownChange {
   std::string function;
-  std::unique_ptr<FoldedInput> before, after;
+  std::unique_ptr<collapse::FoldedInput> before, after;
 };
 
 KnownChange MakeKnownChange(uint64_t seed) {
@@ -328,10 +328,10 @@ TEST(Significance, SameProfileTwiceIsUnchangedWithPOne) {
   }
 }
 
-std::unique_ptr<FoldedInput> Parse(const std::string& text) {
-  auto f = std::make_unique<FoldedInput>();
+std::unique_ptr<collapse::FoldedInput> Parse(const std::string& text) {
+  auto f = std::make_unique<collapse::FoldedInput>();
   std::istringstream in(text);
-  EXPECT_TRUE(ReadFolded(in, "t", f.get(), false).ok());
+  EXPECT_TRUE(collapse::ReadFolded(in, "t", f.get(), false).ok());
   return f;
 }
 

@@ -1,7 +1,7 @@
 // The hot-function table: self/total counts on hand-made profiles whose
 // answers were worked out by hand, recursion, sorting, --top, --grep and the
 // text layout (colour, escaping, truncation).
-#include "collapse/report.h"
+#include "render/report.h"
 
 #include <string>
 #include <vector>
@@ -9,7 +9,7 @@
 #include "gtest/gtest.h"
 #include "stackfire/profile.h"
 
-namespace stackfire {
+namespace stackfire::render {
 namespace {
 
 // total = 21. By hand:
@@ -224,4 +224,4 @@ TEST(ParseReportSortKeyTest, SelfAndTotalOnly) {
 }
 
 }  // namespace
-}  // namespace stackfire
+}  // namespace stackfire::render

@@ -1,9 +1,10 @@
-#include "render/svg_script.h"
+// The script of every flame graph stackfire draws, embedded at build time:
+// render/embed_script.py turns this file into the kFlameGraphScript string of
+// render/svg_script.h (which states the document contract it relies on), and
+// render/svg_writer.cc writes it into each SVG's <script> CDATA section.
+// These leading comment lines are not embedded; everything after them is,
+// byte for byte. Keep the text free of "]]>" (the build fails on it).
 
-namespace stackfire::render {
-
-// Keep this free of "]]>" (it sits in a CDATA section).
-const char kFlameGraphScript[] = R"JS(
 "use strict";
 var NS = "http://www.w3.org/2000/svg";
 var svg, zoomG, labelsG, details, unzoomBtn, searchBtn, icBtn, matchedTxt;
@@ -259,6 +260,3 @@ window.addEventListener("keydown", function(e) {
   else if (e.ctrlKey && e.keyCode === 73) { e.preventDefault(); toggleIgnorecase(); }
   else if (e.keyCode === 27) { if (term !== null) resetSearch(); else clearzoom(); }
 }, false);
-)JS";
-
-}  // namespace stackfire::render

@@ -1,4 +1,4 @@
-#include "collapse/report.h"
+#include "render/report.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -8,9 +8,10 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "collapse/utf8.h"
 #include "re2/re2.h"
 
-namespace stackfire {
+namespace stackfire::render {
 namespace {
 
 constexpr char kReset[] = "\033[0m";
@@ -19,35 +20,6 @@ constexpr char kRed[] = "\033[31m";
 constexpr char kGreen[] = "\033[32m";
 // Names never get narrower than this, however small the terminal.
 constexpr size_t kMinNameColumns = 12;
-
-// Length of the valid UTF-8 sequence at s[i], or 0 if it is not one.
-size_t Utf8SequenceLength(std::string_view s, size_t i) {
-  const auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char c = b(i);
-  if (c < 0x80) return 1;
-  size_t len = 0;
-  unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
-  if (c >= 0xC2 && c <= 0xDF) {
-    len = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    len = 3;
-    if (c == 0xE0) lo = 0xA0;  // overlong
-    if (c == 0xED) hi = 0x9F;  // surrogates
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    len = 4;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;
-  } else {
-    return 0;
-  }
-  if (i + len > s.size()) return 0;
-  if (b(i + 1) < lo || b(i + 1) > hi) return 0;
-  for (size_t k = 2; k < len; ++k) {
-    if ((b(i + k) & 0xC0) != 0x80) return 0;
-  }
-  return len;
-}
-
 
 // Byte offsets of each code point's start in valid UTF-8 text.
 std::vector<size_t> CodePointStarts(std::string_view s) {
@@ -81,7 +53,8 @@ std::string EscapeForTerminal(std::string_view name) {
   out.reserve(name.size());
   for (size_t i = 0; i < name.size();) {
     const unsigned char c = static_cast<unsigned char>(name[i]);
-    size_t len = Utf8SequenceLength(name, i);
+    uint32_t cp = 0;
+    size_t len = collapse::DecodeUtf8At(name, i, &cp);
     if (len == 1 && (c < 0x20 || c == 0x7F)) {
       if (c == '\t') {
         out += "\\t";
@@ -89,8 +62,8 @@ std::string EscapeForTerminal(std::string_view name) {
         absl::StrAppendFormat(&out, "\\x%02x", c);
       }
       ++i;
-    } else if (len == 2 && c == 0xC2 && static_cast<unsigned char>(name[i + 1]) < 0xA0) {
-      absl::StrAppendFormat(&out, "\\u%04x", static_cast<unsigned char>(name[i + 1]));
+    } else if (len == 2 && cp < 0xA0) {  // a C1 control, U+0080..U+009F
+      absl::StrAppendFormat(&out, "\\u%04x", cp);
       i += 2;
     } else if (len == 0) {
       absl::StrAppendFormat(&out, "\\x%02x", c);
@@ -240,4 +213,4 @@ std::string FormatReport(const ReportTable& table, const ReportOptions& options)
   return out;
 }
 
-}  // namespace stackfire
+}  // namespace stackfire::render

@@ -16,9 +16,12 @@
 //     \xNN (\t, \x1b...) so a name cannot move the cursor or recolour the
 //     terminal. Everything else (UTF-8 included) is kept.
 // Pure code: terminal detection (isatty, TIOCGWINSZ, NO_COLOR) is the
-// caller's job; it passes the outcome in ReportOptions::color and ::width.
-#ifndef STACKFIRE_COLLAPSE_REPORT_H_
-#define STACKFIRE_COLLAPSE_REPORT_H_
+// caller's job (src/cli/report_output.h); it passes the outcome in
+// ReportOptions::color and ::width. A view of the profile beside the flame
+// graph, so it lives in render/, not with the model and parsers in
+// collapse/.
+#ifndef STACKFIRE_RENDER_REPORT_H_
+#define STACKFIRE_RENDER_REPORT_H_
 
 #include <cstddef>
 #include <string>
@@ -28,7 +31,7 @@
 #include "absl/status/statusor.h"
 #include "stackfire/profile.h"
 
-namespace stackfire {
+namespace stackfire::render {
 
 enum class ReportSortKey { kSelf, kTotal };
 
@@ -75,6 +78,6 @@ std::string EscapeForTerminal(std::string_view text);
 // method and its arguments) stay visible. Returns name unchanged if it fits.
 std::string TruncateMiddle(std::string_view name, size_t columns);
 
-}  // namespace stackfire
+}  // namespace stackfire::render
 
-#endif  // STACKFIRE_COLLAPSE_REPORT_H_
+#endif  // STACKFIRE_RENDER_REPORT_H_
