@@ -280,6 +280,49 @@ TEST_F(BlockedDownload, FirstSigtermStopsAndWrites) {
   EXPECT_NE(ReadFile(out_).size(), 0u) << err;
 }
 
+// A target in its own mount namespace and root (a container) whose
+// .gnu_debuglink file is an absolute symlink to a FIFO that exists only on
+// the host. Followed through /proc/PID/root it would resolve against the
+// host's root (and block); resolved inside the target's root, it names
+// nothing.
+TEST_F(HostileTarget, SymlinkOutOfContainerRootIsNotFollowed) {
+  if (geteuid() != 0 || RunCommand({"unshare", "-m", "true"}).exit_code != 0) {
+    GTEST_SKIP() << "unshare -m is not allowed here (needs root)";
+  }
+  const std::string root = TempPath("container");
+  const std::string host_fifo = TempPath("host_only.fifo");
+  ASSERT_EQ(mkfifo(host_fifo.c_str(), 0600), 0);
+  ASSERT_EQ(RunCommand({"mkdir", "-p", root + "/usr", root + "/work", root + "/oldroot"}).exit_code,
+            0);
+  ASSERT_EQ(symlink("usr/lib", (root + "/lib").c_str()), 0);
+  ASSERT_EQ(symlink("usr/lib64", (root + "/lib64").c_str()), 0);
+  ASSERT_TRUE(CopyFile(Workload("hostile_target"), root + "/work/target"));
+  ASSERT_EQ(chmod((root + "/work/target").c_str(), 0755), 0);
+  ASSERT_TRUE(CopyFile(Workload("libhostile_hot_linked.so"), root + "/work/libhot.so"));
+  ASSERT_EQ(symlink(host_fifo.c_str(), (root + "/work/libhot.debug").c_str()), 0);
+  // pivot_root, as container runtimes do (a chroot would leave the host's
+  // paths in /proc/PID/maps); the host's root stays at /oldroot, which
+  // does not matter here.
+  Background target({"unshare", "-m", "sh", "-c",
+                     "mount --bind \"$0\" \"$0\" && mount --bind /usr \"$0\"/usr && cd \"$0\" && "
+                     "pivot_root . oldroot && exec /work/target /work/libhot.so 20",
+                     root});
+  ASSERT_TRUE(target.WaitForLine("ready")) << target.Stderr();
+  // unshare (without --fork) exec'd sh, which exec'd the target: one pid.
+  const std::string pid = std::to_string(target.pid());
+
+  const std::string out = TempPath("container.folded");
+  const auto start = Clock::now();
+  const RunResult r = RunCommand(
+      {StackfireBin(), "record", "-p", pid, "-d", "2", "--no-kernel", "-o", out}, 60);
+  const double took = std::chrono::duration<double>(Clock::now() - start).count();
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_LT(took, 15) << r.err;
+  const Folded folded = ReadFolded(out);
+  EXPECT_GT(WithFrame(folded, "hot_spin_inner"), Total(folded) * 8 / 10) << r.err;
+  EXPECT_EQ(r.err.find("host_only.fifo"), std::string::npos) << r.err;
+}
+
 // sudo stackfire record --user "$SUDO_USER" -- CMD (issue 15 §6): the
 // command runs as that user, with its groups, and is still sampled.
 TEST(RecordAsUser, CommandRunsAsTheUserAndIsSampled) {
