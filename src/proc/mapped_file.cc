@@ -121,7 +121,10 @@ absl::StatusOr<MappedFile> OpenMappedFile(const Mapping& mapping, MappedFileMode
     MappedFile out;
     absl::StatusOr<ScopedFd> fd = OpenTargetFile(root, path, &out.st);
     if (fd.ok()) {
-      if (mapping.inode == 0 || SameInode(out.st, mapping)) {
+      // Without a live process (pid 0: a maps text from a test or a
+      // recording) the inode is some other machine's: the build-id check,
+      // when there is one, is all that can be done.
+      if (mapping.inode == 0 || mapping.pid <= 0 || SameInode(out.st, mapping)) {
         out.fd = *std::move(fd);
         out.source = name;
         return out;
@@ -138,12 +141,12 @@ absl::StatusOr<MappedFile> OpenMappedFile(const Mapping& mapping, MappedFileMode
     if (mapped.ok()) return mapped;
     map_files = mapped.status();
   }
-  // The process is gone (samples still queued at its exit): its root went
-  // with it. The same path in our root is used only when it is provably the
-  // mapped file: the same inode, or (checked by the caller) the build-id.
-  if (mapping.pid > 0 && !root.empty() && ::access(absl::StrCat("/proc/", mapping.pid).c_str(),
-                                                   F_OK) != 0 &&
-      mode == MappedFileMode::kPathFirst && !absl::EndsWith(mapping.path, kDeleted) &&
+  // The process is gone or a zombie (samples still queued at its exit):
+  // its root and map_files went with its memory. The same path in our root
+  // is used only when it is provably the mapped file: the same inode, or
+  // (checked by the caller) the build-id.
+  if (mapping.pid > 0 && !root.empty() && mode == MappedFileMode::kPathFirst &&
+      !absl::EndsWith(mapping.path, kDeleted) &&
       (mapping.inode != 0 || !mapping.build_id.empty())) {
     MappedFile out;
     absl::StatusOr<ScopedFd> fd = OpenTargetFile("", path, &out.st);

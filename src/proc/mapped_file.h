@@ -8,8 +8,8 @@
 // names, worse than none. So:
 //   - the path is opened inside the target's root, without blocking, and only
 //     as a regular file (target_files.h);
-//   - when the maps line names the device and inode, the open file must be
-//     that inode; when it is not (replaced), or the path says "(deleted)",
+//   - when the maps line names the device and inode (and the process is
+//     known: Mapping::pid), the open file must be that inode; when it is not (replaced), or the path says "(deleted)",
 //     or it cannot be opened, the mapped inode itself is read through
 //     /proc/PID/map_files/START-END (root, or CAP_CHECKPOINT_RESTORE; the
 //     kernel keeps the inode alive while it is mapped);
