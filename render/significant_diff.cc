@@ -109,6 +109,8 @@ class SignificanceAnnotator : public FrameAnnotator {
     *s += ")";
     const ItemChange& c = changes_[i];
     AppendChange("", c.total, s);
+    // A frame only BEFORE has is drawn as a thin mark: say why.
+    if (f.removed) *s += " (removed: not in AFTER)";
     // A leaf's self samples are its total: one line says both.
     const bool same = c.self.before == c.total.before && c.self.after == c.total.after;
     if (!root && !same && (c.self.before > 0 || c.self.after > 0)) {

@@ -170,7 +170,9 @@ void AppendStyle(const RenderOptions& o, std::string* s) {
         "px; fill:#000; }\n"
         "#title { text-anchor:middle; font-size:" + Num(o.fontsize + 5) + "px; }\n"
         "#subtitle { text-anchor:middle; fill:#a0a0a0; }\n"
-        "#search, #ignorecase { opacity:0.1; cursor:pointer; }\n"
+        // flamegraph.pl draws Search and ic at opacity 0.1, which users
+        // did not find; these read as links.
+        "#search, #ignorecase { opacity:0.6; cursor:pointer; text-decoration:underline; }\n"
         "#search:hover, #search.show, #ignorecase:hover, #ignorecase.show { opacity:1; }\n"
         "#unzoom { cursor:pointer; }\n"
         // The frames are one path per colour; the script draws the hover

@@ -3,10 +3,16 @@
 # for 10 seconds with `stackfire record`, and write flame.svg.
 #
 #   bash scripts/demo.sh [OUT.svg]
+#
+# Environment: DEMO_SECONDS (10), DEMO_PORT (7878), STACKFIRE_BUILDDIR
+# (build), DEMO_SKIP_SETUP=1 to skip scripts/setup.sh (the tests, which have
+# built everything already).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Only what the demo runs: stackfire and the demo programs, not the tests.
-bash scripts/setup.sh src/cli/stackfire examples/demo/demo_server examples/demo/demo_load
+if [ "${DEMO_SKIP_SETUP:-0}" != 1 ]; then
+  bash scripts/setup.sh src/cli/stackfire examples/demo/demo_server examples/demo/demo_load
+fi
 builddir=${STACKFIRE_BUILDDIR:-build}
 out=${1:-flame.svg}
 seconds=${DEMO_SECONDS:-10}

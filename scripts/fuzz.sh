@@ -3,7 +3,7 @@
 # (only the fuzzers and the libraries they link, no tests) and runs each one for STACKFIRE_FUZZ_SECONDS (default 60) from a seed corpus made
 # of testdata/. Any crash, leak or timeout input is copied to
 # testdata/fuzz-regressions/<target>/, which tests/fuzz replays in every test
-# run; the script then fails. A summary line per target (result, execs/s, the
+# run; the script then fails. Targets run two at a time (STACKFIRE_FUZZ_JOBS). A summary line per target (result, execs/s, the
 # final cov: and ft: figures) goes to stdout and to <tree>/fuzz-summary.txt,
 # which scripts/test.sh counts (one test per target).
 #
@@ -42,11 +42,14 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:detect_leaks=1:print_stacktr
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 summary="$builddir/fuzz-summary.txt"
 : > "$summary"
-failed=0
-for t in $targets; do
+# One target, its summary line in $work/summary.txt; a finding is copied to
+# testdata/fuzz-regressions/<target>/.
+run_target() {
+  local t=$1 work corpus log rc execs eps cov ft found result line d a
   work="$builddir/fuzz-work/$t"
   corpus="$work/corpus"
   mkdir -p "$corpus" "$work/artifacts"
+  rm -f "$work/summary.txt"
   # Seeds: the testdata inputs (uncompressed, up to 64 KB) plus earlier regressions.
   for d in $(seeds_for "$t") "testdata/fuzz-regressions/$t"; do
     [ -d "$d" ] || continue
@@ -65,9 +68,8 @@ for t in $targets; do
   result=ok
   { [ "$rc" -ne 0 ] || [ "$found" -gt 0 ]; } && result=FAIL
   line="$t: $result ${seconds}s rc=$rc execs=${execs:-?} exec/s=${eps:-?} cov=${cov:-?} ft=${ft:-?}"
-  echo "fuzz: $line" | tee -a "$summary"
+  echo "$line" >"$work/summary.txt"
   if [ "$result" = FAIL ]; then
-    failed=1
     mkdir -p "testdata/fuzz-regressions/$t"
     for a in "$work/artifacts"/*; do
       [ -f "$a" ] || continue
@@ -77,5 +79,21 @@ for t in $targets; do
     done
     grep -m1 -A15 'ERROR\|fuzz check failed' "$log" >&2
   fi
+}
+
+# Two targets at a time (one per core): each still gets its full time.
+njobs=${STACKFIRE_FUZZ_JOBS:-2}
+for t in $targets; do
+  rm -f "$builddir/fuzz-work/$t/summary.txt"
+  while [ "$(jobs -rp | wc -l)" -ge "$njobs" ]; do wait -n; done
+  run_target "$t" &
+done
+wait
+failed=0
+for t in $targets; do
+  line=$(cat "$builddir/fuzz-work/$t/summary.txt" 2>/dev/null || echo "$t: FAIL no result")
+  echo "fuzz: $line" | tee -a "$summary"
+  case "$line" in *": ok "*) ;; *) failed=1 ;; esac
 done
 exit $failed
+

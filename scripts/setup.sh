@@ -23,18 +23,21 @@ packages=(
 # The test command (scripts/test.sh) also wants what its tests drive: a
 # browser and node for the SVG tests (tests/browser) and the node names test,
 # fonts that pin label widths, glibc's debug info for the separate-debug-file
-# symbolizer test, Go (its pprof reads the pprof exports back; a Go program
-# writes the CPU profiles that `stackfire diff` reads in tests/diff), clang with
-# its runtime libraries for the libFuzzer targets (scripts/fuzz.sh), Debian's
-# rustc and binutils' addr2line for the Rust naming tests
-# (testdata/workloads/build_rust.sh), strace to count the files a recording
-# opens (tests/record/check_elf_opens.py), Debian's debuginfod server and its
-# client library (libdebuginfod1, which stackfire loads at run time) for the
-# debuginfod tests, and xz-utils for the MiniDebugInfo test binary.
+# symbolizer test, Go (its pprof reads the pprof exports back, and Graphviz
+# draws its web view's default page; a Go program writes the CPU profiles
+# that `stackfire diff` reads in tests/diff), clang with its runtime libraries
+# for the libFuzzer targets (scripts/fuzz.sh), Debian's rustc and binutils'
+# addr2line for the Rust naming tests (testdata/workloads/build_rust.sh),
+# strace to count the files a recording opens (tests/record/check_elf_opens.py),
+# Debian's debuginfod server and its client library (libdebuginfod1, which
+# stackfire loads at run time) for the debuginfod tests, xz-utils for the
+# MiniDebugInfo test binary, and the field suite's programs (tests/field):
+# cargo with tokio's crates for the Rust programs, redis (server and
+# benchmark), xz and node.
 if [ "${STACKFIRE_SETUP_TESTS:-0}" = 1 ]; then
   packages+=(chromium fonts-dejavu-core fonts-liberation nodejs libc6-dbg golang-go
-    python3-jsonschema clang clang-14 libclang-rt-14-dev rustc binutils strace debuginfod
-    libdebuginfod1 xz-utils)
+    python3-jsonschema graphviz clang clang-14 libclang-rt-14-dev rustc cargo binutils strace
+    debuginfod libdebuginfod1 xz-utils librust-tokio-dev redis-server redis-tools make)
   # Debian's nodejs comes without npm; other builds of nodejs bundle it.
   command -v npm >/dev/null || packages+=(npm)
 fi

@@ -57,10 +57,16 @@ if [ "$sanitize" != 0 ]; then
     # Not under the sanitizers, each for a stated reason (see tests/*/meson.build):
     #   browser: drives chromium over a rendered SVG; it tests the embedded
     #            JavaScript, which ASan does not see, and is the slowest test.
+    #   field:   compares stackfire with perf on real programs (~3 min, and a
+    #            tokio build in each tree); its thresholds are about names and
+    #            stacks, not memory, and the integration suite runs the same
+    #            record paths under ASan.
+    #   docs:    runs README's and the man pages' commands (~75 s): the CLI
+    #            paths they take are the integration suite's.
     ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:print_stacktrace=1:abort_on_error=0 \
     UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
       meson test -C "$asandir" --print-errorlogs --num-processes 2 --timeout-multiplier 5 \
-        --no-suite browser || rc=1
+        --no-suite browser --no-suite field --no-suite docs || rc=1
   fi
   took "sanitizer build and tests"
 fi

@@ -86,10 +86,14 @@ std::string Demangle(const char* mangled, bool keep_parameters) {
   if (std::strlen(mangled) > kMaxMangledLength) return mangled;
   // libiberty's Rust demangler accepts only Rust's shapes (v0, or legacy's
   // _ZN...17h<hash>E), so a C++ name falls through to the C++ demangler.
-  if (Demangled rust = Run(mangled, DMGL_RUST)) return rust.get();
+  // An empty demangling (libiberty gives one for some malformed names, as
+  // the fuzzer found) is no name: the mangled one is kept.
+  if (Demangled rust = Run(mangled, DMGL_RUST); rust != nullptr && rust.get()[0] != '\0') {
+    return rust.get();
+  }
   if (mangled[1] != 'Z') return mangled;
   Demangled cxx = Run(mangled, DMGL_GNU_V3);
-  if (cxx == nullptr) return mangled;
+  if (cxx == nullptr || cxx.get()[0] == '\0') return mangled;
   if (keep_parameters) return cxx.get();
   std::string name(StripReturnType(StripParameters(cxx.get())));
   return name.empty() ? std::string(cxx.get()) : name;  // never an empty frame

@@ -10,11 +10,12 @@ bool ModuleSymbols::WantsDebugFile() const {
   return debug_file == nullptr && std::string_view(source) != ".symtab";
 }
 
-bool ModuleSymbols::AdoptDebugFile(std::unique_ptr<ElfFile> file) {
+bool ModuleSymbols::AdoptDebugFile(std::unique_ptr<ElfFile> file, Elf* plt_elf) {
   if (file == nullptr) return false;
   SymbolTable table = SymbolTable::FromElf(file->elf(), SHT_SYMTAB);
   debug_file = std::move(file);
   if (table.empty()) return false;
+  table.AddPltStubs(plt_elf);
   symbols = std::move(table);
   mini.reset();
   source = "fetched debug file";
@@ -48,6 +49,9 @@ void LoadModuleSymbols(const elf::ElfModule& module, const Mapping& mapping,
     s.symbols = SymbolTable::FromElf(module.elf(), SHT_DYNSYM);
     if (!s.symbols.empty()) s.source = ".dynsym";
   }
+  // PLT stubs have no symbol in any table; the relocations of the mapped
+  // file name them.
+  s.symbols.AddPltStubs(module.elf());
 }
 
 }  // namespace stackfire::symbolize

@@ -34,8 +34,10 @@ struct ModuleSymbols {
   // there is neither a .symtab nor a local debug file.
   bool WantsDebugFile() const;
   // Takes a fetched debug file: its .symtab, when it has one, replaces
-  // MiniDebugInfo's and .dynsym's names. False when it holds no symbols.
-  bool AdoptDebugFile(std::unique_ptr<ElfFile> file);
+  // MiniDebugInfo's and .dynsym's names; the PLT stubs are named from
+  // `plt_elf` (the mapped file: a debug file's .plt holds no bytes). False
+  // when it holds no symbols.
+  bool AdoptDebugFile(std::unique_ptr<ElfFile> file, Elf* plt_elf);
 };
 
 // Loads the names of `module`, mapped as `mapping`, from local sources. A

@@ -122,7 +122,7 @@ class SymbolizerImpl final : public Symbolizer {
   void AppendWarnings(std::vector<std::string>* out) const override {
     modules_.AppendWarnings(out);
     for (const SymModule* s : module_order_) {
-      if (!s->symbols.empty()) continue;
+      if (s->symbols.has_functions()) continue;
       out->push_back(absl::StrCat(
           s->path, ": no function symbols could be read (.symtab, debug file, .gnu_debugdata, "
                    ".dynsym); its frames show as ",
@@ -157,7 +157,7 @@ class SymbolizerImpl final : public Symbolizer {
 
   static std::string UnresolvedName(const std::string& path) {
     if (!path.empty() && path.front() == '[') return path;
-    return "[" + BaseName(path) + "]";
+    return absl::StrCat("[", BaseName(path), "]");
   }
 
   SymModule& ModuleFor(ElfModule* module, const Mapping& m) {
@@ -184,7 +184,7 @@ class SymbolizerImpl final : public Symbolizer {
     s->fetch_tried = true;
     const std::string path = debuginfod_->FetchDebugInfo(module->build_id(), m.path);
     if (path.empty()) return;
-    if (!s->AdoptDebugFile(ElfFile::Open(path)) && s->debug_file == nullptr) return;
+    if (!s->AdoptDebugFile(ElfFile::Open(path), module->elf()) && s->debug_file == nullptr) return;
     LoadInlines(module, m, s);
     // Names given before (at warm-up) were the unnamed ones.
     absl::erase_if(cache_, [module](const auto& entry) { return entry.first.module == module; });

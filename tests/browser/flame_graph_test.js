@@ -426,13 +426,15 @@ check('the URL keeps zoom, search and case; a reload restores them', async () =>
 
 check('diff.svg tooltip shows before, after and delta', async () => {
   const { fold, stacks } = recording();
-  // AFTER: leaf_thirty halved, leaf_ten doubled, leaf_sixty gone.
+  // AFTER: leaf_thirty an eighth, leaf_ten doubled, leaf_sixty gone. The
+  // diff compares shares: leaf_thirty's falls (30 % to about 16 %), leaf_ten's
+  // rises.
   const after = [];
   const has = (s, fn) => s.frames.some((f) => isFunction(folded.shownName(f), fn));
   for (const s of stacks) {
     if (has(s, 'leaf_sixty')) continue;
     let w = s.weight;
-    if (has(s, 'leaf_thirty')) w = Math.floor(w / 2);
+    if (has(s, 'leaf_thirty')) w = Math.floor(w / 8);
     if (has(s, 'leaf_ten')) w *= 2;
     if (w > 0) after.push({ frames: s.frames, weight: w });
   }
@@ -451,14 +453,22 @@ check('diff.svg tooltip shows before, after and delta', async () => {
     const r = await box(page, f.i);
     await page.mouse.move(r.x + r.w / 2, r.y + r.h / 2);
     const details = await text(page, 'details');
-    const m = /before ([\d,]+), after ([\d,]+), delta ([+-]?[\d,]+) \(([+-]?[\d.]+)% of frame/.exec(details);
+    // "before B (P%), after A (Q%), delta +D% of total, p = …": counts, each
+    // side's share of its own total, and the change of share (the diff
+    // compares shares, so two recordings of different lengths compare).
+    const m = /before ([\d,]+) \(([\d.]+)%\), after ([\d,]+) \(([\d.]+)%\), delta ([+-]?[\d.]+)% of total/.exec(details);
     assert.ok(m, `${name}: the tooltip lacks before/after/delta: ${details}`);
     const num = (s) => Number(s.replace(/,/g, ''));
+    const total = (list) => list.reduce((sum, s) => sum + s.weight, 0);
+    const shareB = 100 * b / total(stacks);
+    const shareA = 100 * a / total(after);
     assert.ok(grew ? a >= 2 * b : 2 * a <= b, `${name}: the change is not in AFTER (${b} -> ${a})`);
     assert.equal(num(m[1]), b, `${name} before`);
-    assert.equal(num(m[2]), a, `${name} after`);
-    assert.equal(num(m[3]), a - b, `${name} delta`);
-    assert.ok(Math.abs(Number(m[4]) - 100 * (a - b) / b) < 0.006, `${name} delta % of frame: ${m[4]}`);
+    assert.equal(num(m[3]), a, `${name} after`);
+    assert.ok(Math.abs(Number(m[2]) - shareB) < 0.006, `${name} before share: ${m[2]} vs ${shareB}`);
+    assert.ok(Math.abs(Number(m[4]) - shareA) < 0.006, `${name} after share: ${m[4]} vs ${shareA}`);
+    assert.ok(Math.abs(Number(m[5]) - (shareA - shareB)) < 0.011, `${name} delta: ${m[5]}`);
+    assert.equal(shareA > shareB, grew, `${name}: its share did not move as planned`);
     // The title element (the browser's own tooltip, one shared element in
     // the hover outline, which takes the pointer over the frame) says the same.
     assert.ok(f.title.includes(details.substring(details.indexOf('before'))), `${name} title`);
@@ -490,7 +500,7 @@ check('diff.svg tooltip shows before, after and delta', async () => {
   const gb = await box(page, gone[0].i);
   await page.mouse.move(gb.x + 1, gb.y + gb.h / 2);
   assert.ok((await text(page, 'details')).includes('removed'), 'hovering a removed frame');
-  assert.ok(gone.some((f) => / after 0, /.test(f.title) && /removed/.test(f.title)), gone[0] && gone[0].title);
+  assert.ok(gone.some((f) => / after 0\b/.test(f.title) && /removed/.test(f.title)), gone[0] && gone[0].title);
   // The diff graph zooms like the other.
   const f = await frameNamed(page, 'run_mix');
   const root = await box(page, 0);

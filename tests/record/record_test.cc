@@ -186,7 +186,16 @@ TEST(RecordTest, StopSignalsToStackfireStillWriteTheGraph) {
     const std::string out = TempPath("signal" + std::to_string(c.signal) + ".folded");
     Background recorder({StackfireBin(), "record", "-q", "-F", "199", "-o", out, "--",
                          Workload("record_profile"), "30"});
-    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    // A second of recording once the command runs (on a loaded machine
+    // stackfire's own start can take more than a second).
+    const std::string children =
+        "/proc/" + std::to_string(recorder.pid()) + "/task/" + std::to_string(recorder.pid()) +
+        "/children";
+    for (int i = 0; i < 300 && ReadFile(children).empty(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ASSERT_FALSE(ReadFile(children).empty()) << "the command did not start in 30 s";
+    std::this_thread::sleep_for(std::chrono::milliseconds(1200));
     kill(recorder.pid(), c.signal);
     ASSERT_EQ(recorder.Wait(30), 0) << recorder.Stderr();
     const std::string err = recorder.Stderr();

@@ -171,5 +171,14 @@ TEST(DemangleTest, HugeAndDeeplyNestedNamesDoNotCrash) {
   EXPECT_EQ(Demangle(v0.c_str(), false), "prog::" + id);
 }
 
+TEST(DemangleTest, AnEmptyDemanglingKeepsTheMangledName) {
+  // libiberty's Rust demangler turns "_RC0" (and "_RC0.", "_RC0_") into "";
+  // a frame must never be nameless (the demangle fuzzer found it).
+  for (const char* name : {"_RC0", "_RC0.", "_RC0_"}) {
+    EXPECT_EQ(Demangle(name, false), name);
+    EXPECT_EQ(Demangle(name, true), name);
+  }
+}
+
 }  // namespace
 }  // namespace stackfire::symbolize
