@@ -70,6 +70,9 @@ struct ExportProfile {
   // ("cpu", "nanoseconds") when the weights are periods of a clock event.
   std::string sample_type = "samples";
   std::string sample_unit = "count";
+  // The type a viewer shows first (pprof's default_sample_type); "" leaves
+  // it to the viewer (Go's pprof takes the last type).
+  std::string default_sample_type;
   // Further values per sample, after the weight (pprof writes them as
   // further sample types; speedscope ignores them). Every sample's extra
   // has this size.

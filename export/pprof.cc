@@ -57,6 +57,9 @@ absl::StatusOr<std::string> SerializePprof(const ExportProfile& profile,
     out.mutable_period_type()->set_type(strings.Index(profile.period_type));
     out.mutable_period_type()->set_unit(strings.Index(profile.period_unit));
   }
+  if (!profile.default_sample_type.empty()) {
+    out.set_default_sample_type(strings.Index(profile.default_sample_type));
+  }
   out.set_period(profile.period);
   out.set_time_nanos(profile.time_nanos);
   out.set_duration_nanos(profile.duration_nanos);

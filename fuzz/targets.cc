@@ -203,6 +203,8 @@ bool RunTarget(std::string_view name, const uint8_t* data, size_t size) {
     FuzzPprof(data, size);
   } else if (name == "names") {
     FuzzNames(data, size);
+  } else if (name == "proc_task") {
+    FuzzProcTask(data, size);
   } else {
     return false;
   }

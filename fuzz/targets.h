@@ -29,7 +29,7 @@ namespace stackfire::fuzz {
 // testdata/fuzz-regressions/<name>/.
 inline constexpr const char* kTargets[] = {"perf_script", "folded",      "render_svg", "diff_svg",
                                            "proc_maps",   "perf_record", "demangle",
-                                           "pprof",       "names"};
+                                           "pprof",       "names",       "proc_task"};
 
 // Runs target `name` on `data`; false if `name` is unknown.
 bool RunTarget(std::string_view name, const uint8_t* data, size_t size);
@@ -43,6 +43,7 @@ void FuzzPerfRecord(const uint8_t* data, size_t size);  // perf_record_target.cc
 void FuzzDemangle(const uint8_t* data, size_t size);    // demangle_target.cc
 void FuzzPprof(const uint8_t* data, size_t size);       // pprof_target.cc
 void FuzzNames(const uint8_t* data, size_t size);       // names_target.cc
+void FuzzProcTask(const uint8_t* data, size_t size);    // proc_task_target.cc
 
 // Aborts unless the mappings are sorted, disjoint, non-empty and each is
 // found by its own first and last address.

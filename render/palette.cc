@@ -72,6 +72,7 @@ absl::StatusOr<Palette> ParsePalette(std::string_view name) {
       {"js", Palette::kJs},         {"perl", Palette::kPerl},     {"red", Palette::kRed},
       {"green", Palette::kGreen},   {"blue", Palette::kBlue},     {"aqua", Palette::kAqua},
       {"yellow", Palette::kYellow}, {"purple", Palette::kPurple}, {"orange", Palette::kOrange},
+      {"wall", Palette::kWall},
   };
   for (const auto& [n, p] : kNames) {
     if (n == name) return p;
@@ -79,7 +80,7 @@ absl::StatusOr<Palette> ParsePalette(std::string_view name) {
   return absl::InvalidArgumentError(
       "unknown palette \"" + std::string(name) +
       "\"; choose hot, mem, io, wakeup, chain, java, js, perl, red, green, blue, aqua, yellow, "
-      "purple or orange");
+      "purple, orange or wall");
 }
 
 std::string Rgb::Hex() const {
@@ -143,6 +144,7 @@ Rgb FrameColor(Palette palette, std::string_view name, bool hash) {
   }
   switch (palette) {
     case Palette::kHot:
+    case Palette::kWall:
       return {205 + static_cast<int>(50 * v3), static_cast<int>(230 * v1),
               static_cast<int>(55 * v2)};
     case Palette::kMem:
@@ -183,6 +185,12 @@ Rgb FrameColor(Palette palette, std::string_view name, bool hash) {
     default:
       return {0, 0, 0};
   }
+}
+
+Rgb OffCpuColor(std::string_view name, bool hash) {
+  const double v1 = hash ? NameHash(name) : SeededNameRandom(name);
+  return {60 + static_cast<int>(60 * v1), 130 + static_cast<int>(70 * v1),
+          210 + static_cast<int>(45 * v1)};
 }
 
 Rgb DiffColor(double delta, double max_delta, bool negate) {

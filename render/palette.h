@@ -5,6 +5,12 @@
 // colour. Perl's rand is a 48-bit LCG (drand48), which we reproduce: the
 // default colours are deterministic and equal to flamegraph.pl's. With
 // --hash the colour comes from flamegraph.pl's weighted name hash.
+//
+// "wall" is stackfire's own, for wall-clock profiles (`record --off-cpu`):
+// a frame whose time is mostly off CPU (under "[off-cpu]" leaves) takes a
+// cool colour (OffCpuColor), any other frame the "hot" colours. The writer
+// decides which frames are off CPU (svg_writer.cc); FrameColor(kWall)
+// gives the warm colour.
 #ifndef STACKFIRE_RENDER_PALETTE_H_
 #define STACKFIRE_RENDER_PALETTE_H_
 
@@ -18,6 +24,7 @@ namespace stackfire::render {
 enum class Palette {
   kHot, kMem, kIo, kWakeup, kChain, kJava, kJs, kPerl,
   kRed, kGreen, kBlue, kAqua, kYellow, kPurple, kOrange,
+  kWall,
 };
 
 // "hot", "mem", ... as on flamegraph.pl's command line.
@@ -31,6 +38,10 @@ struct Rgb {
 
 // The colour of a frame called `name` (annotations such as "_[k]" included).
 Rgb FrameColor(Palette palette, std::string_view name, bool hash);
+
+// The cool colour of an off-CPU frame of the "wall" palette: blues, as
+// deterministic per name as FrameColor.
+Rgb OffCpuColor(std::string_view name, bool hash);
 
 // flamegraph.pl's differential colour: white for 0, red for growth, blue for
 // shrinkage, saturated at |delta| == max_delta. negate swaps the hues.

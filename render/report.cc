@@ -111,6 +111,11 @@ absl::StatusOr<ReportTable> BuildReport(const Profile& profile, const ReportOpti
   for (size_t s = 0; s < entries.size(); ++s) {
     std::string_view stack = entries[s].stack;
     const double weight = entries[s].weight;
+    const bool off_cpu = IsOffCpuStack(stack);
+    if (off_cpu) {
+      table.off_cpu += weight;
+      stack.remove_suffix(std::string_view(kOffCpuFrame).size());  // the marker, not a function
+    }
     size_t leaf = SIZE_MAX;
     size_t begin = 0;
     while (begin <= stack.size()) {
@@ -129,6 +134,7 @@ absl::StatusOr<ReportTable> BuildReport(const Profile& profile, const ReportOpti
       if (last_stack[id] != s + 1) {
         last_stack[id] = s + 1;
         rows[id].total += weight;
+        if (off_cpu) rows[id].off_cpu += weight;
       }
       leaf = id;
     }
@@ -172,8 +178,15 @@ std::string FormatReport(const ReportTable& table, const ReportOptions& options)
   const bool c = options.color;
   std::string out;
   const char* key = options.by == ReportSortKey::kSelf ? "self" : "total";
-  absl::StrAppend(&out, c ? kBold : "", "Samples: ", FormatWeight(table.samples),
-                  "  Functions: ", table.functions, "  Shown: ", table.rows.size());
+  const bool wall = table.off_cpu > 0;
+  if (wall) {
+    absl::StrAppend(&out, c ? kBold : "", "Wall: ", FormatWeight(table.samples), " (on-CPU ",
+                    FormatWeight(table.samples - table.off_cpu), ", off-CPU ",
+                    FormatWeight(table.off_cpu), ")");
+  } else {
+    absl::StrAppend(&out, c ? kBold : "", "Samples: ", FormatWeight(table.samples));
+  }
+  absl::StrAppend(&out, "  Functions: ", table.functions, "  Shown: ", table.rows.size());
   if (!options.grep.empty()) {
     absl::StrAppend(&out, " of ", table.matched, " matching /", EscapeForTerminal(options.grep),
                     "/");
@@ -181,21 +194,27 @@ std::string FormatReport(const ReportTable& table, const ReportOptions& options)
   absl::StrAppend(&out, " (by ", key, ")", c ? kReset : "", "\n");
 
   size_t self_w = 4, total_w = 5;  // "Self", "Total"
+  size_t on_w = 6, off_w = 7;       // "On-CPU", "Off-CPU"
   for (const ReportRow& r : table.rows) {
     self_w = std::max(self_w, FormatWeight(r.self).size());
     total_w = std::max(total_w, FormatWeight(r.total).size());
+    on_w = std::max(on_w, FormatWeight(r.total - r.off_cpu).size());
+    off_w = std::max(off_w, FormatWeight(r.off_cpu).size());
   }
   constexpr size_t kPctW = 7;  // "100.00%"
-  // "  Self%  Self  Total%  Total  Function"
-  const size_t prefix = kPctW + 2 + self_w + 2 + kPctW + 2 + total_w + 2;
+  // "  Self%  Self  Total%  Total  [On-CPU  Off-CPU  ]Function"
+  const size_t prefix =
+      kPctW + 2 + self_w + 2 + kPctW + 2 + total_w + 2 + (wall ? on_w + 2 + off_w + 2 : 0);
   size_t name_w = 0;
   if (options.width > 0) {
     name_w = std::max(kMinNameColumns, options.width > prefix ? options.width - prefix : 0);
   }
 
   absl::StrAppend(&out, c ? kBold : "", PadLeft("Self%", kPctW), "  ", PadLeft("Self", self_w),
-                  "  ", PadLeft("Total%", kPctW), "  ", PadLeft("Total", total_w), "  Function",
-                  c ? kReset : "", "\n");
+                  "  ", PadLeft("Total%", kPctW), "  ", PadLeft("Total", total_w),
+                  wall ? absl::StrCat("  ", PadLeft("On-CPU", on_w), "  ", PadLeft("Off-CPU", off_w))
+                       : "",
+                  "  Function", c ? kReset : "", "\n");
   for (const ReportRow& r : table.rows) {
     std::string name = EscapeForTerminal(r.name);
     if (name_w > 0) name = TruncateMiddle(name, name_w);
@@ -204,8 +223,11 @@ std::string FormatReport(const ReportTable& table, const ReportOptions& options)
     absl::StrAppend(&out, self_color, PadLeft(Percent(r.self, table.samples), kPctW),
                     *self_color ? kReset : "", "  ", PadLeft(FormatWeight(r.self), self_w), "  ",
                     total_color, PadLeft(Percent(r.total, table.samples), kPctW),
-                    *total_color ? kReset : "", "  ", PadLeft(FormatWeight(r.total), total_w), "  ",
-                    name, "\n");
+                    *total_color ? kReset : "", "  ", PadLeft(FormatWeight(r.total), total_w),
+                    wall ? absl::StrCat("  ", PadLeft(FormatWeight(r.total - r.off_cpu), on_w), "  ",
+                                        PadLeft(FormatWeight(r.off_cpu), off_w))
+                         : "",
+                    "  ", name, "\n");
   }
   if (table.rows.empty() && !options.grep.empty()) {
     absl::StrAppend(&out, "(no function name matches /", EscapeForTerminal(options.grep), "/)\n");

@@ -12,6 +12,12 @@
 //   - Percentages are of the whole profile, also when --grep hides rows.
 //   - Rows sort by the key descending, then by the other key descending,
 //     then by name bytewise, so the output is deterministic.
+//   - Wall-clock profiles (`record --off-cpu`): a stack ending in the
+//     "[off-cpu]" marker (stackfire/profile.h) is off-CPU time. The marker is
+//     not a function: such a stack's self time goes to the frame before it.
+//     Each row also splits its total into on-CPU and off-CPU time, and
+//     FormatReport prints those two columns when the profile has off-CPU
+//     stacks.
 //   - Function names are untrusted: FormatReport writes control bytes as
 //     \xNN (\t, \x1b...) so a name cannot move the cursor or recolour the
 //     terminal. Everything else (UTF-8 included) is kept.
@@ -47,11 +53,13 @@ struct ReportRow {
   std::string name;
   double self = 0;
   double total = 0;
+  double off_cpu = 0;  // the part of total in off-CPU stacks
 };
 
 struct ReportTable {
   std::vector<ReportRow> rows;  // sorted, filtered and cut to options.top
   double samples = 0;           // the profile's total weight
+  double off_cpu = 0;           // of which in off-CPU stacks (wall-clock profiles)
   size_t functions = 0;         // distinct function names in the profile
   size_t matched = 0;           // names that passed --grep (before --top)
 };

@@ -10,6 +10,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "re2/re2.h"
 #include "render/stats.h"
+#include "stackfire/profile.h"
 
 namespace stackfire::render {
 namespace {
@@ -39,6 +40,23 @@ struct SideStats {
 };
 
 }  // namespace
+
+double WallClockSampleWeight(const std::vector<const collapse::FoldedInput*>& inputs) {
+  if (inputs.empty()) return 0;
+  double min_on = 0;
+  for (const collapse::FoldedInput* in : inputs) {
+    bool off = false;
+    for (const collapse::FoldedRecord& rec : in->records) {
+      if (IsOffCpuStack(rec.stack)) {
+        off = true;
+      } else if (rec.count >= 1 && (min_on == 0 || rec.count < min_on)) {
+        min_on = rec.count;
+      }
+    }
+    if (!off) return 0;
+  }
+  return min_on > 0 ? min_on : 10000;
+}
 
 absl::StatusOr<DiffRuns> DiffRuns::Make(const std::vector<const collapse::FoldedInput*>& before,
                                         const std::vector<const collapse::FoldedInput*>& after,

@@ -121,6 +121,17 @@ class DiffRuns {
   double suspect_weight_ = 0;
 };
 
+// Wall-clock profiles (`stackfire record --off-cpu`: stacks ending in
+// "[off-cpu]", weights in microseconds) have no sample counts: on-CPU
+// stacks weigh clock periods, off-CPU ones measured time. When every input
+// is one, this returns the weight to count as one sample: the smallest
+// on-CPU stack's weight (one clock period, 10101 us at 99 Hz), or 10000 us
+// (10 ms) when there is none. The tests then judge wall time as a 1-in-a-
+// period wall-clock sampler would, which errs on the side of caution for
+// off-CPU time (measured, not sampled). 0 when any input is not a
+// wall-clock profile.
+double WallClockSampleWeight(const std::vector<const collapse::FoldedInput*>& inputs);
+
 enum class Verdict { kUnchanged, kGrew, kShrank };
 
 // A sample count as an integer: NaN and negatives are 0, and counts are

@@ -71,6 +71,21 @@ void AppendLabel(std::string_view name, double width_px, const RenderOptions& o,
   }
 }
 
+// The "wall" palette: frames most of whose time lies under "[off-cpu]"
+// leaves (stackfire/profile.h). Frames come in pre-order, so children come
+// after their parent and each sums into its parent from the back.
+std::vector<bool> MostlyOffCpu(const Layout& layout) {
+  std::vector<double> off(layout.frames.size(), 0);
+  std::vector<bool> out(layout.frames.size(), false);
+  for (size_t i = layout.frames.size(); i-- > 1;) {
+    const Frame& f = layout.frames[i];
+    if (f.name == kOffCpuFrame) off[i] = f.width();
+    out[i] = f.width() > 0 && off[i] > 0.5 * f.width();
+    off[f.parent] += off[i];
+  }
+  return out;
+}
+
 }  // namespace
 
 absl::Status WriteSvg(const Layout& layout, const RenderOptions& o, std::ostream& os) {
@@ -127,6 +142,10 @@ absl::Status WriteSvg(const Layout& layout, const RenderOptions& o, std::ostream
   std::string labels, tail;
   const double removed_width = layout.total * 1e-7;
   const std::string frame_h_str = Num(frame_h);
+  const std::vector<bool> off_cpu =
+      *palette == Palette::kWall && !layout.differential ? MostlyOffCpu(layout)
+                                                         : std::vector<bool>();
+  absl::flat_hash_map<absl::string_view, std::string> off_cpu_cache;
   for (size_t i = 0; i < layout.frames.size(); ++i) {
     const Frame& f = layout.frames[i];
     double y1 = FrameY(g, o, f.depth);
@@ -140,6 +159,11 @@ absl::Status WriteSvg(const Layout& layout, const RenderOptions& o, std::ostream
       color = o.annotator->Fill(i);
     } else if (layout.differential) {
       color = DiffColor(f.removed ? -f.before : f.self_delta, layout.max_delta, o.negate).Hex();
+    } else if (!off_cpu.empty() && off_cpu[i]) {
+      auto [it, inserted] =
+          off_cpu_cache.try_emplace(absl::string_view(f.name.data(), f.name.size()));
+      if (inserted) it->second = OffCpuColor(f.name, o.hash).Hex();
+      color = it->second;
     } else if (o.consistent_palette && o.palette_map != nullptr) {
       std::string key(f.name);
       auto it = o.palette_map->find(key);

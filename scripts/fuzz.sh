@@ -11,7 +11,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 seconds=${STACKFIRE_FUZZ_SECONDS:-60}
-targets=${STACKFIRE_FUZZ_TARGETS:-"perf_script folded render_svg diff_svg proc_maps perf_record demangle pprof names"}
+targets=${STACKFIRE_FUZZ_TARGETS:-"perf_script folded render_svg diff_svg proc_maps perf_record demangle pprof names proc_task"}
 builddir=${STACKFIRE_FUZZ_BUILDDIR:-build-fuzz}
 
 # Debian's clang package gives clang++; clang-14 alone gives clang++-14.
@@ -35,6 +35,7 @@ seeds_for() {
     demangle) echo testdata/symbols ;;
     pprof) echo testdata/go-pprof ;;
     names) echo testdata/names-seeds ;;
+    proc_task) echo testdata/proc-task ;;
   esac
 }
 

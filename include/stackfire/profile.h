@@ -21,6 +21,19 @@
 
 namespace stackfire {
 
+// The leaf frame of an off-CPU stack (`stackfire record --off-cpu`): the
+// frames before it are where the thread left the CPU, and its weight is the
+// time it stayed off. Renderers and the report tell on-CPU time from
+// off-CPU time by it.
+inline constexpr char kOffCpuFrame[] = "[off-cpu]";
+
+// True when the folded stack ends in kOffCpuFrame.
+inline bool IsOffCpuStack(std::string_view stack) {
+  constexpr std::string_view kLeaf = kOffCpuFrame;
+  return stack.size() >= kLeaf.size() && stack.substr(stack.size() - kLeaf.size()) == kLeaf &&
+         (stack.size() == kLeaf.size() || stack[stack.size() - kLeaf.size() - 1] == ';');
+}
+
 class Profile {
  public:
   struct Entry {

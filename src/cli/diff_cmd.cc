@@ -145,14 +145,31 @@ int RunDiff(const DiffState& st) {
     return 1;
   }
 
-  absl::StatusOr<render::DiffRuns> runs = render::DiffRuns::Make(before, after, st.diff, st.sig);
+  bool wall_clock = false;
+  render::SignificanceOptions sig = st.sig;
+  if (sig.sample_weight == 0) {
+    std::vector<const collapse::FoldedInput*> both = before;
+    both.insert(both.end(), after.begin(), after.end());
+    if (const double w = render::WallClockSampleWeight(both); w > 0) {
+      sig.sample_weight = w;
+      wall_clock = true;
+      if (tests) {
+        std::fprintf(stderr,
+                     "stackfire: wall-clock profiles (stacks ending in [off-cpu], weights in "
+                     "microseconds): the tests count %.0f us as one sample, one clock period "
+                     "(give --sample-weight to change it)\n",
+                     w);
+      }
+    }
+  }
+  absl::StatusOr<render::DiffRuns> runs = render::DiffRuns::Make(before, after, st.diff, sig);
   if (!runs.ok()) return Usage(std::string(runs.status().message()), "");
   if (runs->pooled().entries().empty()) {
     PrintError("no stacks found in the inputs",
                "the inputs must be folded stacks, `perf script` text or pprof profiles");
     return 1;
   }
-  if (tests && runs->rounded_weights()) {
+  if (tests && runs->rounded_weights() && !wall_clock) {
     std::fprintf(stderr,
                  "stackfire: warning: the counts are not whole numbers of samples; the tests "
                  "round them (give --sample-weight if one sample weighs more than 1)\n");
@@ -187,7 +204,7 @@ int RunDiff(const DiffState& st) {
   std::vector<render::FunctionChange> functions;
   if (st.report || st.fail_pct >= 0) {
     absl::StatusOr<std::vector<render::FunctionChange>> f =
-        render::TestFunctions(*runs, st.sig, st.grep);
+        render::TestFunctions(*runs, sig, st.grep);
     if (!f.ok()) return Usage(std::string(f.status().message()), "--grep takes an RE2 regex");
     functions = std::move(*f);
   }
@@ -228,7 +245,7 @@ int RunDiff(const DiffState& st) {
   } else if (st.raw) {
     if (!render::WriteDiffFlameGraph(runs->pooled(), st.opts, *out).ok()) return after_empty();
   } else {
-    absl::Status s = render::WriteSignificantDiffFlameGraph(*runs, st.opts, st.sig, *out);
+    absl::Status s = render::WriteSignificantDiffFlameGraph(*runs, st.opts, sig, *out);
     if (absl::IsInvalidArgument(s)) return after_empty();
     if (!s.ok()) {
       PrintError(std::string(s.message()));

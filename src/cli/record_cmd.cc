@@ -46,6 +46,9 @@ struct RecordFlags {
   std::string grep;
   bool quiet = false;
   render::RenderOptions render;
+  // Given on the command line: --off-cpu keeps them instead of its own.
+  bool colors_given = false;
+  bool countname_given = false;
 };
 
 volatile sig_atomic_t g_stop_signal = 0;
@@ -147,8 +150,9 @@ int RunRecord(RecordFlags& flags) {
   if (!flags.quiet) {
     // As py-spy does: the user (or a script waiting for this line) knows
     // that the events are on.
-    std::fprintf(stderr, "stackfire: sampling at %d Hz%s; Ctrl-C to stop\n",
+    std::fprintf(stderr, "stackfire: sampling at %d Hz%s%s; Ctrl-C to stop\n",
                  static_cast<int>(config->attr.frequency_hz),
+                 config->off_cpu ? " and at every switch off CPU" : "",
                  config->duration_s > 0 ? absl::StrFormat(" for %g s", config->duration_s).c_str()
                                         : "");
   }
@@ -170,9 +174,16 @@ int RunRecord(RecordFlags& flags) {
   data.render = flags.render;
   // Formatted once: the same line is the SVG's subtitle and the summary's.
   data.counts = CountsLine(result.counters);
-  data.render.subtitle = data.render.subtitle.empty()
-                             ? data.counts
-                             : data.render.subtitle + " (" + data.counts + ")";
+  std::string measured = data.counts;
+  if (result.wall) {
+    // Wall clock: on-CPU frames in the warm colours, off-CPU ones in cool
+    // colours (render/palette.h), counts in microseconds.
+    measured = absl::StrCat("Wall clock: ", WallLine(*result.wall), "; ", data.counts);
+    if (!flags.colors_given) data.render.colors = "wall";
+    if (!flags.countname_given) data.render.countname = "us";
+  }
+  data.render.subtitle =
+      data.render.subtitle.empty() ? measured : data.render.subtitle + " (" + measured + ")";
   if (result.model) data.model = &*result.model;
   const bool empty = result.profile.empty();
   WrittenOutputs written;
@@ -238,6 +249,10 @@ std::pair<CLI::App*, Runner> RegisterRecord(CLI::App& app,
   sub->add_flag("--per-pid", r.per_pid,
                 "Root every stack at comm-pid (the default when -p lists several processes)");
   sub->add_flag("--no-kernel", r.no_kernel, "Leave kernel frames out");
+  sub->add_flag("--off-cpu", r.off_cpu,
+                "Wall-clock profile: also record every switch off CPU with its stack and the "
+                "time until the thread ran again; stacks weigh microseconds, off-CPU ones end "
+                "in [off-cpu]");
   sub->add_option("--unwinder", r.unwinder,
                   "DWARF unwinder: table (default), libunwind, or verify (both on every sample, "
                   "the table's stacks kept, differences counted in the summary)");
@@ -252,9 +267,11 @@ std::pair<CLI::App*, Runner> RegisterRecord(CLI::App& app,
                   "stackfire keeps its own rights to sample");
   AddRenderFlags(sub, &flags->render);
   sub->add_option("command", r.command, "The command to launch and sample (after --)");
-  return {sub, [flags, launched] {
+  return {sub, [flags, launched, sub] {
     flags->request.command.insert(flags->request.command.end(), launched->begin(),
                                   launched->end());
+    flags->colors_given = sub->count("--colors") > 0;
+    flags->countname_given = sub->count("--countname") > 0;
     return RunRecord(*flags);
   }};
 }

@@ -46,17 +46,39 @@ void PrintUnwinderCheck(const unwind::UnwinderCheck& check) {
 }  // namespace
 
 std::string CountsLine(const record::CounterValues& c) {
-  std::string line = absl::StrCat(c.samples, " samples, ", c.lost, " lost, ", c.unwind_failures,
-                                  " unwind failures (", Percent(c.unwind_failures, c.samples), ")");
+  const uint64_t stacks = c.samples + c.switch_samples;
+  std::string line = absl::StrCat(c.samples, " samples");
+  if (c.switches > 0 || c.switch_samples > 0) {
+    absl::StrAppend(&line, ", ", c.switches, " switch-outs");
+    if (c.switches_unstacked > 0) {
+      absl::StrAppend(&line, " (", c.switches_unstacked, " without a stack)");
+    }
+  }
+  absl::StrAppend(&line, ", ", c.lost, " lost, ", c.unwind_failures, " unwind failures (",
+                  Percent(c.unwind_failures, stacks), ")");
   if (c.truncated > 0) {
-    absl::StrAppend(&line, ", ", c.truncated, " truncated (", Percent(c.truncated, c.samples), ")");
+    absl::StrAppend(&line, ", ", c.truncated, " truncated (", Percent(c.truncated, stacks), ")");
   }
   return line;
 }
 
+std::string WallLine(const record::WallTotals& wall) {
+  if (wall.span_ns > 0) {
+    return absl::StrFormat("%.3f s per thread; on-CPU %.3g s, off-CPU %.3g s",
+                           static_cast<double>(wall.span_ns) / 1e9,
+                           static_cast<double>(wall.on_cpu_ns) / 1e9,
+                           static_cast<double>(wall.off.off_cpu_ns) / 1e9);
+  }
+  return absl::StrFormat("on-CPU %.3g s, off-CPU %.3g s",
+                         static_cast<double>(wall.on_cpu_ns) / 1e9,
+                         static_cast<double>(wall.off.off_cpu_ns) / 1e9);
+}
+
 void PrintProgress(double elapsed_s, const record::Counters& c) {
-  std::fprintf(stderr, "\r\033[Kstackfire: %.1f s, %llu samples, %llu lost", elapsed_s,
+  const uint64_t switches = c.switches.load();
+  std::fprintf(stderr, "\r\033[Kstackfire: %.1f s, %llu samples, %s%llu lost", elapsed_s,
                static_cast<unsigned long long>(c.samples.load()),
+               switches > 0 ? absl::StrCat(switches, " switch-outs, ").c_str() : "",
                static_cast<unsigned long long>(c.lost.load()));
 }
 
@@ -96,6 +118,21 @@ void PrintSummary(const record::RecordResult& result, const std::string& counts,
                  finish_s);
   }
   if (result.unwinder_check) PrintUnwinderCheck(*result.unwinder_check);
+  if (result.wall) {
+    const record::WallTotals& w = *result.wall;
+    std::fprintf(stderr, "stackfire: wall clock: %s", WallLine(w).c_str());
+    if (w.off.preempted_ns > 0) {
+      std::fprintf(stderr, " (%.3g s of it runnable, waiting for a CPU)",
+                   static_cast<double>(w.off.preempted_ns) / 1e9);
+    }
+    std::fprintf(stderr, "; weights are microseconds\n");
+    if (c.unpaired > 0) {
+      std::fprintf(stderr,
+                   "stackfire: %llu switch records lost their partner (records were lost): the "
+                   "off-CPU time around them is left out; raise --mmap-pages\n",
+                   static_cast<unsigned long long>(c.unpaired));
+    }
+  }
   if (c.throttled > 0) {
     std::fprintf(stderr,
                  "stackfire: the kernel throttled sampling %llu times; lower -F or raise "

@@ -14,8 +14,14 @@
 namespace stackfire::cli {
 
 // "N samples, N lost, N unwind failures (P%)[, N truncated (P%)]": the
-// summary's counts and the flame graph's subtitle.
+// summary's counts and the flame graph's subtitle. Off-CPU recordings add
+// "N switch-outs (N without a stack)" after the samples; the percentages
+// are of every stack unwound (samples and switch-outs).
 std::string CountsLine(const record::CounterValues& c);
+
+// "on-CPU 1.23 s, off-CPU 4.56 s": what an off-CPU recording measured, in
+// the subtitle and the summary.
+std::string WallLine(const record::WallTotals& wall);
 
 // "\r" and the progress line, overwriting the previous one (a terminal).
 void PrintProgress(double elapsed_s, const record::Counters& counters);

@@ -25,7 +25,8 @@ void AddRenderFlags(CLI::App* app, render::RenderOptions* o) {
   app->add_option("--nametype", o->nametype, "Name type label")->capture_default_str();
   app->add_option("--colors,--color", o->colors,
                   "Palette: hot, mem, io, wakeup, chain, java, js, perl, red, green, blue, aqua, "
-                  "yellow, purple, orange")
+                  "yellow, purple, orange, or wall (frames mostly under [off-cpu] leaves in "
+                  "blues, the others hot)")
       ->capture_default_str();
   app->add_option("--bgcolors", o->bgcolors,
                   "Background: yellow, blue, green, grey or #rrggbb (default: by palette)");

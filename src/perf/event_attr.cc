@@ -1,5 +1,6 @@
 #include "src/perf/event_attr.h"
 
+#include <time.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -146,6 +147,8 @@ perf_event_attr BuildAttr(const AttrOptions& options) {
   attr.comm_exec = 1;
   attr.task = 1;
   attr.sample_id_all = 1;
+  attr.use_clockid = 1;
+  attr.clockid = CLOCK_MONOTONIC;
   attr.enable_on_exec = options.enable_on_exec;
   if (options.wakeup_bytes > 0) {
     attr.watermark = 1;
@@ -153,6 +156,25 @@ perf_event_attr BuildAttr(const AttrOptions& options) {
   } else {
     attr.wakeup_events = 1;
   }
+  return attr;
+}
+
+perf_event_attr BuildSwitchAttr(const AttrOptions& options, bool kernel_samples) {
+  perf_event_attr attr = BuildAttr(options);
+  attr.type = PERF_TYPE_SOFTWARE;
+  attr.config = PERF_COUNT_SW_CONTEXT_SWITCHES;
+  attr.freq = 0;
+  attr.sample_period = 1;
+  attr.context_switch = 1;
+  attr.mmap = 0;
+  attr.mmap2 = 0;
+  attr.build_id = 0;
+  attr.comm = 0;
+  attr.comm_exec = 0;
+  attr.task = 0;
+  attr.exclude_kernel = kernel_samples ? 0 : 1;
+  attr.exclude_callchain_kernel =
+      kernel_samples && (options.exclude_kernel || options.event.exclude_kernel);
   return attr;
 }
 

@@ -5,6 +5,18 @@
 // plus IDENTIFIER so a sample can be traced back to the event that wrote it
 // (see sampler.h for why). It also asks for MMAP2, COMM (with the exec flag)
 // and FORK/EXIT records so that the process maps can follow dlopen and exec.
+// Every event stamps its records with CLOCK_MONOTONIC (attr.use_clockid), so
+// that their times compare with clock_gettime() in stackfire (the start and
+// stop of a recording, threads found blocked at attach).
+//
+// Off-CPU recordings (--off-cpu) open a second event per (thread, CPU),
+// BuildSwitchAttr: the software event context-switches with period 1 takes
+// the same sample (registers, stack copy, callchain) at every switch-out,
+// and attr.context_switch adds a PERF_RECORD_SWITCH at every switch in and
+// out. The switch happens in the kernel, so the kernel refuses this event
+// with exclude_kernel = 0 at kernel.perf_event_paranoid >= 2 without
+// CAP_PERFMON, and with exclude_kernel = 1 it never samples (the sample's
+// registers are the kernel's): only the SWITCH records remain then.
 // Kernel ABI: https://man7.org/linux/man-pages/man2/perf_event_open.2.html
 #ifndef STACKFIRE_SRC_PERF_EVENT_ATTR_H_
 #define STACKFIRE_SRC_PERF_EVENT_ATTR_H_
@@ -81,6 +93,14 @@ struct AttrOptions {
 };
 
 perf_event_attr BuildAttr(const AttrOptions& options);
+
+// The off-CPU event: context-switches, period 1, the sample layout of
+// BuildAttr(options) (so that both share one ring and one SampleLayout),
+// PERF_RECORD_SWITCH on, and no MMAP2/COMM/FORK records (the main event
+// sends those once). kernel_samples: exclude_kernel = 0, with the kernel
+// part of the callchain left out when options.exclude_kernel; false gives
+// an event that only sends SWITCH records (see above).
+perf_event_attr BuildSwitchAttr(const AttrOptions& options, bool kernel_samples);
 
 // True when kernel.perf_event_paranoid forbids kernel samples to this process
 // (paranoid >= 2 without CAP_PERFMON / CAP_SYS_ADMIN, approximated by euid).

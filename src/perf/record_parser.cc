@@ -48,22 +48,52 @@ class Reader {
   const uint8_t* end_;
 };
 
-// The sample_id trailer of non-sample records; only its time is kept.
-uint64_t TrailerTime(Reader r, const SampleLayout& layout) {
+// The sample_id trailer of non-sample records (attr.sample_id_all): the
+// last TrailerBytes() bytes of the record.
+struct SampleId {
+  uint32_t pid = 0, tid = 0;
+  uint64_t time = 0;
+  uint64_t id = 0;
+  uint32_t cpu = 0;
+};
+
+size_t TrailerBytes(const SampleLayout& layout) {
   const uint64_t t = layout.sample_type;
   size_t fields = 0;
-  if (t & PERF_SAMPLE_TID) ++fields;
-  if (t & PERF_SAMPLE_TIME) ++fields;
-  if (t & PERF_SAMPLE_ID) ++fields;
-  if (t & PERF_SAMPLE_STREAM_ID) ++fields;
-  if (t & PERF_SAMPLE_CPU) ++fields;
-  if (t & PERF_SAMPLE_IDENTIFIER) ++fields;
-  if (!(t & PERF_SAMPLE_TIME) || r.left() < fields * 8) return 0;
-  r.Skip(r.left() - fields * 8);
-  if (t & PERF_SAMPLE_TID) r.Skip(8);
-  uint64_t time = 0;
-  r.U64(&time);
-  return time;
+  for (uint64_t bit : {PERF_SAMPLE_TID, PERF_SAMPLE_TIME, PERF_SAMPLE_ID, PERF_SAMPLE_STREAM_ID,
+                       PERF_SAMPLE_CPU, PERF_SAMPLE_IDENTIFIER}) {
+    if (t & bit) ++fields;
+  }
+  return fields * 8;
+}
+
+// False when fewer bytes than a trailer are left.
+bool ParseTrailer(Reader r, const SampleLayout& layout, SampleId* out) {
+  const uint64_t t = layout.sample_type;
+  const size_t bytes = TrailerBytes(layout);
+  if (r.left() < bytes) return false;
+  r.Skip(r.left() - bytes);
+  // The size was checked: every read below succeeds.
+  if (t & PERF_SAMPLE_TID) {
+    r.U32(&out->pid);
+    r.U32(&out->tid);
+  }
+  if (t & PERF_SAMPLE_TIME) r.U64(&out->time);
+  if (t & PERF_SAMPLE_ID) r.U64(&out->id);
+  if (t & PERF_SAMPLE_STREAM_ID) r.Skip(8);
+  if (t & PERF_SAMPLE_CPU) {
+    r.U32(&out->cpu);
+    r.Skip(4);
+  }
+  if (t & PERF_SAMPLE_IDENTIFIER) r.U64(&out->id);
+  return true;
+}
+
+// The trailer's time; 0 when unknown.
+uint64_t TrailerTime(Reader r, const SampleLayout& layout) {
+  SampleId id;
+  if (!(layout.sample_type & PERF_SAMPLE_TIME) || !ParseTrailer(r, layout, &id)) return 0;
+  return id.time;
 }
 
 bool ParseSample(Reader r, const SampleLayout& layout, SampleRecord* out) {
@@ -196,6 +226,22 @@ std::optional<ParsedRecord> ParseRecord(const perf_event_header* record,
       if (!r.U64(&lost.lost)) return std::nullopt;
       lost.time_ns = TrailerTime(r, layout);
       return ParsedRecord(lost);
+    }
+    case PERF_RECORD_SWITCH:
+    case PERF_RECORD_SWITCH_CPU_WIDE: {
+      SwitchRecord sw;
+      sw.out = (record->misc & PERF_RECORD_MISC_SWITCH_OUT) != 0;
+      sw.preempted = sw.out && (record->misc & PERF_RECORD_MISC_SWITCH_OUT_PREEMPT) != 0;
+      sw.cpu_wide = record->type == PERF_RECORD_SWITCH_CPU_WIDE;
+      if (sw.cpu_wide && (!r.U32(&sw.other_pid) || !r.U32(&sw.other_tid))) return std::nullopt;
+      SampleId id;
+      if (!ParseTrailer(r, layout, &id)) return std::nullopt;
+      sw.pid = id.pid;
+      sw.tid = id.tid;
+      sw.time_ns = id.time;
+      sw.id = id.id;
+      sw.cpu = id.cpu;
+      return ParsedRecord(sw);
     }
     case PERF_RECORD_THROTTLE:
     case PERF_RECORD_UNTHROTTLE: {

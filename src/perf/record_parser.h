@@ -59,8 +59,28 @@ struct ThrottleRecord {
   uint64_t time_ns = 0;
 };
 
+// PERF_RECORD_SWITCH (attr.context_switch on a per-thread event) or
+// PERF_RECORD_SWITCH_CPU_WIDE (on a per-CPU one): a thread left the CPU or
+// came back to it. Which thread, when and through which event come from the
+// sample_id trailer (attr.sample_id_all); a record too short for its
+// trailer is malformed.
+struct SwitchRecord {
+  bool out = false;        // PERF_RECORD_MISC_SWITCH_OUT: it leaves the CPU
+  bool preempted = false;  // PERF_RECORD_MISC_SWITCH_OUT_PREEMPT: still runnable
+  bool cpu_wide = false;
+  uint32_t pid = 0, tid = 0;
+  uint64_t time_ns = 0;
+  uint64_t id = 0;  // PERF_SAMPLE_IDENTIFIER (or ID); 0 when the layout has neither
+  uint32_t cpu = 0;
+  // CPU-wide only: the thread switched to (out) or from (in).
+  uint32_t other_pid = 0, other_tid = 0;
+};
+
 struct SampleRecord {
   uint64_t id = 0;  // PERF_SAMPLE_IDENTIFIER: the event that wrote it
+  // Set by the sampler's reader, not the parser: the sample was taken at a
+  // switch-out by the off-CPU event (BuildSwitchAttr), not by the clock.
+  bool switch_out = false;
   RawSample sample;
 };
 
@@ -70,7 +90,7 @@ struct OtherRecord {
 };
 
 using ParsedRecord = std::variant<OtherRecord, SampleRecord, MmapRecord, CommRecord, TaskRecord,
-                                  LostRecord, ThrottleRecord>;
+                                  LostRecord, ThrottleRecord, SwitchRecord>;
 
 // `record` points at a perf_event_header followed by header.size - 8 bytes.
 std::optional<ParsedRecord> ParseRecord(const perf_event_header* record,

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <thread>
 
@@ -23,6 +24,12 @@ namespace {
 int PerfEventOpen(perf_event_attr* attr, int tid, int cpu) {
   return static_cast<int>(
       ::syscall(SYS_perf_event_open, attr, tid, cpu, -1, PERF_FLAG_FD_CLOEXEC));
+}
+
+std::string SwitchStacksNote() {
+  return "kernel.perf_event_paranoid forbids sampling in the kernel, where threads switch: "
+         "off-CPU time is recorded without its stacks (they need "
+         "kernel.perf_event_paranoid <= 1, CAP_PERFMON or root)";
 }
 
 void RaiseFdLimit() {
@@ -81,6 +88,12 @@ absl::StatusOr<std::unique_ptr<Sampler>> Sampler::Create(const Options& options,
     attr_options.wakeup_bytes = static_cast<uint32_t>(options.mmap_pages * page / 4);
   }
   s->attr_ = BuildAttr(attr_options);
+  s->off_cpu_ = options.off_cpu;
+  if (options.off_cpu) {
+    const bool kernel_samples = !KernelSamplesForbidden();
+    s->switch_attr_ = BuildSwitchAttr(attr_options, kernel_samples);
+    if (!kernel_samples) notes->push_back(SwitchStacksNote());
+  }
   s->event_ = attr_options.event;
   s->layout_ = SampleLayout{s->attr_.sample_type, s->attr_.sample_regs_user};
   s->mmap_pages_ = options.mmap_pages;
@@ -114,14 +127,22 @@ absl::StatusOr<std::unique_ptr<Sampler>> Sampler::Create(const Options& options,
 }
 
 absl::Status Sampler::OpenThread(int tid, std::vector<std::string>* notes) {
+  // Per CPU index i: the clock event at [i], the switch event (off-CPU) at
+  // [cpus + i].
   std::vector<ScopedFd> opened;
   for (size_t i = 0; i < cpus_.size(); ++i) {
     ScopedFd fd;
     RETURN_IF_ERROR(OpenOne(tid, i, &fd, notes));
     opened.push_back(std::move(fd));
   }
-  for (size_t i = 0; i < opened.size(); ++i) {
-    const int fd = opened[i].get();
+  for (size_t i = 0; off_cpu_ && i < cpus_.size(); ++i) {
+    ScopedFd fd;
+    RETURN_IF_ERROR(OpenSwitch(tid, i, &fd, notes));
+    opened.push_back(std::move(fd));
+  }
+  for (size_t k = 0; k < opened.size(); ++k) {
+    const size_t i = k % cpus_.size();
+    const int fd = opened[k].get();
     if (ring_fd_[i] < 0) {
       ASSIGN_OR_RETURN(RingBuffer ring, RingBuffer::Map(fd, mmap_pages_));
       rings_.push_back(std::move(ring));
@@ -130,8 +151,11 @@ absl::Status Sampler::OpenThread(int tid, std::vector<std::string>* notes) {
       return absl::ErrnoToStatus(errno, absl::StrCat("PERF_EVENT_IOC_SET_OUTPUT (tid ", tid, ")"));
     }
     uint64_t id = 0;
-    if (::ioctl(fd, PERF_EVENT_IOC_ID, &id) == 0) id_owner_[id] = static_cast<uint32_t>(tid);
-    fds_.push_back(std::move(opened[i]));
+    if (::ioctl(fd, PERF_EVENT_IOC_ID, &id) == 0) {
+      id_owner_[id] = static_cast<uint32_t>(tid);
+      if (k >= cpus_.size()) switch_ids_.insert(id);
+    }
+    fds_.push_back(std::move(opened[k]));
   }
   direct_tids_.insert(static_cast<uint32_t>(tid));
   return absl::OkStatus();
@@ -162,21 +186,46 @@ absl::Status Sampler::OpenOne(int tid, size_t cpu_index, ScopedFd* out,
       attr_.config = event_.config;
       continue;
     }
-    const std::string what = absl::StrCat("perf_event_open(tid ", tid, ", cpu ",
-                                          cpus_[cpu_index], ", event ", event_.name, ")");
-    if (err == EACCES || err == EPERM) {
-      return absl::PermissionDeniedError(absl::StrCat(what, " refused: ", std::strerror(err)));
-    }
-    if (err == EINVAL && attr_.freq) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          what, ": invalid argument (is -F ", attr_.sample_freq,
-          " Hz above kernel.perf_event_max_sample_rate, currently ", MaxSampleRate(), "?)"));
-    }
-    if (err == EMFILE || err == ENFILE) {
-      return absl::ResourceExhaustedError(absl::StrCat(what, ": too many open files"));
-    }
-    return absl::ErrnoToStatus(err, what);
+    return ErrorOf(err, tid, cpu_index, event_.name, attr_.freq != 0);
   }
+}
+
+absl::Status Sampler::OpenSwitch(int tid, size_t cpu_index, ScopedFd* out,
+                                 std::vector<std::string>* notes) {
+  for (;;) {
+    int fd = PerfEventOpen(&switch_attr_, tid, cpus_[cpu_index]);
+    if (fd >= 0) {
+      out->reset(fd);
+      return absl::OkStatus();
+    }
+    const int err = errno;
+    if (err == ESRCH) return absl::NotFoundError(absl::StrCat("thread ", tid, " is gone"));
+    if ((err == EACCES || err == EPERM) && !switch_attr_.exclude_kernel) {
+      switch_attr_.exclude_kernel = 1;
+      switch_attr_.exclude_callchain_kernel = 0;
+      notes->push_back(SwitchStacksNote());
+      continue;
+    }
+    return ErrorOf(err, tid, cpu_index, "context-switches (--off-cpu)", false);
+  }
+}
+
+absl::Status Sampler::ErrorOf(int err, int tid, size_t cpu_index, const std::string& event,
+                              bool by_rate) const {
+  const std::string what = absl::StrCat("perf_event_open(tid ", tid, ", cpu ", cpus_[cpu_index],
+                                        ", event ", event, ")");
+  if (err == EACCES || err == EPERM) {
+    return absl::PermissionDeniedError(absl::StrCat(what, " refused: ", std::strerror(err)));
+  }
+  if (err == EINVAL && by_rate) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        what, ": invalid argument (is -F ", attr_.sample_freq,
+        " Hz above kernel.perf_event_max_sample_rate, currently ", MaxSampleRate(), "?)"));
+  }
+  if (err == EMFILE || err == ENFILE) {
+    return absl::ResourceExhaustedError(absl::StrCat(what, ": too many open files"));
+  }
+  return absl::ErrnoToStatus(err, what);
 }
 
 absl::Status Sampler::Enable() {
@@ -209,16 +258,20 @@ void Sampler::Wait(int timeout_ms) {
   }
 }
 
-size_t Sampler::Drain(const std::function<void(const perf_event_header*)>& fn) {
+size_t Sampler::Drain(const std::function<void(const perf_event_header*)>& fn, bool* all_read) {
+  constexpr size_t kMaxPerRing = 100000;
   size_t count = 0;
+  if (all_read != nullptr) *all_read = true;
   for (RingBuffer& ring : rings_) {
     // Bounded per ring, so a busy CPU cannot starve the others.
-    for (size_t i = 0; i < 100000; ++i) {
+    size_t i = 0;
+    for (; i < kMaxPerRing; ++i) {
       const perf_event_header* h = ring.ReadRecord();
       if (h == nullptr) break;
       fn(h);
       ++count;
     }
+    if (i == kMaxPerRing && all_read != nullptr) *all_read = false;
     ring.Consume();
   }
   return count;

@@ -11,6 +11,14 @@
 // creator; its samples then arrive twice, and IsDuplicate() tells which copy
 // to drop (PERF_SAMPLE_IDENTIFIER names the parent event for inherited ones).
 //
+// With Options::off_cpu, a second event per (thread, CPU) samples every
+// switch-out and sends PERF_RECORD_SWITCH records (event_attr.h,
+// BuildSwitchAttr) into the same ring. IsSwitchEvent() tells its samples
+// from the clock's by their IDENTIFIER. Where the kernel refuses its
+// kernel-mode samples (kernel.perf_event_paranoid >= 2 without
+// CAP_PERFMON), it is opened for the SWITCH records alone, with a note:
+// off-CPU time is still measured, without the stacks.
+//
 // Threading: Create/Enable/Disable on one thread; Wait/Drain on the drain
 // thread only.
 #ifndef STACKFIRE_SRC_PERF_SAMPLER_H_
@@ -40,6 +48,7 @@ class Sampler {
     std::vector<int> pids;
     AttrOptions attr;
     size_t mmap_pages = kDefaultMmapPages;  // data pages per CPU, a power of two
+    bool off_cpu = false;                   // also open the switch event
   };
 
   // Errors: kNotFound (a pid with no thread left), kPermissionDenied,
@@ -54,10 +63,16 @@ class Sampler {
   // Blocks up to timeout_ms for data in any ring.
   void Wait(int timeout_ms);
   // Hands every available record of every ring to fn, then releases them.
-  // Returns the number of records.
-  size_t Drain(const std::function<void(const perf_event_header*)>& fn);
+  // Returns the number of records. *all_read (when given) is false when a
+  // ring still held records after the per-ring bound of one call.
+  size_t Drain(const std::function<void(const perf_event_header*)>& fn,
+               bool* all_read = nullptr);
 
   bool IsDuplicate(uint64_t id, uint32_t tid) const;
+  // True for the samples and records of the off-CPU event (Options::off_cpu).
+  bool IsSwitchEvent(uint64_t id) const { return switch_ids_.contains(id); }
+  // Off-CPU: whether switch-outs come with a stack (see above).
+  bool switch_stacks() const { return switch_attr_.exclude_kernel == 0; }
   const SampleLayout& layout() const { return layout_; }
   const EventSpec& event() const { return event_; }
   bool kernel_excluded() const { return attr_.exclude_kernel != 0; }
@@ -69,8 +84,14 @@ class Sampler {
   Sampler() = default;
   absl::Status OpenThread(int tid, std::vector<std::string>* notes);
   absl::Status OpenOne(int tid, size_t cpu_index, ScopedFd* out, std::vector<std::string>* notes);
+  absl::Status OpenSwitch(int tid, size_t cpu_index, ScopedFd* out,
+                          std::vector<std::string>* notes);
+  absl::Status ErrorOf(int err, int tid, size_t cpu_index, const std::string& event,
+                       bool by_rate) const;
 
   perf_event_attr attr_{};
+  bool off_cpu_ = false;
+  perf_event_attr switch_attr_{};
   EventSpec event_;
   SampleLayout layout_;
   size_t mmap_pages_ = kDefaultMmapPages;
@@ -79,6 +100,7 @@ class Sampler {
   std::vector<int> ring_fd_;  // per cpu index: the fd that owns the ring, or -1
   std::vector<RingBuffer> rings_;
   absl::flat_hash_map<uint64_t, uint32_t> id_owner_;
+  absl::flat_hash_set<uint64_t> switch_ids_;
   absl::flat_hash_set<uint32_t> direct_tids_;
   bool hup_seen_ = false;
 };

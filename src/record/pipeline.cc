@@ -21,6 +21,14 @@ size_t RecordBytes(const perf::ParsedRecord& r) {
   return 64;
 }
 
+// How late a record may land in its ring after the time stamped on it (the
+// kernel stamps it, then copies the stack): a drain pass's watermark is its
+// start minus this.
+constexpr uint64_t kWriteMarginNs = 1000000;
+// Records held back past watermarks, at most (a ring that never drains
+// completely must not hold everything back forever).
+constexpr size_t kMaxHeld = size_t{1} << 20;
+
 std::shared_ptr<const std::vector<uint8_t>> OwnVdsoImage() {
   // Every process on this kernel maps the same vDSO image.
   auto maps = ProcessMaps::Read(static_cast<int>(::getpid()));
@@ -39,7 +47,10 @@ Pipeline::Pipeline(PipelineOptions options, Unwinder* unwinder, Symbolizer* symb
       unwinder_(unwinder),
       symbolizer_(symbolizer),
       builder_(symbolizer, modules, StackBuilder::Options{options.collect_export},
-               &recorded_.stacks) {}
+               &recorded_.stacks),
+      wall_([this](const OffCpuSpan& span) { AddSpan(span); }) {
+  if (options_.off_cpu) recorded_.weights = StackWeights(WeightUnit::kNanoseconds);
+}
 
 Pipeline::~Pipeline() { Stop(); }
 
@@ -102,6 +113,44 @@ void Pipeline::WarmUp(bool kernel, const volatile sig_atomic_t* stop) {
   }
 }
 
+void Pipeline::StartWallClock(uint64_t start_ns, const std::vector<proc::BlockedThread>& blocked,
+                              uint32_t stack_bytes) {
+  wall_.Start(start_ns);
+  wall_start_ns_ = start_ns;
+  for (const proc::BlockedThread& t : blocked) {
+    RawSample sample;
+    sample.pid = static_cast<uint32_t>(t.pid);
+    sample.tid = static_cast<uint32_t>(t.tid);
+    sample.time_ns = start_ns;
+    // Only sp and pc are known: enough for frames whose CFA is rsp-based,
+    // which is most compiled code; an rbp-based caller ends the stack.
+    if (!t.denied && !t.stack.empty() && t.state.sp != 0) {
+      sample.has_user_regs = true;
+      sample.regs[kRsp] = t.state.sp;
+      sample.regs[kRip] = t.state.pc;
+      sample.stack = t.stack;
+      sample.stack_requested = stack_bytes;
+    }
+    const uint32_t stack =
+        BuildStack(sample, true, t.kernel_frames.empty() ? nullptr : &t.kernel_frames);
+    counters_.switch_samples.fetch_add(1, std::memory_order_relaxed);
+    wall_.Blocked(sample.pid, sample.tid,
+                  OffCpuStack{true, RootFrame(sample.pid, sample.tid), stack},
+                  !t.denied && t.state.nr == -1);
+  }
+}
+
+void Pipeline::FinishWallClock(uint64_t stop_ns) {
+  if (!options_.off_cpu || wall_finished_) return;
+  wall_finished_ = true;
+  // Every thread seen has exited (a launched command ran to its end): the
+  // threads' time ended with the last one, not when the exit was noticed.
+  wall_stop_ns_ =
+      wall_.threads() == 0 && last_exit_ns_ > wall_start_ns_ ? std::min(stop_ns, last_exit_ns_)
+                                                             : stop_ns;
+  wall_.Finish(stop_ns);
+}
+
 Profile Pipeline::FoldedProfile() const { return ToFolded(recorded_); }
 
 RecordedProfile Pipeline::TakeRecorded() { return std::move(recorded_); }
@@ -136,8 +185,10 @@ void Pipeline::Stop() {
 
 void Pipeline::DrainLoop() {
   const perf::SampleLayout layout = sampler_->layout();
-  auto drain_once = [&] {
+  auto drain_once = [&](bool last) {
     Batch batch;
+    const uint64_t pass_start = MonotonicNs();
+    bool all_read = true;
     sampler_->Drain([&](const perf_event_header* h) {
       std::optional<perf::ParsedRecord> parsed = perf::ParseRecord(h, layout);
       if (!parsed) {
@@ -146,6 +197,12 @@ void Pipeline::DrainLoop() {
       }
       if (auto* s = std::get_if<perf::SampleRecord>(&*parsed)) {
         if (sampler_->IsDuplicate(s->id, s->sample.tid)) {
+          counters_.duplicates.fetch_add(1, std::memory_order_relaxed);
+          return;
+        }
+        s->switch_out = sampler_->IsSwitchEvent(s->id);
+      } else if (auto* sw = std::get_if<perf::SwitchRecord>(&*parsed)) {
+        if (sampler_->IsDuplicate(sw->id, sw->tid)) {
           counters_.duplicates.fetch_add(1, std::memory_order_relaxed);
           return;
         }
@@ -162,7 +219,8 @@ void Pipeline::DrainLoop() {
       }
       batch.bytes += RecordBytes(*parsed);
       batch.records.push_back(std::move(*parsed));
-    });
+    }, &all_read);
+    batch.watermark = last ? UINT64_MAX : all_read ? pass_start - kWriteMarginNs : 0;
     if (batch.records.empty()) return;
     std::lock_guard<std::mutex> lock(mu_);
     if (queued_bytes_ + batch.bytes > options_.max_queued_bytes) {
@@ -184,11 +242,13 @@ void Pipeline::DrainLoop() {
   };
   while (!stop_.load(std::memory_order_relaxed)) {
     sampler_->Wait(25);
-    drain_once();
+    drain_once(false);
   }
+  const uint64_t stop_ns = MonotonicNs();
   sampler_->Disable();
-  drain_once();
+  drain_once(true);
   std::lock_guard<std::mutex> lock(mu_);
+  stop_ns_ = stop_ns;
   drain_done_ = true;
   cv_.notify_one();
 }
@@ -196,27 +256,58 @@ void Pipeline::DrainLoop() {
 void Pipeline::WorkerLoop() {
   for (;;) {
     Batch batch;
+    uint64_t stop_ns = 0;
     {
       std::unique_lock<std::mutex> lock(mu_);
       cv_.wait(lock, [&] { return !queue_.empty() || drain_done_; });
-      if (queue_.empty()) return;
-      batch = std::move(queue_.front());
-      queue_.pop_front();
-      queued_bytes_ -= batch.bytes;
+      if (queue_.empty()) stop_ns = stop_ns_;
+      if (!queue_.empty()) {
+        batch = std::move(queue_.front());
+        queue_.pop_front();
+        queued_bytes_ -= batch.bytes;
+      }
     }
+    if (stop_ns != 0) {
+      ProcessUpTo({}, UINT64_MAX);
+      FinishWallClock(stop_ns);
+      return;
+    }
+    // Records held back past a watermark (off-CPU) then go through the
+    // new maps too: they are from after the enable.
     if (batch.snapshot) Apply(*batch.snapshot);
-    Process(std::move(batch.records));
+    ProcessUpTo(std::move(batch.records), batch.watermark);
   }
 }
 
 void Pipeline::Process(std::vector<perf::ParsedRecord> batch) {
+  ProcessUpTo(std::move(batch), UINT64_MAX);
+}
+
+void Pipeline::ProcessUpTo(std::vector<perf::ParsedRecord> batch, uint64_t watermark) {
+  if (!held_.empty()) {
+    batch.insert(batch.begin(), std::make_move_iterator(held_.begin()),
+                 std::make_move_iterator(held_.end()));
+    held_.clear();
+  }
   // Rings are per CPU: a dlopen's MMAP2 on one CPU must be applied before the
-  // samples that ran the new code on another.
+  // samples that ran the new code on another, a switch-out before the
+  // switch-in on another CPU.
   std::stable_sort(batch.begin(), batch.end(),
                    [](const perf::ParsedRecord& a, const perf::ParsedRecord& b) {
                      return perf::RecordTime(a) < perf::RecordTime(b);
                    });
-  for (perf::ParsedRecord& r : batch) Handle(r);
+  size_t end = batch.size();
+  if (watermark != UINT64_MAX && batch.size() <= kMaxHeld) {
+    end = static_cast<size_t>(
+        std::partition_point(batch.begin(), batch.end(),
+                             [watermark](const perf::ParsedRecord& r) {
+                               return perf::RecordTime(r) <= watermark;
+                             }) -
+        batch.begin());
+  }
+  for (size_t i = 0; i < end; ++i) Handle(batch[i]);
+  held_.assign(std::make_move_iterator(batch.begin() + static_cast<std::ptrdiff_t>(end)),
+               std::make_move_iterator(batch.end()));
 }
 
 Pipeline::ProcessState& Pipeline::StateFor(uint32_t pid) {
@@ -232,8 +323,16 @@ Pipeline::ProcessState& Pipeline::StateFor(uint32_t pid) {
 }
 
 void Pipeline::Handle(perf::ParsedRecord& record) {
+  if (options_.off_cpu && wall_start_ns_ == 0) wall_start_ns_ = perf::RecordTime(record);
   if (auto* s = std::get_if<perf::SampleRecord>(&record)) {
-    HandleSample(s->sample);
+    HandleSample(*s);
+  } else if (auto* sw = std::get_if<perf::SwitchRecord>(&record)) {
+    if (!options_.off_cpu) return;
+    if (sw->out) {
+      wall_.SwitchOut(sw->pid, sw->tid, sw->time_ns, sw->preempted);
+    } else {
+      wall_.SwitchIn(sw->pid, sw->tid, sw->time_ns);
+    }
   } else if (auto* m = std::get_if<perf::MmapRecord>(&record)) {
     if (!(m->prot & 0x4)) return;  // PROT_EXEC only: the unwinder's and symbolizer's input
     Mapping mapping;
@@ -279,6 +378,14 @@ void Pipeline::Handle(perf::ParsedRecord& record) {
       ++state.generation;
     }
   } else if (auto* t = std::get_if<perf::TaskRecord>(&record)) {
+    if (options_.off_cpu) {
+      if (t->fork) {
+        wall_.Born(t->pid, t->tid, t->time_ns);
+      } else {
+        wall_.Exited(t->tid, t->time_ns);
+        last_exit_ns_ = std::max(last_exit_ns_, t->time_ns);
+      }
+    }
     if (!t->fork) {
       thread_names_.erase(t->tid);
       thread_roots_.erase(t->tid);
@@ -300,7 +407,59 @@ void Pipeline::Handle(perf::ParsedRecord& record) {
   }
 }
 
-void Pipeline::HandleSample(RawSample& sample) {
+void Pipeline::HandleSample(perf::SampleRecord& record) {
+  RawSample& sample = record.sample;
+  if (options_.off_cpu && record.switch_out) {
+    const uint32_t stack = BuildStack(sample, true);
+    wall_.SwitchOutSample(sample.pid, sample.tid, sample.time_ns,
+                          OffCpuStack{true, RootFrame(sample.pid, sample.tid), stack});
+    counters_.switch_samples.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  const uint32_t stack = BuildStack(sample, false);
+  CountThread(sample.tid);
+  const uint32_t root = RootFrame(sample.pid, sample.tid);
+  if (options_.off_cpu) {
+    // The clock's period is the CPU time the sample stands for.
+    const int64_t ns = static_cast<int64_t>(sample.period);
+    recorded_.weights.Add(root, stack, ns, ns);
+    on_cpu_ns_ += ns;
+    wall_.OnCpu(sample.pid, sample.tid, sample.time_ns);
+  } else {
+    recorded_.weights.Add(root, stack, 1, static_cast<int64_t>(sample.period));
+  }
+  counters_.samples.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Pipeline::CountThread(uint32_t tid) {
+  if (seen_tids_.insert(tid).second) {
+    counters_.threads.store(++threads_seen_, std::memory_order_relaxed);
+  }
+}
+
+void Pipeline::AddSpan(const OffCpuSpan& span) {
+  uint32_t root = span.stack.root;
+  uint32_t stack = span.stack.stack;
+  if (!span.stack.known) {
+    // Nothing known of where it waits: "[unknown];[off-cpu]" under its
+    // thread, so that its time still counts.
+    static const std::vector<uint64_t> kNone;
+    static const ProcessMaps kNoMaps;
+    StackKey key;
+    key.off_cpu = true;
+    key.user_pcs = &kNone;
+    key.kernel_ips = &kNone;
+    stack = builder_.Build(key, kNoMaps);
+    root = RootFrame(span.pid, span.tid);
+  }
+  const int64_t ns = static_cast<int64_t>(span.end_ns - span.begin_ns);
+  recorded_.weights.Add(root, stack, ns, ns);
+  CountThread(span.tid);
+  counters_.switches.fetch_add(1, std::memory_order_relaxed);
+}
+
+uint32_t Pipeline::BuildStack(RawSample& sample, bool off_cpu,
+                              const std::vector<std::string>* kernel_names) {
   ProcessState& state = StateFor(sample.pid);
   bool truncated = false;
   bool failed = false;
@@ -342,14 +501,9 @@ void Pipeline::HandleSample(RawSample& sample) {
   key.failed = failed;
   key.user_pcs = user;
   key.kernel_ips = &sample.kernel_ips;
-  const uint32_t stack = builder_.Build(key, state.maps);
-
-  if (seen_tids_.insert(sample.tid).second) {
-    counters_.threads.store(++threads_seen_, std::memory_order_relaxed);
-  }
-  recorded_.weights.Add(RootFrame(sample.pid, sample.tid), stack, 1,
-                        static_cast<int64_t>(sample.period));
-  counters_.samples.fetch_add(1, std::memory_order_relaxed);
+  key.kernel_names = kernel_names;
+  key.off_cpu = off_cpu;
+  return builder_.Build(key, state.maps);
 }
 
 uint32_t Pipeline::RootFrame(uint32_t pid, uint32_t tid) {

@@ -9,6 +9,15 @@
 // DWARF fails, turns each stack into the one symbolized stack through a
 // StackBuilder (cached per unique stack) and adds the sample's weight to it.
 //
+// Off-CPU recordings (PipelineOptions::off_cpu) weigh in nanoseconds: a
+// clock sample weighs its period, and every switch-out sample's stack
+// (ending in "[off-cpu]") weighs the span the thread then stayed off CPU,
+// which a WallClock (wall_clock.h) measures from the SWITCH records. Each
+// batch is processed only up to its watermark, the time its drain pass
+// started: a record written after that may still sit in a ring read
+// earlier in the pass, and a thread's switch-out on one CPU must come
+// before its switch-in on another. Later records wait for the next batch.
+//
 // Threading: Start/Stop and counters() from the controlling thread; the two
 // internal threads own everything else until Stop() returns.
 #ifndef STACKFIRE_SRC_RECORD_PIPELINE_H_
@@ -32,8 +41,10 @@
 #include "src/elf/module_cache.h"
 #include "src/perf/record_parser.h"
 #include "src/perf/sampler.h"
+#include "src/proc/blocked_thread.h"
 #include "src/record/stack_builder.h"
 #include "src/record/stack_model.h"
+#include "src/record/wall_clock.h"
 #include "stackfire/process_maps.h"
 #include "stackfire/profile.h"
 #include "stackfire/symbolizer.h"
@@ -52,6 +63,9 @@ struct Counters {
   std::atomic<uint64_t> throttled{0};        // PERF_RECORD_THROTTLE seen
   std::atomic<uint64_t> queue_dropped{0};    // samples dropped: the worker fell far behind
   std::atomic<uint64_t> threads{0};          // distinct threads sampled
+  // Off-CPU recordings.
+  std::atomic<uint64_t> switch_samples{0};   // switch-out samples unwound
+  std::atomic<uint64_t> switches{0};         // switch-outs measured (spans)
 };
 
 struct PipelineOptions {
@@ -64,7 +78,20 @@ struct PipelineOptions {
   // export model (pprof, speedscope) needs.
   bool collect_export = false;
   bool fp_only = false;     // --call-graph fp: the kernel's chain, no DWARF
+  // Wall-clock weights (see above): clock samples weigh their periods in
+  // nanoseconds, switch-outs their time off CPU.
+  bool off_cpu = false;
   size_t max_queued_bytes = size_t{1} << 30;
+};
+
+// What an off-CPU recording measured, besides its stacks.
+struct WallTotals {
+  int64_t on_cpu_ns = 0;  // clock samples' periods
+  WallClockCounts off;    // spans off CPU
+  // The time every thread there from start to stop is accounted for: from
+  // the enable (attach) or the first record (a launched command) to the
+  // stop, or to the last thread's exit when every thread has exited. Each such thread's on-CPU plus off-CPU time is about this.
+  int64_t span_ns = 0;
 };
 
 class Pipeline {
@@ -91,6 +118,14 @@ class Pipeline {
   // Stops early (between two modules) once *stop is set (may be null).
   void WarmUp(bool kernel, const volatile sig_atomic_t* stop = nullptr);
 
+  // Off-CPU recordings of running processes: the events were enabled at
+  // start_ns (CLOCK_MONOTONIC), with these threads off CPU then (from
+  // /proc; stack_bytes is the size asked of a switch-out sample's stack).
+  // A thread whose first record is a switch-in is off CPU from start_ns.
+  // Call before Start().
+  void StartWallClock(uint64_t start_ns, const std::vector<proc::BlockedThread>& blocked,
+                      uint32_t stack_bytes);
+
   // Starts the drain and worker threads over sampler (not owned).
   void Start(perf::Sampler* sampler);
   // Disables the events, drains what is left, finishes every queued sample.
@@ -107,6 +142,16 @@ class Pipeline {
   // Runs the worker's handling on records directly (no threads): for tests
   // and for replaying recordings.
   void Process(std::vector<perf::ParsedRecord> batch);
+  // Off-CPU: ends the spans still open at stop_ns (Stop() does it with the
+  // time sampling stopped).
+  void FinishWallClock(uint64_t stop_ns);
+  // Off-CPU: the totals (stable after Stop()).
+  WallTotals wall_totals() const {
+    return WallTotals{on_cpu_ns_, wall_.counts(),
+                      wall_stop_ns_ > wall_start_ns_
+                          ? static_cast<int64_t>(wall_stop_ns_ - wall_start_ns_)
+                          : 0};
+  }
 
   const Counters& counters() const { return counters_; }
   // What went wrong with the target's files (unreadable, corrupt, no
@@ -138,13 +183,22 @@ class Pipeline {
   struct Batch {
     std::vector<perf::ParsedRecord> records;
     size_t bytes = 0;
+    // Records up to this time can be processed; later ones wait for the
+    // next batch (see above).
+    uint64_t watermark = UINT64_MAX;
     std::optional<Snapshot> snapshot;  // applied before the records
   };
 
   void DrainLoop();
   void WorkerLoop();
+  void ProcessUpTo(std::vector<perf::ParsedRecord> batch, uint64_t watermark);
   void Handle(perf::ParsedRecord& record);
-  void HandleSample(RawSample& sample);
+  void HandleSample(perf::SampleRecord& record);
+  // Unwinds and symbolizes one sample into the model's stack id.
+  uint32_t BuildStack(RawSample& sample, bool off_cpu,
+                      const std::vector<std::string>* kernel_names = nullptr);
+  void AddSpan(const OffCpuSpan& span);
+  void CountThread(uint32_t tid);
   void Apply(Snapshot& snapshot);
   ProcessState& StateFor(uint32_t pid);
   // The location of a sample's root frame, or kNoRoot when stacks have none.
@@ -161,6 +215,7 @@ class Pipeline {
   std::thread drain_thread_;
   std::thread worker_thread_;
   std::atomic<bool> stop_{false};
+  uint64_t stop_ns_ = 0;  // set by the drain thread before drain_done_
 
   std::mutex mu_;
   std::condition_variable cv_;
@@ -179,6 +234,14 @@ class Pipeline {
   uint64_t threads_seen_ = 0;
   std::vector<uint64_t> pcs_;
   std::vector<uint64_t> fp_pcs_;
+  // Records past the last batch's watermark.
+  std::vector<perf::ParsedRecord> held_;
+  WallClock wall_;
+  int64_t on_cpu_ns_ = 0;
+  bool wall_finished_ = false;
+  uint64_t wall_start_ns_ = 0;  // see WallTotals::span_ns
+  uint64_t wall_stop_ns_ = 0;
+  uint64_t last_exit_ns_ = 0;  // the latest thread exit seen
   std::shared_ptr<const std::vector<uint8_t>> vdso_image_;
 };
 

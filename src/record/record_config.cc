@@ -178,6 +178,14 @@ absl::StatusOr<RecordConfig> RecordConfig::Create(const RecordRequest& request,
   }
   c.attr.event = *event;
   c.event_name = request.event;
+  if (request.off_cpu && !(event->type == PERF_TYPE_SOFTWARE &&
+                           (event->config == PERF_COUNT_SW_CPU_CLOCK ||
+                            event->config == PERF_COUNT_SW_TASK_CLOCK))) {
+    return Usage(absl::StrCat("--off-cpu weighs on-CPU samples by their time: -e ", request.event,
+                              " does not count time"),
+                 "use -e cpu-clock (the default) or -e task-clock with --off-cpu");
+  }
+  c.off_cpu = request.off_cpu;
   if (request.frequency_hz == 0) {
     return Usage("-F must be at least 1 Hz",
                  "-F is samples per second per thread: e.g. -F 99 (the default) or -F 999");

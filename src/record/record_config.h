@@ -41,6 +41,7 @@ struct RecordRequest {
   bool per_thread = false;
   bool per_pid = false;
   bool no_kernel = false;
+  bool off_cpu = false;  // --off-cpu: wall-clock profile
   std::vector<std::string> outputs;  // -o, as given (only checked: no file twice)
   std::string unnamed = "address";   // --unnamed: address or module
   bool no_debuginfod = false;        // --no-debuginfod
@@ -67,8 +68,9 @@ struct RecordConfig {
   // kInvalidArgument, with a hint, for: neither or both of -p and a command,
   // a bad pid list, an unknown event, -F 0 or above the kernel's limit, a
   // bad --call-graph, -m not a power of two, an unknown unwinder, a
-  // negative -d, one file given to -o twice, --unnamed other than
-  // address or module, and --user without a command or naming no user.
+  // negative -d, one file given to -o twice, --unnamed other than address
+  // or module, --off-cpu with an event that does not count time, and
+  // --user without a command or naming no user.
   [[nodiscard]] static absl::StatusOr<RecordConfig> Create(
       const RecordRequest& request, const SystemLimits& limits = SystemLimits::Read());
 
@@ -84,6 +86,9 @@ struct RecordConfig {
   bool per_thread = false;
   // Root stacks at "comm-pid": asked for, or several processes given.
   bool per_pid = false;
+  // Wall-clock profile: off-CPU stacks weigh their time off CPU, on-CPU
+  // samples their period, both in nanoseconds (pipeline.h).
+  bool off_cpu = false;
   // Code without symbols: "module+0xSTART" (true) or "[module]" (false).
   bool unnamed_by_address = true;
   // Fetch debug info from DEBUGINFOD_URLS (when it is set).

@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "src/proc/blocked_thread.h"
 #include "src/proc/threads.h"
 #include "src/record/stack_views.h"
 #include "src/symbolize/symbolizers.h"
@@ -71,6 +72,8 @@ CounterValues CounterValues::Of(const Counters& c) {
   v.throttled = c.throttled.load();
   v.queue_dropped = c.queue_dropped.load();
   v.threads = c.threads.load();
+  v.switch_samples = c.switch_samples.load();
+  v.switches = c.switches.load();
   return v;
 }
 
@@ -119,6 +122,7 @@ absl::Status RecordSession::Init(const RecordConfig& config, const SessionOption
   sampler_options.pids = pids_;
   sampler_options.attr = attr;
   sampler_options.mmap_pages = config.mmap_pages;
+  sampler_options.off_cpu = config.off_cpu;
   auto sampler = perf::Sampler::Create(sampler_options, notes);
   if (!sampler.ok()) return WithOpenHint(sampler.status());
   sampler_ = *std::move(sampler);
@@ -144,6 +148,7 @@ absl::Status RecordSession::Init(const RecordConfig& config, const SessionOption
   pipeline_options.per_pid = config.per_pid;
   pipeline_options.collect_export = options.export_model;
   pipeline_options.fp_only = attr.call_graph == perf::CallGraph::kFramePointer;
+  pipeline_options.off_cpu = config.off_cpu;
   pipeline_ = std::make_unique<Pipeline>(pipeline_options, unwinder_.get(), symbolizer_.get(),
                                          modules_.get());
   std::vector<ExecIdentity> seen(pids_.size());
@@ -160,12 +165,12 @@ absl::Status RecordSession::Init(const RecordConfig& config, const SessionOption
   }
   pipeline_->WarmUp(!sampler_->kernel_excluded(), options.stop_signal);
 
-  pipeline_->Start(sampler_.get());
   start_ = std::chrono::steady_clock::now();
   start_wall_ns_ = std::chrono::duration_cast<std::chrono::nanoseconds>(
                        std::chrono::system_clock::now().time_since_epoch())
                        .count();
   if (child_) {
+    pipeline_->Start(sampler_.get());
     if (absl::Status st = child_->Release(); !st.ok()) {
       pipeline_->Stop();
       return WithHint(st, absl::IsNotFound(st) ? "check the spelling and PATH" : "");
@@ -173,14 +178,13 @@ absl::Status RecordSession::Init(const RecordConfig& config, const SessionOption
     return absl::OkStatus();
   }
   if (options.before_enable) options.before_enable();
-  if (absl::Status st = sampler_->Enable(); !st.ok()) {
-    pipeline_->Stop();
-    return WithEnableHint(st);
-  }
+  const uint64_t start_ns = MonotonicNs();
+  if (absl::Status st = sampler_->Enable(); !st.ok()) return WithEnableHint(st);
   // The kernel reports maps changes only from here on. A target that exec'd
   // (a server started with `server & stackfire record -p $!`) or loaded code
   // while the tables were loading would otherwise be unwound through its old
-  // maps for the whole recording.
+  // maps for the whole recording. The pipeline is not running yet, so the
+  // new maps apply at once (and to the stacks of threads blocked at start).
   for (size_t i = 0; i < pids_.size(); ++i) {
     auto maps = ProcessMaps::Read(pids_[i]);
     if (!maps.ok() || ExecutableMappings(*maps) == seen[i]) continue;
@@ -191,7 +195,37 @@ absl::Status RecordSession::Init(const RecordConfig& config, const SessionOption
     pipeline_->RefreshProcess(pids_[i], *std::move(maps), std::move(comms));
     ++refreshed_;
   }
+  // The rings hold what comes meanwhile: the pipeline starts right after.
+  if (config.off_cpu) StartWallClock(start_ns, notes);
+  pipeline_->Start(sampler_.get());
   return absl::OkStatus();
+}
+
+void RecordSession::StartWallClock(uint64_t start_ns, std::vector<std::string>* notes) {
+  const uint32_t stack_bytes =
+      config_.attr.call_graph == perf::CallGraph::kDwarf ? config_.attr.stack_bytes : 0;
+  const bool kernel = !sampler_->kernel_excluded();
+  std::vector<proc::BlockedThread> blocked;
+  size_t denied = 0;
+  for (int pid : pids_) {
+    auto threads = proc::ListThreads(pid);
+    if (!threads.ok()) continue;
+    for (const proc::ThreadInfo& t : *threads) {
+      std::optional<proc::BlockedThread> b =
+          proc::ReadBlockedThread(pid, t.tid, stack_bytes, kernel);
+      if (!b) continue;
+      if (b->denied) ++denied;
+      blocked.push_back(*std::move(b));
+    }
+  }
+  if (denied > 0) {
+    notes->push_back(absl::StrCat(
+        denied, " thread", denied == 1 ? " was" : "s were",
+        " off CPU at the start and count from it, without the stack they wait in: reading "
+        "/proc/PID/task/TID/syscall and /proc/PID/mem needs ptrace access to the target "
+        "(its owner, or root / CAP_SYS_PTRACE)"));
+  }
+  pipeline_->StartWallClock(start_ns, blocked, stack_bytes);
 }
 
 StopReason RecordSession::Run(const volatile sig_atomic_t* stop_signal, const Progress& progress) {
@@ -252,12 +286,18 @@ RecordResult RecordSession::Finish() {
   if (const unwind::UnwinderCheck* check = unwind::CheckOf(unwinder_.get())) {
     r.unwinder_check = *check;
   }
+  if (config_.off_cpu) {
+    r.wall = pipeline_->wall_totals();
+    r.counters.switches_unstacked = r.wall->off.spans - r.wall->off.with_stack;
+    r.counters.unpaired = r.wall->off.unpaired;
+  }
   r.recorded = pipeline_->TakeRecorded();
   r.profile = ToFolded(r.recorded);
   if (options_.export_model) {
     ExportMeta meta;
     meta.event = config_.event_name;
     meta.frequency_hz = config_.attr.frequency_hz;
+    meta.off_cpu = config_.off_cpu;
     meta.time_nanos = start_wall_ns_;
     meta.duration_nanos =
         std::chrono::duration_cast<std::chrono::nanoseconds>(stopped_at_ - start_).count();

@@ -22,10 +22,13 @@
 // kNotFound for a command or pid that does not exist, kPermissionDenied,
 // kInvalidArgument (the kernel refused the rate), kResourceExhausted.
 //
-// Where coming features land: a second event (off-CPU context switches) is
-// one more sampler option and one more record kind in the pipeline's worker,
-// which adds its stacks to the same RecordedProfile with weights in
-// nanoseconds (stack_model.h); per-sample time and thread is a timeline
+// Off-CPU recordings (RecordConfig::off_cpu) open the switch event too
+// (perf/sampler.h) and weigh in nanoseconds (pipeline.h). Attaching, Start
+// enables the events, then reads where each thread that is off CPU at that
+// moment waits (proc/blocked_thread.h), so that its time counts from the
+// start; a launched command's threads are all born after the start.
+//
+// Where coming features land: per-sample time and thread is a timeline
 // beside the weights, appended where the worker adds a sample; rolling
 // outputs need a way to take the RecordedProfile while running, which only
 // the worker can do, between two batches.
@@ -89,7 +92,11 @@ enum class StopReason {
 // A plain copy of the pipeline's counters (pipeline.h).
 struct CounterValues {
   uint64_t samples = 0, lost = 0, unwind_failures = 0, fp_fallbacks = 0, truncated = 0,
-           duplicates = 0, malformed = 0, throttled = 0, queue_dropped = 0, threads = 0;
+           duplicates = 0, malformed = 0, throttled = 0, queue_dropped = 0, threads = 0,
+           switch_samples = 0, switches = 0,
+           // Off-CPU, after Finish: spans without a stack, records left
+           // unpaired by lost ones.
+           switches_unstacked = 0, unpaired = 0;
   static CounterValues Of(const Counters& c);
 };
 
@@ -110,6 +117,7 @@ struct RecordResult {
   // Problems with the target's files, one line each, deduplicated.
   std::vector<std::string> warnings;
   std::optional<unwind::UnwinderCheck> unwinder_check;  // --unwinder=verify
+  std::optional<WallTotals> wall;                       // --off-cpu
   // Targets whose executable mappings changed between the first read of
   // their maps and the enable (an exec, a dlopen), read again after it.
   int maps_refreshed = 0;
@@ -143,6 +151,8 @@ class RecordSession {
   RecordSession() = default;
   absl::Status Init(const RecordConfig& config, const SessionOptions& options,
                     std::vector<std::string>* notes);
+  // Attaching with --off-cpu: the threads off CPU at start_ns.
+  void StartWallClock(uint64_t start_ns, std::vector<std::string>* notes);
 
   RecordConfig config_;
   SessionOptions options_;

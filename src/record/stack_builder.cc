@@ -22,11 +22,20 @@ void AppendStackKey(const StackKey& key, std::string* out) {
   AppendRaw(out, &key.pid, sizeof key.pid);
   AppendRaw(out, &key.maps_generation, sizeof key.maps_generation);
   out->push_back(key.truncated ? 'T' : key.failed ? 'F' : 'C');
+  out->push_back(key.off_cpu ? 'O' : 'S');
   const size_t nu = key.user_pcs ? key.user_pcs->size() : 0;
   const size_t nk = key.kernel_ips ? key.kernel_ips->size() : 0;
   AppendRaw(out, &nu, sizeof nu);
   if (nu) AppendRaw(out, key.user_pcs->data(), nu * 8);
+  AppendRaw(out, &nk, sizeof nk);
   if (nk) AppendRaw(out, key.kernel_ips->data(), nk * 8);
+  if (key.kernel_names != nullptr) {
+    for (const std::string& name : *key.kernel_names) {
+      const size_t n = name.size();
+      AppendRaw(out, &n, sizeof n);
+      out->append(name);
+    }
+  }
 }
 
 uint32_t StackBuilder::Build(const StackKey& key, const ProcessMaps& maps) {
@@ -50,6 +59,11 @@ uint32_t StackBuilder::Build(const StackKey& key, const ProcessMaps& maps) {
   const size_t nk = key.kernel_ips ? key.kernel_ips->size() : 0;
   const size_t nu = key.user_pcs ? key.user_pcs->size() : 0;
   for (size_t i = 0; i < nk; ++i) locations_.push_back(KernelLocation((*key.kernel_ips)[i]));
+  if (key.kernel_names != nullptr) {
+    for (const std::string& name : *key.kernel_names) {
+      locations_.push_back(Named(SanitizeFrameName(absl::StrCat(name, "_[k]")), FrameKind::kKernel));
+    }
+  }
   for (size_t i = 0; i < nu; ++i) {
     locations_.push_back(UserLocation(key.pid, maps, (*key.user_pcs)[i], i > 0));
   }
@@ -60,12 +74,13 @@ uint32_t StackBuilder::Build(const StackKey& key, const ProcessMaps& maps) {
     locations_.push_back(Named(kUnknownFrame, FrameKind::kMarker));
   }
   std::reverse(locations_.begin(), locations_.end());
+  if (key.off_cpu) locations_.push_back(Named(kOffCpuFrame, FrameKind::kMarker));
   it->second = store_->InternStack(locations_);
   return it->second;
 }
 
 uint32_t StackBuilder::Named(std::string_view name, FrameKind kind) {
-  auto [it, inserted] = named_.try_emplace(absl::string_view(name.data(), name.size()), 0);
+  auto [it, inserted] = named_.try_emplace(std::make_pair(kind, std::string(name)), 0);
   if (!inserted) return it->second;
   StackFrame frame;
   frame.name = std::string(name);

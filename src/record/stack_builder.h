@@ -41,6 +41,11 @@ struct StackKey {
   bool failed = false;     // the unwind stopped on a bad frame: "[unknown]" root
   const std::vector<uint64_t>* user_pcs = nullptr;    // leaf first; [0] is the sampled pc
   const std::vector<uint64_t>* kernel_ips = nullptr;  // leaf first
+  // Kernel frames known only by name (/proc/PID/task/TID/stack of a thread
+  // blocked when the recording started), leaf first, below kernel_ips.
+  const std::vector<std::string>* kernel_names = nullptr;
+  // An off-CPU stack: ends in the "[off-cpu]" leaf (stackfire/profile.h).
+  bool off_cpu = false;
 };
 
 // Appends the bytes that identify the stack of `key` (its process, maps
@@ -96,7 +101,7 @@ class StackBuilder {
   std::vector<uint32_t> frame_ids_;
   std::vector<uint32_t> locations_;  // leaf first while building
 
-  absl::flat_hash_map<std::string, uint32_t> named_;
+  absl::flat_hash_map<std::pair<FrameKind, std::string>, uint32_t> named_;
   // Without addresses: (kind, frame ids) -> location.
   absl::flat_hash_map<std::pair<LocationKind, std::vector<uint32_t>>, uint32_t> chains_;
   // With addresses: (pid when unmapped else 0, mapping, pc, is_return) ->

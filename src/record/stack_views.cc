@@ -51,9 +51,18 @@ void MainBinaryFirst(exporter::ExportProfile* profile) {
   }
 }
 
-}  // namespace
+// Whether a stack ends in the "[off-cpu]" marker.
+bool EndsOffCpu(const StackStore& store, uint32_t stack) {
+  const std::span<const uint32_t> locations = store.locations_of(stack);
+  if (locations.empty()) return false;
+  const std::span<const uint32_t> frames = store.frames_of(store.location(locations.back()));
+  if (frames.empty()) return false;
+  const StackFrame& leaf = store.frame(frames.front());
+  return leaf.kind == FrameKind::kMarker && leaf.name == kOffCpuFrame;
+}
 
-Profile ToFolded(const RecordedProfile& recorded) {
+// The folded rows in the model's own unit.
+Profile FoldedIn(const RecordedProfile& recorded) {
   const StackStore& store = recorded.stacks;
   // Each stack's text once, however many roots it appears under.
   std::vector<std::string> folded(store.stack_count());
@@ -80,6 +89,19 @@ Profile ToFolded(const RecordedProfile& recorded) {
     profile.Add(line, static_cast<double>(row.weight));
   }
   return profile;
+}
+
+}  // namespace
+
+Profile ToFolded(const RecordedProfile& recorded) {
+  Profile profile = FoldedIn(recorded);
+  if (recorded.weights.unit() != WeightUnit::kNanoseconds) return profile;
+  Profile micros;
+  for (const Profile::Entry& e : profile.entries()) {
+    const double us = std::round(e.weight / 1000.0);
+    if (us > 0) micros.Add(e.stack, us);
+  }
+  return micros;
 }
 
 exporter::ExportProfile ToExport(const RecordedProfile& recorded, const ExportMeta& meta) {
@@ -123,13 +145,34 @@ exporter::ExportProfile ToExport(const RecordedProfile& recorded, const ExportMe
     }
     out.frames.push_back(std::move(frame));
   }
+  const bool wall = recorded.weights.unit() == WeightUnit::kNanoseconds;
   for (const WeightedStack& row : recorded.weights.rows()) {
     exporter::ExportSample sample;
     if (row.root != kNoRoot) sample.frames.push_back(row.root);
     for (uint32_t loc : store.locations_of(row.stack)) sample.frames.push_back(loc);
     sample.weight = static_cast<double>(row.weight);
-    sample.extra.assign(1, static_cast<double>(row.period));
+    if (wall) {
+      const bool off = EndsOffCpu(store, row.stack);
+      sample.extra = {off ? 0.0 : sample.weight, off ? sample.weight : 0.0};
+    } else {
+      sample.extra.assign(1, static_cast<double>(row.period));
+    }
     out.samples.push_back(std::move(sample));
+  }
+  out.time_nanos = meta.time_nanos;
+  out.duration_nanos = meta.duration_nanos;
+  if (wall) {
+    out.sample_type = "wall";
+    out.sample_unit = "nanoseconds";
+    out.default_sample_type = "wall";
+    out.extra_types = {{"on-cpu", "nanoseconds"}, {"off-cpu", "nanoseconds"}};
+    out.period_type = "cpu";
+    out.period_unit = "nanoseconds";
+    out.period = meta.frequency_hz > 0 ? static_cast<int64_t>(std::llround(
+                                             1e9 / static_cast<double>(meta.frequency_hz)))
+                                       : 0;
+    MainBinaryFirst(&out);
+    return out;
   }
 
   // As Go's CPU profiles: samples/count, then the time they stand for.

@@ -58,7 +58,8 @@ SKIP = 77
 SECONDS = 2          # every recording and `sleep` in a command
 TIMEOUT = 180        # seconds per command
 
-KNOWN_PROGRAMS = {"stackfire", "perf", "go", "bash", "meson", "build/tests/collapse/folded_test"}
+KNOWN_PROGRAMS = {"stackfire", "perf", "go", "bash", "meson", "build/tests/collapse/folded_test",
+                  "grep"}
 
 SUBSTITUTIONS = [
     # (regex, replacement, why)
@@ -92,6 +93,8 @@ FIXTURES = {
     "old.pb.gz": "before.folded's recording, written as pprof too",
     "new.pb.gz": "after.folded's recording, written as pprof too",
     "myprogram": "a C program (cc -O2 -g) that keeps a CPU busy for about a second",
+    "app": "a C program (cc -O2 -g) that computes and sleeps in turns for about a second "
+           "(the --off-cpu examples' ./app)",
     "Makefile": "two small C programs built by cc, for `make -j2`",
     "app.js": "testdata/field/node/workload.js: 5 s of JIT-compiled JS calling V8's builtins",
     "big.tar": "a tar file of 2 MB of generated text, for xz",
@@ -279,6 +282,17 @@ def make_fixtures(tmp, pid_a, pid_cheap):
                 "  return 0;\n"
                 "}\n")
     subprocess.run(["cc", "-O2", "-g", "-o", "myprogram", "myprogram.c"], cwd=d, check=True)
+    with open(os.path.join(d, "app.c"), "w") as f:
+        f.write("#include <time.h>\n"
+                "static volatile unsigned long sink;\n"
+                "static void work(void) { for (int i = 0; i < 30000000; ++i) sink += i * i; }\n"
+                "static void nap(void) { struct timespec ts = {0, 100000000}; "
+                "nanosleep(&ts, 0); }\n"
+                "int main(void) {\n"
+                "  for (int i = 0; i < 5; ++i) { work(); nap(); }\n"
+                "  return 0;\n"
+                "}\n")
+    subprocess.run(["cc", "-O2", "-g", "-o", "app", "app.c"], cwd=d, check=True)
     r = subprocess.run(["perf", "record", "-q", "-g", "-F", "499", "-p", str(pid_a), "-o",
                         os.path.join(d, "perf.data"), "--", "sleep", str(SECONDS)],
                        capture_output=True, text=True, timeout=TIMEOUT)

@@ -81,6 +81,7 @@ TEST(FuzzRegressions, SeedsPassTheTargetChecks) {
       {"demangle", "symbols"},
       {"pprof", "go-pprof"},
       {"names", "names-seeds"},
+      {"proc_task", "proc-task"},
   };
   size_t n = 0;
   for (const Seeds& s : kSeeds) {

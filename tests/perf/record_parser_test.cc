@@ -169,11 +169,82 @@ TEST(RecordParserTest, CommExecForkExitLostThrottle) {
   ASSERT_TRUE(parsed.has_value());
   EXPECT_TRUE(std::get<ThrottleRecord>(*parsed).throttled);
 
-  RecordBytes other(PERF_RECORD_SWITCH);
+  RecordBytes other(PERF_RECORD_NAMESPACES);
   auto o = other.Done();
   parsed = ParseRecord(AsHeader(o), kDwarf);
   ASSERT_TRUE(parsed.has_value());
-  EXPECT_EQ(std::get<OtherRecord>(*parsed).type, PERF_RECORD_SWITCH);
+  EXPECT_EQ(std::get<OtherRecord>(*parsed).type, PERF_RECORD_NAMESPACES);
+}
+
+// Laid out as Linux 6.18 writes them (checked with a context_switch event):
+// a SWITCH record is only its sample_id trailer.
+TEST(RecordParserTest, SwitchOutAndIn) {
+  RecordBytes out(PERF_RECORD_SWITCH, PERF_RECORD_MISC_SWITCH_OUT);
+  out.U32(40).U32(41).U64(9000).U32(1).U32(0).U64(555);
+  auto o = out.Done();
+  auto parsed = ParseRecord(AsHeader(o), kDwarf);
+  ASSERT_TRUE(parsed.has_value());
+  const auto& sw = std::get<SwitchRecord>(*parsed);
+  EXPECT_TRUE(sw.out);
+  EXPECT_FALSE(sw.preempted);
+  EXPECT_FALSE(sw.cpu_wide);
+  EXPECT_EQ(sw.pid, 40u);
+  EXPECT_EQ(sw.tid, 41u);
+  EXPECT_EQ(sw.time_ns, 9000u);
+  EXPECT_EQ(sw.cpu, 1u);
+  EXPECT_EQ(sw.id, 555u);
+  EXPECT_EQ(RecordTime(*parsed), 9000u);
+
+  RecordBytes preempt(PERF_RECORD_SWITCH,
+                      PERF_RECORD_MISC_SWITCH_OUT | PERF_RECORD_MISC_SWITCH_OUT_PREEMPT);
+  Trailer(preempt, 9100);
+  auto p = preempt.Done();
+  parsed = ParseRecord(AsHeader(p), kDwarf);
+  ASSERT_TRUE(parsed.has_value());
+  EXPECT_TRUE(std::get<SwitchRecord>(*parsed).preempted);
+
+  RecordBytes in(PERF_RECORD_SWITCH);
+  Trailer(in, 9500);
+  auto i = in.Done();
+  parsed = ParseRecord(AsHeader(i), kDwarf);
+  ASSERT_TRUE(parsed.has_value());
+  EXPECT_FALSE(std::get<SwitchRecord>(*parsed).out);
+  EXPECT_EQ(std::get<SwitchRecord>(*parsed).time_ns, 9500u);
+  EXPECT_EQ(std::get<SwitchRecord>(*parsed).tid, 2u);
+}
+
+TEST(RecordParserTest, SwitchCpuWide) {
+  RecordBytes wide(PERF_RECORD_SWITCH_CPU_WIDE, PERF_RECORD_MISC_SWITCH_OUT);
+  wide.U32(70).U32(71);  // the next thread
+  Trailer(wide, 123);
+  auto w = wide.Done();
+  auto parsed = ParseRecord(AsHeader(w), kDwarf);
+  ASSERT_TRUE(parsed.has_value());
+  const auto& sw = std::get<SwitchRecord>(*parsed);
+  EXPECT_TRUE(sw.cpu_wide);
+  EXPECT_TRUE(sw.out);
+  EXPECT_EQ(sw.other_pid, 70u);
+  EXPECT_EQ(sw.other_tid, 71u);
+  EXPECT_EQ(sw.tid, 2u);
+  EXPECT_EQ(sw.time_ns, 123u);
+  EXPECT_EQ(sw.id, 77u);
+}
+
+TEST(RecordParserTest, SwitchShorterThanItsTrailerIsRejected) {
+  RecordBytes out(PERF_RECORD_SWITCH, PERF_RECORD_MISC_SWITCH_OUT);
+  out.U32(40).U32(41).U64(9000);  // no cpu, no identifier
+  auto o = out.Done();
+  EXPECT_FALSE(ParseRecord(AsHeader(o), kDwarf).has_value());
+  RecordBytes wide(PERF_RECORD_SWITCH_CPU_WIDE);
+  Trailer(wide, 5);  // no next/prev pid and tid before it
+  auto w = wide.Done();
+  EXPECT_FALSE(ParseRecord(AsHeader(w), kDwarf).has_value());
+  // A layout without a trailer: nothing to read, nothing identified.
+  RecordBytes bare(PERF_RECORD_SWITCH);
+  auto b = bare.Done();
+  auto parsed = ParseRecord(AsHeader(b), SampleLayout{PERF_SAMPLE_IP, 0});
+  ASSERT_TRUE(parsed.has_value());
+  EXPECT_EQ(std::get<SwitchRecord>(*parsed).tid, 0u);
 }
 
 TEST(RecordParserTest, UnterminatedStringIsRejected) {

@@ -1,0 +1,393 @@
+#!/usr/bin/env python3
+"""`stackfire record --off-cpu` (wall-clock profiles) on a real workload.
+
+testdata/workloads/record_offcpu.cc has a known split: its sf-worker thread
+spends 40 % of its wall time in compute_phase, 20 % blocked in read(2)
+(read_phase), 20 % in nanosleep (sleep_phase) and 20 % waiting for a mutex
+(lock_phase), and prints each phase's measured length (on a loaded machine a
+phase preempted past its deadline takes time from the next: the shares are
+checked against the workload's own measure, which must be near the design); its main thread waits in pthread_join from before any attach;
+sf-short threads are born and end during the recording and print their
+lifetimes; with "long", sf-long sleeps for an hour after 200 ms of work.
+Each check compares within one thread, so the scheduler's placement of the
+threads on this machine's CPUs does not matter.
+
+  - launched (-- CMD): the worker's shares within 5 points; each long-lived
+    thread's on-CPU + off-CPU time within 5 % of the recording time the
+    summary prints; each sf-short thread's total within 10 % of its own
+    lifetime; the SVG's subtitle gives the on- and off-CPU totals, and its
+    [off-cpu] frames take the cool palette; speedscope's weights are in
+    nanoseconds and sum to the folded total (microseconds); the report has
+    On-CPU and Off-CPU columns;
+  - attached (-p) and stopped by SIGINT: the same shares; the main thread,
+    blocked in pthread_join at attach, and sf-long, blocked in nanosleep
+    until after the stop, each count the whole recording under their own
+    stacks (from the start, and until the stop);
+  - diff of wall-clock recordings: counted in clock periods (the note says
+    so); with sleep_phase's time doubled in one input, diff --report finds
+    sleep_phase grown; diff draws an SVG of the two recordings.
+
+  - without kernel sampling (run as nobody, perf_event_paranoid 2): the time
+    off CPU is counted without stacks, and a note says why;
+  (tests/docs runs the --off-cpu commands README.md and stackfire-record(1)
+  show.)
+
+Exits 77 (meson's SKIP) when perf_event_open is refused on this machine.
+"""
+import collections
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+BIN = os.environ["STACKFIRE_BIN"]
+WORKLOADS = os.environ["RECORD_WORKLOADS"]
+SKIP = 77
+PHASES = {"compute_phase": 40, "read_phase": 20, "sleep_phase": 20, "lock_phase": 20}
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what)
+    return cond
+
+
+def read_folded(path):
+    out = collections.Counter()
+    with open(path, encoding="utf-8", errors="surrogateescape") as f:
+        for line in f:
+            stack, _, count = line.rstrip("\n").rpartition(" ")
+            out[stack] += int(count)
+    return out
+
+
+def per_tid(folded):
+    """tid -> (total us, off-CPU us, root names): roots are comm-PID/TID."""
+    total, off, names = collections.Counter(), collections.Counter(), collections.defaultdict(set)
+    for stack, w in folded.items():
+        root = stack.split(";", 1)[0]
+        m = re.fullmatch(r"(.*)-(\d+)/(\d+)", root)
+        if not m:
+            continue
+        tid = int(m.group(3))
+        total[tid] += w
+        names[tid].add(m.group(1))
+        if stack.endswith(";[off-cpu]"):
+            off[tid] += w
+    return total, off, names
+
+
+def tid_named(names, comm):
+    return [tid for tid, n in names.items() if comm in n]
+
+
+def span_seconds(stderr):
+    m = re.search(r"wall clock: ([0-9.]+) s per thread", stderr)
+    check(m is not None, "the summary gives the time per thread: " + stderr)
+    return float(m.group(1)) if m else 0.0
+
+
+def preempted(stack):
+    """An off-CPU stack that left the CPU from an interrupt, not a system
+    call: the thread was runnable, waiting for a CPU (a loaded machine)."""
+    return stack.endswith(";[off-cpu]") and "entry_SYSCALL_64" not in stack
+
+
+def measured_split(stdout, t0=None, t1=None):
+    """The worker's own measure of its phases (percent), over [t0, t1]
+    (CLOCK_MONOTONIC seconds; everything when None): each cycle line gives
+    the phases' boundaries, so the window cuts them exactly."""
+    sums = collections.Counter()
+    lo = -float("inf") if t0 is None else t0 * 1e9
+    hi = float("inf") if t1 is None else t1 * 1e9
+    for line in stdout.splitlines():
+        f = line.split()
+        if len(f) != 6 or f[0] != "cycle":
+            continue
+        start = int(f[1])
+        for phase, ns in zip(PHASES, f[2:]):
+            end = start + int(ns)
+            sums[phase] += max(0, min(end, hi) - max(start, lo))
+            start = end
+    total = sum(sums.values())
+    return {p: 100.0 * sums[p] / total for p in PHASES} if total else None
+
+
+def check_worker_split(folded, names, label, measured):
+    """The worker's shares of wall time per phase, within 5 points of the
+    design (40/20/20/20) as the workload measured it (a phase preempted past
+    its deadline takes that time from the next)."""
+    worker = tid_named(names, "sf-worker")
+    if not check(len(worker) == 1, "%s: one sf-worker thread, got %s" % (label, names)):
+        return
+    if not check(measured is not None, "%s: the worker printed its cycles" % label):
+        return
+    tid = worker[0]
+    by_phase = collections.Counter()
+    total = waiting = 0
+    for stack, w in folded.items():
+        if not stack.split(";", 1)[0].endswith("/%d" % tid):
+            continue
+        total += w
+        if preempted(stack):
+            waiting += w
+        for phase in PHASES:
+            if (";" + phase + ";") in stack + ";":
+                by_phase[phase] += w
+    print("%s: sf-worker waited %.1f %% of its time for a CPU" %
+          (label, 100.0 * waiting / max(total, 1)))
+    for phase, design in PHASES.items():
+        got = 100.0 * by_phase[phase] / max(total, 1)
+        want = measured[phase]
+        print("%s: sf-worker %s %.1f %% (measured by the workload %.1f, design %d)"
+              % (label, phase, got, want, design))
+        check(abs(got - want) <= 5, "%s: sf-worker's %s is %.1f %% of its wall time, the "
+              "workload measured %.1f (+- 5)" % (label, phase, got, want))
+        check(abs(want - design) <= 15, "%s: the workload's %s took %.1f %%, far from its %d %%"
+              % (label, phase, want, design))
+    # Blocked phases are off CPU: their time lies under [off-cpu] leaves.
+    blocked_off = sum(w for s, w in folded.items() if s.split(";", 1)[0].endswith("/%d" % tid)
+                      and ";sleep_phase;" in s and s.endswith(";[off-cpu]"))
+    check(blocked_off >= 0.9 * by_phase["sleep_phase"],
+          "%s: sleep_phase's time is off CPU (%d of %d us)" % (label, blocked_off,
+                                                               by_phase["sleep_phase"]))
+
+
+def check_launched(tmp):
+    base = os.path.join(tmp, "launched")
+    r = subprocess.run([BIN, "record", "--off-cpu", "--per-thread", "-F", "999", "-o",
+                        base + ".folded", "-o", base + ".svg", "-o", base + ".speedscope.json",
+                        "-o", base + ".pb.gz", "--", os.path.join(WORKLOADS, "record_offcpu"), "2"],
+                       capture_output=True, text=True, timeout=60)
+    if not check(r.returncode == 0, "launched record: " + r.stderr):
+        return None
+    print(r.stderr)
+    span_s = span_seconds(r.stderr)
+    folded = read_folded(base + ".folded")
+    total, off, names = per_tid(folded)
+    check_worker_split(folded, names, "launched", measured_split(r.stdout))
+    # (sf-spawner ends early; sf-short threads are checked below.)
+    main_tid = [tid for tid, n in names.items() if any(True for _ in n) and
+                any(s.startswith("record_offcpu-%d/%d;" % (tid, tid)) for s in folded)]
+    for comm, tids in (("main", main_tid), ("sf-worker", tid_named(names, "sf-worker")),
+                       ("sf-helper", tid_named(names, "sf-helper"))):
+        check(len(tids) == 1, "launched: one %s thread: %s" % (comm, names))
+        for tid in tids:
+            got = total[tid] / 1e6
+            print("launched: %s (%d) on+off %.3f s of %.3f s" % (comm, tid, got, span_s))
+            check(abs(got - span_s) <= 0.05 * span_s,
+                  "launched: %s's on-CPU + off-CPU time %.3f s is the recording's %.3f s +- 5 %%"
+                  % (comm, got, span_s))
+    shorts = [l.split() for l in r.stdout.splitlines() if l.startswith("short ")]
+    check(len(shorts) >= 2, "launched: sf-short threads were born and ended: " + r.stdout)
+    for _, tid, lifetime_us in shorts:
+        got, want = total[int(tid)], int(lifetime_us)
+        print("launched: sf-short %s counted %d us, lived %d us" % (tid, got, want))
+        check(abs(got - want) <= 0.1 * want,
+              "launched: sf-short %s counted %d us, lived %d us (+- 10 %%)" % (tid, got, want))
+
+    svg = open(base + ".svg", encoding="utf-8").read()
+    m = re.search(r'<text id="subtitle"[^>]*>([^<]*)<', svg)
+    check(m is not None and re.search(r"on-CPU [0-9.]+ s, off-CPU [0-9.]+ s", m.group(1)),
+          "the SVG's subtitle gives the on-CPU and off-CPU totals: %s" % (m and m.group(1)))
+    # The frames' names and colours are in the SVG's metadata (svg_format.h).
+    meta = json.loads(re.search(r'<metadata id="sfdata">(.*?)</metadata>', svg, re.S).group(1))
+    off_fills = {meta["colors"][c] for n, c in zip(meta["name"], meta["color"])
+                 if meta["names"][n] == "[off-cpu]"}
+    # A frame with no children other than [off-cpu] is on CPU only: warm.
+    # (A compute_phase mostly preempted on a loaded machine is off CPU: it
+    # may be blue, so only leaves are checked.)
+    depth = meta["depth"]
+    on_fills = {meta["colors"][meta["color"][i]] for i in range(len(depth))
+                if meta["names"][meta["name"][i]] != "[off-cpu]" and
+                (i + 1 == len(depth) or depth[i + 1] <= depth[i])}
+    def blue(hexc):
+        return int(hexc[5:7], 16) > int(hexc[1:3], 16)
+    check(off_fills and all(blue(c) for c in off_fills),
+          "[off-cpu] frames are drawn in cool colours (blue > red): %s" % off_fills)
+    check(on_fills and not any(blue(c) for c in on_fills),
+          "on-CPU frames keep the warm colours: %s" % on_fills)
+
+    doc = json.load(open(base + ".speedscope.json"))
+    units = {p["unit"] for p in doc["profiles"]}
+    weights = sum(sum(p["weights"]) for p in doc["profiles"])
+    check(units == {"nanoseconds"}, "speedscope's unit is nanoseconds: %s" % units)
+    folded_us = sum(folded.values())
+    check(abs(weights / 1000 - folded_us) <= 0.001 * folded_us + len(folded),
+          "speedscope's weights (%d ns) are the folded total (%d us) in ns" % (weights, folded_us))
+
+    if shutil.which("go"):
+        raw = subprocess.run(["go", "tool", "pprof", "-raw", base + ".pb.gz"],
+                             capture_output=True, text=True, timeout=120)
+        check("wall/nanoseconds[dflt] on-cpu/nanoseconds off-cpu/nanoseconds" in raw.stdout,
+              "pprof has wall (default), on-cpu and off-cpu sample types in nanoseconds: "
+              + raw.stdout[:600] + raw.stderr[-300:])
+    else:
+        print("SKIP: pprof sample types: `go` is not installed (apt-get install golang-go)")
+
+    rep = subprocess.run([BIN, "report", base + ".folded"], capture_output=True, text=True)
+    check(rep.returncode == 0 and "On-CPU" in rep.stdout and "Off-CPU" in rep.stdout,
+          "report shows On-CPU and Off-CPU columns: " + rep.stdout[:400] + rep.stderr)
+    return base + ".folded"
+
+
+def check_attached(tmp):
+    out = os.path.join(tmp, "attached.folded")
+    target = subprocess.Popen([os.path.join(WORKLOADS, "record_offcpu"), "8", "long"],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        check(target.stdout.readline().strip() == "ready", "the workload starts")
+        time.sleep(0.4)  # sf-long's 200 ms of work are over: it sleeps
+        rec = subprocess.Popen([BIN, "record", "--off-cpu", "--per-thread", "-F", "999", "-p",
+                                str(target.pid), "-o", out], stderr=subprocess.PIPE, text=True)
+        line = rec.stderr.readline()
+        t0 = time.clock_gettime(time.CLOCK_MONOTONIC)
+        check("sampling" in line, "record -p says it samples: " + line)
+        time.sleep(2.5)
+        t1 = time.clock_gettime(time.CLOCK_MONOTONIC)
+        rec.send_signal(signal.SIGINT)
+        _, err = rec.communicate(timeout=60)
+        err = line + err
+        print(err)
+        if not check(rec.returncode == 0, "attached record, SIGINT: " + err):
+            return None
+    finally:
+        target.kill()
+        target_out, _ = target.communicate()
+    span_s = span_seconds(err)
+    check(2.3 <= span_s <= 4.0, "attached: the recording lasted until SIGINT: %.3f s" % span_s)
+    folded = read_folded(out)
+    total, off, names = per_tid(folded)
+    check_worker_split(folded, names, "attached", measured_split(target_out, t0, t1 + 0.05))
+    main_tid = [tid for tid in names if tid == target.pid]
+    for comm, frame in (("main", "__pthread_clockjoin_ex|pthread_join"),
+                        ("sf-long", "long_sleep")):
+        tids = main_tid if comm == "main" else tid_named(names, comm)
+        if not check(len(tids) == 1, "attached: one %s thread: %s" % (comm, names)):
+            continue
+        tid = tids[0]
+        waiting = sum(w for s, w in folded.items() if s.split(";", 1)[0].endswith("/%d" % tid)
+                      and re.search(";(%s);" % frame, s) and s.endswith(";[off-cpu]"))
+        print("attached: %s blocked in %s for %d us of %.3f s (total %d us)"
+              % (comm, frame, waiting, span_s, total[tid]))
+        check(waiting >= 0.95 * span_s * 1e6,
+              "attached: %s, blocked in %s since before the attach%s, counts the whole "
+              "recording there: %d us of %.3f s" % (
+                  comm, frame, " and past the stop" if comm == "sf-long" else "", waiting,
+                  span_s))
+        check(abs(total[tid] / 1e6 - span_s) <= 0.05 * span_s,
+              "attached: %s's total %d us is the recording's %.3f s +- 5 %%"
+              % (comm, total[tid], span_s))
+    return out
+
+
+def check_diff(tmp, launched, attached):
+    # The launched recording's worker against itself with sleep_phase's time
+    # doubled, in the same units: sleep_phase is found grown.
+    def worker_only(src, dst, scale_sleep=1):
+        with open(src) as f, open(dst, "w") as o:
+            for line in f:
+                stack, _, w = line.rstrip("\n").rpartition(" ")
+                root = stack.split(";", 1)[0]
+                if not root.startswith("sf-worker-"):
+                    continue
+                w = int(w) * (scale_sleep if ";sleep_phase;" in stack else 1)
+                o.write("%s %d\n" % ("sf-worker;" + stack.split(";", 1)[1], w))
+    a = os.path.join(tmp, "a.folded")
+    b = os.path.join(tmp, "b.folded")
+    b2 = os.path.join(tmp, "b2.folded")
+    worker_only(launched, a)
+    worker_only(attached, b)
+    worker_only(launched, b2, scale_sleep=2)
+    r = subprocess.run([BIN, "diff", "--report", "--top", "0", a, b2], capture_output=True,
+                       text=True)
+    check(r.returncode == 0, "diff of two wall-clock profiles: " + r.stderr)
+    check(re.search(r"the tests count \d+ us as one sample", r.stderr),
+          "diff says how it counts wall-clock weights: " + r.stderr)
+    check("multiple of" not in r.stderr and "not whole numbers" not in r.stderr,
+          "no sample-weight warning for wall-clock inputs: " + r.stderr)
+    row = [l for l in r.stdout.splitlines() if l.rstrip().endswith(" sleep_phase")]
+    check(r.returncode == 0 and row and "grew" in row[0],
+          "diff: sleep_phase doubled is found grown: %s %s" % (row, r.stderr))
+    svg = os.path.join(tmp, "diff.svg")
+    r = subprocess.run([BIN, "diff", a, b, "-o", svg], capture_output=True, text=True)
+    check(r.returncode == 0 and "[off-cpu]" in open(svg).read(),
+          "diff writes an SVG of wall-clock profiles: " + r.stderr)
+
+
+def check_unprivileged(tmp):
+    """Without kernel sampling (paranoid 2, not root) the time off CPU is
+    still counted, without stacks, and a note says so."""
+    try:
+        paranoid = int(open("/proc/sys/kernel/perf_event_paranoid").read())
+    except (OSError, ValueError):
+        paranoid = 2
+    if os.geteuid() != 0 or paranoid < 2 or not shutil.which("setpriv"):
+        print("SKIP: unprivileged check needs root (to drop to nobody), setpriv and "
+              "kernel.perf_event_paranoid >= 2; it is %d" % paranoid)
+        return
+    d = tempfile.mkdtemp(prefix="stackfire-offcpu-nobody-")
+    os.chmod(d, 0o777)
+    wl = os.path.join(d, "record_offcpu")
+    shutil.copy(os.path.join(WORKLOADS, "record_offcpu"), wl)
+    os.chmod(wl, 0o755)
+    out = os.path.join(d, "nobody.folded")
+    r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", BIN,
+                        "record", "--off-cpu", "--per-thread", "-o", out, "--", wl, "1"],
+                       capture_output=True, text=True, timeout=60)
+    if not check(r.returncode == 0, "unprivileged --off-cpu records: " + r.stderr):
+        shutil.rmtree(d, ignore_errors=True)
+        return
+    check("off-CPU time is recorded without its stacks" in r.stderr,
+          "unprivileged: a note says the stacks need kernel sampling: " + r.stderr)
+    folded = read_folded(out)
+    shutil.rmtree(d, ignore_errors=True)
+    span_s = span_seconds(r.stderr)
+    total, off, names = per_tid(folded)
+    offs = [s for s in folded if s.endswith(";[off-cpu]")]
+    check(offs and all(s.split(";")[1:] == ["[unknown]", "[off-cpu]"] for s in offs),
+          "unprivileged: off-CPU time is under [unknown];[off-cpu]: %s" % offs[:3])
+    for tid in total:
+        if any(s.startswith("record_offcpu-%d/%d;" % (tid, tid)) for s in folded):
+            # The clock samples that hit the kernel are excluded too: the
+            # thread's CPU time in the kernel is missing (documented).
+            check(abs(total[tid] / 1e6 - span_s) <= 0.1 * span_s,
+                  "unprivileged: the main thread's total %d us is the recording's %.3f s +- 10 %%"
+                  % (total[tid], span_s))
+
+
+def perf_refused(tmp):
+    r = subprocess.run([BIN, "record", "-q", "-d", "0.2", "-o", os.path.join(tmp, "probe.folded"),
+                        "--", "sleep", "0.1"], capture_output=True, text=True)
+    if r.returncode != 0 and ("perf_event_open" in r.stderr or "permission" in r.stderr.lower()):
+        return r.stderr.strip()
+    return None
+
+
+def main():
+    with tempfile.TemporaryDirectory(prefix="stackfire-offcpu-") as tmp:
+        reason = perf_refused(tmp)
+        if reason:
+            print("SKIP: perf_event_open is refused here:", reason)
+            return SKIP
+        launched = check_launched(tmp)
+        attached = check_attached(tmp)
+        if launched and attached:
+            check_diff(tmp, launched, attached)
+        check_unprivileged(tmp)
+    if failures:
+        print("%d check(s) failed" % len(failures))
+        return 1
+    print("all checks passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
