@@ -36,6 +36,10 @@ struct Mapping {
   // with PERF_RECORD_MISC_MMAP_BUILD_ID, or a recording). When set, a file
   // whose build-id differs is refused instead of unwinding to garbage.
   std::string build_id;
+  // The process that maps it (0: unknown, e.g. a maps text parsed in a
+  // test): its /proc/PID/map_files reads the mapped file even when the path
+  // now names another file or none (proc/mapped_file.h).
+  int32_t pid = 0;
 
   bool executable() const { return (prot & 0x4) != 0; }
   bool contains(uint64_t addr) const { return addr >= start && addr < end; }

@@ -58,7 +58,16 @@ struct RecordFlags {
 };
 
 volatile sig_atomic_t g_stop_signal = 0;
-void OnStopSignal(int sig) { g_stop_signal = sig; }
+// The first stop signal ends the recording and writes what was collected;
+// a second one (the user insists: something is stuck) exits at once.
+void OnStopSignal(int sig) {
+  if (g_stop_signal != 0) {
+    static constexpr char kMsg[] = "stackfire: second stop signal: exiting without writing\n";
+    [[maybe_unused]] ssize_t n = ::write(STDERR_FILENO, kMsg, sizeof kMsg - 1);
+    ::_exit(128 + sig);
+  }
+  g_stop_signal = sig;
+}
 
 std::string Msg(const absl::Status& status) { return std::string(status.message()); }
 
@@ -424,6 +433,9 @@ std::pair<CLI::App*, Runner> RegisterRecord(CLI::App& app,
                 "file the -o pattern names exists)");
   sub->add_flag("--no-debuginfod", r.no_debuginfod,
                 "Do not fetch debug info from the servers in DEBUGINFOD_URLS");
+  sub->add_option("--user", r.user,
+                  "Run the launched command as this user (name or uid), e.g. --user \"$SUDO_USER\"; "
+                  "stackfire keeps its own rights to sample");
   AddRenderFlags(sub, &flags->render);
   sub->add_option("command", r.command, "The command to launch and sample (after --)");
   return {sub, [flags, launched, sub] {

@@ -3,6 +3,7 @@
 #include <elfutils/libdwelf.h>
 #include <fcntl.h>
 #include <gelf.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,12 +11,16 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "src/proc/mapped_file.h"
 #include "stackfire/status_macros.h"
 
 namespace stackfire::elf {
 namespace {
 
 constexpr uint64_t kPageMask = ~uint64_t{0xfff};
+// The largest file mapped for its ELF headers, symbols and CFI: the biggest
+// shared objects (libLLVM, libxul with DWARF) are a few GiB.
+constexpr uint64_t kMaxElfBytes = uint64_t{16} << 30;
 
 }  // namespace
 
@@ -43,6 +48,34 @@ absl::StatusOr<std::unique_ptr<ElfModule>> ElfModule::Open(const Mapping& mappin
   return module;
 }
 
+absl::Status ElfModule::MapFile(proc::MappedFile file) {
+  if (file.st.st_size <= 0) return absl::DataLossError(file.source + " is empty");
+  if (static_cast<uint64_t>(file.st.st_size) > kMaxElfBytes) {
+    return absl::ResourceExhaustedError(absl::StrCat(file.source, " is larger than ",
+                                                     kMaxElfBytes >> 30, " GiB; not read"));
+  }
+  const size_t size = static_cast<size_t>(file.st.st_size);
+  void* p = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, file.fd.get(), 0);
+  if (p == MAP_FAILED) return absl::ErrnoToStatus(errno, "mmap " + file.source);
+  if (elf_ != nullptr) {
+    elf_end(elf_);
+    elf_ = nullptr;
+  }
+  file_map_ = MmapRegion(p, size);
+  data_ = static_cast<const uint8_t*>(p);
+  size_ = size;
+  via_map_files_ = file.via_map_files;
+  return absl::OkStatus();
+}
+
+std::string ElfModule::ReadBuildIdOfImage() {
+  Elf* elf = elf_memory(reinterpret_cast<char*>(const_cast<uint8_t*>(data_)), size_);
+  if (elf == nullptr) return "";
+  std::string id = elf_kind(elf) == ELF_K_ELF ? ReadBuildId(elf) : "";
+  elf_end(elf);
+  return id;
+}
+
 ElfModule::~ElfModule() {
   if (dwarf_ != nullptr) dwarf_end(dwarf_);
   if (elf_ != nullptr) elf_end(elf_);
@@ -56,26 +89,17 @@ absl::Status ElfModule::Init(const Mapping& mapping) {
     data_ = image_->data();
     size_ = image_->size();
   } else {
-    if (mapping.open_path.empty()) {
-      return absl::NotFoundError(absl::StrCat("no file behind mapping '", mapping.path, "'"));
+    absl::StatusOr<proc::MappedFile> file = proc::OpenMappedFile(mapping);
+    if (!file.ok()) return file.status();
+    RETURN_IF_ERROR(MapFile(*std::move(file)));
+    // A MMAP2 record's build-id is the mapped file's: a path that now holds
+    // another file is read again through map_files.
+    if (!mapping.build_id.empty() && !via_map_files_ &&
+        ReadBuildIdOfImage() != mapping.build_id) {
+      file = proc::OpenMappedFile(mapping, proc::MappedFileMode::kMapFilesOnly);
+      if (!file.ok()) return file.status();
+      RETURN_IF_ERROR(MapFile(*std::move(file)));
     }
-    ScopedFd fd(::open(mapping.open_path.c_str(), O_RDONLY | O_CLOEXEC));
-    // /proc/PID/root vanishes with the process; samples still queued when the
-    // target exits are read through the path itself (build-id checked below
-    // when the sampler recorded one).
-    if (!fd && !mapping.path.empty() && mapping.path.front() == '/' &&
-        mapping.open_path.rfind("/proc/", 0) == 0) {
-      fd = ScopedFd(::open(mapping.path.c_str(), O_RDONLY | O_CLOEXEC));
-    }
-    if (!fd) return absl::ErrnoToStatus(errno, absl::StrCat("open ", mapping.open_path));
-    struct stat st;
-    if (fstat(fd.get(), &st) != 0) return absl::ErrnoToStatus(errno, "fstat " + mapping.open_path);
-    if (st.st_size <= 0) return absl::DataLossError(mapping.open_path + " is empty");
-    size_ = static_cast<size_t>(st.st_size);
-    void* p = mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd.get(), 0);
-    if (p == MAP_FAILED) return absl::ErrnoToStatus(errno, "mmap " + mapping.open_path);
-    file_map_ = MmapRegion(p, size_);
-    data_ = static_cast<const uint8_t*>(p);
   }
   // libelf only reads through this pointer (ELF_C_READ_MMAP semantics).
   elf_ = elf_memory(reinterpret_cast<char*>(const_cast<uint8_t*>(data_)), size_);

@@ -28,6 +28,7 @@
 
 #include "absl/status/statusor.h"
 #include "stackfire/process_maps.h"
+#include "src/proc/mapped_file.h"
 #include "stackfire/scoped_fd.h"
 
 namespace stackfire::elf {
@@ -42,9 +43,12 @@ class ElfModule {
     uint32_t flags = 0;  // PF_X | PF_W | PF_R
   };
 
-  // Opens the file behind `mapping` (its open_path, or its vDSO image).
-  // kNotFound when there is no file, kDataLoss when it is not a usable ELF,
-  // kFailedPrecondition when mapping.build_id is set and differs.
+  // Opens the file behind `mapping` (the file it really maps, see
+  // proc/mapped_file.h: its path when that is still the mapped inode, else
+  // /proc/PID/map_files; or its vDSO image). kNotFound when there is no
+  // file, kDataLoss when it is not a usable ELF, kFailedPrecondition when
+  // the mapped file cannot be read (replaced, deleted, not a regular file,
+  // map_files refused) or mapping.build_id is set and differs.
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<ElfModule>> Open(const Mapping& mapping);
 
   ~ElfModule();
@@ -78,11 +82,15 @@ class ElfModule {
  private:
   ElfModule() = default;
   absl::Status Init(const Mapping& mapping);
+  // Maps the opened file as the module's image (replacing an earlier one).
+  absl::Status MapFile(proc::MappedFile file);
+  std::string ReadBuildIdOfImage();
   void ParseEhFrameHdr();
 
   std::string path_;
   std::string build_id_;
   MmapRegion file_map_;
+  bool via_map_files_ = false;
   std::shared_ptr<const std::vector<uint8_t>> image_;  // the vDSO
   const uint8_t* data_ = nullptr;
   size_t size_ = 0;

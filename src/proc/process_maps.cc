@@ -136,6 +136,7 @@ absl::StatusOr<ProcessMaps> ProcessMaps::Read(int pid) {
                         absl::StrCat(proc, "/maps: ", parsed.status().message()));
   }
   ProcessMaps maps = *std::move(parsed);
+  for (Mapping& m : maps.mappings_) m.pid = pid;
   for (Mapping& m : maps.mappings_) {
     if (m.path != "[vdso]") continue;
     // Best effort: without the image, vDSO frames are unresolved, not fatal.

@@ -1,6 +1,7 @@
 #include "src/record/child_process.h"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -38,7 +39,7 @@ std::string FindExecutable(const std::string& name) {
 }
 
 absl::StatusOr<ChildProcess> ChildProcess::Spawn(const std::vector<std::string>& argv,
-                                                 bool stdout_to_stderr) {
+                                                 bool stdout_to_stderr, const User* run_as) {
   if (argv.empty()) return absl::InvalidArgumentError("no command to run");
   if (FindExecutable(argv[0]).empty()) {
     if (argv[0].find('/') != std::string::npos && ::access(argv[0].c_str(), F_OK) == 0) {
@@ -57,6 +58,17 @@ absl::StatusOr<ChildProcess> ChildProcess::Spawn(const std::vector<std::string>&
   std::vector<char*> args;
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  // The user's groups are looked up here: the child only makes system calls.
+  std::vector<gid_t> groups;
+  if (run_as != nullptr) {
+    int n = 64;
+    groups.resize(static_cast<size_t>(n));
+    while (::getgrouplist(run_as->name.c_str(), run_as->gid, groups.data(), &n) < 0) {
+      if (n <= static_cast<int>(groups.size())) n = static_cast<int>(groups.size()) * 2;
+      groups.resize(static_cast<size_t>(n));
+    }
+    groups.resize(static_cast<size_t>(n));
+  }
 
   pid_t pid = ::fork();
   if (pid < 0) return absl::ErrnoToStatus(errno, "fork");
@@ -70,6 +82,17 @@ absl::StatusOr<ChildProcess> ChildProcess::Spawn(const std::vector<std::string>&
     } while (n < 0 && errno == EINTR);
     if (n != 1) ::_exit(127);  // the parent gave up before releasing us
     if (stdout_to_stderr) ::dup2(STDERR_FILENO, STDOUT_FILENO);
+    if (run_as != nullptr) {
+      if (::setgroups(groups.size(), groups.data()) != 0 || ::setgid(run_as->gid) != 0 ||
+          ::setuid(run_as->uid) != 0) {
+        int e = errno;
+        (void)!::write(err[1], &e, sizeof e);
+        ::_exit(127);
+      }
+      ::setenv("HOME", run_as->home.c_str(), 1);
+      ::setenv("USER", run_as->name.c_str(), 1);
+      ::setenv("LOGNAME", run_as->name.c_str(), 1);
+    }
     ::execvp(args[0], args.data());
     int e = errno;
     (void)!::write(err[1], &e, sizeof e);

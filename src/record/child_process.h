@@ -26,8 +26,19 @@ class ChildProcess {
   // it has no '/'), before anything is forked. With stdout_to_stderr, the
   // command's standard output goes to standard error: stackfire's own stdout
   // then carries only the profile (`record -o -`, `--report`).
+  // With run_as, the command runs as that user: its supplementary groups,
+  // gid and uid are set (in that order) just before exec, and HOME, USER
+  // and LOGNAME are the user's, as `sudo -u` does; a failure is reported
+  // by Release() like an exec error.
+  struct User {
+    std::string name;
+    uid_t uid = 0;
+    gid_t gid = 0;
+    std::string home;
+  };
   [[nodiscard]] static absl::StatusOr<ChildProcess> Spawn(const std::vector<std::string>& argv,
-                                                          bool stdout_to_stderr = false);
+                                                          bool stdout_to_stderr = false,
+                                                          const User* run_as = nullptr);
 
   ChildProcess(ChildProcess&& other) noexcept { *this = std::move(other); }
   ChildProcess& operator=(ChildProcess&& other) noexcept {

@@ -88,12 +88,13 @@ void Pipeline::SetThreadName(uint32_t tid, std::string comm) {
   process_roots_.erase(tid);  // a main thread's name is its process's
 }
 
-void Pipeline::WarmUp(bool kernel) {
+void Pipeline::WarmUp(bool kernel, const volatile sig_atomic_t* stop) {
   std::vector<Frame> frames;
   std::vector<uint64_t> pcs;
   for (auto& [pid, state] : processes_) {
     for (const Mapping& m : state.maps.mappings()) {
       if (!m.executable() || (m.open_path.empty() && !m.image)) continue;
+      if (stop != nullptr && *stop != 0) return;
       frames.clear();
       symbolizer_->SymbolizeUser(static_cast<int>(pid), state.maps, m.start, false, &frames);
       if (unwinder_ != nullptr && !options_.fp_only) {
@@ -347,6 +348,7 @@ void Pipeline::Handle(perf::ParsedRecord& record) {
     mapping.inode = m->ino;
     mapping.path = m->filename;
     mapping.build_id = m->build_id;
+    mapping.pid = static_cast<int32_t>(m->pid);
     // The kernel names anonymous memory "//anon" (JIT code lives there);
     // /proc/PID/maps leaves it blank, and so does Mapping.
     if (mapping.path == "//anon") mapping.path.clear();

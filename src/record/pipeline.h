@@ -25,6 +25,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <csignal>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -114,7 +115,8 @@ class Pipeline {
   // far (and the kernel's symbols unless kernel is false), so that this
   // one-time cost is paid before sampling starts instead of on the CPUs
   // the target runs on while it is being measured. Call before Start().
-  void WarmUp(bool kernel);
+  // Stops early (between two modules) once *stop is set (may be null).
+  void WarmUp(bool kernel, const volatile sig_atomic_t* stop = nullptr);
 
   // Off-CPU recordings of running processes: the events were enabled at
   // start_ns (CLOCK_MONOTONIC), with these threads off CPU then (from

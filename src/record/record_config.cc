@@ -1,6 +1,7 @@
 // See record_config.h.
 #include "src/record/record_config.h"
 
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -223,8 +224,32 @@ absl::StatusOr<RecordConfig> RecordConfig::Create(const RecordRequest& request,
   }
   c.unnamed_by_address = request.unnamed == "address";
   c.debuginfod = !request.no_debuginfod;
+  if (!request.user.empty()) {
+    if (!c.launches()) {
+      return Usage("--user applies to a launched command (after --), not to -p");
+    }
+    absl::StatusOr<RunAs> as = LookUpUser(request.user);
+    if (!as.ok()) return as.status();
+    c.run_as = *std::move(as);
+  }
   CheckRate(c, limits, &c.warnings);
   return c;
+}
+
+absl::StatusOr<RunAs> LookUpUser(const std::string& user) {
+  std::vector<char> buf(16384);
+  passwd pw;
+  passwd* found = nullptr;
+  uint64_t uid = 0;
+  const bool numeric = absl::SimpleAtoi(user, &uid);
+  const int rc = numeric ? ::getpwuid_r(static_cast<uid_t>(uid), &pw, buf.data(), buf.size(), &found)
+                         : ::getpwnam_r(user.c_str(), &pw, buf.data(), buf.size(), &found);
+  if (found == nullptr) {
+    if (rc != 0) return absl::ErrnoToStatus(rc, absl::StrCat("--user ", user));
+    return WithHint(absl::InvalidArgumentError(absl::StrCat("--user: no user '", user, "'")),
+                    "give a user name or uid from the password database (getent passwd)");
+  }
+  return RunAs{pw.pw_name, pw.pw_uid, pw.pw_gid, pw.pw_dir != nullptr ? pw.pw_dir : ""};
 }
 
 }  // namespace stackfire::record

@@ -13,8 +13,11 @@
 #ifndef STACKFIRE_SRC_RECORD_RECORD_CONFIG_H_
 #define STACKFIRE_SRC_RECORD_RECORD_CONFIG_H_
 
+#include <sys/types.h>
+
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,6 +45,7 @@ struct RecordRequest {
   std::vector<std::string> outputs;  // -o, as given (only checked: no file twice)
   std::string unnamed = "address";   // --unnamed: address or module
   bool no_debuginfod = false;        // --no-debuginfod
+  std::string user;                  // --user: run the command as this user (name or uid)
 };
 
 // What the machine allows, read from /proc/sys/kernel and sysconf.
@@ -51,12 +55,22 @@ struct SystemLimits {
   static SystemLimits Read();
 };
 
+// Who a launched command runs as (--user), resolved from the password
+// database when the configuration is made.
+struct RunAs {
+  std::string name;
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::string home;
+};
+
 struct RecordConfig {
   // kInvalidArgument, with a hint, for: neither or both of -p and a command,
   // a bad pid list, an unknown event, -F 0 or above the kernel's limit, a
   // bad --call-graph, -m not a power of two, an unknown unwinder, a
   // negative -d, one file given to -o twice, --unnamed other than address
-  // or module, and --off-cpu with an event that does not count time.
+  // or module, --off-cpu with an event that does not count time, and
+  // --user without a command or naming no user.
   [[nodiscard]] static absl::StatusOr<RecordConfig> Create(
       const RecordRequest& request, const SystemLimits& limits = SystemLimits::Read());
 
@@ -79,9 +93,15 @@ struct RecordConfig {
   bool unnamed_by_address = true;
   // Fetch debug info from DEBUGINFOD_URLS (when it is set).
   bool debuginfod = true;
+  // --user: the launched command runs with this user's ids and groups.
+  std::optional<RunAs> run_as;
   // To print before sampling starts ("stackfire: warning: ...").
   std::vector<std::string> warnings;
 };
+
+// The user named by `user` (a name, or a numeric uid) in the password
+// database; kInvalidArgument with a hint when there is none.
+absl::StatusOr<RunAs> LookUpUser(const std::string& user);
 
 // The hint for a rate the kernel refuses: lower -F or raise the limit
 // (now max_rate).

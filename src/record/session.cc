@@ -103,7 +103,13 @@ absl::Status RecordSession::Init(const RecordConfig& config, const SessionOption
   pids_ = config.pids;
   perf::AttrOptions attr = config.attr;
   if (config.launches()) {
-    auto spawned = ChildProcess::Spawn(config.command, options.command_stdout_to_stderr);
+    std::optional<ChildProcess::User> user;
+    if (config.run_as) {
+      user = ChildProcess::User{config.run_as->name, config.run_as->uid, config.run_as->gid,
+                                config.run_as->home};
+    }
+    auto spawned = ChildProcess::Spawn(config.command, options.command_stdout_to_stderr,
+                                       user ? &*user : nullptr);
     if (!spawned.ok()) {
       return WithHint(spawned.status(),
                       absl::IsNotFound(spawned.status())
@@ -165,7 +171,7 @@ absl::Status RecordSession::Init(const RecordConfig& config, const SessionOption
       for (const proc::ThreadInfo& t : *threads) pipeline_->SetThreadName(t.tid, t.comm);
     }
   }
-  pipeline_->WarmUp(!sampler_->kernel_excluded());
+  pipeline_->WarmUp(!sampler_->kernel_excluded(), options.stop_signal);
 
   start_ = std::chrono::steady_clock::now();
   start_mono_ns_ = MonotonicNs(start_);

@@ -3,16 +3,25 @@
 #include <dwarf.h>
 #include <fcntl.h>
 #include <gelf.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
 
-#include "src/symbolize/demangle.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "src/elf/elf_module.h"
+#include "src/proc/mapped_file.h"
+#include "src/proc/target_files.h"
+#include "src/symbolize/demangle.h"
 
 namespace stackfire::symbolize {
 namespace {
+
+// Debug files hold all of a program's DWARF: libLLVM's is ~2 GiB.
+constexpr uint64_t kMaxDebugFileBytes = uint64_t{16} << 30;
 
 std::string DirName(const std::string& path) {
   size_t slash = path.rfind('/');
@@ -34,16 +43,6 @@ std::string DebugLink(Elf* elf) {
     return std::string(p, strnlen(p, data->d_size));
   }
   return "";
-}
-
-// The file at path, opened, when its build-id is build_id (or any, when
-// build_id is empty); else null.
-std::unique_ptr<ElfFile> OpenIfBuildIdMatches(const std::string& path,
-                                              const std::string& build_id) {
-  std::unique_ptr<ElfFile> f = ElfFile::Open(path);
-  if (f == nullptr) return nullptr;
-  if (!build_id.empty() && elf::ReadBuildId(f->elf()) != build_id) return nullptr;
-  return f;
 }
 
 // The DIE that carries a function's name: inlined instances point at their
@@ -96,8 +95,13 @@ std::string InlineResolver::Name(Dwarf_Die* die, bool keep_parameters) {
 }
 
 std::unique_ptr<ElfFile> ElfFile::Open(const std::string& path) {
+  absl::StatusOr<ScopedFd> fd = proc::OpenTargetFile("", path, nullptr);
+  return fd.ok() ? FromFd(*std::move(fd)) : nullptr;
+}
+
+std::unique_ptr<ElfFile> ElfFile::FromFd(ScopedFd fd) {
   std::unique_ptr<ElfFile> f(new ElfFile());
-  f->fd_ = ScopedFd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  f->fd_ = std::move(fd);
   if (!f->fd_) return nullptr;
   elf_version(EV_CURRENT);
   f->elf_ = elf_begin(f->fd_.get(), ELF_C_READ_MMAP, nullptr);
@@ -111,25 +115,68 @@ ElfFile::~ElfFile() {
   if (elf_ != nullptr) elf_end(elf_);
 }
 
-std::unique_ptr<ElfFile> FindDebugFile(Elf* binary, const std::string& binary_path,
+std::unique_ptr<ElfFile> FindDebugFile(Elf* binary, const Mapping& mapping,
                                        const std::string& build_id,
-                                       const std::vector<std::string>& debug_dirs) {
+                                       const std::vector<std::string>& debug_dirs,
+                                       std::vector<std::string>* problems) {
+  // Every candidate is opened as target_files.h says (no FIFO, device or
+  // symlink out of the target's root); one that exists but cannot be used
+  // is reported, a missing one is not (most candidates are).
+  auto try_open = [&](const std::string& root, const std::string& path)
+      -> std::unique_ptr<ElfFile> {
+    struct stat st;
+    absl::StatusOr<ScopedFd> fd = proc::OpenTargetFile(root, path, &st);
+    if (!fd.ok()) {
+      if (!absl::IsNotFound(fd.status()) && problems != nullptr) {
+        problems->push_back(absl::StrCat(mapping.path, ": debug file candidate ",
+                                         fd.status().message(), "; skipped"));
+      }
+      return nullptr;
+    }
+    if (static_cast<uint64_t>(st.st_size) > kMaxDebugFileBytes) {
+      if (problems != nullptr) {
+        problems->push_back(absl::StrCat(mapping.path, ": debug file candidate ", root, path,
+                                         " is larger than ", kMaxDebugFileBytes >> 30,
+                                         " GiB; skipped"));
+      }
+      return nullptr;
+    }
+    if (st.st_ino == mapping.inode && major(st.st_dev) == mapping.dev_major &&
+        minor(st.st_dev) == mapping.dev_minor) {
+      return nullptr;  // the binary itself
+    }
+    std::unique_ptr<ElfFile> f = ElfFile::FromFd(*std::move(fd));
+    if (f == nullptr) return nullptr;
+    if (!build_id.empty() && elf::ReadBuildId(f->elf()) != build_id) return nullptr;
+    return f;
+  };
   if (!build_id.empty()) {
     const std::string hex = elf::BuildIdHex(build_id);
     for (const std::string& dir : debug_dirs) {
-      std::string path = dir + "/.build-id/" + hex.substr(0, 2) + "/" + hex.substr(2) + ".debug";
-      if (access(path.c_str(), R_OK) != 0) continue;
-      if (std::unique_ptr<ElfFile> f = OpenIfBuildIdMatches(path, build_id)) return f;
+      if (auto f = try_open("", dir + "/.build-id/" + hex.substr(0, 2) + "/" + hex.substr(2) +
+                                    ".debug")) {
+        return f;
+      }
     }
   }
   const std::string link = DebugLink(binary);
-  if (link.empty() || link.find('/') != std::string::npos) return nullptr;
-  const std::string dir = DirName(binary_path);
-  std::vector<std::string> candidates = {dir + "/" + link, dir + "/.debug/" + link};
-  for (const std::string& d : debug_dirs) candidates.push_back(d + dir + "/" + link);
-  for (const std::string& path : candidates) {
-    if (path == binary_path || access(path.c_str(), R_OK) != 0) continue;
-    if (std::unique_ptr<ElfFile> f = OpenIfBuildIdMatches(path, build_id)) return f;
+  if (link.empty()) return nullptr;
+  // The name is the target's: a directory part or a dot name could reach any
+  // file (gdb and elfutils take a plain file name too).
+  if (link.find('/') != std::string::npos || link == "." || link == "..") {
+    if (problems != nullptr) {
+      problems->push_back(absl::StrCat(mapping.path, ": .gnu_debuglink '",
+                                       link.substr(0, 100), "' is not a plain file name; ignored"));
+    }
+    return nullptr;
+  }
+  const std::string root = proc::MappingRoot(mapping);
+  const std::string dir = DirName(proc::MappingPathInRoot(mapping));
+  for (const std::string& path : {dir + "/" + link, dir + "/.debug/" + link}) {
+    if (auto f = try_open(root, path)) return f;
+  }
+  for (const std::string& d : debug_dirs) {
+    if (auto f = try_open("", d + dir + "/" + link)) return f;
   }
   return nullptr;
 }

@@ -36,6 +36,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "stackfire/process_maps.h"
 #include "stackfire/scoped_fd.h"
 
 namespace stackfire::symbolize {
@@ -43,7 +44,10 @@ namespace stackfire::symbolize {
 // An ELF file opened from disk, with its DWARF when it has any.
 class ElfFile {
  public:
+  // Null when path is not a readable regular ELF file (never blocks: see
+  // proc/target_files.h).
   static std::unique_ptr<ElfFile> Open(const std::string& path);
+  static std::unique_ptr<ElfFile> FromFd(ScopedFd fd);
   ~ElfFile();
   Elf* elf() const { return elf_; }
   Dwarf* dwarf() const { return dwarf_; }  // may be null
@@ -56,11 +60,16 @@ class ElfFile {
 };
 
 // The separate debug file, opened (once: the build-id check reads the same
-// open file), or null when none is found. binary_path is where the binary
-// can be read (open_path); debug_dirs are roots such as /usr/lib/debug.
-std::unique_ptr<ElfFile> FindDebugFile(Elf* binary, const std::string& binary_path,
+// open file), or null when none is found: by build-id under debug_dirs
+// (roots such as /usr/lib/debug), then by .gnu_debuglink next to the
+// mapping's path inside the target's root and under debug_dirs. The
+// debuglink name is the target's: one with a '/' or a dot name is refused.
+// A candidate that exists but is not a regular file, or is too large, is
+// skipped with a line in *problems (may be null).
+std::unique_ptr<ElfFile> FindDebugFile(Elf* binary, const Mapping& mapping,
                                        const std::string& build_id,
-                                       const std::vector<std::string>& debug_dirs);
+                                       const std::vector<std::string>& debug_dirs,
+                                       std::vector<std::string>* problems);
 
 class InlineResolver {
  public:

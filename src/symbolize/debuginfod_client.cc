@@ -14,7 +14,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "src/symbolize/target_files.h"
+#include "src/proc/target_files.h"
 #include "src/elf/elf_module.h"
 
 namespace stackfire::symbolize {
@@ -216,7 +216,7 @@ std::string DebuginfodClient::FetchDebugInfo(const std::string& build_id,
   if (rc >= 0 && !result.empty()) {
     // The answer is the server's: a regular file of a sane size, or nothing.
     struct stat st;
-    absl::StatusOr<ScopedFd> fd = OpenTargetFile("", result, &st);
+    absl::StatusOr<ScopedFd> fd = proc::OpenTargetFile("", result, &st);
     if (!fd.ok() || static_cast<uint64_t>(st.st_size) > options_.max_bytes) {
       warnings_.push_back(absl::StrCat("debuginfod: ignored the answer for ", module, ": ",
                                        fd.ok() ? "too large" : fd.status().message()));

@@ -7,7 +7,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "src/proc/pid_namespace.h"
-#include "src/symbolize/target_files.h"
+#include "src/proc/target_files.h"
 
 namespace stackfire::symbolize {
 namespace {
@@ -32,11 +32,11 @@ std::vector<JitMaps::Place> JitMaps::Candidates(int pid) const {
 void JitMaps::Refresh(int pid, Map* map) {
   struct stat st;
   absl::StatusOr<ScopedFd> fd = absl::NotFoundError("");
-  if (map->found) fd = OpenTargetFile(map->place.root, map->place.path, &st);
+  if (map->found) fd = proc::OpenTargetFile(map->place.root, map->place.path, &st);
   if (!fd.ok() && !absl::IsFailedPrecondition(fd.status())) {
     map->found = false;
     for (const Place& candidate : Candidates(pid)) {
-      fd = OpenTargetFile(candidate.root, candidate.path, &st);
+      fd = proc::OpenTargetFile(candidate.root, candidate.path, &st);
       if (absl::IsNotFound(fd.status())) continue;
       map->place = candidate;
       map->found = true;
@@ -61,12 +61,17 @@ void JitMaps::Refresh(int pid, Map* map) {
   // Not read again until this version of the file changes.
   map->size = st.st_size;
   map->mtime = st.st_mtim;
-  absl::StatusOr<std::string> text = ReadTargetFd(fd->get(), st, kMaxPerfMapBytes, name);
+  absl::StatusOr<std::string> text = proc::ReadTargetFd(fd->get(), st, proc::kMaxPerfMapBytes, name);
   if (!text.ok()) {
     problem(text.status());
     return;
   }
   map->symbols = TextSymbols::ParsePerfMap(*text);
+  if (const size_t bad = map->symbols.rejected(); bad > 0) {
+    problem(absl::InternalError(absl::StrCat(
+        name, ": ", bad, " line", bad == 1 ? "" : "s",
+        " with an absurd range (past 2^64, or over 1 GiB) ignored")));
+  }
 }
 
 const std::string* JitMaps::Lookup(int pid, uint64_t addr) {

@@ -5,7 +5,7 @@
 // its own pid namespace and /tmp the one of its own mount namespace. For a
 // process in a container, or started with `unshare --pid --mount`, that is
 // /proc/PID/root/tmp/perf-<NSpid>.map from here (NSpid: the innermost pid in
-// /proc/PID/status), resolved inside that root (target_files.h: a symlink in
+// /proc/PID/status), resolved inside that root (proc/target_files.h: a symlink in
 // the container cannot lead to a host file). That path is tried first; the
 // plain <dir>/perf-PID.map only when the process is in our pid namespace
 // (or gone, and then only under its own pid): under another namespace's pid
@@ -13,7 +13,7 @@
 //
 // A map grows while the JIT runs: a lookup that misses looks at the file
 // again (open and fstat), at most every 50 ms, and reads it again when its
-// size or mtime changed. Reads are bounded (target_files.h). Not
+// size or mtime changed. Reads are bounded (proc/target_files.h). Not
 // thread-safe.
 #ifndef STACKFIRE_SRC_SYMBOLIZE_JIT_MAPS_H_
 #define STACKFIRE_SRC_SYMBOLIZE_JIT_MAPS_H_

@@ -29,7 +29,8 @@ void LoadModuleSymbols(const elf::ElfModule& module, const Mapping& mapping,
   s.symbols = SymbolTable::FromElf(module.elf(), SHT_SYMTAB);
   if (!s.symbols.empty()) s.source = ".symtab";
   if (!mapping.open_path.empty()) {
-    s.debug_file = FindDebugFile(module.elf(), mapping.open_path, module.build_id(), debug_dirs);
+    s.debug_file =
+        FindDebugFile(module.elf(), mapping, module.build_id(), debug_dirs, problems);
   }
   if (s.symbols.empty() && s.debug_file != nullptr) {
     s.symbols = SymbolTable::FromElf(s.debug_file->elf(), SHT_SYMTAB);

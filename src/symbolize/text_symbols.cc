@@ -72,6 +72,13 @@ TextSymbols TextSymbols::ParsePerfMap(std::string_view text) {
     }
     while (!line.empty() && line.front() == ' ') line.remove_prefix(1);
     if (line.empty() || size == 0) return;
+    // The target writes this file: a range past 2^64 or larger than any
+    // JIT'd function would name everything after it (its own anonymous
+    // memory only, but still wrong names).
+    if (size > kMaxPerfMapSymbolBytes || addr > UINT64_MAX - size) {
+      ++t.rejected_;
+      return;
+    }
     t.entries_.push_back({addr, size, std::string(line)});
   });
   t.Sort();

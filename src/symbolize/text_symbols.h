@@ -16,8 +16,14 @@ class TextSymbols {
   // Kernel text symbols (types t, T, w, W). Empty when the file is
   // unreadable or kptr_restrict hides the addresses (all zero).
   static TextSymbols ParseKallsyms(std::string_view text);
-  // JIT symbols; later lines win over earlier ones at the same address.
+  // JIT symbols; later lines win over earlier ones at the same address, and
+  // a lookup takes the nearest entry at or below the address (overlapping
+  // ranges cannot make one name cover another's start). Lines whose range
+  // wraps past 2^64 or exceeds kMaxPerfMapSymbolBytes are dropped and
+  // counted in rejected().
+  static constexpr uint64_t kMaxPerfMapSymbolBytes = uint64_t{1} << 30;
   static TextSymbols ParsePerfMap(std::string_view text);
+  size_t rejected() const { return rejected_; }
 
   // The name covering addr, or nullptr. Kernel symbols have no size: one
   // covers up to the next symbol, at most 1 MiB.
@@ -33,6 +39,7 @@ class TextSymbols {
   };
   void Sort();
   std::vector<Entry> entries_;
+  size_t rejected_ = 0;
 };
 
 }  // namespace stackfire::symbolize

@@ -9,7 +9,8 @@ forms: a launched command (its mappings carry build-ids from MMAP2) and an
 attached process (its mappings come from /proc/PID/maps, without build-ids,
 so the pprof export must take them from the files already open).
 
-stackfire opens the target's files through /proc/PID/root/...; those opens
+stackfire opens the target's files inside /proc/PID/root (openat2 with
+RESOLVE_IN_ROOT, or /proc/PID/root/... on kernels without it); those opens
 and the ones under /usr/lib/debug are counted per path.
 
 Exits 77 (meson's SKIP) when strace is missing or perf_event_open is refused.
@@ -43,7 +44,7 @@ def traced_record(tmp, name, args):
     # runs in every other record test).
     env = dict(os.environ)
     env["ASAN_OPTIONS"] = env.get("ASAN_OPTIONS", "") + ":detect_leaks=0"
-    r = subprocess.run(["strace", "-f", "-qq", "-e", "trace=openat,open", "-o", log, BIN,
+    r = subprocess.run(["strace", "-f", "-qq", "-e", "trace=openat,open,openat2", "-o", log, BIN,
                         "record", "-q"] + args, capture_output=True, timeout=120, env=env)
     err = r.stderr.decode(errors="replace")
     if r.returncode != 0 and ("perf_event_paranoid" in err or "Permission denied" in err):
@@ -53,11 +54,15 @@ def traced_record(tmp, name, args):
     opens = collections.Counter()
     with open(log, errors="replace") as f:
         for line in f:
-            m = re.search(r'open(?:at)?\((?:AT_FDCWD, )?"([^"]+)"', line)
+            m = re.search(r'(openat2|openat|open)\((?:AT_FDCWD, |\d+, )?"([^"]+)"', line)
             if not m or "= -1" in line:
                 continue
-            path = m.group(1)
-            if re.match(r"/proc/\d+/root/", path) or path.startswith("/usr/lib/debug/"):
+            path = m.group(2)
+            if m.group(1) == "openat2":
+                # Resolved inside the target's root (a dirfd on /proc/PID/root).
+                if path.startswith("/"):
+                    opens[path] += 1
+            elif re.match(r"/proc/\d+/root/", path) or path.startswith("/usr/lib/debug/"):
                 opens[re.sub(r"^/proc/\d+/root", "", path)] += 1
     print("%s: %d opens of %d files" % (name, sum(opens.values()), len(opens)))
     for path, n in sorted(opens.items()):

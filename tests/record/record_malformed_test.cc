@@ -208,7 +208,12 @@ TEST(RecordMalformed, RandomCorruptionsNeverCrashUnwinderOrSymbolizer) {
     const std::string path = WriteCopy("fuzz.bin", b);
     ProcessMaps maps;
     for (Mapping m : capture->maps.mappings()) {
-      if (m.path == real) m.open_path = path;
+      // The copy is a deliberate stand-in: without the (dead) process's pid
+      // its other inode is not taken for a file replaced on disk.
+      if (m.path == real) {
+        m.open_path = path;
+        m.pid = 0;
+      }
       maps.Insert(std::move(m));
     }
     auto unwinder = unwind::CreateUnwinder(unwind::UnwinderKind::kTable);

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <regex>
 #include <set>
@@ -135,7 +136,21 @@ TEST_P(ContainerTest, PerfMapInsideTheNamespace) {
   if (RunCommand({"unshare", "--pid", "--fork", "--mount-proc", "true"}).exit_code != 0) {
     GTEST_SKIP() << "unshare --pid --mount-proc is not allowed here (needs root)";
   }
-  const std::string jit = Workload("record_jit_ns");
+  std::string jit = Workload("record_jit_ns");
+  // A tmpfs on /tmp hides a build folder under /tmp: run a copy from
+  // /var/tmp then.
+  std::string copy;
+  if (private_tmp && jit.rfind("/tmp/", 0) == 0) {
+    copy = "/var/tmp/stackfire_jit_ns_" + std::to_string(getpid());
+    std::filesystem::copy_file(jit, copy, std::filesystem::copy_options::overwrite_existing);
+    jit = copy;
+  }
+  struct RemoveCopy {
+    std::string path;
+    ~RemoveCopy() {
+      if (!path.empty()) std::remove(path.c_str());
+    }
+  } remove_copy{copy};
   const std::string out = TempPath(private_tmp ? "ns_tmp.folded" : "ns.folded");
   std::vector<std::string> argv = {StackfireBin(), "record", "-q",          "-F", "499",
                                    "--no-kernel",  "-o",     out,           "--", "unshare",

@@ -191,10 +191,22 @@ TEST(RecordTest, StopSignalsToStackfireStillWriteTheGraph) {
     const std::string children =
         "/proc/" + std::to_string(recorder.pid()) + "/task/" + std::to_string(recorder.pid()) +
         "/children";
-    for (int i = 0; i < 300 && ReadFile(children).empty(); ++i) {
+    // The child is forked at once but execs the command only once the
+    // events are on (a stop signal before that ends the recording with
+    // nothing in it): wait for the exec.
+    auto started = [&] {
+      const std::string child = ReadFile(children);
+      if (child.empty()) return false;
+      char exe[4096];
+      const ssize_t n = readlink(("/proc/" + child.substr(0, child.find(' ')) + "/exe").c_str(),
+                                 exe, sizeof exe - 1);
+      return n > 0 && std::string(exe, static_cast<size_t>(n)).find("record_profile") !=
+                          std::string::npos;
+    };
+    for (int i = 0; i < 300 && !started(); ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
-    ASSERT_FALSE(ReadFile(children).empty()) << "the command did not start in 30 s";
+    ASSERT_TRUE(started()) << "the command did not start in 30 s";
     std::this_thread::sleep_for(std::chrono::milliseconds(1200));
     kill(recorder.pid(), c.signal);
     ASSERT_EQ(recorder.Wait(30), 0) << recorder.Stderr();

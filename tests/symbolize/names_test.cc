@@ -23,7 +23,7 @@
 #include "src/symbolize/mini_debuginfo.h"
 #include "src/symbolize/symbol_table.h"
 #include "src/symbolize/symbolizers.h"
-#include "src/symbolize/target_files.h"
+#include "src/proc/target_files.h"
 #include "src/elf/elf_module.h"
 #include "src/elf/module_cache.h"
 #include "src/unwind/cfi_table.h"
@@ -284,17 +284,17 @@ TEST(TargetFiles, NeverBlockNorReadTooMuch) {
   ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
   const auto t0 = std::chrono::steady_clock::now();
   // A FIFO without a writer would block a plain open() forever.
-  EXPECT_EQ(ReadTargetFile("", fifo, 1000).status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_EQ(ReadTargetFile("", "/dev/zero", 1000).status().code(),
+  EXPECT_EQ(proc::ReadTargetFile("", fifo, 1000).status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(proc::ReadTargetFile("", "/dev/zero", 1000).status().code(),
             absl::StatusCode::kFailedPrecondition);
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(2));
   const std::string sparse = dir.path() + "/sparse";
   ASSERT_EQ(truncate(dir.Write("sparse", "").c_str(), 10 << 20), 0);
-  auto big = ReadTargetFile("", sparse, 1 << 20);
+  auto big = proc::ReadTargetFile("", sparse, 1 << 20);
   EXPECT_EQ(big.status().code(), absl::StatusCode::kResourceExhausted) << big.status();
-  EXPECT_EQ(ReadTargetFile("", dir.path() + "/missing", 10).status().code(),
+  EXPECT_EQ(proc::ReadTargetFile("", dir.path() + "/missing", 10).status().code(),
             absl::StatusCode::kNotFound);
-  EXPECT_EQ(ReadTargetFile("", dir.Write("ok", "1000 10 f\n"), 10).value_or("?"), "1000 10 f\n");
+  EXPECT_EQ(proc::ReadTargetFile("", dir.Write("ok", "1000 10 f\n"), 10).value_or("?"), "1000 10 f\n");
 }
 
 // Inside a target's root, an absolute symlink or ".." stays in that root: a
@@ -308,15 +308,15 @@ TEST(TargetFiles, PathsResolveInsideTheRoot) {
   ASSERT_EQ(
       symlink(("../../../../../../.." + secret).c_str(), (root.path() + "/tmp/perf-3.map").c_str()),
       0);
-  EXPECT_EQ(ReadTargetFile(root.path(), "/tmp/perf-1.map", 100).value_or("?"),
+  EXPECT_EQ(proc::ReadTargetFile(root.path(), "/tmp/perf-1.map", 100).value_or("?"),
             "7f0000001000 10 in_root\n");
   // Resolved in the root, the host's path does not exist there.
-  EXPECT_EQ(ReadTargetFile(root.path(), "/tmp/perf-2.map", 100).status().code(),
+  EXPECT_EQ(proc::ReadTargetFile(root.path(), "/tmp/perf-2.map", 100).status().code(),
             absl::StatusCode::kNotFound);
-  EXPECT_EQ(ReadTargetFile(root.path(), "/tmp/perf-3.map", 100).status().code(),
+  EXPECT_EQ(proc::ReadTargetFile(root.path(), "/tmp/perf-3.map", 100).status().code(),
             absl::StatusCode::kNotFound);
   // Our own root ("") follows links as any open does.
-  EXPECT_EQ(ReadTargetFile("", root.path() + "/tmp/perf-2.map", 100).value_or("?"),
+  EXPECT_EQ(proc::ReadTargetFile("", root.path() + "/tmp/perf-2.map", 100).value_or("?"),
             "7f0000001000 10 host_secret\n");
 }
 

@@ -303,6 +303,26 @@ TEST(TextSymbols, PerfMap) {
   EXPECT_EQ(t.Lookup(0x7f0000001050), nullptr);  // beyond the newer, smaller entry
   EXPECT_EQ(*t.Lookup(0x7f000000207f), "Interpreter loop");
   EXPECT_EQ(t.Lookup(0x7f0000002080), nullptr);
+  EXPECT_EQ(t.rejected(), 0u);
+}
+
+// A target writes its perf map: ranges that wrap past 2^64 or would cover
+// gigabytes are dropped and counted; overlapping ones name only from their
+// own start up to the next entry's start.
+TEST(TextSymbols, PerfMapHostileRanges) {
+  TextSymbols t = TextSymbols::ParsePerfMap(
+      "ffffffffffffff00 1000 wraps\n"
+      "0 ffffffffffffffff everything\n"
+      "1000 40000001 too_big\n"
+      "7f0000001000 1000 outer\n"
+      "7f0000001100 10 inner\n");
+  EXPECT_EQ(t.rejected(), 3u);
+  EXPECT_EQ(t.size(), 2u);
+  EXPECT_EQ(t.Lookup(0xffffffffffffff10), nullptr);
+  EXPECT_EQ(t.Lookup(0x5000), nullptr);
+  EXPECT_EQ(*t.Lookup(0x7f0000001010), "outer");
+  EXPECT_EQ(*t.Lookup(0x7f0000001105), "inner");
+  EXPECT_EQ(t.Lookup(0x7f0000001200), nullptr);  // inner's range ended
 }
 
 class TempDir {

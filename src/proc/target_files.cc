@@ -1,4 +1,4 @@
-#include "src/symbolize/target_files.h"
+#include "src/proc/target_files.h"
 
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -11,7 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 
-namespace stackfire::symbolize {
+namespace stackfire::proc {
 namespace {
 
 constexpr int kOpenFlags = O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY;
@@ -89,4 +89,4 @@ absl::StatusOr<std::string> ReadTargetFile(const std::string& root, const std::s
   return ReadTargetFd(fd->get(), st, max_bytes, root + path);
 }
 
-}  // namespace stackfire::symbolize
+}  // namespace stackfire::proc

@@ -17,8 +17,8 @@
 //     path swapped after a stat changes nothing);
 //   - at most max_bytes are read, whatever the file claims.
 // Thread-safe (no state).
-#ifndef STACKFIRE_SRC_SYMBOLIZE_TARGET_FILES_H_
-#define STACKFIRE_SRC_SYMBOLIZE_TARGET_FILES_H_
+#ifndef STACKFIRE_SRC_PROC_TARGET_FILES_H_
+#define STACKFIRE_SRC_PROC_TARGET_FILES_H_
 
 #include <sys/stat.h>
 
@@ -28,7 +28,7 @@
 #include "absl/status/statusor.h"
 #include "stackfire/scoped_fd.h"
 
-namespace stackfire::symbolize {
+namespace stackfire::proc {
 
 // The most a perf map may hold: node with --perf-basic-prof writes ~100
 // bytes per compiled function; 256 MiB is millions of functions.
@@ -53,6 +53,6 @@ absl::StatusOr<std::string> ReadTargetFd(int fd, const struct stat& st, size_t m
 absl::StatusOr<std::string> ReadTargetFile(const std::string& root, const std::string& path,
                                            size_t max_bytes);
 
-}  // namespace stackfire::symbolize
+}  // namespace stackfire::proc
 
-#endif  // STACKFIRE_SRC_SYMBOLIZE_TARGET_FILES_H_
+#endif  // STACKFIRE_SRC_PROC_TARGET_FILES_H_
