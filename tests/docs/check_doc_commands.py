@@ -457,6 +457,10 @@ def perf_event_refused(tmp):
 
 
 def main():
+    # meson's timeout (and Ctrl-C's cousin SIGTERM) must still run the
+    # finally blocks below, which stop the demo servers: left running, they
+    # would take both CPUs from whatever runs next.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     docs = [os.path.join(SOURCE, "README.md")] + sorted(
         os.path.join(SOURCE, "man", f) for f in os.listdir(os.path.join(SOURCE, "man"))
         if re.match(r".*\.\d$", f))
