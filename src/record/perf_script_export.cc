@@ -40,7 +40,9 @@ absl::Status WritePerfScript(const RecordedProfile& recorded, size_t begin, size
     const WeightedStack& row = recorded.weights.rows()[t.stack];
     auto thread = recorded.threads.find(t.tid);
     const uint32_t pid = thread != recorded.threads.end() ? thread->second.pid : t.tid;
-    std::string_view comm = thread != recorded.threads.end() ? thread->second.comm : "[unknown]";
+    // Not a ?: of std::string and "[unknown]": that makes a temporary string.
+    std::string_view comm = "[unknown]";
+    if (thread != recorded.threads.end()) comm = thread->second.comm;
     s.clear();
     s.append(comm.data(), comm.size());
     std::snprintf(buf, sizeof buf, " %" PRIu32 "/%" PRIu32 " %" PRId64 ".%06" PRId64 ": ", pid,
