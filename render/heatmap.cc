@@ -67,9 +67,11 @@ std::optional<Heatmap> BuildHeatmap(const Layout& layout, const RenderOptions& o
   }
   Heatmap h;
   const int64_t start = t.start_ns;
-  int64_t end = std::max(t.end_ns, start + 1);
-  for (const TimedSample& s : t.samples) end = std::max(end, s.time_ns + 1);
-  const double seconds = static_cast<double>(end - start) / 1e9;
+  // In doubles: times come from text a user (or a fuzzer) wrote, and a
+  // difference of two int64 may overflow.
+  double end = std::max(static_cast<double>(t.end_ns), static_cast<double>(start) + 1);
+  for (const TimedSample& s : t.samples) end = std::max(end, static_cast<double>(s.time_ns) + 1);
+  const double seconds = (end - static_cast<double>(start)) / 1e9;
   h.step = BucketSeconds(seconds);
   h.n = std::max(1, static_cast<int>(std::ceil(seconds / h.step - 1e-9)));
   h.t0 = static_cast<double>(start) / 1e9;
@@ -79,8 +81,11 @@ std::optional<Heatmap> BuildHeatmap(const Layout& layout, const RenderOptions& o
   const double step_ns = h.step * 1e9;
   for (const TimedSample& s : t.samples) {
     if (s.stack >= leaf.size()) continue;
-    const double off = static_cast<double>(s.time_ns - start);
-    const int b = std::clamp(static_cast<int>(off / step_ns), 0, h.n - 1);
+    // A sample before the start (a hostile or unsorted input) goes to the
+    // first bucket; clamped as a double, so the cast never overflows.
+    const double off = static_cast<double>(s.time_ns) - static_cast<double>(start);
+    const int b = static_cast<int>(
+        std::clamp(std::floor(off / step_ns), 0.0, static_cast<double>(h.n - 1)));
     ++h.total[static_cast<size_t>(b)];
     ++counts[static_cast<size_t>(b)][leaf[s.stack]];
   }
