@@ -83,7 +83,7 @@ std::vector<std::string> ParseKernelStack(std::string_view text) {
     const size_t close = line.find(">]");
     if (close == absl::string_view::npos) continue;
     absl::string_view name = absl::StripAsciiWhitespace(line.substr(close + 2));
-    name = name.substr(0, name.find_first_of("+ \t"));
+    name = name.substr(0, name.find_first_of("+ \t\r\n\v\f"));
     if (name.empty()) continue;
     frames.emplace_back(name);
   }
