@@ -134,16 +134,8 @@ int RunCollapse(const CollapseArgs& args) {
     }
   }
   const bool sliced = options.from || options.to;
-  absl::StatusOr<std::optional<std::string_view>> mapped = reader->Mapped();
-  if (!mapped.ok()) {
-    PrintError(std::string(mapped.status().message()));
-    return 1;
-  }
-  io::InputReader* r = reader.get();
   collapse::CollapseSource source;
-  source.whole = *mapped;
-  source.next = [r] { return r->Next(); };
-  source.release = [r](size_t begin, size_t end) { r->ReleaseMapped(begin, end); };
+  if (!PerfScriptSource(reader.get(), &source)) return 1;
   collapse::ParallelOptions parallel;
   parallel.threads = args.threads;
   Profile profile;
@@ -157,7 +149,7 @@ int RunCollapse(const CollapseArgs& args) {
     PrintError(std::string(status.message()), "no output was written; fix or re-create the input");
     return 1;
   }
-  const std::string& name = r->name();
+  const std::string& name = reader->name();
   ReportStats(stats, name);
   if (sliced && profile.empty() && stats.untimed_samples > 0 && stats.outside_samples == 0) {
     PrintError(absl::StrCat("--from/--to: the samples of ", name, " have no times"),

@@ -22,6 +22,18 @@ std::string AfterCollapse(const std::string& command) {
 
 }  // namespace
 
+bool PerfScriptSource(io::InputReader* reader, collapse::CollapseSource* source) {
+  absl::StatusOr<std::optional<std::string_view>> mapped = reader->Mapped();
+  if (!mapped.ok()) {
+    PrintError(std::string(mapped.status().message()));
+    return false;
+  }
+  source->whole = *mapped;
+  source->next = [reader] { return reader->Next(); };
+  source->release = [reader](size_t begin, size_t end) { reader->ReleaseMapped(begin, end); };
+  return true;
+}
+
 std::string BinaryInputHint(io::InputFormat format, const std::string& command,
                             const std::string& path) {
   switch (format) {

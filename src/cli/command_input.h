@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "collapse/folded.h"
+#include "collapse/parallel_collapse.h"
 #include "src/io/input_format.h"
 #include "src/io/input_reader.h"
 
@@ -29,6 +30,12 @@ std::unique_ptr<io::InputReader> OpenTextInput(const std::string& path, const st
 bool ReadFoldedArg(const std::string& path, const std::string& command, std::string_view open_hint,
                    collapse::FoldedInput* input, bool allow_two_columns = true,
                    io::InputFormat* format = nullptr);
+
+// The perf script text of an opened input, as the collapsers read it: the
+// whole file when it could be mapped, else its chunks; mapped pages are given
+// back as the collapser passes them. Valid while reader lives. False after
+// printing the error (a file that could not be read).
+bool PerfScriptSource(io::InputReader* reader, collapse::CollapseSource* source);
 
 // The hint for binary input given to `stackfire COMMAND` at path: how to turn
 // a perf.data file into text, what to do with a program, or what the

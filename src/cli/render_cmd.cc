@@ -71,16 +71,8 @@ int ExportFolded(const collapse::FoldedInput& input, const RenderState& st, Outp
 }
 
 int RenderPerfScript(std::unique_ptr<io::InputReader> reader, const RenderState& st) {
-  absl::StatusOr<std::optional<std::string_view>> mapped = reader->Mapped();
-  if (!mapped.ok()) {
-    PrintError(std::string(mapped.status().message()));
-    return 1;
-  }
-  io::InputReader* r = reader.get();
   collapse::CollapseSource source;
-  source.whole = *mapped;
-  source.next = [r] { return r->Next(); };
-  source.release = [r](size_t begin, size_t end) { r->ReleaseMapped(begin, end); };
+  if (!PerfScriptSource(reader.get(), &source)) return 1;
   collapse::PerfScriptOptions options;
   options.collect_timeline = true;
   Profile profile;
@@ -93,7 +85,7 @@ int RenderPerfScript(std::unique_ptr<io::InputReader> reader, const RenderState&
     return 1;
   }
   if (profile.empty()) {
-    PrintError(absl::StrCat("no stacks found in ", r->name()),
+    PrintError(absl::StrCat("no stacks found in ", reader->name()),
                "the input has no event line such as \"comm 123 [000] 1.5: 250000 cpu-clock:\"");
     return 1;
   }

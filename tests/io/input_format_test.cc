@@ -13,30 +13,11 @@
 #include <thread>
 
 #include "gtest/gtest.h"
+#include "tests/io/io_test_files.h"
 #include "src/io/folded_input.h"
 
 namespace stackfire::io {
 namespace {
-
-std::string TempPath(const std::string& name) { return ::testing::TempDir() + "/" + name; }
-
-void WriteFile(const std::string& path, const std::string& bytes) {
-  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
-}
-
-std::string Gzip(const std::string& text) {
-  z_stream z{};
-  EXPECT_EQ(deflateInit2(&z, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
-  std::string out(deflateBound(&z, text.size()) + 64, '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
-  z.avail_in = text.size();
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = out.size();
-  EXPECT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
-}
 
 // The start of a perf.data header as perf 6.1 writes it: magic, then the
 // header size (104) as a little-endian u64.
