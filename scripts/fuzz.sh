@@ -8,6 +8,13 @@
 # which scripts/test.sh counts (one test per target).
 #
 #   STACKFIRE_FUZZ_SECONDS=60 STACKFIRE_FUZZ_TARGETS="folded render_svg" scripts/fuzz.sh
+#
+# With STACKFIRE_FUZZ_SEED=N a run is repeatable instead: each target starts
+# from its seeds alone (a fresh corpus), with libFuzzer's -seed=N, and stops
+# after a fixed number of inputs (runs_for below, about 30 s each on a 2-vCPU
+# machine) rather than after a time. The same tree then mutates the same
+# inputs on any machine, so what passed here passes in CI; scripts/test.sh
+# runs this way. Without it, each run explores anew from where the last ended.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 seconds=${STACKFIRE_FUZZ_SECONDS:-60}
@@ -39,6 +46,27 @@ seeds_for() {
   esac
 }
 
+# Inputs per target in a seeded run: about 30 s each on a 2-vCPU machine
+# (exec/s from bench/RESULTS-fuzz.md), times STACKFIRE_FUZZ_SCALE (default 1).
+runs_for() {
+  local n
+  case "$1" in
+    perf_script) n=10000 ;;
+    folded) n=25000 ;;
+    render_svg) n=8000 ;;
+    diff_svg) n=3500 ;;
+    proc_maps) n=250000 ;;
+    perf_record) n=600000 ;;
+    demangle) n=1500000 ;;
+    pprof) n=350000 ;;
+    names) n=450000 ;;
+    proc_task) n=1000000 ;;
+    *) n=10000 ;;
+  esac
+  awk -v n="$n" -v s="${STACKFIRE_FUZZ_SCALE:-1}" 'BEGIN { printf "%d", n * s }'
+}
+seed=${STACKFIRE_FUZZ_SEED:-}
+
 export ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:detect_leaks=1:print_stacktrace=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 summary="$builddir/fuzz-summary.txt"
@@ -46,9 +74,18 @@ summary="$builddir/fuzz-summary.txt"
 # One target, its summary line in $work/summary.txt; a finding is copied to
 # testdata/fuzz-regressions/<target>/.
 run_target() {
-  local t=$1 work corpus log rc execs eps cov ft found result line d a
+  local t=$1 work corpus log rc execs eps cov ft found result line d a limit budget
   work="$builddir/fuzz-work/$t"
   corpus="$work/corpus"
+  if [ -n "$seed" ]; then
+    rm -rf "$corpus"
+    # The time cap only guards a machine far slower than this one.
+    limit=(-seed="$seed" -runs="$(runs_for "$t")" -max_total_time=600)
+    budget="seed=$seed runs=$(runs_for "$t")"
+  else
+    limit=(-max_total_time="$seconds")
+    budget="${seconds}s"
+  fi
   mkdir -p "$corpus" "$work/artifacts"
   rm -f "$work/summary.txt"
   # Seeds: the testdata inputs (uncompressed, up to 64 KB) plus earlier regressions.
@@ -57,7 +94,7 @@ run_target() {
     find "$d" -maxdepth 1 -type f ! -name '*.gz' ! -name '*.md' -size -64k -exec cp -n {} "$corpus/" \;
   done
   log="$work/log.txt"
-  "$builddir/fuzz/${t}_fuzzer" "$corpus" -max_total_time="$seconds" -max_len=4096 \
+  "$builddir/fuzz/${t}_fuzzer" "$corpus" "${limit[@]}" -max_len=4096 \
     -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="$work/artifacts/" >"$log" 2>&1
   rc=$?
@@ -68,7 +105,7 @@ run_target() {
   found=$(find "$work/artifacts" -type f | wc -l)
   result=ok
   { [ "$rc" -ne 0 ] || [ "$found" -gt 0 ]; } && result=FAIL
-  line="$t: $result ${seconds}s rc=$rc execs=${execs:-?} exec/s=${eps:-?} cov=${cov:-?} ft=${ft:-?}"
+  line="$t: $result $budget rc=$rc execs=${execs:-?} exec/s=${eps:-?} cov=${cov:-?} ft=${ft:-?}"
   echo "$line" >"$work/summary.txt"
   if [ "$result" = FAIL ]; then
     mkdir -p "testdata/fuzz-regressions/$t"

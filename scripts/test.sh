@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Sets everything up (scripts/setup.sh), runs the whole test suite on the
 # release build, then again on an AddressSanitizer + UndefinedBehaviorSanitizer
-# build (build-asan), then each libFuzzer target for a bounded time
-# (scripts/fuzz.sh, clang, build-fuzz). Ends with "N passed, N failed" counted
+# build (build-asan), then each libFuzzer target for a fixed, seeded number of
+# inputs (scripts/fuzz.sh, clang, build-fuzz), so a run is repeatable. Ends with "N passed, N failed" counted
 # from both meson test logs and the fuzz summary (one test per fuzz target).
 # CI runs this (.ci/run). Each part prints the time it took on stderr, as
 # "test: PART took N s" (setup, release build, release tests, sanitizer
@@ -15,7 +15,8 @@
 # runs and rebuilt incrementally.
 #
 #   STACKFIRE_SANITIZE=0       skip the ASan + UBSan build and run (default 1)
-#   STACKFIRE_FUZZ_SECONDS=N   run each fuzz target N seconds (default 60; 0 skips)
+#   STACKFIRE_FUZZ_SECONDS=0   skip fuzzing
+#   STACKFIRE_FUZZ_SEED=N      libFuzzer's seed for the fixed-length runs (default 1)
 #
 # Both are on by default, so CI (.ci/run) runs all three parts. A whole run
 # on this project's 2-vCPU machine took 45.5 min with another job beside it
@@ -75,7 +76,7 @@ fuzz_summary=-
 if [ "$fuzz_seconds" != 0 ]; then
   fuzz_summary="${STACKFIRE_FUZZ_BUILDDIR:-build-fuzz}/fuzz-summary.txt"
   rm -f "$fuzz_summary"
-  STACKFIRE_FUZZ_SECONDS=$fuzz_seconds bash scripts/fuzz.sh || rc=1
+  STACKFIRE_FUZZ_SEED=${STACKFIRE_FUZZ_SEED:-1} bash scripts/fuzz.sh || rc=1
   took "fuzzing"
 fi
 echo "test: the whole run took $(( $(date +%s) - run_start )) s" >&2
@@ -96,12 +97,20 @@ if sys.argv[1] != "-":
         failed += 1
 for path in sys.argv[2:]:
     try:
-        with open(path) as f:
-            for line in f:
-                line = line.strip()
+        # One JSON object per line; bytes, not text, so that no test output
+        # (a stray \r, bad UTF-8) can split or spoil a line.
+        with open(path, "rb") as f:
+            for number, raw in enumerate(f.read().split(b"\n"), 1):
+                line = raw.decode("utf-8", "replace").strip()
                 if not line:
                     continue
-                r = json.loads(line)["result"]
+                try:
+                    r = json.loads(line)["result"]
+                except (ValueError, KeyError, TypeError):
+                    print(f"{path}:{number}: not a meson test result, counted as failed: {raw[:200]!r}",
+                          file=sys.stderr)
+                    failed += 1
+                    continue
                 if r in ("OK", "EXPECTEDFAIL"):
                     passed += 1
                 elif r == "SKIP":
