@@ -291,9 +291,10 @@ int RunRecord(RecordFlags& flags) {
   (*session)->Run(&g_stop_signal, progress ? record::RecordSession::Progress(PrintProgress)
                                            : record::RecordSession::Progress());
   if (progress) std::fprintf(stderr, "\r\033[K");
-  // A second Ctrl-C while writing should not leave a half-written file.
-  sa.sa_handler = SIG_IGN;
-  ::sigaction(SIGINT, &sa, nullptr);
+  // The handler stays while the profile is finished and written: a signal
+  // after the first exits at once. Outputs are written whole or not at all
+  // (io::AtomicFile), so that leaves no half-written file, at most a
+  // NAME.stackfire-tmp-PID-N beside it.
   record::RecordResult result = (*session)->Finish();
 
   RecordData data;
