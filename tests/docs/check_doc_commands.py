@@ -70,6 +70,10 @@ SUBSTITUTIONS = [
     (r"(?<=sleep )\d+(\.\d+)?", str(SECONDS), "perf record ... -- sleep N lasts %d s" % SECONDS),
     (r"(?<=-C )build(?=\s)", BUILD, "the developer loop's build folder is the test's"),
     (r"^build/", BUILD + "/", "the developer loop's build folder is the test's"),
+    (r"^meson test ", "meson test --logbase doc-commands-testlog ",
+     "a meson test inside the outer one writes its own log: the outer run is still writing "
+     "meson-logs/testlog.json, which the inner one would truncate (NUL bytes where its "
+     "first lines were)"),
     (r"\bDEBUGINFOD_URLS=\S+", "DEBUGINFOD_URLS=http://127.0.0.1:1",
      "no network here: a debuginfod server becomes a closed local port, which stackfire must "
      "get past (tests/record has the real server)"),
