@@ -359,7 +359,8 @@ int RunRecord(RecordFlags& flags) {
   }
   const double finish =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - result.stopped_at).count();
-  PrintSummary(result, data.counts, written.paths, finish, config->duration_s > 0);
+  PrintSummary(result, data.counts, written.paths, finish, config->duration_s > 0,
+               config->attr.call_graph == perf::CallGraph::kDwarf ? config->attr.stack_bytes : 0);
   if (written.saved_elsewhere) return 3;
   if (written.not_written) return 1;
   // As perf record: the launched command's own status when it ended by

@@ -7,6 +7,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "render/report.h"
+#include "src/perf/event_attr.h"
 
 namespace stackfire::cli {
 namespace {
@@ -99,7 +100,8 @@ const char* StopReasonText(record::StopReason reason) {
 }
 
 void PrintSummary(const record::RecordResult& result, const std::string& counts,
-                  const std::vector<std::string>& written, double finish_s, bool duration_given) {
+                  const std::vector<std::string>& written, double finish_s, bool duration_given,
+                  uint32_t dwarf_stack_bytes) {
   constexpr size_t kMaxWarnings = 10;
   const std::vector<std::string>& warnings = result.warnings;
   for (size_t i = 0; i < warnings.size() && i < kMaxWarnings; ++i) {
@@ -149,6 +151,20 @@ void PrintSummary(const record::RecordResult& result, const std::string& counts,
   if (c.queue_dropped > 0) {
     std::fprintf(stderr, "stackfire: %llu samples dropped: unwinding fell behind\n",
                  static_cast<unsigned long long>(c.queue_dropped));
+  }
+  // A fifth of the stacks cut at the end of their copy: deep stacks (a
+  // JIT's, a browser's, deep recursion), not an accident.
+  const uint64_t stacks = c.samples + c.switch_samples;
+  if (dwarf_stack_bytes > 0 && c.truncated >= 10 && c.truncated * 5 >= stacks) {
+    const std::string more =
+        dwarf_stack_bytes < perf::kMaxStackBytes
+            ? absl::StrCat("--call-graph dwarf,", perf::kMaxStackBytes, " to copy more, or ")
+            : std::string();
+    std::fprintf(stderr,
+                 "stackfire: %s of the stacks were deeper than the %u bytes copied with each "
+                 "sample and end in [truncated]: record with %s--call-graph fp where the code "
+                 "keeps frame pointers\n",
+                 Percent(c.truncated, stacks).c_str(), dwarf_stack_bytes, more.c_str());
   }
   if (c.samples == 0 && c.lost > 0) {
     std::fprintf(stderr,

@@ -31,9 +31,12 @@ void PrintProgress(double elapsed_s, const record::Counters& counters);
 const char* StopReasonText(record::StopReason reason);
 
 // The summary lines after the outputs were written: written lists them,
-// finish_s is the time from stop to now.
+// finish_s is the time from stop to now. dwarf_stack_bytes is the size of
+// each sample's stack copy (0 without --call-graph dwarf): when many stacks
+// ran past it, the summary says how to record them whole.
 void PrintSummary(const record::RecordResult& result, const std::string& counts,
-                  const std::vector<std::string>& written, double finish_s, bool duration_given);
+                  const std::vector<std::string>& written, double finish_s, bool duration_given,
+                  uint32_t dwarf_stack_bytes);
 
 }  // namespace stackfire::cli
 

@@ -125,7 +125,8 @@ void CfiTables::AppendWarnings(std::vector<std::string>* out) const {
     const bool most_missing = e->misses >= 10 && e->misses * 5 >= e->lookups * 4;
     if (!stopped && !most_missing) continue;
     const char* reason = !e->table.has_cfi() ? "the file has no .eh_frame or .debug_frame"
-                         : most_missing      ? ".eh_frame corrupt or incomplete"
+                         : most_missing      ? "its .eh_frame covers little of its code: "
+                                               "built without unwind tables, or corrupt"
                                              : "code built without unwind tables, or "
                                                "hand-written assembly";
     out->push_back(absl::StrCat(

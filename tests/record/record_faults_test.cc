@@ -315,6 +315,33 @@ TEST(RecordFaults, OnePageRingLosesSamplesCountsAndReportsThem) {
   EXPECT_NE(svg.find(std::to_string(lost) + " lost"), std::string::npos) << "subtitle";
 }
 
+// Stacks deeper than the stack copy (here a 64-byte copy; a browser's or a
+// JIT's with the default 8 KiB) end in [truncated], and the summary says how
+// to record them whole. The same workload with the default copy gets no
+// such advice.
+TEST(RecordFaults, StacksPastTheCopySayHowToRecordThemWhole) {
+  SKIP_WITHOUT_PERF();
+  const std::string tiny = TempPath("tiny_copy.folded");
+  RunResult r = RunCommand({StackfireBin(), "record", "-F", "499", "--no-kernel",
+                            "--call-graph", "dwarf,64", "-o", tiny, "--",
+                            Workload("record_profile"), "1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const long samples = SummaryCount(r.err, " samples");
+  ASSERT_GT(samples, 50) << r.err;
+  const Folded folded = ReadFolded(tiny);
+  EXPECT_GT(WithFrame(folded, "[truncated]"), Total(folded) / 2) << r.err;
+  EXPECT_NE(r.err.find("of the stacks were deeper than the 64 bytes copied with each sample and "
+                       "end in [truncated]: record with --call-graph dwarf,65528 to copy more"),
+            std::string::npos)
+      << r.err;
+
+  RunResult whole = RunCommand({StackfireBin(), "record", "-F", "499", "--no-kernel", "-o",
+                                TempPath("default_copy.folded"), "--", Workload("record_profile"),
+                                "1"});
+  ASSERT_EQ(whole.exit_code, 0) << whole.err;
+  EXPECT_EQ(whole.err.find("deeper than the"), std::string::npos) << whole.err;
+}
+
 TEST(RecordFaults, SmallRingAtHighRateCountsEverySample) {
   SKIP_WITHOUT_PERF();
   // Two pages with a 1 KiB stack copy: a few samples fit, and at 999 Hz on
