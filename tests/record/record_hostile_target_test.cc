@@ -338,6 +338,47 @@ TEST_F(HostileTarget, SymlinkOutOfContainerRootIsNotFollowed) {
   EXPECT_EQ(r.err.find("host_only.fifo"), std::string::npos) << r.err;
 }
 
+// A container whose root is an overlayfs (as Docker's and Podman's are):
+// /proc/PID/maps gives the overlay's device and inode, and the library is
+// replaced inside the container after it was mapped (apt upgrade in the
+// container: the new file lands in the upper layer). The frames keep the
+// names of the file that is mapped, never the new file's.
+TEST_F(HostileTarget, LibraryReplacedInAnOverlayfsContainer) {
+  if (geteuid() != 0 || RunCommand({"unshare", "-m", "true"}).exit_code != 0) {
+    GTEST_SKIP() << "unshare -m is not allowed here (needs root)";
+  }
+  const std::string lower = TempPath("lower"), upper = TempPath("upper"),
+                    work = TempPath("ovl_work"), merged = TempPath("merged");
+  ASSERT_EQ(RunCommand({"mkdir", "-p", lower + "/usr", lower + "/work", lower + "/oldroot", upper,
+                        work, merged})
+                .exit_code,
+            0);
+  ASSERT_EQ(symlink("usr/lib", (lower + "/lib").c_str()), 0);
+  ASSERT_EQ(symlink("usr/lib64", (lower + "/lib64").c_str()), 0);
+  ASSERT_TRUE(CopyFile(Workload("hostile_target"), lower + "/work/target"));
+  ASSERT_EQ(chmod((lower + "/work/target").c_str(), 0755), 0);
+  ASSERT_TRUE(CopyFile(Workload("libhostile_hot.so"), lower + "/work/libhot.so"));
+  const std::string options = "lowerdir=" + lower + ",upperdir=" + upper + ",workdir=" + work;
+  if (RunCommand({"unshare", "-m", "mount", "-t", "overlay", "overlay", "-o", options, merged})
+          .exit_code != 0) {
+    GTEST_SKIP() << "no overlayfs here";
+  }
+  Background target({"unshare", "-m", "sh", "-c",
+                     "mount -t overlay overlay -o \"$1\" \"$0\" && mount --bind /usr \"$0\"/usr && "
+                     "cd \"$0\" && pivot_root . oldroot && exec /work/target /work/libhot.so 20",
+                     merged, options});
+  ASSERT_TRUE(target.WaitForLine("ready")) << target.Stderr();
+  const std::string in_container = "/proc/" + std::to_string(target.pid()) + "/root/work/libhot.so";
+  ASSERT_TRUE(ReplaceByRename(Workload("libhostile_other.so"), in_container));
+
+  const Recorded r = RecordPid(target.pid());
+  ASSERT_EQ(r.run.exit_code, 0) << Describe(r);
+  const long total = Total(r.folded);
+  ASSERT_GT(total, 50) << Describe(r);
+  EXPECT_EQ(WithPrefix(r.folded, "padding_"), 0) << "names of the new file:\n" << Describe(r);
+  EXPECT_GT(WithFrame(r.folded, "hot_spin_inner"), total * 8 / 10) << Describe(r);
+}
+
 // sudo stackfire record --user "$SUDO_USER" -- CMD (issue 15 §6): the
 // command runs as that user, with its groups, and is still sampled.
 TEST(RecordAsUser, CommandRunsAsTheUserAndIsSampled) {
