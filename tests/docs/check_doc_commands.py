@@ -114,7 +114,8 @@ EXCLUDED = {
     "meson setup build --buildtype=release && ninja -C build -j2 # once, then ninja -C build -j2":
         "sets up the build folder this test runs from (scripts/setup.sh runs exactly this)",
     "meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dstatic_deps=false "
-    "--buildtype=debugoptimized": "the sanitizer tree, which scripts/test.sh sets up and runs",
+    "--buildtype=debugoptimized -Doptimization=1":
+        "the sanitizer tree, which scripts/test.sh sets up and runs",
     "meson test -C build-asan --suite unit": "the sanitizer tree, which scripts/test.sh runs",
 }
 
