@@ -33,11 +33,12 @@ packages=(
 # stackfire loads at run time) for the debuginfod tests, xz-utils for the
 # MiniDebugInfo test binary, and the field suite's programs (tests/field):
 # cargo with tokio's crates for the Rust programs, redis (server and
-# benchmark), xz and node.
+# benchmark), xz, node and RocksDB's db_bench (rocksdb-tools).
 if [ "${STACKFIRE_SETUP_TESTS:-0}" = 1 ]; then
   packages+=(chromium fonts-dejavu-core fonts-liberation nodejs libc6-dbg golang-go
     python3-jsonschema graphviz clang clang-14 libclang-rt-14-dev rustc cargo binutils strace
-    debuginfod libdebuginfod1 xz-utils librust-tokio-dev redis-server redis-tools make)
+    debuginfod libdebuginfod1 xz-utils librust-tokio-dev redis-server redis-tools make
+    rocksdb-tools)
   # Debian's nodejs comes without npm; other builds of nodejs bundle it.
   command -v npm >/dev/null || packages+=(npm)
 fi

@@ -406,7 +406,7 @@ std::pair<CLI::App*, Runner> RegisterRecord(CLI::App& app,
   sub->add_option("--grep", flags->grep,
                   "--report: only functions matching this regular expression (RE2 syntax)")
       ->needs(report);
-  sub->add_option("--call-graph", r.call_graph, "dwarf[,STACK_BYTES] (default dwarf,8192) or fp");
+  sub->add_option("--call-graph", r.call_graph, "dwarf[,STACK_BYTES] (default dwarf,32768) or fp");
   sub->add_option("-e,--event", r.event, "Sampling event (default cpu-clock)");
   sub->add_option("-m,--mmap-pages", r.mmap_pages,
                   "Ring buffer pages per CPU, a power of two (default 256)");

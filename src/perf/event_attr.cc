@@ -3,6 +3,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <utility>
@@ -115,6 +116,7 @@ absl::StatusOr<CallGraphSpec> ParseCallGraph(std::string_view text) {
                        ", e.g. --call-graph dwarf,16384"));
     }
     spec.stack_bytes = bytes;
+    spec.switch_stack_bytes = bytes;
   }
   return spec;
 }
@@ -168,6 +170,9 @@ perf_event_attr BuildSwitchAttr(const AttrOptions& options, bool kernel_samples)
   attr.freq = 0;
   attr.sample_period = 1;
   attr.context_switch = 1;
+  if (attr.sample_stack_user != 0) {
+    attr.sample_stack_user = std::min(options.switch_stack_bytes, kMaxStackBytes) & ~7u;
+  }
   attr.mmap = 0;
   attr.mmap2 = 0;
   attr.build_id = 0;

@@ -199,6 +199,7 @@ absl::StatusOr<RecordConfig> RecordConfig::Create(const RecordRequest& request,
   ASSIGN_OR_RETURN(const perf::CallGraphSpec call_graph, perf::ParseCallGraph(request.call_graph));
   c.attr.call_graph = call_graph.mode;
   c.attr.stack_bytes = call_graph.stack_bytes;
+  c.attr.switch_stack_bytes = call_graph.switch_stack_bytes;
   const size_t pages = request.mmap_pages;
   if (pages == 0 || (pages & (pages - 1)) != 0) {
     return Usage(absl::StrCat("--mmap-pages ", pages, " is not a power of two"),

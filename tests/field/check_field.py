@@ -26,6 +26,11 @@ PROGRAM, and which compiler or binary each one uses:
   redis        Debian's stripped redis-server on 127.0.0.1 (own port, config
                on the command line, no persistence; never the system
                service), loaded by redis-benchmark, by PID, both at once
+  rocksdb      Debian's db_bench (rocksdb-tools: a stripped C++ binary over
+               librocksdb, which exports its functions) reading and writing
+               a database it filled first, by PID, both at once; RocksDB's
+               stacks are deeper than perf's 8 KiB stack copy in about half
+               of the samples
 
 Every recording lasts SECONDS (4 s; at most 10 s with start-up). Thresholds
 (THRESHOLDS below) follow the issue's goals: stackfire reaches a root at
@@ -74,13 +79,15 @@ TESTDATA = os.environ.get("FIELD_TESTDATA", "testdata/field")
 # process at ~1,500 samples for a function at 25 %; where both record the
 # same process at the same time most of that noise is shared.
 GAP = {"rust-legacy": 5, "rust-v0": 5, "rust-rustup": 5, "tokio": 5, "node": 5,
-       "python3": 5, "xz": 5, "redis": 5}
+       "python3": 5, "xz": 5, "redis": 5, "rocksdb": 5}
 ROOTED_SLACK = 2.0      # points stackfire may reach a root less often than perf
 UNNAMED_SLACK = 1.0     # points stackfire may have more unnamed samples than perf
 BARE_STRIPPED_MAX = 1.0  # percent of samples with a bare "[stripped module]" frame
 # node: seconds of warm-up before recording (V8 compiles and moves the hot
 # functions in the first second; a server attached by PID is past that).
 NODE_WARM_UP = 1.5
+# rocksdb: seconds after the load starts before recording (run_rocksdb).
+ROCKSDB_WARM_UP = 2.0
 # node: the JS function V8's builtin calls back, by the workload's names.
 NODE_CALLBACKS = {"Builtins_SortCompareUserFn": "byScore", "Builtins_ArrayMap": "renderRow"}
 WRONG_CALLBACK_MAX = 1.0  # percent of samples
@@ -346,6 +353,33 @@ def run_redis(tmp):
         "perf_inline": False}
 
 
+def run_rocksdb(tmp):
+    bench = "/usr/bin/db_bench"
+    if not os.access(bench, os.X_OK):
+        skip("Debian's db_bench is not installed: apt-get install rocksdb-tools")
+    db = os.path.join(tmp, "db")
+    common = [bench, "--db=" + db, "--num=100000", "--value_size=256", "--threads=1"]
+    fill = subprocess.run(common + ["--benchmarks=fillrandom"], capture_output=True, timeout=300)
+    if fill.returncode != 0:
+        raise RuntimeError("db_bench fillrandom exited %d: %s"
+                           % (fill.returncode, fill.stderr.decode(errors="replace")))
+    rec = fl.Recording("rocksdb", tmp)
+    load = common + ["--benchmarks=readrandomwriterandom", "--use_existing_db=1",
+                     "--duration=60"]
+    with fl.Child(load, stdout=subprocess.DEVNULL) as child:
+        wait_busy(child.pid)
+        # Opening the database replays its log first (deep stacks that
+        # only the sampler that starts first would see); a server
+        # attached by PID is past that.
+        time.sleep(ROCKSDB_WARM_UP)
+        child.check_running()
+        fl.record_pid_both(rec, child, SECONDS, FREQ)
+    version = subprocess.run(["dpkg-query", "-W", "-f", "${Version}", "rocksdb-tools"],
+                             capture_output=True, text=True).stdout.strip()
+    return rec, "db_bench of RocksDB %s (stripped; librocksdb exports its functions), " \
+        "readrandomwriterandom" % (version or "?"), {"perf_inline": False}
+
+
 def wait_ready(child, text, timeout=30):
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -366,6 +400,7 @@ RUNNERS = {
     "python3": run_python,
     "xz": run_xz,
     "redis": run_redis,
+    "rocksdb": run_rocksdb,
 }
 
 

@@ -51,7 +51,10 @@ Normalisation before comparing names (both tools get the same):
     (___pthread_mutex_lock, __pthread_mutex_lock -> pthread_mutex_lock;
     __libc_write, __write -> write);
   - a function without a symbol is "[module]" on both sides: stackfire's
-    "module+0xSTART" becomes "[module]", as perf cannot tell them apart.
+    "module+0xSTART" becomes "[module]", as perf cannot tell them apart;
+  - a C++ call operator "X::operator()" is "X::operator": `stackfire
+    collapse` of perf script (as stackcollapse-perf.pl) cuts perf's name
+    at its first "(", where stackfire's own names keep the "()".
 Rust names are NOT normalised (no hash removal, no demangling): a raw or
 hashed name where perf prints a readable one counts against stackfire.
 """
@@ -118,6 +121,8 @@ def normalise(frame):
             name = name[len("libc_"):]
     if name in ("memcpy", "mempcpy"):
         name = "memmove"
+    if name.endswith("::operator()"):
+        name = name[:-2]
     return name
 
 

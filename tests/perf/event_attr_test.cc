@@ -21,7 +21,7 @@ TEST(EventAttrTest, DwarfDefaults) {
     EXPECT_NE(attr.sample_type & bit, 0u) << bit;
   }
   EXPECT_EQ(attr.sample_regs_user, 0xff0fffu);
-  EXPECT_EQ(attr.sample_stack_user, 8192u);
+  EXPECT_EQ(attr.sample_stack_user, 32768u);
   EXPECT_EQ(attr.inherit, 1u);
   EXPECT_EQ(attr.disabled, 1u);
   EXPECT_EQ(attr.mmap2, 1u);
@@ -116,6 +116,28 @@ TEST(EventAttrTest, ParsesCallGraphs) {
     EXPECT_EQ(bad.status().message(),
               std::string("--call-graph: '") + bad_mode + "' is not dwarf[,BYTES] or fp");
   }
+}
+
+// Samples copy 32 KiB of stack by default, a switch-out (--off-cpu) 8 KiB;
+// a size given with dwarf,BYTES applies to both.
+TEST(EventAttrTest, SwitchOutsCopyLessStackUnlessASizeIsGiven) {
+  AttrOptions options;
+  auto dwarf = ParseCallGraph("dwarf");
+  ASSERT_TRUE(dwarf.ok());
+  options.stack_bytes = dwarf->stack_bytes;
+  options.switch_stack_bytes = dwarf->switch_stack_bytes;
+  EXPECT_EQ(BuildAttr(options).sample_stack_user, 32768u);
+  EXPECT_EQ(BuildSwitchAttr(options, false).sample_stack_user, 8192u);
+
+  auto sized = ParseCallGraph("dwarf,16384");
+  ASSERT_TRUE(sized.ok());
+  options.stack_bytes = sized->stack_bytes;
+  options.switch_stack_bytes = sized->switch_stack_bytes;
+  EXPECT_EQ(BuildAttr(options).sample_stack_user, 16384u);
+  EXPECT_EQ(BuildSwitchAttr(options, false).sample_stack_user, 16384u);
+
+  options.call_graph = CallGraph::kFramePointer;
+  EXPECT_EQ(BuildSwitchAttr(options, false).sample_stack_user, 0u);
 }
 
 }  // namespace

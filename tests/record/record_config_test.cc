@@ -159,10 +159,11 @@ TEST(RecordConfigTest, FrequencyLimits) {
 }
 
 TEST(RecordConfigTest, RatesThatCannotBeSustainedAreWarnedAbout) {
-  // A DWARF sample takes up to 9,744 bytes: the default 1 MiB ring holds
-  // 107, which one busy thread must not fill in less than 25 ms: 4,280 Hz.
+  // A DWARF sample takes up to 34,320 bytes (a 32 KiB stack copy): the
+  // default 1 MiB ring holds 30, which one busy thread must not fill in less
+  // than 25 ms: 1,200 Hz.
   RecordRequest r = Attach();
-  r.frequency_hz = 4000;
+  r.frequency_hz = 1000;
   auto c = RecordConfig::Create(r, Limits());
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_TRUE(c->warnings.empty());
@@ -172,11 +173,11 @@ TEST(RecordConfigTest, RatesThatCannotBeSustainedAreWarnedAbout) {
   ASSERT_TRUE(c.ok()) << c.status();
   ASSERT_EQ(c->warnings.size(), 1u);
   EXPECT_EQ(c->warnings[0],
-            "-F 5000: one busy thread would fill its CPU's 1024 KiB ring in 21.4 ms (about 10 "
+            "-F 5000: one busy thread would fill its CPU's 1024 KiB ring in 6.0 ms (about 34 "
             "KiB a sample); samples are lost whenever stackfire reads it later than that; use "
-            "-F 4199 or lower, or -m 512 to keep this rate");
+            "-F 1199 or lower, or -m 2048 to keep this rate");
   // A ring that holds 25 ms of it: no warning.
-  r.mmap_pages = 512;
+  r.mmap_pages = 2048;
   c = RecordConfig::Create(r, Limits());
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_TRUE(c->warnings.empty()) << c->warnings[0];
@@ -191,8 +192,8 @@ TEST(RecordConfigTest, RatesThatCannotBeSustainedAreWarnedAbout) {
   EXPECT_EQ(c->warnings[0],
             "-F 100000 is more than half the kernel's limit (kernel.perf_event_max_sample_rate = "
             "100000): the kernel will throttle sampling and samples will be lost, and one busy "
-            "thread would fill its CPU's 1024 KiB ring in 1.1 ms (about 10 KiB a sample); use "
-            "-F 4199 or lower");
+            "thread would fill its CPU's 1024 KiB ring in 0.3 ms (about 34 KiB a sample); use "
+            "-F 1199 or lower");
   // (no -m: a larger ring does not stop the throttling)
 
   // Frame pointers only: small samples, the kernel's limit is what binds.
@@ -214,8 +215,8 @@ TEST(RecordConfigTest, RingThatCannotHoldOneSample) {
   ASSERT_TRUE(c.ok()) << c.status();
   ASSERT_EQ(c->warnings.size(), 1u);
   EXPECT_EQ(c->warnings[0],
-            "--mmap-pages 1 (4 KiB per CPU) cannot hold one sample (up to 10 KiB): the kernel "
-            "will drop every sample; use -m 16 or more");
+            "--mmap-pages 1 (4 KiB per CPU) cannot hold one sample (up to 34 KiB): the kernel "
+            "will drop every sample; use -m 64 or more");
 }
 
 TEST(RecordConfigTest, OneFileGivenTwiceToOutput) {

@@ -296,7 +296,7 @@ TEST(RecordFaults, StoppedAndContinuedStillFinishes) {
 
 TEST(RecordFaults, OnePageRingLosesSamplesCountsAndReportsThem) {
   SKIP_WITHOUT_PERF();
-  // One 4 KiB page cannot even hold one sample with its 8 KiB stack copy.
+  // One 4 KiB page cannot even hold one sample with its 32 KiB stack copy.
   const std::string out = TempPath("tiny.svg");
   RunResult r = RunCommand({StackfireBin(), "record", "-F", "999", "--no-kernel", "-m", "1",
                             "-o", out, "--", Workload("record_profile"), "1.5"});
@@ -316,7 +316,7 @@ TEST(RecordFaults, OnePageRingLosesSamplesCountsAndReportsThem) {
 }
 
 // Stacks deeper than the stack copy (here a 64-byte copy; a browser's or a
-// JIT's with the default 8 KiB) end in [truncated], and the summary says how
+// JIT's with perf's 8 KiB) end in [truncated], and the summary says how
 // to record them whole. The same workload with the default copy gets no
 // such advice.
 TEST(RecordFaults, StacksPastTheCopySayHowToRecordThemWhole) {
