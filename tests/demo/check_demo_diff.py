@@ -22,16 +22,10 @@ import sys
 import tempfile
 import xml.etree.ElementTree as ET
 
-SKIP = 77
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from testlib import SKIP, check, finish, read_folded, stackfire  # noqa: E402
+
 SVG = "{http://www.w3.org/2000/svg}"
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
-    return cond
 
 
 def frames(svg_path):
@@ -52,21 +46,14 @@ def frames(svg_path):
 
 
 def folded_count(path, pattern):
-    n = 0
-    with open(path) as f:
-        for line in f:
-            stack, _, count = line.rstrip("\n").rpartition(" ")
-            if pattern in stack:
-                n += int(count)
-    return n
+    return sum(n for stack, n in read_folded(path).items() if pattern in stack)
 
 
 def main():
-    bin_path = os.environ["STACKFIRE_BIN"]
     source = os.environ["STACKFIRE_SOURCE"]
     with tempfile.TemporaryDirectory(prefix="stackfire-demo-diff-") as tmp:
-        probe = subprocess.run([bin_path, "record", "-q", "-o", os.path.join(tmp, "p.folded"),
-                                "--", "true"], capture_output=True, text=True)
+        probe = stackfire(["record", "-q", "-o", os.path.join(tmp, "p.folded"), "--", "true"],
+                          text=True)
         if probe.returncode != 0:
             print("SKIP: perf_event_open is refused here:", probe.stderr)
             return SKIP
@@ -100,11 +87,7 @@ def main():
                     check(rgb is None or min(rgb) > 105,
                           "%s (unchanged) is not strongly red or blue: %s" % (name, rgb))
         check(not any(removed for _, _, removed in slow), "Checksum is a frame of the after profile")
-    if failures:
-        print("%d failure(s)" % len(failures))
-        return 1
-    print("demo diff checks passed")
-    return 0
+    return finish("demo diff checks passed", "%d failure(s)")
 
 
 if __name__ == "__main__":

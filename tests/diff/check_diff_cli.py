@@ -26,6 +26,7 @@ pprof input from Go, --raw against flamegraph.pl's goldens, and every
 Parts that need perf_event_open or Go say SKIP and why; when both are
 missing the test exits 77 (meson's SKIP) after the rest passed.
 """
+import functools
 import gzip
 import json
 import os
@@ -36,24 +37,15 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from testlib import SKIP, check, failures, finish, read_folded, stackfire  # noqa: E402
+
 BIN = os.environ["STACKFIRE_BIN"]
 WORKLOAD = os.environ["DIFF_WORKLOAD"]
 SOURCE = os.environ["STACKFIRE_SOURCE"]
 TESTDATA = os.path.join(SOURCE, "testdata")
-SKIP = 77
-failures = []
 skipped = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
-    return cond
-
-
-def sf(args, **kw):
-    return subprocess.run([BIN] + args, capture_output=True, text=True, timeout=300, **kw)
+sf = functools.partial(stackfire, text=True, timeout=300)
 
 
 def write(path, text):
@@ -68,15 +60,6 @@ def svg_frames(svg_text):
     t = json.loads(m.group(1))
     return [(t["names"][n], t["colors"][t["color"][i]], t["tip"][i])
             for i, n in enumerate(t["name"])]
-
-
-def read_folded(path):
-    out = {}
-    with open(path) as f:
-        for line in f:
-            stack, _, n = line.rstrip("\n").rpartition(" ")
-            out[stack] = out.get(stack, 0) + float(n)
-    return out
 
 
 def draw_folded(shape, n, rng):
@@ -310,7 +293,7 @@ def check_recordings(tmp):
     changed = record(tmp, "changed", 1.2)
     units = ["--before-units", "1", "--after-units", "1"]
     changed_fn = "(anonymous namespace)::changed"
-    samples = sum(read_folded(base1).values())
+    samples = sum(read_folded(base1, float).values())
     check(samples > 3000, "a recording has thousands of samples: %d" % samples)
 
     # The same workload twice: nothing significant, all white, gate passes.
@@ -400,7 +383,7 @@ def check_shown_commands(tmp, recordings, go_profiles):
     for name, src in [("before", before), ("after", after), ("baseline", before),
                       ("current", after)]:
         shutil.copy(src, os.path.join(work, name + ".folded"))
-    b, a = read_folded(before), read_folded(after)
+    b, a = read_folded(before, float), read_folded(after, float)
     for i in (1, 2, 3):
         write(os.path.join(work, "base%d.folded" % i), draw_folded(b, 3000, rng))
         write(os.path.join(work, "new%d.folded" % i), draw_folded(a, 3000, rng))
@@ -447,14 +430,10 @@ def main():
         check_shown_commands(tmp, recordings, go_profiles)
     for s in skipped:
         print("SKIP:", s)
-    if failures:
-        print("%d failure(s)" % len(failures))
-        return 1
-    if recordings is None and go_profiles is None:
+    if not failures and recordings is None and go_profiles is None:
         print("the checks without recordings and Go passed; skipping the rest")
         return SKIP
-    print("diff checks passed")
-    return 0
+    return finish("diff checks passed", "%d failure(s)")
 
 
 if __name__ == "__main__":

@@ -50,11 +50,13 @@ import tempfile
 import time
 import urllib.request
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from testlib import SKIP, check, failures, finish  # noqa: E402
+
 SOURCE = os.environ["STACKFIRE_SOURCE"]
 BUILD = os.environ["STACKFIRE_BUILDDIR"]
 BIN = os.environ["STACKFIRE_BIN"]
 DEMO = os.path.join(BUILD, "examples", "demo")
-SKIP = 77
 SECONDS = 2          # every recording and `sleep` in a command
 TIMEOUT = 180        # seconds per command
 
@@ -127,16 +129,6 @@ GROFF_ESCAPES = {
     r"\f(CW": "", r"\ ": " ", r"\~": " ", r"\(em": "--", r"\(en": "-", r"\|": "",
 }
 ESCAPE_RE = re.compile(r"\\(\(..|f\(..|f.|.)")
-
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL: " + what, flush=True)
-    return cond
-
 
 # ---------------------------------------------------------------------------
 # Extraction.
@@ -513,11 +505,7 @@ def main():
             print("kept %s" % tmp)
         else:
             shutil.rmtree(tmp, ignore_errors=True)
-    if failures:
-        print("\n%d documented command(s) failed" % len(failures))
-        return 1
-    print("\nevery documented command ran")
-    return 0
+    return finish("\nevery documented command ran", "\n%d documented command(s) failed")
 
 
 if __name__ == "__main__":

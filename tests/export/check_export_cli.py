@@ -16,27 +16,15 @@ import subprocess
 import sys
 import tempfile
 
-BIN = os.environ["STACKFIRE_BIN"]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from testlib import check, failures, parse_folded, validate_speedscope  # noqa: E402
+from testlib import stackfire as run  # noqa: E402
+
 DATA = os.environ["STACKFIRE_TESTDATA"]
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
-
-
-def run(args, **kw):
-    return subprocess.run([BIN] + args, capture_output=True, **kw)
 
 
 def folded_lines(text):
-    out = collections.Counter()
-    for line in text.decode("utf-8", "surrogateescape").splitlines():
-        stack, _, count = line.rpartition(" ")
-        out[stack] += float(count)
-    return out
+    return parse_folded(text.decode("utf-8", "surrogateescape"), float)
 
 
 def check_pprof(tmp):
@@ -92,29 +80,6 @@ def check_pprof(tmp):
     check("of 36 total" in top.stdout, "inline total 36")
 
 
-SCHEMA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "node_modules", "speedscope",
-                      "dist", "release", "file-format-schema.json")
-
-
-def validate_schema(doc, what):
-    """Validates against speedscope's published schema (from its npm package)."""
-    try:
-        import jsonschema
-    except ImportError:
-        print("SKIP: schema validation of %s: python3 has no jsonschema module" % what)
-        return
-    if not os.path.exists(SCHEMA):
-        print("SKIP: schema validation of %s: run `npm ci` in tests/export (scripts/test.sh "
-              "does) to get speedscope's file-format-schema.json" % what)
-        return
-    with open(SCHEMA) as f:
-        schema = json.load(f)
-    try:
-        jsonschema.validate(doc, schema)
-    except jsonschema.ValidationError as e:
-        check(False, "%s against speedscope's schema: %s" % (what, e.message))
-
-
 def rebuild(doc):
     frames = doc["shared"]["frames"]
     per = {}
@@ -137,7 +102,7 @@ def check_speedscope(tmp):
     check(r.returncode == 0, "collapse --tid -o x.speedscope.json: " + r.stderr.decode())
     with open(out, "rb") as f:
         doc = json.loads(f.read().decode("utf-8"))
-    validate_schema(doc, "per-thread export")
+    validate_speedscope(doc, "per-thread export")
     check(doc["$schema"] == "https://www.speedscope.app/file-format-schema.json", "$schema")
     check(doc["exporter"].startswith("stackfire "), "exporter")
     check(doc["activeProfileIndex"] == 0, "activeProfileIndex")
@@ -164,7 +129,7 @@ def check_speedscope(tmp):
     text = r.stdout.decode("utf-8")  # must be valid UTF-8
     check(all(ord(c) >= 0x20 or c == "\n" for c in text), "no raw control character in the JSON")
     doc = json.loads(text)
-    validate_schema(doc, "hostile names export")
+    validate_speedscope(doc, "hostile names export")
     names = [f["name"] for f in doc["shared"]["frames"]]
     check(names == ["main", '"quote\\back\x01\x1b[31m\x7f', "bad\ufffd\ufffd\ufffdutf",
                     "ok\u00e9</script>"], "hostile names: %r" % names)

@@ -20,19 +20,12 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from testlib import check, finish  # noqa: E402
+from testlib import stackfire as run  # noqa: E402
+
 BIN = os.environ["STACKFIRE_BIN"]
 DATA = os.environ["STACKFIRE_TESTDATA"]
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
-
-
-def run(args, stdin=None, cwd=None):
-    return subprocess.run([BIN] + args, capture_output=True, stdin=stdin, cwd=cwd)
 
 
 def record_perf_data(path):
@@ -147,11 +140,7 @@ def main():
               "no temporary file left: %s" % os.listdir(tmp))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    if failures:
-        print("%d check(s) failed" % len(failures))
-        return 1
-    print("ok")
-    return 0
+    return finish("ok")
 
 
 if __name__ == "__main__":

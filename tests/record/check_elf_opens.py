@@ -24,17 +24,11 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from testlib import SKIP, check, finish  # noqa: E402
+
 BIN = os.environ["STACKFIRE_BIN"]
 WORKLOADS = os.environ["RECORD_WORKLOADS"]
-SKIP = 77
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
-    return cond
 
 
 def traced_record(tmp, name, args):
@@ -102,11 +96,7 @@ def main():
             target.wait()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    if failures:
-        print("%d checks failed" % len(failures))
-        return 1
-    print("every ELF file was opened once per recording")
-    return 0
+    return finish("every ELF file was opened once per recording", "%d checks failed")
 
 
 if __name__ == "__main__":

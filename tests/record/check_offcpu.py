@@ -45,27 +45,12 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from testlib import SKIP, check, finish, read_folded  # noqa: E402
+
 BIN = os.environ["STACKFIRE_BIN"]
 WORKLOADS = os.environ["RECORD_WORKLOADS"]
-SKIP = 77
 PHASES = {"compute_phase": 40, "read_phase": 20, "sleep_phase": 20, "lock_phase": 20}
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
-    return cond
-
-
-def read_folded(path):
-    out = collections.Counter()
-    with open(path, encoding="utf-8", errors="surrogateescape") as f:
-        for line in f:
-            stack, _, count = line.rstrip("\n").rpartition(" ")
-            out[stack] += int(count)
-    return out
 
 
 def per_tid(folded):
@@ -382,11 +367,7 @@ def main():
         if launched and attached:
             check_diff(tmp, launched, attached)
         check_unprivileged(tmp)
-    if failures:
-        print("%d check(s) failed" % len(failures))
-        return 1
-    print("all checks passed")
-    return 0
+    return finish("all checks passed")
 
 
 if __name__ == "__main__":

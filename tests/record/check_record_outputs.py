@@ -21,6 +21,7 @@ Exits 77 (meson's SKIP) when perf_event_open is refused on this machine,
 after the checks that need no sampling.
 """
 import collections
+import functools
 import json
 import os
 import re
@@ -30,42 +31,16 @@ import sys
 import tempfile
 import time
 
-BIN = os.environ["STACKFIRE_BIN"]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from testlib import (SKIP, check, failures, finish, parse_folded, read_folded,  # noqa: E402
+                     stackfire, validate_speedscope)
+
 WORKLOADS = os.environ["RECORD_WORKLOADS"]
-SKIP = 77
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
-    return cond
-
-
-def run(args, timeout=120, **kw):
-    return subprocess.run([BIN] + args, capture_output=True, timeout=timeout, **kw)
+run = functools.partial(stackfire, timeout=120)
 
 
 def workload(name):
     return os.path.join(WORKLOADS, name)
-
-
-def read_folded(path):
-    out = collections.Counter()
-    with open(path, encoding="utf-8", errors="surrogateescape") as f:
-        for line in f:
-            stack, _, count = line.rstrip("\n").rpartition(" ")
-            out[stack] += int(count)
-    return out
-
-
-def parse_folded_text(text):
-    out = collections.Counter()
-    for line in text.splitlines():
-        stack, _, count = line.rpartition(" ")
-        out[stack] += int(count)
-    return out
 
 
 def pprof_name(name):
@@ -117,29 +92,6 @@ def top_rows(text):
                 name = name[: -len(" (inline)")]
             rows.append((int(m.group(1)), name))
     return rows
-
-
-# speedscope's published schema, from the npm package that tests/export pins
-# (scripts/test.sh runs `npm ci` there).
-SCHEMA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "export", "node_modules",
-                      "speedscope", "dist", "release", "file-format-schema.json")
-
-
-def validate_schema(doc, what):
-    try:
-        import jsonschema
-    except ImportError:
-        print("SKIP: schema validation of %s: python3 has no jsonschema module" % what)
-        return
-    if not os.path.exists(SCHEMA):
-        print("SKIP: schema validation of %s: run `npm ci` in tests/export" % what)
-        return
-    with open(SCHEMA) as f:
-        schema = json.load(f)
-    try:
-        jsonschema.validate(doc, schema)
-    except jsonschema.ValidationError as e:
-        check(False, "%s against speedscope's schema: %s" % (what, e.message))
 
 
 def build_id(path):
@@ -254,7 +206,7 @@ def check_pprof_matches_folded(tmp):
 
     with open(ss, encoding="utf-8") as f:
         doc = json.load(f)
-    validate_schema(doc, "recorded speedscope")
+    validate_speedscope(doc, "recorded speedscope")
     check(len(doc["profiles"]) == 1, "one speedscope profile without --per-thread")
     weights = sum(sum(p["weights"]) for p in doc["profiles"])
     check(weights == total, "speedscope weights %s == folded total %d" % (weights, total))
@@ -314,7 +266,7 @@ def check_speedscope_per_thread(tmp):
         by_root[stack.split(";")[0]] += n
     with open(ss, encoding="utf-8") as f:
         doc = json.load(f)
-    validate_schema(doc, "recorded per-thread speedscope")
+    validate_speedscope(doc, "recorded per-thread speedscope")
     profiles = {p["name"]: sum(p["weights"]) for p in doc["profiles"]}
     check(len(by_root) >= 2, "two threads sampled: %s" % by_root)
     check(profiles == dict(by_root),
@@ -347,7 +299,7 @@ def check_report(tmp):
              workload("record_profile"), "1"])
     err = r.stderr.decode()
     if check(r.returncode == 0, "record -o -: " + err):
-        folded = parse_folded_text(r.stdout.decode())
+        folded = parse_folded(r.stdout.decode())
         check(sum(folded.values()) == summary_samples(err) and sum(folded.values()) > 50,
               "-o - writes the folded stacks on stdout: %d vs %s" %
               (sum(folded.values()), err))
@@ -438,11 +390,7 @@ def main():
         check_speedscope_per_thread(tmp)
         check_report(tmp)
         check_several_pids(tmp)
-    if failures:
-        print("%d failure(s)" % len(failures))
-        return 1
-    print("all record output checks passed")
-    return 0
+    return finish("all record output checks passed", "%d failure(s)")
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ Exits 77 (meson's SKIP) when perf_event_open is refused, after the checks
 that need no sampling.
 """
 import collections
+import functools
 import glob
 import itertools
 import json
@@ -31,30 +32,15 @@ import tempfile
 import time
 import xml.etree.ElementTree as ET
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from testlib import SKIP, check, failures, finish, stackfire  # noqa: E402
+from testlib import parse_folded as folded  # noqa: E402
+
 BIN = os.environ["STACKFIRE_BIN"]
 WORKLOADS = os.environ["RECORD_WORKLOADS"]
 TESTDATA = os.environ["STACKFIRE_TESTDATA"]
 PHASES = os.path.join(WORKLOADS, "record_phases")
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
-    return cond
-
-
-def run(args, timeout=120, **kw):
-    return subprocess.run([BIN] + args, capture_output=True, text=True, timeout=timeout, **kw)
-
-
-def folded(text):
-    out = collections.Counter()
-    for line in text.splitlines():
-        stack, _, count = line.rpartition(" ")
-        out[stack] += int(count)
-    return out
+run = functools.partial(stackfire, text=True, timeout=120)
 
 
 EVENT_TIME = re.compile(r"^\S.*?\s(\d+\.\d+):")
@@ -132,7 +118,7 @@ def check_frame_table(tmp):
     r = record(["-o", svg, "--", PHASES, "1", "4", times])
     if r.returncode != 0 and re.search(r"perf_event_open|perf_event_paranoid|CAP_PERFMON", r.stderr):
         print("SKIP: perf_event_open refused:", r.stderr.strip())
-        sys.exit(77 if not failures else 1)
+        sys.exit(SKIP if not failures else 1)
     if not check(r.returncode == 0, f"record phases: {r.stderr}"):
         return
     ET.parse(svg)  # well-formed
@@ -279,11 +265,7 @@ def main():
         check_perf_script(tmp)
         check_every(tmp)
         check_doc_commands(tmp)
-    if failures:
-        print(f"{len(failures)} check(s) failed")
-        return 1
-    print("all time checks passed")
-    return 0
+    return finish("all time checks passed")
 
 
 if __name__ == "__main__":
