@@ -417,6 +417,10 @@ std::pair<CLI::App*, Runner> RegisterRecord(CLI::App& app,
                 "Wall-clock profile: also record every switch off CPU with its stack and the "
                 "time until the thread ran again; stacks weigh microseconds, off-CPU ones end "
                 "in [off-cpu]");
+  sub->add_option("--off-cpu-every", r.off_cpu_every,
+                  "--off-cpu: take the stack of 1 in N switch-outs of each thread (default 1: "
+                  "every one); every switch is still timed, and the time of the others goes to "
+                  "the thread's sampled off-CPU stacks in proportion");
   sub->add_option("--unwinder", r.unwinder,
                   "DWARF unwinder: table (default), libunwind, or verify (both on every sample, "
                   "the table's stacks kept, differences counted in the summary)");

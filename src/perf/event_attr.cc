@@ -166,7 +166,7 @@ perf_event_attr BuildSwitchAttr(const AttrOptions& options, bool kernel_samples)
   attr.type = PERF_TYPE_SOFTWARE;
   attr.config = PERF_COUNT_SW_CONTEXT_SWITCHES;
   attr.freq = 0;
-  attr.sample_period = 1;
+  attr.sample_period = options.switch_period == 0 ? 1 : options.switch_period;
   attr.context_switch = 1;
   attr.mmap = 0;
   attr.mmap2 = 0;
