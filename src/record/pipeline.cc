@@ -499,7 +499,7 @@ std::pair<uint32_t, uint32_t> Pipeline::UnknownOffCpu(uint32_t pid, uint32_t tid
 
 void Pipeline::AddSpan(const OffCpuSpan& span) {
   const int64_t ns = static_cast<int64_t>(span.end_ns - span.begin_ns);
-  if (options_.off_cpu_every > 1) {
+  if (options_.off_cpu_sampled) {
     // Weighed at the end (SpreadUnsampled), when every span is known.
     OffCpuShares& shares = off_cpu_shares_[span.tid];
     if (span.stack.known) {
@@ -516,7 +516,7 @@ void Pipeline::AddSpan(const OffCpuSpan& span) {
     // Nothing known of where it waits: "[unknown];[off-cpu]" under its
     // thread, so that its time still counts (or, sampling 1 in N, its
     // time goes to the thread's sampled stacks at the end).
-    if (options_.off_cpu_every > 1) {
+    if (options_.off_cpu_sampled) {
       CountThread(span.tid);
       NoteThread(span.pid, span.tid);
       counters_.switches.fetch_add(1, std::memory_order_relaxed);

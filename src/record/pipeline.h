@@ -81,15 +81,16 @@ struct PipelineOptions {
   // Wall-clock weights (see above): clock samples weigh their periods in
   // nanoseconds, switch-outs their time off CPU.
   bool off_cpu = false;
-  // Off-CPU, the kernel samples the stack of 1 in off_cpu_every switch-outs
-  // (every one: 1). A span without a stack is then mostly one not sampled:
+  // Off-CPU, the kernel may sample the stacks of only some switch-outs
+  // (--off-cpu-stack-rate). A span without a stack is then mostly one not
+  // sampled:
   // FinishWallClock gives its time to its thread's off-CPU stacks in
   // proportion to the time each was seen with, so that per thread the
   // total stays exact and each stack's share is estimated from the
   // sampled spans (a thread with no sampled stack keeps
-  // "[unknown];[off-cpu]"). With 1, spans without a stack (lost samples)
+  // "[unknown];[off-cpu]"). Otherwise spans without a stack (lost samples)
   // keep "[unknown];[off-cpu]".
-  uint64_t off_cpu_every = 1;
+  bool off_cpu_sampled = false;
   size_t max_queued_bytes = size_t{1} << 30;
 };
 
@@ -217,8 +218,8 @@ class Pipeline {
   void AddSpan(const OffCpuSpan& span);
   // The "[unknown];[off-cpu]" stack (under the thread's root, the root).
   std::pair<uint32_t, uint32_t> UnknownOffCpu(uint32_t pid, uint32_t tid);
-  // off_cpu_every > 1: gives each thread's spans without a stack to its
-  // sampled off-CPU stacks (see PipelineOptions::off_cpu_every).
+  // off_cpu_sampled: gives each thread's spans without a stack to its
+  // sampled off-CPU stacks (see PipelineOptions::off_cpu_sampled).
   void SpreadUnsampled();
   void CountThread(uint32_t tid);
   // Adds the thread's pid and name to recorded_.threads once.
@@ -267,7 +268,7 @@ class Pipeline {
   uint64_t wall_start_ns_ = 0;  // see WallTotals::span_ns
   uint64_t wall_stop_ns_ = 0;
   uint64_t last_exit_ns_ = 0;  // the latest thread exit seen
-  // off_cpu_every > 1, per thread: the time of its spans without a stack,
+  // off_cpu_sampled, per thread: the time of its spans without a stack,
   // and of those with one by (root << 32 | stack). One entry per thread
   // seen off CPU, kept to the end (SpreadUnsampled).
   struct OffCpuShares {

@@ -136,10 +136,10 @@ TEST_F(PipelineTest, OffCpuSpansWithoutAStackGoUnderUnknown) {
   EXPECT_NE(folded.find("[unknown];[off-cpu] 1800\n"), std::string::npos) << folded;
 }
 
-TEST_F(PipelineTest, OffCpuEveryGivesUnsampledTimeToTheThreadsStacksInProportion) {
+TEST_F(PipelineTest, OffCpuSampledGivesUnsampledTimeToTheThreadsStacksInProportion) {
   PipelineOptions options;
   options.off_cpu = true;
-  options.off_cpu_every = 4;
+  options.off_cpu_sampled = true;
   options.per_thread = true;
   Pipeline p(options, &unwinder_, &symbolizer_);
   p.SetThreadName(7, "t7");
