@@ -23,14 +23,14 @@ threads on this machine's CPUs does not matter.
     blocked in pthread_join at attach, and sf-long, blocked in nanosleep
     until after the stop, each count the whole recording under their own
     stacks (from the start, and until the stop);
-  - launched with --off-cpu-every 5 (a stack at 1 in 2 switch-outs): the
-    summary counts about half the switch-outs without a stack (the period
-    reached the kernel), yet the worker's shares stay within 5 points of
-    its own measure (its 3 blocking phases a cycle, prime to 2, rotate
-    through the samples) and each thread's on-CPU + off-CPU time within
-    5 % of the recording (sf-short: 10 % of its lifetime), with no
-    [unknown];[off-cpu] left for the worker (its unsampled time went to
-    its sampled stacks);
+  - --off-cpu-stack-rate (switch-out stacks at up to HZ per second per
+    thread): at 1000 Hz the workload above, which switches far less, keeps
+    a stack at (nearly) every switch-out and the worker's shares within 5
+    points; record_pingpong (about 100k switches/s) at 500 Hz: most
+    switch-outs without a stack (the rate reached the kernel), yet each
+    thread's on-CPU + off-CPU time within 10 % of the recording and 95 % of
+    its off-CPU time under its own sampled stacks (the unsampled time went
+    there, not to [unknown]);
   - diff of wall-clock recordings: counted in clock periods (the note says
     so); with sleep_phase's time doubled in one input, diff --report finds
     sleep_phase grown; diff draws an SVG of the two recordings.
@@ -246,45 +246,62 @@ def check_launched(tmp):
     return base + ".folded"
 
 
-def check_every(tmp):
-    """--off-cpu-every 5: half the switch-outs' stacks, honest totals and
-    shares (see the module's doc)."""
-    out = os.path.join(tmp, "every.folded")
-    r = subprocess.run([BIN, "record", "--off-cpu", "--off-cpu-every", "5", "--per-thread", "-F",
-                        "999", "-o", out, "--", os.path.join(WORKLOADS, "record_offcpu"), "2"],
+def capped_record(tmp, name, rate, command):
+    """A launched --off-cpu --per-thread recording with stacks at up to rate
+    Hz per thread: (stderr, stdout, folded, switch-outs, without a stack),
+    or None."""
+    out = os.path.join(tmp, name + ".folded")
+    r = subprocess.run([BIN, "record", "--off-cpu", "--off-cpu-stack-rate", str(rate),
+                        "--per-thread", "-F", "999", "-o", out, "--"] + command,
                        capture_output=True, text=True, timeout=60)
-    if not check(r.returncode == 0, "every 5: record: " + r.stderr):
-        return
+    if not check(r.returncode == 0, "%s: record: %s" % (name, r.stderr)):
+        return None
     print(r.stderr)
-    m = re.search(r"(\d+) switch-outs \((\d+) without a stack\)", r.stderr)
-    if check(m is not None, "every 5: the summary counts switch-outs without a stack: " + r.stderr):
-        switches, unstacked = int(m.group(1)), int(m.group(2))
-        check(0.65 * switches <= unstacked <= 0.9 * switches,
-              "every 5: about 4 in 5 of %d switch-outs without a stack, got %d"
-              % (switches, unstacked))
-    span_s = span_seconds(r.stderr)
-    folded = read_folded(out)
+    m = re.search(r"(\d+) switch-outs(?: \((\d+) without a stack\))?", r.stderr)
+    if not check(m is not None, "%s: the summary counts switch-outs: %s" % (name, r.stderr)):
+        return None
+    return r.stderr, r.stdout, read_folded(out), int(m.group(1)), int(m.group(2) or 0)
+
+
+def check_capped(tmp):
+    """--off-cpu-stack-rate: below the rate nothing changes, above it the
+    stacks are capped and the time stays exact (see the module's doc)."""
+    got = capped_record(tmp, "capped 1000", 1000,
+                        [os.path.join(WORKLOADS, "record_offcpu"), "2"])
+    if got:
+        err, out, folded, switches, unstacked = got
+        check(unstacked <= 0.05 * switches, "capped 1000: the workload switches below the "
+              "rate: %d of %d switch-outs without a stack" % (unstacked, switches))
+        total, off, names = per_tid(folded)
+        check_worker_split(folded, names, "capped 1000", measured_split(out))
+    got = capped_record(tmp, "capped 500", 500,
+                        [os.path.join(WORKLOADS, "record_pingpong"), "1", "0", "0"])
+    if not got:
+        return
+    err, out, folded, switches, unstacked = got
+    check(switches >= 20000 and unstacked >= 0.8 * switches,
+          "capped 500: most of %d switch-outs (>= 20000) without a stack, got %d"
+          % (switches, unstacked))
+    span_s = span_seconds(err)
     total, off, names = per_tid(folded)
-    check_worker_split(folded, names, "every 5", measured_split(r.stdout))
-    for tid in tid_named(names, "sf-worker"):
-        unknown = sum(w for s, w in folded.items() if s.startswith(
-            "sf-worker-") and s.split(";", 1)[0].endswith("/%d" % tid) and
-            s.endswith(";[unknown];[off-cpu]"))
-        check(unknown <= 0.01 * total[tid],
-              "every 5: the worker's unsampled time went to its sampled stacks, %d us of %d "
-              "left under [unknown];[off-cpu]" % (unknown, total[tid]))
-    for comm in ("sf-worker", "sf-helper"):
-        for tid in tid_named(names, comm):
-            got = total[tid] / 1e6
-            print("every 5: %s (%d) on+off %.3f s of %.3f s" % (comm, tid, got, span_s))
-            check(abs(got - span_s) <= 0.05 * span_s,
-                  "every 5: %s's on-CPU + off-CPU time %.3f s is the recording's %.3f s +- 5 %%"
-                  % (comm, got, span_s))
-    for _, tid, lifetime_us in (l.split() for l in r.stdout.splitlines()
-                                if l.startswith("short ")):
-        got, want = total[int(tid)], int(lifetime_us)
-        check(abs(got - want) <= 0.1 * want,
-              "every 5: sf-short %s counted %d us, lived %d us (+- 10 %%)" % (tid, got, want))
+    for loop in ("ping_loop", "pong_loop"):
+        tids = {int(re.fullmatch(r".*/(\d+)", s.split(";", 1)[0]).group(1))
+                for s in folded if ";%s;" % loop in s}
+        if not check(len(tids) == 1, "capped 500: one thread runs %s: %s" % (loop, tids)):
+            continue
+        tid = tids.pop()
+        print("capped 500: %s (%d) on+off %.3f s of %.3f s, off-CPU %.3f s" % (
+            loop, tid, total[tid] / 1e6, span_s, off[tid] / 1e6))
+        check(abs(total[tid] / 1e6 - span_s) <= 0.1 * span_s,
+              "capped 500: %s's on-CPU + off-CPU time %.3f s is the recording's %.3f s +- 10 %%"
+              % (loop, total[tid] / 1e6, span_s))
+        mine = sum(w for s, w in folded.items() if s.split(";", 1)[0].endswith("/%d" % tid)
+                   and s.endswith(";[off-cpu]"))
+        stacked = sum(w for s, w in folded.items() if s.split(";", 1)[0].endswith("/%d" % tid)
+                      and s.endswith(";[off-cpu]") and ";%s;" % loop in s)
+        check(mine > 0 and stacked >= 0.95 * mine,
+              "capped 500: %s's unsampled off-CPU time went to its sampled stacks: %d of %d us "
+              "under %s" % (loop, stacked, mine, loop))
 
 
 def check_attached(tmp):
@@ -427,7 +444,7 @@ def main():
             print("SKIP: perf_event_open is refused here:", reason)
             return SKIP
         launched = check_launched(tmp)
-        check_every(tmp)
+        check_capped(tmp)
         attached = check_attached(tmp)
         if launched and attached:
             check_diff(tmp, launched, attached)
