@@ -425,7 +425,7 @@ std::pair<CLI::App*, Runner> RegisterRecord(CLI::App& app,
   sub->add_option("--off-cpu-stack-rate", r.off_cpu_stack_hz,
                   "--off-cpu: take switch-out stacks at about HZ a second per thread (0, the "
                   "default: at every switch-out); every switch is still timed, and the time of "
-                  "the others goes to the thread's sampled off-CPU stacks in proportion");
+                  "the others goes to the thread's latest sampled off-CPU stack");
   sub->add_option("--unwinder", r.unwinder,
                   "DWARF unwinder: table (default), libunwind, or verify (both on every sample, "
                   "the table's stacks kept, differences counted in the summary)");

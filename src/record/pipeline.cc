@@ -150,37 +150,36 @@ void Pipeline::FinishWallClock(uint64_t stop_ns) {
       wall_.threads() == 0 && last_exit_ns_ > wall_start_ns_ ? std::min(stop_ns, last_exit_ns_)
                                                              : stop_ns;
   wall_.Finish(stop_ns);
-  SpreadUnsampled();
+  FlushUnsampled();
 }
 
-void Pipeline::SpreadUnsampled() {
-  for (auto& entry : off_cpu_shares_) {
-    OffCpuShares& shares = entry.second;
-    if (shares.unsampled_ns <= 0) continue;
-    int64_t sampled = 0;
-    for (const auto& [key, ns] : shares.sampled_ns) sampled += ns;
-    if (sampled <= 0) {
-      recorded_.weights.Add(shares.unknown.first, shares.unknown.second, shares.unsampled_ns,
-                            shares.unsampled_ns);
-      continue;
-    }
-    // Each stack's part, rounded down; the last takes what rounding left,
-    // so that the thread's total is exact.
-    int64_t given = 0;
-    size_t left = shares.sampled_ns.size();
-    for (const auto& [key, ns] : shares.sampled_ns) {
-      const int64_t part =
-          --left == 0 ? shares.unsampled_ns - given
-                      : static_cast<int64_t>(static_cast<__int128>(shares.unsampled_ns) * ns /
-                                             sampled);
-      given += part;
-      if (part > 0) {
-        recorded_.weights.Add(static_cast<uint32_t>(key >> 32), static_cast<uint32_t>(key), part,
-                              part);
-      }
+void Pipeline::FlushUnsampled() {
+  for (const auto& [tid, shares] : off_cpu_shares_) {
+    if (shares.waiting_ns > 0) {
+      recorded_.weights.Add(shares.unknown.first, shares.unknown.second, shares.waiting_ns,
+                            shares.waiting_ns);
     }
   }
   off_cpu_shares_.clear();
+}
+
+void Pipeline::CarryStack(const OffCpuSpan& span, int64_t ns) {
+  OffCpuShares& shares = off_cpu_shares_[span.tid];
+  if (span.stack.known) {
+    // Spans come in time order per thread: this stack is now its latest,
+    // and takes the time that waited for it.
+    shares.has_stack = true;
+    shares.root = span.stack.root;
+    shares.stack = span.stack.stack;
+    ns += std::exchange(shares.waiting_ns, 0);
+    recorded_.weights.Add(shares.root, shares.stack, ns, ns);
+  } else if (shares.has_stack) {
+    recorded_.weights.Add(shares.root, shares.stack, ns, ns);
+  } else {
+    shares.waiting_ns += ns;
+    // Named now: the thread's name is gone once it exits.
+    shares.unknown = UnknownOffCpu(span.pid, span.tid);
+  }
 }
 
 Profile Pipeline::FoldedProfile() const { return ToFolded(recorded_); }
@@ -500,31 +499,15 @@ std::pair<uint32_t, uint32_t> Pipeline::UnknownOffCpu(uint32_t pid, uint32_t tid
 void Pipeline::AddSpan(const OffCpuSpan& span) {
   const int64_t ns = static_cast<int64_t>(span.end_ns - span.begin_ns);
   if (options_.off_cpu_sampled) {
-    // Weighed at the end (SpreadUnsampled), when every span is known.
-    OffCpuShares& shares = off_cpu_shares_[span.tid];
-    if (span.stack.known) {
-      shares.sampled_ns[uint64_t{span.stack.root} << 32 | span.stack.stack] += ns;
-    } else {
-      shares.unsampled_ns += ns;
-      // Named now: the thread's name is gone once it exits.
-      shares.unknown = UnknownOffCpu(span.pid, span.tid);
-    }
-  }
-  uint32_t root = span.stack.root;
-  uint32_t stack = span.stack.stack;
-  if (!span.stack.known) {
+    CarryStack(span, ns);
+  } else {
+    uint32_t root = span.stack.root;
+    uint32_t stack = span.stack.stack;
     // Nothing known of where it waits: "[unknown];[off-cpu]" under its
-    // thread, so that its time still counts (or, sampling 1 in N, its
-    // time goes to the thread's sampled stacks at the end).
-    if (options_.off_cpu_sampled) {
-      CountThread(span.tid);
-      NoteThread(span.pid, span.tid);
-      counters_.switches.fetch_add(1, std::memory_order_relaxed);
-      return;
-    }
-    std::tie(root, stack) = UnknownOffCpu(span.pid, span.tid);
+    // thread, so that its time still counts.
+    if (!span.stack.known) std::tie(root, stack) = UnknownOffCpu(span.pid, span.tid);
+    recorded_.weights.Add(root, stack, ns, ns);
   }
-  recorded_.weights.Add(root, stack, ns, ns);
   CountThread(span.tid);
   NoteThread(span.pid, span.tid);
   counters_.switches.fetch_add(1, std::memory_order_relaxed);

@@ -83,13 +83,12 @@ struct PipelineOptions {
   bool off_cpu = false;
   // Off-CPU, the kernel may sample the stacks of only some switch-outs
   // (--off-cpu-stack-rate). A span without a stack is then mostly one not
-  // sampled:
-  // FinishWallClock gives its time to its thread's off-CPU stacks in
-  // proportion to the time each was seen with, so that per thread the
-  // total stays exact and each stack's share is estimated from the
-  // sampled spans (a thread with no sampled stack keeps
-  // "[unknown];[off-cpu]"). Otherwise spans without a stack (lost samples)
-  // keep "[unknown];[off-cpu]".
+  // sampled: its time goes to its thread's latest off-CPU stack before it
+  // (or, before the thread's first one, to its first), so that per thread
+  // the total stays exact and each stack's share is estimated from the
+  // switch-outs near it in time; a thread with no stack keeps
+  // "[unknown];[off-cpu]" (FinishWallClock). Otherwise spans without a
+  // stack (lost samples) keep "[unknown];[off-cpu]".
   bool off_cpu_sampled = false;
   size_t max_queued_bytes = size_t{1} << 30;
 };
@@ -218,9 +217,11 @@ class Pipeline {
   void AddSpan(const OffCpuSpan& span);
   // The "[unknown];[off-cpu]" stack (under the thread's root, the root).
   std::pair<uint32_t, uint32_t> UnknownOffCpu(uint32_t pid, uint32_t tid);
-  // off_cpu_sampled: gives each thread's spans without a stack to its
-  // sampled off-CPU stacks (see PipelineOptions::off_cpu_sampled).
-  void SpreadUnsampled();
+  // off_cpu_sampled: weighs a span, with or without a stack (see
+  // PipelineOptions::off_cpu_sampled).
+  void CarryStack(const OffCpuSpan& span, int64_t ns);
+  // At the end: the time still waiting goes under [unknown];[off-cpu].
+  void FlushUnsampled();
   void CountThread(uint32_t tid);
   // Adds the thread's pid and name to recorded_.threads once.
   void NoteThread(uint32_t pid, uint32_t tid);
@@ -268,13 +269,13 @@ class Pipeline {
   uint64_t wall_start_ns_ = 0;  // see WallTotals::span_ns
   uint64_t wall_stop_ns_ = 0;
   uint64_t last_exit_ns_ = 0;  // the latest thread exit seen
-  // off_cpu_sampled, per thread: the time of its spans without a stack,
-  // and of those with one by (root << 32 | stack). One entry per thread
-  // seen off CPU, kept to the end (SpreadUnsampled).
+  // off_cpu_sampled, per thread seen off CPU: its latest off-CPU stack,
+  // or the time waiting for its first one. Kept to the end.
   struct OffCpuShares {
-    int64_t unsampled_ns = 0;
-    std::pair<uint32_t, uint32_t> unknown;  // UnknownOffCpu's root and stack
-    absl::flat_hash_map<uint64_t, int64_t> sampled_ns;
+    bool has_stack = false;
+    uint32_t root = 0, stack = 0;           // the latest stack, when has_stack
+    int64_t waiting_ns = 0;                 // before its first stack
+    std::pair<uint32_t, uint32_t> unknown;  // UnknownOffCpu's, for waiting_ns
   };
   absl::flat_hash_map<uint32_t, OffCpuShares> off_cpu_shares_;
   std::shared_ptr<const std::vector<uint8_t>> vdso_image_;

@@ -136,7 +136,7 @@ TEST_F(PipelineTest, OffCpuSpansWithoutAStackGoUnderUnknown) {
   EXPECT_NE(folded.find("[unknown];[off-cpu] 1800\n"), std::string::npos) << folded;
 }
 
-TEST_F(PipelineTest, OffCpuSampledGivesUnsampledTimeToTheThreadsStacksInProportion) {
+TEST_F(PipelineTest, OffCpuSampledGivesUnsampledTimeToTheThreadsLatestStack) {
   PipelineOptions options;
   options.off_cpu = true;
   options.off_cpu_sampled = true;
@@ -146,13 +146,14 @@ TEST_F(PipelineTest, OffCpuSampledGivesUnsampledTimeToTheThreadsStacksInProporti
   p.SetThreadName(8, "t8");
   p.Process(OffCpuSpans());
   p.FinishWallClock(3000000);
-  // Thread 7's 1300 us without a stack split 3:1 as its stacks' 300:100;
-  // thread 8, never sampled, keeps its 500 us under [unknown].
+  // Thread 7's 900 us without a stack go to a000, the stack before them,
+  // its 400 us to b000; thread 8, never sampled, keeps its 500 us under
+  // [unknown].
   const std::string root7 = "t7-" + std::to_string(kPid) + "/7;";
   const std::string root8 = "t8-" + std::to_string(kPid) + "/8;";
   const std::string folded = Folded(p.FoldedProfile());
-  EXPECT_NE(folded.find(root7 + "[unknown]:a000;[off-cpu] 1275\n"), std::string::npos) << folded;
-  EXPECT_NE(folded.find(root7 + "[unknown]:b000;[off-cpu] 425\n"), std::string::npos) << folded;
+  EXPECT_NE(folded.find(root7 + "[unknown]:a000;[off-cpu] 1200\n"), std::string::npos) << folded;
+  EXPECT_NE(folded.find(root7 + "[unknown]:b000;[off-cpu] 500\n"), std::string::npos) << folded;
   EXPECT_NE(folded.find(root8 + "[unknown];[off-cpu] 500\n"), std::string::npos) << folded;
   EXPECT_EQ(folded.find(root7 + "[unknown];"), std::string::npos) << folded;
   EXPECT_EQ(p.wall_totals().off.off_cpu_ns, 2200000);
