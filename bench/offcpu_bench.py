@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Cost of `stackfire record --off-cpu` on a switch-heavy workload, against
-`perf record -e context-switches -c 1 --call-graph dwarf` in the same run.
+`perf record -e context-switches/period=1/ --call-graph dwarf` (what `-c 1`
+gives) in the same run.
 
 The workload (testdata/workloads/record_pingpong.cc) is two threads passing
 a byte over pipes, both pinned to CPU 0 (--cpu), so each round trip is two
@@ -23,7 +24,7 @@ To separate where the target's slowdown comes from, --variants adds rounds
 of perf or stackfire with other options (each NAME=ARGS, ARGS added to the
 command line), e.g.
     --variants 'perf-clock=-e cpu-clock/freq=99/' 'perf-switch=--switch-events' \
-               'sf-every8=--off-cpu-every 8'
+               'sf-cap1000=--off-cpu-stack-rate 1000'
 A NAME starting with "perf" adds to the perf command, any other to
 stackfire's. Their rows are printed after the table.
 
