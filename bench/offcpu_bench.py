@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Cost of `stackfire record --off-cpu` on a switch-heavy workload, against
-`perf record -e context-switches -c 1 --call-graph dwarf` in the same run.
+`perf record -e context-switches/period=1/ --call-graph dwarf` (what `-c 1`
+gives) in the same run.
 
 The workload (testdata/workloads/record_pingpong.cc) is two threads passing
 a byte over pipes, both pinned to CPU 0 (--cpu), so each round trip is two
@@ -18,6 +19,14 @@ reported.
   - lost records: stackfire's summary, perf's "lost" lines;
   - off-CPU stacks per second: stackfire's switch-outs unwound per CPU
     second of stackfire.
+
+To separate where the target's slowdown comes from, --variants adds rounds
+of perf or stackfire with other options (each NAME=ARGS, ARGS added to the
+command line), e.g.
+    --variants 'perf-clock=-e cpu-clock/freq=99/' 'perf-switch=--switch-events' \
+               'sf-cap1000=--off-cpu-stack-rate 1000'
+A NAME starting with "perf" adds to the perf command, any other to
+stackfire's. Their rows are printed after the table.
 
     bench/offcpu_bench.py --stackfire build/src/cli/stackfire \\
         --workload build/tests/record/record_pingpong --seconds 3 --rounds 3 \\
@@ -64,7 +73,7 @@ def run_profiler(argv, env=None, cpu=None):
     return err, ru.ru_utime + ru.ru_stime
 
 
-def one_round(mode, args, tmp):
+def one_round(mode, args, tmp, extra=()):
     total = args.seconds + 2  # 1 s before and after the profiled window
     target = start_target(args.workload, total, args.cpu, args.spin_ns)
     time.sleep(1)
@@ -73,15 +82,18 @@ def one_round(mode, args, tmp):
     if mode == "stackfire":
         err, cpu = run_profiler([args.stackfire, "record", "--off-cpu", "-q", "-p",
                                  str(target.pid), "-d", str(args.seconds), "-o",
-                                 os.path.join(tmp, "sf.folded")], cpu=args.profiler_cpu)
-        m = re.search(r"(\d+) samples, (\d+) switch-outs.*?(\d+) lost", err)
-        res.update(cpu=cpu, lost=int(m.group(3)) if m else -1,
-                   stacks=int(m.group(2)) if m else 0)
+                                 os.path.join(tmp, "sf.folded")] + list(extra),
+                                cpu=args.profiler_cpu)
+        m = re.search(r"(\d+) samples, (\d+) switch-outs(?: \((\d+) without a stack\))?"
+                      r".*?(\d+) lost", err)
+        res.update(cpu=cpu, lost=int(m.group(4)) if m else -1,
+                   stacks=int(m.group(2)) - int(m.group(3) or 0) if m else 0)
     elif mode == "perf":
         data = os.path.join(tmp, "perf.data")
-        err, cpu = run_profiler(["perf", "record", "-q", "-e", "context-switches", "-c", "1",
-                                 "--call-graph", "dwarf", "-o", data, "-p", str(target.pid),
-                                 "--", "sleep", str(args.seconds)], cpu=args.profiler_cpu)
+        err, cpu = run_profiler(["perf", "record", "-q", "-e", "context-switches/period=1/",
+                                 "--call-graph", "dwarf", "-o", data, "-p", str(target.pid)] +
+                                list(extra) + ["--", "sleep", str(args.seconds)],
+                                cpu=args.profiler_cpu)
         # perf script unwinds every sample (what stackfire does while it
         # records); its text goes to /dev/null.
         _, s_cpu = run_profiler(["perf", "script", "-i", data])
@@ -116,16 +128,24 @@ def main():
     ap.add_argument("--cpu", type=int, default=0, help="the CPU the workload is pinned to")
     ap.add_argument("--profiler-cpu", type=int, default=1,
                     help="the CPU the profiler is pinned to (-1: not pinned)")
+    ap.add_argument("--variants", nargs="*", default=[],
+                    help="NAME=ARGS: more rounds with ARGS added to perf's command (NAME "
+                         "perf...) or stackfire's (any other NAME)")
     args = ap.parse_args()
     if args.profiler_cpu < 0:
         args.profiler_cpu = None
-    results = {"none": [], "stackfire": [], "perf": []}
+    variants = [("none", "none", []), ("stackfire", "stackfire", []), ("perf", "perf", [])]
+    for v in args.variants:
+        name, _, extra = v.partition("=")
+        variants.append((name, "perf" if name.startswith("perf") else "stackfire", extra.split()))
+    results = {name: [] for name, _, _ in variants}
     with tempfile.TemporaryDirectory(prefix="stackfire-offcpu-bench-") as tmp:
         for r in range(args.rounds):
-            for mode in ("none", "stackfire", "perf"):
-                res = one_round(mode, args, tmp)
-                print("round %d %s: %s" % (r, mode, res), flush=True)
-                results[mode].append(res)
+            for name, mode, extra in variants:
+                res = one_round(mode, args, tmp, extra)
+                res["mode"] = name
+                print("round %d %s: %s" % (r, name, res), flush=True)
+                results[name].append(res)
     med = lambda mode, key: statistics.median(x[key] for x in results[mode])
     base = med("none", "rate")
     print("\nround trips/s alone: %.0f (%.0f context switches/s)" % (base, 2 * base))
@@ -151,6 +171,13 @@ def main():
           "CPU vs perf record + perf script %.2f" % (
               (base / max(sf_rate, 1)) / (base / max(pf_rate, 1)), sf_cpu / max(pf_cpu, 1e-9),
               sf_cpu / max(pf_cpu + ps_cpu, 1e-9)))
+    if len(variants) > 3:
+        print("\n| variant | slowdown | profiler CPU s/s | lost | switch-out stacks kept |")
+        print("|---|---|---|---|---|")
+    for name, _, extra in variants[1:] if len(variants) > 3 else []:
+        print("| %s %s | %.2fx | %.2f | %d | %d |" % (
+            name, " ".join(extra), base / max(med(name, "rate"), 1), med(name, "cpu") / args.seconds,
+            med(name, "lost"), med(name, "stacks")))
     return 0
 
 

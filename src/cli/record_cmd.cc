@@ -281,9 +281,14 @@ int RunRecord(RecordFlags& flags) {
   if (!flags.quiet) {
     // As py-spy does: the user (or a script waiting for this line) knows
     // that the events are on.
+    const std::string switches =
+        !config->off_cpu             ? ""
+        : config->off_cpu_stack_hz == 0
+            ? " and at every switch off CPU"
+            : absl::StrCat(" and at switches off CPU (all timed, stacks at up to ",
+                           config->off_cpu_stack_hz, " Hz)");
     std::fprintf(stderr, "stackfire: sampling at %d Hz%s%s; Ctrl-C to stop\n",
-                 static_cast<int>(config->attr.frequency_hz),
-                 config->off_cpu ? " and at every switch off CPU" : "",
+                 static_cast<int>(config->attr.frequency_hz), switches.c_str(),
                  config->duration_s > 0 ? absl::StrFormat(" for %g s", config->duration_s).c_str()
                                         : "");
   }
@@ -418,6 +423,10 @@ std::pair<CLI::App*, Runner> RegisterRecord(CLI::App& app,
                 "Wall-clock profile: also record every switch off CPU with its stack and the "
                 "time until the thread ran again; stacks weigh microseconds, off-CPU ones end "
                 "in [off-cpu]");
+  sub->add_option("--off-cpu-stack-rate", r.off_cpu_stack_hz,
+                  "--off-cpu: take switch-out stacks at about HZ a second per thread (0, the "
+                  "default: at every switch-out); every switch is still timed, and the time of "
+                  "the others goes to the thread's latest sampled off-CPU stack");
   sub->add_option("--unwinder", r.unwinder,
                   "DWARF unwinder: table (default), libunwind, or verify (both on every sample, "
                   "the table's stacks kept, differences counted in the summary)");

@@ -168,7 +168,16 @@ perf_event_attr BuildSwitchAttr(const AttrOptions& options, bool kernel_samples)
   attr.type = PERF_TYPE_SOFTWARE;
   attr.config = PERF_COUNT_SW_CONTEXT_SWITCHES;
   attr.freq = 0;
-  attr.sample_period = 1;
+  if (options.switch_stack_hz > 0) {
+    // Frequency mode: with a fixed period above 1 and PERF_SAMPLE_PERIOD,
+    // the kernel samples every switch anyway (perf_swevent_event), and a
+    // fixed period can keep hitting the same place of a thread that blocks
+    // in a cycle; the adjusted period varies.
+    attr.freq = 1;
+    attr.sample_freq = options.switch_stack_hz;
+  } else {
+    attr.sample_period = 1;
+  }
   attr.context_switch = 1;
   if (attr.sample_stack_user != 0) {
     attr.sample_stack_user = std::min(options.switch_stack_bytes, kMaxStackBytes) & ~7u;

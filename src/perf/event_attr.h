@@ -100,11 +100,17 @@ struct AttrOptions {
   bool exclude_kernel = false;  // --no-kernel, or paranoid forbids kernel samples
   bool enable_on_exec = false;  // a launched command: start counting at exec
   uint32_t wakeup_bytes = 0;    // 0: wake on every sample
+  // The off-CPU event's samples (stacks) per second and per event (a
+  // thread on one CPU), the kernel adjusting its period to the rate of
+  // switches; 0: a sample at every switch-out. Its SWITCH records come at
+  // every switch either way.
+  uint64_t switch_stack_hz = 0;
 };
 
 perf_event_attr BuildAttr(const AttrOptions& options);
 
-// The off-CPU event: context-switches, period 1, the sample layout of
+// The off-CPU event: context-switches, period 1 (or frequency
+// options.switch_stack_hz when set), the sample layout of
 // BuildAttr(options) (so that both share one ring and one SampleLayout),
 // PERF_RECORD_SWITCH on, and no MMAP2/COMM/FORK records (the main event
 // sends those once). kernel_samples: exclude_kernel = 0, with the kernel

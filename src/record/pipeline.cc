@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "src/proc/threads.h"
@@ -149,6 +150,36 @@ void Pipeline::FinishWallClock(uint64_t stop_ns) {
       wall_.threads() == 0 && last_exit_ns_ > wall_start_ns_ ? std::min(stop_ns, last_exit_ns_)
                                                              : stop_ns;
   wall_.Finish(stop_ns);
+  FlushUnsampled();
+}
+
+void Pipeline::FlushUnsampled() {
+  for (const auto& [tid, shares] : off_cpu_shares_) {
+    if (shares.waiting_ns > 0) {
+      recorded_.weights.Add(shares.unknown.first, shares.unknown.second, shares.waiting_ns,
+                            shares.waiting_ns);
+    }
+  }
+  off_cpu_shares_.clear();
+}
+
+void Pipeline::CarryStack(const OffCpuSpan& span, int64_t ns) {
+  OffCpuShares& shares = off_cpu_shares_[span.tid];
+  if (span.stack.known) {
+    // Spans come in time order per thread: this stack is now its latest,
+    // and takes the time that waited for it.
+    shares.has_stack = true;
+    shares.root = span.stack.root;
+    shares.stack = span.stack.stack;
+    ns += std::exchange(shares.waiting_ns, 0);
+    recorded_.weights.Add(shares.root, shares.stack, ns, ns);
+  } else if (shares.has_stack) {
+    recorded_.weights.Add(shares.root, shares.stack, ns, ns);
+  } else {
+    shares.waiting_ns += ns;
+    // Named now: the thread's name is gone once it exits.
+    shares.unknown = UnknownOffCpu(span.pid, span.tid);
+  }
 }
 
 Profile Pipeline::FoldedProfile() const { return ToFolded(recorded_); }
@@ -455,23 +486,28 @@ void Pipeline::CountThread(uint32_t tid) {
   }
 }
 
+std::pair<uint32_t, uint32_t> Pipeline::UnknownOffCpu(uint32_t pid, uint32_t tid) {
+  static const std::vector<uint64_t> kNone;
+  static const ProcessMaps kNoMaps;
+  StackKey key;
+  key.off_cpu = true;
+  key.user_pcs = &kNone;
+  key.kernel_ips = &kNone;
+  return {RootFrame(pid, tid), builder_.Build(key, kNoMaps)};
+}
+
 void Pipeline::AddSpan(const OffCpuSpan& span) {
-  uint32_t root = span.stack.root;
-  uint32_t stack = span.stack.stack;
-  if (!span.stack.known) {
+  const int64_t ns = static_cast<int64_t>(span.end_ns - span.begin_ns);
+  if (options_.off_cpu_sampled) {
+    CarryStack(span, ns);
+  } else {
+    uint32_t root = span.stack.root;
+    uint32_t stack = span.stack.stack;
     // Nothing known of where it waits: "[unknown];[off-cpu]" under its
     // thread, so that its time still counts.
-    static const std::vector<uint64_t> kNone;
-    static const ProcessMaps kNoMaps;
-    StackKey key;
-    key.off_cpu = true;
-    key.user_pcs = &kNone;
-    key.kernel_ips = &kNone;
-    stack = builder_.Build(key, kNoMaps);
-    root = RootFrame(span.pid, span.tid);
+    if (!span.stack.known) std::tie(root, stack) = UnknownOffCpu(span.pid, span.tid);
+    recorded_.weights.Add(root, stack, ns, ns);
   }
-  const int64_t ns = static_cast<int64_t>(span.end_ns - span.begin_ns);
-  recorded_.weights.Add(root, stack, ns, ns);
   CountThread(span.tid);
   NoteThread(span.pid, span.tid);
   counters_.switches.fetch_add(1, std::memory_order_relaxed);

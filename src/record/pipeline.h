@@ -81,6 +81,15 @@ struct PipelineOptions {
   // Wall-clock weights (see above): clock samples weigh their periods in
   // nanoseconds, switch-outs their time off CPU.
   bool off_cpu = false;
+  // Off-CPU, the kernel may sample the stacks of only some switch-outs
+  // (--off-cpu-stack-rate). A span without a stack is then mostly one not
+  // sampled: its time goes to its thread's latest off-CPU stack before it
+  // (or, before the thread's first one, to its first), so that per thread
+  // the total stays exact and each stack's share is estimated from the
+  // switch-outs near it in time; a thread with no stack keeps
+  // "[unknown];[off-cpu]" (FinishWallClock). Otherwise spans without a
+  // stack (lost samples) keep "[unknown];[off-cpu]".
+  bool off_cpu_sampled = false;
   size_t max_queued_bytes = size_t{1} << 30;
 };
 
@@ -206,6 +215,13 @@ class Pipeline {
   uint32_t BuildStack(RawSample& sample, bool off_cpu,
                       const std::vector<std::string>* kernel_names = nullptr);
   void AddSpan(const OffCpuSpan& span);
+  // The "[unknown];[off-cpu]" stack (under the thread's root, the root).
+  std::pair<uint32_t, uint32_t> UnknownOffCpu(uint32_t pid, uint32_t tid);
+  // off_cpu_sampled: weighs a span, with or without a stack (see
+  // PipelineOptions::off_cpu_sampled).
+  void CarryStack(const OffCpuSpan& span, int64_t ns);
+  // At the end: the time still waiting goes under [unknown];[off-cpu].
+  void FlushUnsampled();
   void CountThread(uint32_t tid);
   // Adds the thread's pid and name to recorded_.threads once.
   void NoteThread(uint32_t pid, uint32_t tid);
@@ -253,6 +269,15 @@ class Pipeline {
   uint64_t wall_start_ns_ = 0;  // see WallTotals::span_ns
   uint64_t wall_stop_ns_ = 0;
   uint64_t last_exit_ns_ = 0;  // the latest thread exit seen
+  // off_cpu_sampled, per thread seen off CPU: its latest off-CPU stack,
+  // or the time waiting for its first one. Kept to the end.
+  struct OffCpuShares {
+    bool has_stack = false;
+    uint32_t root = 0, stack = 0;           // the latest stack, when has_stack
+    int64_t waiting_ns = 0;                 // before its first stack
+    std::pair<uint32_t, uint32_t> unknown;  // UnknownOffCpu's, for waiting_ns
+  };
+  absl::flat_hash_map<uint32_t, OffCpuShares> off_cpu_shares_;
   std::shared_ptr<const std::vector<uint8_t>> vdso_image_;
 };
 

@@ -186,6 +186,17 @@ absl::StatusOr<RecordConfig> RecordConfig::Create(const RecordRequest& request,
                  "use -e cpu-clock (the default) or -e task-clock with --off-cpu");
   }
   c.off_cpu = request.off_cpu;
+  if (request.off_cpu_stack_hz > 0 && !request.off_cpu) {
+    return Usage("--off-cpu-stack-rate applies to --off-cpu recordings");
+  }
+  if (limits.max_sample_rate != 0 && request.off_cpu_stack_hz > limits.max_sample_rate) {
+    return Usage(absl::StrCat("--off-cpu-stack-rate ", request.off_cpu_stack_hz,
+                              " Hz is above the kernel's limit of ", limits.max_sample_rate,
+                              " Hz"),
+                 RateHint(limits.max_sample_rate));
+  }
+  c.off_cpu_stack_hz = request.off_cpu_stack_hz;
+  c.attr.switch_stack_hz = request.off_cpu_stack_hz;
   if (request.frequency_hz == 0) {
     return Usage("-F must be at least 1 Hz",
                  "-F is samples per second per thread: e.g. -F 99 (the default) or -F 999");

@@ -42,6 +42,7 @@ struct RecordRequest {
   bool per_pid = false;
   bool no_kernel = false;
   bool off_cpu = false;  // --off-cpu: wall-clock profile
+  uint64_t off_cpu_stack_hz = 0;  // --off-cpu-stack-rate: 0, a stack at every switch-out
   std::vector<std::string> outputs;  // -o, as given (only checked: no file twice)
   std::string unnamed = "address";   // --unnamed: address or module
   bool no_debuginfod = false;        // --no-debuginfod
@@ -69,7 +70,8 @@ struct RecordConfig {
   // a bad pid list, an unknown event, -F 0 or above the kernel's limit, a
   // bad --call-graph, -m not a power of two, an unknown unwinder, a
   // negative -d, one file given to -o twice, --unnamed other than address
-  // or module, --off-cpu with an event that does not count time, and
+  // or module, --off-cpu with an event that does not count time,
+  // --off-cpu-stack-rate without --off-cpu or above the kernel's limit, and
   // --user without a command or naming no user.
   [[nodiscard]] static absl::StatusOr<RecordConfig> Create(
       const RecordRequest& request, const SystemLimits& limits = SystemLimits::Read());
@@ -89,6 +91,11 @@ struct RecordConfig {
   // Wall-clock profile: off-CPU stacks weigh their time off CPU, on-CPU
   // samples their period, both in nanoseconds (pipeline.h).
   bool off_cpu = false;
+  // --off-cpu-stack-rate HZ: the switch event samples about HZ
+  // switch-outs a second per thread (attr.switch_stack_hz); the pipeline
+  // gives the time of the others to their thread's sampled stacks
+  // (PipelineOptions::off_cpu_sampled). 0: every switch-out.
+  uint64_t off_cpu_stack_hz = 0;
   // Code without symbols: "module+0xSTART" (true) or "[module]" (false).
   bool unnamed_by_address = true;
   // Fetch debug info from DEBUGINFOD_URLS (when it is set).

@@ -157,6 +157,7 @@ absl::Status RecordSession::Init(const RecordConfig& config, const SessionOption
   pipeline_options.collect_export = options.export_model;
   pipeline_options.fp_only = attr.call_graph == perf::CallGraph::kFramePointer;
   pipeline_options.off_cpu = config.off_cpu;
+  pipeline_options.off_cpu_sampled = config.off_cpu_stack_hz > 0;
   pipeline_ = std::make_unique<Pipeline>(pipeline_options, unwinder_.get(), symbolizer_.get(),
                                          modules_.get());
   std::vector<ExecIdentity> seen(pids_.size());

@@ -23,6 +23,17 @@ threads on this machine's CPUs does not matter.
     blocked in pthread_join at attach, and sf-long, blocked in nanosleep
     until after the stop, each count the whole recording under their own
     stacks (from the start, and until the stop);
+  - --off-cpu-stack-rate (switch-out stacks at about HZ per second per
+    thread): at 1000 Hz on the workload above, each long-lived thread's
+    on-CPU + off-CPU time within 5 % of the recording and no
+    [unknown];[off-cpu] left (the unsampled time went to the thread's
+    sampled stacks; the worker's shares are not checked: the kernel's
+    adjusted period under-samples switch-outs that closely follow another,
+    see stackfire-record(1), Cost); record_pingpong (about 100k switches/s)
+    at 500 Hz: most switch-outs without a stack (the rate reached the
+    kernel), each thread's off-CPU time within the recording, its on+off
+    within 15 % (the clock overcounts CPU time at such rates, capped or
+    not) and 95 % of its off-CPU time under its own sampled stacks;
   - diff of wall-clock recordings: counted in clock periods (the note says
     so); with sleep_phase's time doubled in one input, diff --report finds
     sleep_phase grown; diff draws an SVG of the two recordings.
@@ -223,6 +234,83 @@ def check_launched(tmp):
     return base + ".folded"
 
 
+def capped_record(tmp, name, rate, command):
+    """A launched --off-cpu --per-thread recording with stacks at up to rate
+    Hz per thread: (stderr, stdout, folded, switch-outs, without a stack),
+    or None."""
+    out = os.path.join(tmp, name + ".folded")
+    r = subprocess.run([BIN, "record", "--off-cpu", "--off-cpu-stack-rate", str(rate),
+                        "--per-thread", "-F", "999", "-o", out, "--"] + command,
+                       capture_output=True, text=True, timeout=60)
+    if not check(r.returncode == 0, "%s: record: %s" % (name, r.stderr)):
+        return None
+    print(r.stderr)
+    m = re.search(r"(\d+) switch-outs(?: \((\d+) without a stack\))?", r.stderr)
+    if not check(m is not None, "%s: the summary counts switch-outs: %s" % (name, r.stderr)):
+        return None
+    return r.stderr, r.stdout, read_folded(out), int(m.group(1)), int(m.group(2) or 0)
+
+
+def check_capped(tmp):
+    """--off-cpu-stack-rate: below the rate nothing changes, above it the
+    stacks are capped and the time stays exact (see the module's doc)."""
+    got = capped_record(tmp, "capped 1000", 1000,
+                        [os.path.join(WORKLOADS, "record_offcpu"), "2"])
+    if got:
+        # The worker's shares are not checked here: the kernel's adjusted
+        # period skips the switch-outs that closely follow another, and
+        # this worker's lock wait follows its sleep (lock_phase got no
+        # stack at all in a run, read_phase its time); documented.
+        err, out, folded, switches, unstacked = got
+        span_s = span_seconds(err)
+        total, off, names = per_tid(folded)
+        for comm in ("sf-worker", "sf-helper"):
+            for tid in tid_named(names, comm):
+                got_s = total[tid] / 1e6
+                print("capped 1000: %s (%d) on+off %.3f s of %.3f s" % (comm, tid, got_s, span_s))
+                check(abs(got_s - span_s) <= 0.05 * span_s,
+                      "capped 1000: %s's on-CPU + off-CPU time %.3f s is the recording's %.3f s "
+                      "+- 5 %%" % (comm, got_s, span_s))
+                unknown = sum(w for s, w in folded.items() if s.split(";", 1)[0].endswith(
+                    "/%d" % tid) and s.endswith(";[unknown];[off-cpu]"))
+                check(unknown <= 0.01 * total[tid],
+                      "capped 1000: %s's unsampled time went to its sampled stacks, %d us of %d "
+                      "left under [unknown];[off-cpu]" % (comm, unknown, total[tid]))
+    got = capped_record(tmp, "capped 500", 500,
+                        [os.path.join(WORKLOADS, "record_pingpong"), "1", "0", "0"])
+    if not got:
+        return
+    err, out, folded, switches, unstacked = got
+    check(switches >= 20000 and unstacked >= 0.8 * switches,
+          "capped 500: most of %d switch-outs (>= 20000) without a stack, got %d"
+          % (switches, unstacked))
+    span_s = span_seconds(err)
+    total, off, names = per_tid(folded)
+    for loop in ("ping_loop", "pong_loop"):
+        tids = {int(re.fullmatch(r".*/(\d+)", s.split(";", 1)[0]).group(1))
+                for s in folded if ";%s;" % loop in s}
+        if not check(len(tids) == 1, "capped 500: one thread runs %s: %s" % (loop, tids)):
+            continue
+        tid = tids.pop()
+        print("capped 500: %s (%d) on+off %.3f s of %.3f s, off-CPU %.3f s" % (
+            loop, tid, total[tid] / 1e6, span_s, off[tid] / 1e6))
+        # At 100k+ switches/s the clock's periods count up to 10 % more CPU
+        # time than there is, capped or not (0.99 s of 0.90 s here): 15 %.
+        check(abs(total[tid] / 1e6 - span_s) <= 0.15 * span_s,
+              "capped 500: %s's on-CPU + off-CPU time %.3f s is the recording's %.3f s +- 15 %%"
+              % (loop, total[tid] / 1e6, span_s))
+        check(off[tid] / 1e6 <= 1.01 * span_s,
+              "capped 500: %s's off-CPU time %.3f s fits in the recording's %.3f s"
+              % (loop, off[tid] / 1e6, span_s))
+        mine = sum(w for s, w in folded.items() if s.split(";", 1)[0].endswith("/%d" % tid)
+                   and s.endswith(";[off-cpu]"))
+        stacked = sum(w for s, w in folded.items() if s.split(";", 1)[0].endswith("/%d" % tid)
+                      and s.endswith(";[off-cpu]") and ";%s;" % loop in s)
+        check(mine > 0 and stacked >= 0.95 * mine,
+              "capped 500: %s's unsampled off-CPU time went to its sampled stacks: %d of %d us "
+              "under %s" % (loop, stacked, mine, loop))
+
+
 def check_attached(tmp):
     out = os.path.join(tmp, "attached.folded")
     target = subprocess.Popen([os.path.join(WORKLOADS, "record_offcpu"), "8", "long"],
@@ -363,6 +451,7 @@ def main():
             print("SKIP: perf_event_open is refused here:", reason)
             return SKIP
         launched = check_launched(tmp)
+        check_capped(tmp)
         attached = check_attached(tmp)
         if launched and attached:
             check_diff(tmp, launched, attached)

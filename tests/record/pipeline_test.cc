@@ -96,6 +96,70 @@ class PipelineTest : public ::testing::Test {
   FakeSymbolizer symbolizer_;
 };
 
+perf::ParsedRecord SwitchOutSample(uint32_t tid, uint64_t time, uint64_t ip) {
+  perf::ParsedRecord r = Sample(kPid, tid, time, ip);
+  std::get<perf::SampleRecord>(r).switch_out = true;
+  return r;
+}
+
+perf::ParsedRecord Switch(uint32_t tid, uint64_t time, bool out) {
+  perf::SwitchRecord s;
+  s.out = out;
+  s.pid = kPid;
+  s.tid = tid;
+  s.time_ns = time;
+  return s;
+}
+
+// Off-CPU spans of two threads, times in microseconds: thread 7 is off CPU
+// 300 us with stack a000, 900 us without a stack, 100 us with b000, 400 us
+// without; thread 8, 500 us without a stack.
+std::vector<perf::ParsedRecord> OffCpuSpans() {
+  constexpr uint64_t us = 1000;
+  return Batch(SwitchOutSample(7, 100 * us, 0xa000), Switch(7, 100 * us, true),
+               Switch(7, 400 * us, false), Switch(7, 500 * us, true),
+               Switch(7, 1400 * us, false), SwitchOutSample(7, 1500 * us, 0xb000),
+               Switch(7, 1500 * us, true), Switch(7, 1600 * us, false),
+               Switch(7, 2000 * us, true), Switch(7, 2400 * us, false),
+               Switch(8, 100 * us, true), Switch(8, 600 * us, false));
+}
+
+TEST_F(PipelineTest, OffCpuSpansWithoutAStackGoUnderUnknown) {
+  PipelineOptions options;
+  options.off_cpu = true;
+  Pipeline p(options, &unwinder_, &symbolizer_);
+  p.Process(OffCpuSpans());
+  p.FinishWallClock(3000000);
+  const std::string folded = Folded(p.FoldedProfile());
+  EXPECT_NE(folded.find("[unknown]:a000;[off-cpu] 300\n"), std::string::npos) << folded;
+  EXPECT_NE(folded.find("[unknown]:b000;[off-cpu] 100\n"), std::string::npos) << folded;
+  EXPECT_NE(folded.find("[unknown];[off-cpu] 1800\n"), std::string::npos) << folded;
+}
+
+TEST_F(PipelineTest, OffCpuSampledGivesUnsampledTimeToTheThreadsLatestStack) {
+  PipelineOptions options;
+  options.off_cpu = true;
+  options.off_cpu_sampled = true;
+  options.per_thread = true;
+  Pipeline p(options, &unwinder_, &symbolizer_);
+  p.SetThreadName(7, "t7");
+  p.SetThreadName(8, "t8");
+  p.Process(OffCpuSpans());
+  p.FinishWallClock(3000000);
+  // Thread 7's 900 us without a stack go to a000, the stack before them,
+  // its 400 us to b000; thread 8, never sampled, keeps its 500 us under
+  // [unknown].
+  const std::string root7 = "t7-" + std::to_string(kPid) + "/7;";
+  const std::string root8 = "t8-" + std::to_string(kPid) + "/8;";
+  const std::string folded = Folded(p.FoldedProfile());
+  EXPECT_NE(folded.find(root7 + "[unknown]:a000;[off-cpu] 1200\n"), std::string::npos) << folded;
+  EXPECT_NE(folded.find(root7 + "[unknown]:b000;[off-cpu] 500\n"), std::string::npos) << folded;
+  EXPECT_NE(folded.find(root8 + "[unknown];[off-cpu] 500\n"), std::string::npos) << folded;
+  EXPECT_EQ(folded.find(root7 + "[unknown];"), std::string::npos) << folded;
+  EXPECT_EQ(p.wall_totals().off.off_cpu_ns, 2200000);
+  EXPECT_EQ(p.counters().switches.load(), 5u);
+}
+
 TEST_F(PipelineTest, MmapAppliesBeforeLaterSamplesEvenOutOfOrder) {
   Pipeline p({}, &unwinder_, &symbolizer_);
   unwinder_.next = {0x7000010, 0x1005};

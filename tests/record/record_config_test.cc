@@ -43,6 +43,33 @@ std::pair<std::string, std::string> Error(const RecordRequest& request,
   return {std::string(c.status().message()), HintOf(c.status())};
 }
 
+TEST(RecordConfigTest, OffCpuStackRateSetsTheSwitchEventsFrequency) {
+  RecordRequest r = Attach();
+  r.off_cpu = true;
+  auto every = RecordConfig::Create(r, Limits());
+  ASSERT_TRUE(every.ok()) << every.status();
+  EXPECT_EQ(every->attr.switch_stack_hz, 0u);
+  const perf_event_attr all = perf::BuildSwitchAttr(every->attr, true);
+  EXPECT_EQ(all.freq, 0u);
+  EXPECT_EQ(all.sample_period, 1u);
+  r.off_cpu_stack_hz = 500;
+  auto capped = RecordConfig::Create(r, Limits());
+  ASSERT_TRUE(capped.ok()) << capped.status();
+  EXPECT_EQ(capped->off_cpu_stack_hz, 500u);
+  const perf_event_attr attr = perf::BuildSwitchAttr(capped->attr, true);
+  EXPECT_EQ(attr.freq, 1u);
+  EXPECT_EQ(attr.sample_freq, 500u);
+  EXPECT_EQ(attr.context_switch, 1u);  // every switch is still timed
+  EXPECT_EQ(attr.sample_type, perf::kSampleType);  // one layout for both events
+  // The clock event keeps its frequency.
+  EXPECT_EQ(perf::BuildAttr(capped->attr).sample_freq, 99u);
+  r.off_cpu_stack_hz = 200000;
+  EXPECT_TRUE(Has(Error(r).first, "above the kernel's limit of 100000 Hz"));
+  r.off_cpu = false;
+  r.off_cpu_stack_hz = 500;
+  EXPECT_TRUE(Has(Error(r).first, "--off-cpu-stack-rate applies to --off-cpu"));
+}
+
 TEST(RecordConfigTest, Defaults) {
   auto c = RecordConfig::Create(Attach("12, 34,12"), Limits());
   ASSERT_TRUE(c.ok()) << c.status();
