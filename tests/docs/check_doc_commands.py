@@ -374,12 +374,19 @@ def run_pprof_http(cmd, cwd, env):
                     url = url.rstrip("/") + "/ui/top"
                 # Straight to 127.0.0.1, whatever http_proxy says.
                 opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-                try:
-                    with opener.open(url, timeout=60) as page:
-                        body = page.read().decode(errors="replace")
-                        ok = page.status == 200 and "pprof" in body.lower()
-                except OSError as e:
-                    return False, "".join(seen) + "GET %s: %s" % (url, e)
+                # pprof prints its address before it listens there: a
+                # refused connection is retried for a few seconds.
+                for attempt in range(20):
+                    try:
+                        with opener.open(url, timeout=60) as page:
+                            body = page.read().decode(errors="replace")
+                            ok = page.status == 200 and "pprof" in body.lower()
+                        break
+                    except OSError as e:
+                        refused = isinstance(getattr(e, "reason", e), ConnectionRefusedError)
+                        if not refused or attempt == 19 or p.proc.poll() is not None:
+                            return False, "".join(seen) + "GET %s: %s" % (url, e)
+                        time.sleep(0.25)
                 return ok, "".join(seen) + "GET %s: %d, %d bytes" % (url, page.status, len(body))
         return False, "".join(seen)
     finally:
