@@ -19,8 +19,10 @@
 //               deadlines; blocked in read on its request pipe otherwise.
 //   sf-spawner  every 500 ms starts an sf-short thread and joins it.
 //   sf-short    short_compute for 100 ms, short_sleep for 100 ms, exits;
-//               prints "short TID LIFETIME_US" (from pthread_create to its
-//               end).
+//               the spawner then prints "short TID MOST_US LEAST_US": its
+//               life from before and from after pthread_create to its end
+//               (it began in between; the two differ when the spawner was
+//               kept off its CPU inside pthread_create).
 //   sf-long     (with "long") long_compute for 200 ms, then long_sleep for
 //               an hour: still blocked when a recording stops.
 //
@@ -30,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -181,19 +184,18 @@ void* Helper(void*) {
   }
 }
 
-int64_t g_short_created;  // when the spawner asked for the current sf-short
+// The current sf-short's tid and end (CLOCK_MONOTONIC ns), for its spawner.
+long g_short_tid;
+int64_t g_short_end;
 
 void* Short(void*) {
-  // Its life starts at pthread_create: on a loaded machine a new thread
+  // Its life starts inside pthread_create: on a loaded machine a new thread
   // may wait long for its first CPU, and that wait is part of its life.
-  const int64_t born = g_short_created;
   SetName("sf-short");
+  g_short_tid = static_cast<long>(syscall(SYS_gettid));
   short_compute(Now() + 100 * kMs);
   short_sleep(100 * kMs);
-  const int64_t lifetime = Now() - born;
-  std::printf("short %ld %lld\n", static_cast<long>(syscall(SYS_gettid)),
-              static_cast<long long>(lifetime / 1000));
-  std::fflush(stdout);
+  g_short_end = Now();
   return nullptr;
 }
 
@@ -202,9 +204,14 @@ void* Spawner(void*) {
   for (int64_t next = Now() + 500 * kMs; next + 300 * kMs <= g_end_ns; next += 500 * kMs) {
     SleepUntil(next);
     pthread_t t;
-    g_short_created = Now();
+    const int64_t before = Now();
     pthread_create(&t, nullptr, Short, nullptr);
+    const int64_t after = Now();
     pthread_join(t, nullptr);
+    std::printf("short %ld %lld %lld\n", g_short_tid,
+                static_cast<long long>((g_short_end - before) / 1000),
+                static_cast<long long>((g_short_end - std::min(after, g_short_end)) / 1000));
+    std::fflush(stdout);
   }
   return nullptr;
 }

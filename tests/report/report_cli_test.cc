@@ -1,7 +1,9 @@
 // `stackfire report` as a user runs it: plain output into a pipe, colour and
 // truncation on a pseudo-terminal, the options, the errors, and the top
 // function of corpus profiles against an independent count made here.
+#include <poll.h>
 #include <pty.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -48,16 +50,28 @@ CliRun Stackfire(const std::string& args) {
   return r;
 }
 
-// Runs the binary with stdout and stderr on a pseudo-terminal.
+// Runs the binary with stdout and stderr on a pseudo-terminal. The parent
+// keeps the terminal's other end open until it has read everything: with
+// forkpty's, a read after the child exits may fail (EIO) while the child's
+// last output is still on its way to the master side (a loaded machine lost
+// all but the first line so).
 CliRun OnTerminal(const std::vector<std::string>& args, const std::vector<std::string>& env) {
-  int master = -1;
+  int master = -1, slave = -1;
   struct winsize ws = {};
   ws.ws_row = 40;
   ws.ws_col = 200;
-  pid_t pid = forkpty(&master, nullptr, nullptr, &ws);
   CliRun r;
+  if (openpty(&master, &slave, nullptr, nullptr, &ws) != 0) return r;
+  pid_t pid = fork();
   if (pid < 0) return r;
   if (pid == 0) {
+    close(master);
+    setsid();
+    ioctl(slave, TIOCSCTTY, 0);
+    dup2(slave, STDIN_FILENO);
+    dup2(slave, STDOUT_FILENO);
+    dup2(slave, STDERR_FILENO);
+    if (slave > STDERR_FILENO) close(slave);
     unsetenv("NO_COLOR");
     unsetenv("COLUMNS");
     for (const std::string& kv : env) putenv(const_cast<char*>(kv.c_str()));
@@ -70,14 +84,24 @@ CliRun OnTerminal(const std::vector<std::string>& args, const std::vector<std::s
     _exit(127);
   }
   char buf[4096];
-  for (;;) {
-    ssize_t n = read(master, buf, sizeof buf);
-    if (n <= 0) break;  // EIO once the child closed the terminal
-    r.out.append(buf, static_cast<size_t>(n));
-  }
-  close(master);
   int status = 0;
-  waitpid(pid, &status, 0);
+  bool exited = false;
+  // Until the child has exited, then until nothing more comes for 300 ms.
+  for (;;) {
+    struct pollfd p = {master, POLLIN, 0};
+    const int ready = poll(&p, 1, exited ? 300 : 100);
+    if (ready > 0 && (p.revents & POLLIN) != 0) {
+      ssize_t n = read(master, buf, sizeof buf);
+      if (n > 0) {
+        r.out.append(buf, static_cast<size_t>(n));
+        continue;
+      }
+    }
+    if (exited) break;
+    exited = waitpid(pid, &status, WNOHANG) == pid;
+  }
+  close(slave);
+  close(master);
   r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   r.out.erase(std::remove(r.out.begin(), r.out.end(), '\r'), r.out.end());
   return r;
