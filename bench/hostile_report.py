@@ -19,6 +19,7 @@ Cases (as tests/record/record_hostile_target_test.cc sets them up):
   perfmap-ranges   /tmp/perf-PID.map with wrapping, 2^64-wide and 1 GiB+ ranges
   fifo-debuglink   the library's .gnu_debuglink file is a FIFO
   sigterm-blocked  fifo-lib, recorded without -d; SIGTERM 2 s after the start
+  sigterm-debuglink  the same with fifo-debuglink
   container        a debuglink symlink out of a pivot_root'ed container to a host FIFO
 
 Run as root (perf_event_open on another process, unshare -m), for example:
@@ -306,6 +307,8 @@ CASES = [
      setup_fifo_debuglink, "hot_spin_inner", ["libhot.debug", "debug"], None),
     ("sigterm-blocked", "(7) SIGTERM 2 s into a recording of case 3 (no -d); time from SIGTERM to exit",
      setup_fifo_lib, "hot_spin_inner", ["terminated", "signal", "libhot.so"], 2.0),
+    ("sigterm-debuglink", "(7b) SIGTERM 2 s into a recording of case 6 (no -d); time from SIGTERM to exit",
+     setup_fifo_debuglink, "hot_spin_inner", ["terminated", "signal", "libhot.debug"], 2.0),
     ("container", "(8) debuglink symlink out of a pivot_root'ed container to a host FIFO",
      setup_container, "hot_spin_inner", ["libhot", "host_only", "debug"], None),
 ]
@@ -338,7 +341,15 @@ def short(text, n):
 
 
 def key_message(stderr, keywords, work):
-    lines = [l.strip().replace(work, "$T") for l in stderr.splitlines() if l.strip()]
+    lines = []
+    for l in stderr.splitlines():
+        l = l.strip().replace(work, "$T")
+        if not l:
+            continue
+        if lines and lines[-1] in ("Warning:", "Error:"):  # perf's message is on the next line
+            lines[-1] += " " + l
+        else:
+            lines.append(l)
     marks = ("warning", "error", "fail", "terminated", "signal", "perf map", "cannot", "skipped")
     marked = [l for l in lines if any(m in l.lower() for m in marks)]
     picked = [l for l in marked if any(k in l for k in keywords)] or marked
@@ -365,12 +376,16 @@ def status_cell(r, case_signal):
 
 
 def git_commit(binary):
+    """The checkout's HEAD and the last commit that changed the code built
+    into the binary (src/, include/, meson files)."""
     d = os.path.dirname(os.path.realpath(binary))
     while d != "/":
         if os.path.exists(os.path.join(d, ".git")):
-            out = subprocess.run(["git", "-C", d, "log", "-1", "--format=%h %s"],
-                                 capture_output=True, text=True)
-            return short(out.stdout.strip(), 90) if out.returncode == 0 else "?"
+            def log(*paths):
+                out = subprocess.run(["git", "-C", d, "log", "-1", "--format=%h %s", "--"] +
+                                     list(paths), capture_output=True, text=True)
+                return short(out.stdout.strip(), 80) if out.returncode == 0 else "?"
+            return "checkout at %s; last change to src/: %s" % (log(), log("src", "include"))
         d = os.path.dirname(d)
     return "?"
 
@@ -383,6 +398,7 @@ def main():
     ap.add_argument("--timeout", type=float, default=25.0)
     ap.add_argument("--duration", type=float, default=2.0)
     ap.add_argument("--cases", default=",".join(c[0] for c in CASES))
+    ap.add_argument("--tools", default="old,new,perf", help="which of old,new,perf to run")
     ap.add_argument("--output", help="also write the report here")
     args = ap.parse_args()
     new_bin = os.path.abspath(args.stackfire)
@@ -397,6 +413,7 @@ def main():
              ("perf", lambda pid, w, sa: record_perf(new_bin, pid, w, args.timeout,
                                                      args.duration, sa))]
 
+    tools = [t for t in tools if t[0].split()[0] in args.tools.split(",")]
     started = datetime.datetime.now(datetime.timezone.utc)
     rows = []
     for name, title, setup, expected, keywords, sig in CASES:
