@@ -17,6 +17,7 @@ Cases (as tests/record/record_hostile_target_test.cc sets them up):
   perfmap-zero     /tmp/perf-PID.map replaced by a symlink to /dev/zero
   perfmap-sparse   /tmp/perf-PID.map made a sparse 10 GB file
   perfmap-ranges   /tmp/perf-PID.map with wrapping, 2^64-wide and 1 GiB+ ranges
+  perfmap-ranges-only  the same without the true line
   fifo-debuglink   the library's .gnu_debuglink file is a FIFO
   sigterm-blocked  fifo-lib, recorded without -d; SIGTERM 2 s after the start
   sigterm-debuglink  the same with fifo-debuglink
@@ -266,6 +267,16 @@ def setup_perfmap_ranges(wl, work, extra):
     return t
 
 
+def setup_perfmap_ranges_only(wl, work, extra):
+    t, path, line = start_jit(wl, extra)
+    start = int(line.split()[0], 16)
+    with open(path, "w") as f:
+        f.write("ffffffffffffff00 1000 wraps_past_2_64\n")
+        f.write("0 ffffffffffffffff covers_everything\n")
+        f.write("%x 40000001 over_1_GiB\n" % (start - 0x1000))
+    return t
+
+
 def setup_fifo_debuglink(wl, work, extra):
     lib = os.path.join(work, "libhot.so")
     copy(os.path.join(wl, "libhostile_hot_linked.so"), lib)
@@ -303,6 +314,8 @@ CASES = [
      setup_perfmap_sparse, "jit_spin_in_namespace", ["perf map", "perf-"], None),
     ("perfmap-ranges", "(5) perf map lines with absurd ranges (wrapping, 2^64 wide, >1 GiB, overlapping)",
      setup_perfmap_ranges, "jit_spin_in_namespace", ["perf map", "perf-"], None),
+    ("perfmap-ranges-only", "(5b) the same absurd lines without the true one (the JIT code has no right name)",
+     setup_perfmap_ranges_only, "jit_spin_in_namespace", ["perf map", "perf-"], None),
     ("fifo-debuglink", "(6) .gnu_debuglink file (libhot.debug) is a FIFO",
      setup_fifo_debuglink, "hot_spin_inner", ["libhot.debug", "debug"], None),
     ("sigterm-blocked", "(7) SIGTERM 2 s into a recording of case 3 (no -d); time from SIGTERM to exit",
@@ -353,6 +366,7 @@ def key_message(stderr, keywords, work):
     marks = ("warning", "error", "fail", "terminated", "signal", "perf map", "cannot", "skipped")
     marked = [l for l in lines if any(m in l.lower() for m in marks)]
     picked = [l for l in marked if any(k in l for k in keywords)] or marked
+    picked = list(dict.fromkeys(picked))  # perf record and perf script repeat some
     if not picked:
         picked = [l for l in lines if "sample" in l][:1]
     return "<br>".join(short(l, 150) for l in picked[:2]) or "(nothing printed)"
