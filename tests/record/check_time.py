@@ -145,6 +145,19 @@ def check_frame_table(tmp):
               f"{fn}'s phase (buckets {lo}..{hi}): {fn} owns {own} of {total} samples")
 
 
+def tidy(frame):
+    """A name as collapse (like stackcollapse-perf.pl) leaves it: cut at an
+    argument list's "(" (not one that opens "(anonymous namespace)"), quotes
+    dropped. A sample in, say, a "{lambda()#1}" or "operator()" (ASan's
+    runtime has some) comes back so from the text."""
+    p = frame.find("(")
+    while p != -1 and frame.startswith("(anonymous namespace)", p):
+        p = frame.find("(", p + 1)
+    if p != -1:
+        frame = frame[:p]
+    return frame.replace('"', "").replace("'", "")
+
+
 def check_perf_script(tmp):
     fo, ps = os.path.join(tmp, "r.folded"), os.path.join(tmp, "r.perf.txt")
     sp = os.path.join(tmp, "r.speedscope.json")
@@ -152,17 +165,21 @@ def check_perf_script(tmp):
     if not check(r.returncode == 0, f"record -o r.perf.txt: {r.stderr}"):
         return
     with open(fo) as f:
-        want = folded(f.read())
+        want = collections.Counter()
+        for stack, n in folded(f.read()).items():
+            want[";".join(tidy(frame) for frame in stack.split(";"))] += n
     c = run(["collapse", "--all", ps])
     got = collections.Counter()
     for stack, n in folded(c.stdout).items():
         root, _, rest = stack.partition(";")
         check(root == "record_phases", f"root frame {root}")
         got[rest] += n
+    differ = sorted(s for s in set(got) | set(want) if got[s] != want[s])
     check(got == want and sum(want.values()) > 100,
           f"collapse --all of the perf script text gives the folded stacks "
           f"({sum(got.values())} vs {sum(want.values())} samples, "
-          f"{len(set(got) ^ set(want))} stacks differ)")
+          f"{len(differ)} stacks differ: "
+          + "; ".join(f"[{s}] {got[s]} from the text, {want[s]} folded" for s in differ[:4]) + ")")
     with open(ps) as f:
         times = [s[0] for s in samples_of(f.read())]
     check(times == sorted(times) and None not in times, "perf script samples in time order")
