@@ -255,26 +255,27 @@ def setup_perfmap_sparse(wl, work, extra):
     return t
 
 
-def setup_perfmap_ranges(wl, work, extra):
+def write_absurd_ranges(wl, extra, keep_true_line):
+    """A perf map with wrapping, all-covering and over-1-GiB lines (and,
+    with keep_true_line, an overlapping one and the true line after them)."""
     t, path, line = start_jit(wl, extra)
     start = int(line.split()[0], 16)
     with open(path, "w") as f:
         f.write("ffffffffffffff00 1000 wraps_past_2_64\n")
         f.write("0 ffffffffffffffff covers_everything\n")
         f.write("%x 40000001 over_1_GiB\n" % (start - 0x1000))
-        f.write("%x 2000 outer_overlap\n" % (start - 0x100))
-        f.write(line)
+        if keep_true_line:
+            f.write("%x 2000 outer_overlap\n" % (start - 0x100))
+            f.write(line)
     return t
+
+
+def setup_perfmap_ranges(wl, work, extra):
+    return write_absurd_ranges(wl, extra, True)
 
 
 def setup_perfmap_ranges_only(wl, work, extra):
-    t, path, line = start_jit(wl, extra)
-    start = int(line.split()[0], 16)
-    with open(path, "w") as f:
-        f.write("ffffffffffffff00 1000 wraps_past_2_64\n")
-        f.write("0 ffffffffffffffff covers_everything\n")
-        f.write("%x 40000001 over_1_GiB\n" % (start - 0x1000))
-    return t
+    return write_absurd_ranges(wl, extra, False)
 
 
 def setup_fifo_debuglink(wl, work, extra):
