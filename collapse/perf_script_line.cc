@@ -374,7 +374,7 @@ std::optional<int64_t> ParseEventTime(string_view rest) {
     if (f.size() < 4 || f.back() != ':') continue;
     f.remove_suffix(1);
     const size_t dot = f.find('.');
-    if (dot == string_view::npos || dot == 0 || dot + 1 == f.size() || dot > 12) continue;
+    if (dot == string_view::npos || dot == 0 || dot + 1 == f.size() || dot > 11) continue;
     int64_t seconds = 0, nanos = 0;
     bool digits = true;
     for (size_t i = 0; i < dot && digits; ++i) {
@@ -387,7 +387,9 @@ std::optional<int64_t> ParseEventTime(string_view rest) {
       nanos += (f[i] - '0') * scale;  // digits past the ninth add 0
       scale /= 10;
     }
-    if (digits) return seconds * 1000000000 + nanos;
+    // Seconds since boot, or since 1970 with perf record -k realtime; more
+    // than int64 nanoseconds hold (292 years) is no time.
+    if (digits && seconds <= INT64_MAX / 1000000000 - 1) return seconds * 1000000000 + nanos;
   }
   return std::nullopt;
 }

@@ -68,6 +68,18 @@ TEST(MatchStackLineTest, Parts) {
   EXPECT_FALSE(MatchStackLine("\t          THIS_IS_A_WEIRD_LINE"));
 }
 
+TEST(ParseEventTimeTest, SecondsSinceBootOrEpochAndNoOverflow) {
+  EXPECT_EQ(ParseEventTime("[003] 12345.678901: 250000 cpu-clock:"), int64_t{12345678901000});
+  // perf record -k realtime: seconds since 1970.
+  EXPECT_EQ(ParseEventTime("1796000000.5: 1 cpu-clock:"), int64_t{1796000000500000000});
+  // The largest whole second that int64 nanoseconds hold, and past it (a
+  // fuzzer's 11-digit field once overflowed the multiplication): no time.
+  EXPECT_EQ(ParseEventTime("9223372035.999999999: 1 x:"), int64_t{9223372035999999999});
+  EXPECT_EQ(ParseEventTime("28075352744.0: 1 x:"), std::nullopt);
+  EXPECT_EQ(ParseEventTime("999999999999.0: 1 x:"), std::nullopt);
+  EXPECT_EQ(ParseEventTime("250000 cpu-clock:"), std::nullopt);
+}
+
 TEST(PeriodWeightTest, LikePerl) {
   EXPECT_EQ(PeriodWeight(""), 1);
   EXPECT_EQ(PeriodWeight("0"), 1);
