@@ -14,6 +14,16 @@ namespace stackfire::collapse {
 
 namespace {
 
+// A --from/--to bound in nanoseconds: absolute, or after the first sample's
+// time `first`; the sum saturates (a bound of 9e9 s after a first sample near
+// the end of int64's range).
+int64_t BoundNs(const PerfScriptOptions::TimeBound& b, int64_t first) {
+  if (b.absolute) return b.ns;
+  int64_t sum = 0;
+  if (__builtin_add_overflow(b.ns, first, &sum)) return first < 0 ? INT64_MIN : INT64_MAX;
+  return sum;
+}
+
 std::string_view BaseEvent(std::string_view event) { return event.substr(0, event.find(':')); }
 
 }  // namespace
@@ -97,16 +107,13 @@ void PerfScriptCollapser::Finish() {
   }
   skipping_ = false;
   EndSample();
-  timeline_.start_ns = std::max<int64_t>(stats_.first_time_ns, 0);
-  if (options_.from) {
-    timeline_.start_ns = std::max(
-        timeline_.start_ns, options_.from->ns + (options_.from->absolute ? 0 : timeline_.start_ns));
-  }
+  const int64_t first = std::max<int64_t>(stats_.first_time_ns, 0);
+  timeline_.start_ns = first;
+  if (options_.from) timeline_.start_ns = std::max(first, BoundNs(*options_.from, first));
   timeline_.end_ns = std::max(timeline_.start_ns, stats_.last_time_ns);
   if (options_.to) {
-    const int64_t to =
-        options_.to->ns + (options_.to->absolute ? 0 : std::max<int64_t>(stats_.first_time_ns, 0));
-    timeline_.end_ns = std::max(timeline_.start_ns, std::min(timeline_.end_ns, to));
+    timeline_.end_ns =
+        std::max(timeline_.start_ns, std::min(timeline_.end_ns, BoundNs(*options_.to, first)));
   }
 }
 
@@ -281,9 +288,8 @@ void PerfScriptCollapser::AddFrames(const StackLine& frame) {
 bool PerfScriptCollapser::InTimeRange() const {
   if (!options_.from && !options_.to) return true;
   const int64_t t = *time_ns_;
-  const int64_t base = stats_.first_time_ns;
-  if (options_.from && t < options_.from->ns + (options_.from->absolute ? 0 : base)) return false;
-  if (options_.to && t >= options_.to->ns + (options_.to->absolute ? 0 : base)) return false;
+  if (options_.from && t < BoundNs(*options_.from, stats_.first_time_ns)) return false;
+  if (options_.to && t >= BoundNs(*options_.to, stats_.first_time_ns)) return false;
   return true;
 }
 

@@ -32,6 +32,24 @@ TEST(PerfScriptTest, WeighsSamplesByPeriodAndReversesFrames) {
   EXPECT_EQ(Fold(kTwoSamples), "java;native_safe_halt;java/io/PrintStream:::print 335\n");
 }
 
+TEST(PerfScriptTest, TimeBoundsNearTheEndOfTheClockKeepTheirSamples) {
+  // A first sample at 9e9 s (realtime clock far ahead) and --to 9e9 s after
+  // it: the bound lies past int64 nanoseconds and must saturate, not wrap to
+  // a time before the samples (which would drop them all).
+  constexpr char kLate[] =
+      "ab 1 9000000000.0: 1 cpu-clock:\n\tf x (m)\n\n"
+      "ab 1 9000000001.0: 1 cpu-clock:\n\tf y (m)\n\n";
+  PerfScriptOptions o;
+  o.to = ParseTimeBound("9000000000");
+  ASSERT_TRUE(o.to);
+  PerfScriptStats stats;
+  EXPECT_EQ(Fold(kLate, o, &stats), "ab;x 1\nab;y 1\n");
+  EXPECT_EQ(stats.outside_samples, 0u);
+  o.to.reset();
+  o.from = ParseTimeBound("0.5");
+  EXPECT_EQ(Fold(kLate, o), "ab;y 1\n");
+}
+
 TEST(PerfScriptTest, MissingOrZeroPeriodCountsOne) {
   EXPECT_EQ(Fold("ab 1 1.0: cycles:\n\tf x (m)\n\n"
                  "ab 1 1.1: 0 cycles:\n\tf x (m)\n\n"),
