@@ -9,12 +9,16 @@
 #
 #   STACKFIRE_FUZZ_SECONDS=60 STACKFIRE_FUZZ_TARGETS="folded render_svg" scripts/fuzz.sh
 #
-# With STACKFIRE_FUZZ_SEED=N a run is repeatable instead: each target starts
-# from its seeds alone (a fresh corpus), with libFuzzer's -seed=N, and stops
-# after a fixed number of inputs (runs_for below, about 30 s each on a 2-vCPU
-# machine) rather than after a time. The same tree then mutates the same
-# inputs on any machine, so what passed here passes in CI; scripts/test.sh
-# runs this way. Without it, each run explores anew from where the last ended.
+# With STACKFIRE_FUZZ_SEED=N a run has a fixed budget instead: each target
+# starts from its seeds alone (a fresh corpus), with libFuzzer's -seed=N, and
+# stops after a fixed number of inputs (runs_for below, about 30 s each on a
+# 2-vCPU machine) rather than after a time; scripts/test.sh runs this way.
+# It is not bit-for-bit repeatable: libFuzzer's coverage feedback differs a
+# little from run to run (measured: the same seed and binary, with or without
+# address randomisation, ends at different feature counts), so a seeded run
+# can still find what an earlier one missed; that is a real bug, kept as a
+# regression like any other. Long unseeded runs before landing make that rare.
+# Without a seed, each run explores anew from where the last ended.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 seconds=${STACKFIRE_FUZZ_SECONDS:-60}

@@ -2,7 +2,8 @@
 # Sets everything up (scripts/setup.sh), runs the whole test suite on the
 # release build, then again on an AddressSanitizer + UndefinedBehaviorSanitizer
 # build (build-asan), then each libFuzzer target for a fixed, seeded number of
-# inputs (scripts/fuzz.sh, clang, build-fuzz), so a run is repeatable. Ends with "N passed, N failed" counted
+# inputs (scripts/fuzz.sh, clang, build-fuzz; a fixed budget, not a bit-for-bit
+# repeatable path: see there). Ends with "N passed, N failed" counted
 # from both meson test logs and the fuzz summary (one test per fuzz target).
 # CI runs this (.ci/run). Each part prints the time it took on stderr, as
 # "test: PART took N s" (setup, release build, release tests, sanitizer
