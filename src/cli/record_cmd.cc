@@ -427,6 +427,11 @@ std::pair<CLI::App*, Runner> RegisterRecord(CLI::App& app,
                   "--off-cpu: take switch-out stacks at about HZ a second per thread (0, the "
                   "default: at every switch-out); every switch is still timed, and the time of "
                   "the others goes to the thread's latest sampled off-CPU stack");
+  sub->add_flag("--per-thread-clock", r.per_thread_clock,
+                "--off-cpu: one clock per thread of the target, as without --off-cpu, instead "
+                "of one per CPU (the default where allowed: root, CAP_PERFMON or "
+                "perf_event_paranoid <= 0; it costs the target nothing at its switches, but "
+                "samples every process on the CPUs and keeps the target's)");
   sub->add_option("--unwinder", r.unwinder,
                   "DWARF unwinder: table (default), libunwind, or verify (both on every sample, "
                   "the table's stacks kept, differences counted in the summary)");

@@ -134,6 +134,14 @@ void PrintSummary(const record::RecordResult& result, const std::string& counts,
                    "off-CPU time around them is left out; raise --mmap-pages\n",
                    static_cast<unsigned long long>(c.unpaired));
     }
+    if (w.on_cpu_estimated_threads > 0) {
+      std::fprintf(stderr,
+                   "stackfire: the CPU time of %llu of %llu sampled threads is estimated from "
+                   "their samples' periods (a lost switch record left it unmeasured)\n",
+                   static_cast<unsigned long long>(w.on_cpu_estimated_threads),
+                   static_cast<unsigned long long>(w.on_cpu_estimated_threads +
+                                                   w.on_cpu_measured_threads));
+    }
   }
   if (c.throttled > 0) {
     std::fprintf(stderr,

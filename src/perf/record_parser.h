@@ -81,6 +81,9 @@ struct SampleRecord {
   // Set by the sampler's reader, not the parser: the sample was taken at a
   // switch-out by the off-CPU event (BuildSwitchAttr), not by the clock.
   bool switch_out = false;
+  // Also set by the reader: taken by the CPU-wide clock (Sampler::IsCpuWide),
+  // so of any process on that CPU.
+  bool cpu_wide = false;
   RawSample sample;
 };
 

@@ -99,6 +99,16 @@ absl::StatusOr<std::unique_ptr<Sampler>> Sampler::Create(const Options& options,
   s->mmap_pages_ = options.mmap_pages;
   s->cpus_ = OnlineCpus();
   s->ring_fd_.assign(s->cpus_.size(), -1);
+  if (options.off_cpu && options.cpu_wide_clock && s->OpenCpuWide(notes)) {
+    // The switch event follows the target's threads: it sends the maps,
+    // names and births the clock sent.
+    s->switch_attr_.mmap = s->attr_.mmap;
+    s->switch_attr_.mmap2 = s->attr_.mmap2;
+    s->switch_attr_.build_id = s->attr_.build_id;
+    s->switch_attr_.comm = s->attr_.comm;
+    s->switch_attr_.comm_exec = s->attr_.comm_exec;
+    s->switch_attr_.task = s->attr_.task;
+  }
 
   for (int pid : options.pids) {
     ASSIGN_OR_RETURN(std::vector<proc::ThreadInfo> threads, proc::ListThreads(pid));
@@ -126,11 +136,62 @@ absl::StatusOr<std::unique_ptr<Sampler>> Sampler::Create(const Options& options,
   return s;
 }
 
-absl::Status Sampler::OpenThread(int tid, std::vector<std::string>* notes) {
-  // Per CPU index i: the clock event at [i], the switch event (off-CPU) at
-  // [cpus + i].
+bool Sampler::OpenCpuWide(std::vector<std::string>* notes) {
+  perf_event_attr attr = attr_;
+  // cpu-clock: on a CPU, task-clock and cpu-clock count the same time.
+  attr.type = PERF_TYPE_SOFTWARE;
+  attr.config = PERF_COUNT_SW_CPU_CLOCK;
+  attr.inherit = 0;
+  attr.enable_on_exec = 0;
+  attr.mmap = attr.mmap2 = attr.build_id = 0;
+  attr.comm = attr.comm_exec = attr.task = 0;
   std::vector<ScopedFd> opened;
-  for (size_t i = 0; i < cpus_.size(); ++i) {
+  int err = 0;
+  for (size_t i = 0; i < cpus_.size() && err == 0; ++i) {
+    const int fd = PerfEventOpen(&attr, -1, cpus_[i]);
+    if (fd < 0) {
+      err = errno;
+    } else {
+      opened.emplace_back(fd);
+    }
+  }
+  auto refused = [&](const std::string& why) {
+    notes->push_back(absl::StrCat(
+        "--off-cpu: the clock is per thread (", why,
+        "): it adds to the target's cost at each of its context switches; one clock per CPU "
+        "needs root, CAP_PERFMON or kernel.perf_event_paranoid <= 0"));
+    return false;
+  };
+  if (err != 0) {
+    return refused(absl::StrCat("a CPU-wide event was refused: ", std::strerror(err)));
+  }
+  std::vector<RingBuffer> rings;
+  std::vector<uint64_t> ids;
+  for (ScopedFd& fd : opened) {
+    auto ring = RingBuffer::Map(fd.get(), mmap_pages_);
+    uint64_t id = 0;
+    if (!ring.ok() || ::ioctl(fd.get(), PERF_EVENT_IOC_ID, &id) != 0) {
+      return refused(ring.ok() ? "PERF_EVENT_IOC_ID failed" : std::string(ring.status().message()));
+    }
+    rings.push_back(*std::move(ring));
+    ids.push_back(id);
+  }
+  for (size_t i = 0; i < opened.size(); ++i) {
+    ring_fd_[i] = opened[i].get();
+    cpu_wide_fds_.push_back(opened[i].get());
+    cpu_wide_ids_.insert(ids[i]);
+    rings_.push_back(std::move(rings[i]));
+    fds_.push_back(std::move(opened[i]));
+  }
+  return true;
+}
+
+absl::Status Sampler::OpenThread(int tid, std::vector<std::string>* notes) {
+  // Per CPU index i: the clock event at [i] (none with a CPU-wide clock),
+  // then the switch event (off-CPU) at [clocks + i].
+  std::vector<ScopedFd> opened;
+  const size_t clocks = cpu_wide_fds_.empty() ? cpus_.size() : 0;
+  for (size_t i = 0; i < clocks; ++i) {
     ScopedFd fd;
     RETURN_IF_ERROR(OpenOne(tid, i, &fd, notes));
     opened.push_back(std::move(fd));
@@ -153,7 +214,7 @@ absl::Status Sampler::OpenThread(int tid, std::vector<std::string>* notes) {
     uint64_t id = 0;
     if (::ioctl(fd, PERF_EVENT_IOC_ID, &id) == 0) {
       id_owner_[id] = static_cast<uint32_t>(tid);
-      if (k >= cpus_.size()) switch_ids_.insert(id);
+      if (k >= clocks) switch_ids_.insert(id);
     }
     fds_.push_back(std::move(opened[k]));
   }
@@ -237,6 +298,15 @@ absl::Status Sampler::Enable() {
   return absl::OkStatus();
 }
 
+absl::Status Sampler::EnableCpuWide() {
+  for (int fd : cpu_wide_fds_) {
+    if (::ioctl(fd, PERF_EVENT_IOC_ENABLE, 0) != 0) {
+      return absl::ErrnoToStatus(errno, "PERF_EVENT_IOC_ENABLE");
+    }
+  }
+  return absl::OkStatus();
+}
+
 void Sampler::Disable() {
   for (const ScopedFd& fd : fds_) ::ioctl(fd.get(), PERF_EVENT_IOC_DISABLE, 0);
 }
@@ -278,7 +348,7 @@ size_t Sampler::Drain(const std::function<void(const perf_event_header*)>& fn, b
 }
 
 bool Sampler::IsDuplicate(uint64_t id, uint32_t tid) const {
-  if (!direct_tids_.contains(tid)) return false;
+  if (!direct_tids_.contains(tid) || cpu_wide_ids_.contains(id)) return false;
   auto it = id_owner_.find(id);
   return it == id_owner_.end() || it->second != tid;
 }

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <chrono>
 #include <tuple>
 
@@ -49,8 +50,10 @@ Pipeline::Pipeline(PipelineOptions options, Unwinder* unwinder, Symbolizer* symb
       symbolizer_(symbolizer),
       builder_(symbolizer, modules, StackBuilder::Options{options.collect_export},
                &recorded_.stacks),
-      wall_([this](const OffCpuSpan& span) { AddSpan(span); }) {
+      wall_([this](const OffCpuSpan& span) { AddSpan(span); },
+            [this](const OnCpuTotal& total) { ScaleOnCpu(total); }) {
   if (options_.off_cpu) recorded_.weights = StackWeights(WeightUnit::kNanoseconds);
+  if (options_.launched_pid != 0) awaiting_exec_.insert(options_.launched_pid);
 }
 
 Pipeline::~Pipeline() { Stop(); }
@@ -60,6 +63,8 @@ void Pipeline::AddProcess(int pid, ProcessMaps maps) {
   state.maps = std::move(maps);
   ++state.generation;
 }
+
+void Pipeline::AddTarget(int pid) { targets_.insert(static_cast<uint32_t>(pid)); }
 
 void Pipeline::RefreshProcess(int pid, ProcessMaps maps,
                               std::vector<std::pair<uint32_t, std::string>> comms) {
@@ -153,6 +158,40 @@ void Pipeline::FinishWallClock(uint64_t stop_ns) {
   FlushUnsampled();
 }
 
+bool Pipeline::ExitedBefore(uint32_t tid, uint64_t time_ns) {
+  constexpr uint64_t kKeepNs = 1000000000;  // far longer than an exit takes
+  while (!exit_order_.empty() && exit_order_.front().first + kKeepNs < time_ns) {
+    auto it = recent_exits_.find(exit_order_.front().second);
+    if (it != recent_exits_.end() && it->second == exit_order_.front().first) {
+      recent_exits_.erase(it);
+    }
+    exit_order_.pop_front();
+  }
+  auto it = recent_exits_.find(tid);
+  return it != recent_exits_.end() && it->second <= time_ns;
+}
+
+void Pipeline::ScaleOnCpu(const OnCpuTotal& total) {
+  auto it = on_cpu_samples_.find(total.tid);
+  if (it == on_cpu_samples_.end()) return;
+  int64_t sampled = 0;
+  for (const auto& [row, ns] : it->second) sampled += ns;
+  if (total.exact && sampled > 0) {
+    // Each sample keeps its share of the thread's samples; together they
+    // weigh the time the switch records measured.
+    const double f = static_cast<double>(total.on_cpu_ns) / static_cast<double>(sampled);
+    for (const auto& [row, ns] : it->second) {
+      const int64_t delta = std::llround(static_cast<double>(ns) * f) - ns;
+      recorded_.weights.AdjustRow(row, delta);
+      on_cpu_ns_ += delta;
+    }
+    ++on_cpu_measured_threads_;
+  } else {
+    ++on_cpu_estimated_threads_;
+  }
+  on_cpu_samples_.erase(it);
+}
+
 void Pipeline::FlushUnsampled() {
   for (const auto& [tid, shares] : off_cpu_shares_) {
     if (shares.waiting_ns > 0) {
@@ -232,6 +271,7 @@ void Pipeline::DrainLoop() {
           return;
         }
         s->switch_out = sampler_->IsSwitchEvent(s->id);
+        s->cpu_wide = sampler_->IsCpuWide(s->id);
       } else if (auto* sw = std::get_if<perf::SwitchRecord>(&*parsed)) {
         if (sampler_->IsDuplicate(sw->id, sw->tid)) {
           counters_.duplicates.fetch_add(1, std::memory_order_relaxed);
@@ -357,7 +397,18 @@ Pipeline::ProcessState& Pipeline::StateFor(uint32_t pid) {
 }
 
 void Pipeline::Handle(perf::ParsedRecord& record) {
-  if (options_.off_cpu && wall_start_ns_ == 0) wall_start_ns_ = perf::RecordTime(record);
+  if (auto* s = std::get_if<perf::SampleRecord>(&record); s != nullptr && s->cpu_wide) {
+    // In time order: a child's FORK record comes before its samples.
+    if (!targets_.contains(s->sample.pid) || awaiting_exec_.contains(s->sample.pid) ||
+        ExitedBefore(s->sample.tid, s->sample.time_ns)) {
+      counters_.foreign.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+  }
+  if (options_.off_cpu && wall_start_ns_ == 0) {
+    wall_start_ns_ = perf::RecordTime(record);
+    wall_.FirstRecord(wall_start_ns_);  // a launched command (attach set it already)
+  }
   if (auto* s = std::get_if<perf::SampleRecord>(&record)) {
     HandleSample(*s);
   } else if (auto* sw = std::get_if<perf::SwitchRecord>(&record)) {
@@ -406,6 +457,7 @@ void Pipeline::Handle(perf::ParsedRecord& record) {
   } else if (auto* c = std::get_if<perf::CommRecord>(&record)) {
     SetThreadName(c->tid, c->comm);
     if (c->exec) {
+      awaiting_exec_.erase(c->pid);
       ProcessState& state = processes_[c->pid];
       state.maps.Clear();
       state.exec_starts.clear();
@@ -419,6 +471,13 @@ void Pipeline::Handle(perf::ParsedRecord& record) {
         wall_.Exited(t->tid, t->time_ns);
         last_exit_ns_ = std::max(last_exit_ns_, t->time_ns);
       }
+    }
+    if (t->fork) {
+      targets_.insert(t->pid);  // only the target's events send these
+      recent_exits_.erase(t->tid);
+    } else {
+      recent_exits_[t->tid] = t->time_ns;
+      exit_order_.emplace_back(t->time_ns, t->tid);
     }
     if (!t->fork) {
       thread_names_.erase(t->tid);
@@ -459,6 +518,7 @@ void Pipeline::HandleSample(perf::SampleRecord& record) {
     const int64_t ns = static_cast<int64_t>(sample.period);
     row = recorded_.weights.Add(root, stack, ns, ns);
     on_cpu_ns_ += ns;
+    on_cpu_samples_[sample.tid].push_back({row, ns});
     wall_.OnCpu(sample.pid, sample.tid, sample.time_ns);
   } else {
     row = recorded_.weights.Add(root, stack, 1, static_cast<int64_t>(sample.period));

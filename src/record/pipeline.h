@@ -9,10 +9,13 @@
 // DWARF fails, turns each stack into the one symbolized stack through a
 // StackBuilder (cached per unique stack) and adds the sample's weight to it.
 //
-// Off-CPU recordings (PipelineOptions::off_cpu) weigh in nanoseconds: a
-// clock sample weighs its period, and every switch-out sample's stack
-// (ending in "[off-cpu]") weighs the span the thread then stayed off CPU,
-// which a WallClock (wall_clock.h) measures from the SWITCH records. Each
+// Off-CPU recordings (PipelineOptions::off_cpu) weigh in nanoseconds:
+// every switch-out sample's stack (ending in "[off-cpu]") weighs the span
+// the thread then stayed off CPU, and a thread's clock samples share its
+// time on CPU, both measured by a WallClock (wall_clock.h) from the SWITCH
+// records (ScaleOnCpu rescales the samples' periods to it). With a CPU-wide
+// clock (perf/sampler.h) the samples of other processes are dropped here,
+// in time order, the target's set growing with its FORK records. Each
 // batch is processed only up to its watermark, the time its drain pass
 // started: a record written after that may still sit in a ring read
 // earlier in the pass, and a thread's switch-out on one CPU must come
@@ -66,6 +69,7 @@ struct Counters {
   // Off-CPU recordings.
   std::atomic<uint64_t> switch_samples{0};   // switch-out samples unwound
   std::atomic<uint64_t> switches{0};         // switch-outs measured (spans)
+  std::atomic<uint64_t> foreign{0};          // CPU-wide clock samples of other processes
 };
 
 struct PipelineOptions {
@@ -78,8 +82,7 @@ struct PipelineOptions {
   // export model (pprof, speedscope) needs.
   bool collect_export = false;
   bool fp_only = false;     // --call-graph fp: the kernel's chain, no DWARF
-  // Wall-clock weights (see above): clock samples weigh their periods in
-  // nanoseconds, switch-outs their time off CPU.
+  // Wall-clock weights in nanoseconds (see above).
   bool off_cpu = false;
   // Off-CPU, the kernel may sample the stacks of only some switch-outs
   // (--off-cpu-stack-rate). A span without a stack is then mostly one not
@@ -90,17 +93,25 @@ struct PipelineOptions {
   // "[unknown];[off-cpu]" (FinishWallClock). Otherwise spans without a
   // stack (lost samples) keep "[unknown];[off-cpu]".
   bool off_cpu_sampled = false;
+  // A launched command's pid: the CPU-wide clock's samples of it before its
+  // exec are of stackfire's own code (the fork's child), dropped.
+  uint32_t launched_pid = 0;
   size_t max_queued_bytes = size_t{1} << 30;
 };
 
 // What an off-CPU recording measured, besides its stacks.
 struct WallTotals {
-  int64_t on_cpu_ns = 0;  // clock samples' periods
+  // The clock samples' weights: each sampled thread's on-CPU time as the
+  // switch records measured it (WallClock), or the samples' periods where
+  // a lost record left it unmeasured (on_cpu_estimated_threads).
+  int64_t on_cpu_ns = 0;
   WallClockCounts off;    // spans off CPU
   // The time every thread there from start to stop is accounted for: from
   // the enable (attach) or the first record (a launched command) to the
   // stop, or to the last thread's exit when every thread has exited. Each such thread's on-CPU plus off-CPU time is about this.
   int64_t span_ns = 0;
+  uint64_t on_cpu_measured_threads = 0;
+  uint64_t on_cpu_estimated_threads = 0;
 };
 
 class Pipeline {
@@ -118,6 +129,9 @@ class Pipeline {
 
   // Seeds the process state (maps, thread names) of one target at attach.
   void AddProcess(int pid, ProcessMaps maps);
+  // A process whose CPU-wide clock samples are kept (before Start); its
+  // children are added from their FORK records.
+  void AddTarget(int pid);
   void SetThreadName(uint32_t tid, std::string comm);
 
   // Loads the unwind tables and symbols of every executable mapping known so
@@ -159,7 +173,8 @@ class Pipeline {
     return WallTotals{on_cpu_ns_, wall_.counts(),
                       wall_stop_ns_ > wall_start_ns_
                           ? static_cast<int64_t>(wall_stop_ns_ - wall_start_ns_)
-                          : 0};
+                          : 0,
+                      on_cpu_measured_threads_, on_cpu_estimated_threads_};
   }
 
   const Counters& counters() const { return counters_; }
@@ -222,6 +237,9 @@ class Pipeline {
   void CarryStack(const OffCpuSpan& span, int64_t ns);
   // At the end: the time still waiting goes under [unknown];[off-cpu].
   void FlushUnsampled();
+  // WallClock's measured on-CPU time of a thread: rescales its samples.
+  void ScaleOnCpu(const OnCpuTotal& total);
+  bool ExitedBefore(uint32_t tid, uint64_t time_ns);
   void CountThread(uint32_t tid);
   // Adds the thread's pid and name to recorded_.threads once.
   void NoteThread(uint32_t pid, uint32_t tid);
@@ -252,6 +270,13 @@ class Pipeline {
 
   // Worker-thread state.
   absl::flat_hash_map<uint32_t, ProcessState> processes_;
+  absl::flat_hash_set<uint32_t> targets_;        // see AddTarget
+  absl::flat_hash_set<uint32_t> awaiting_exec_;  // options_.launched_pid until its exec
+  // Threads that exited in the last second of records, by tid: the
+  // CPU-wide clock still samples a thread on its way out, after its EXIT
+  // record, and such a sample must not bring it back (ExitedBefore).
+  absl::flat_hash_map<uint32_t, uint64_t> recent_exits_;
+  std::deque<std::pair<uint64_t, uint32_t>> exit_order_;
   absl::flat_hash_map<uint32_t, std::string> thread_names_;
   absl::flat_hash_map<uint32_t, uint32_t> thread_roots_;   // tid -> root location
   absl::flat_hash_map<uint32_t, uint32_t> process_roots_;  // pid -> root location
@@ -278,6 +303,11 @@ class Pipeline {
     std::pair<uint32_t, uint32_t> unknown;  // UnknownOffCpu's, for waiting_ns
   };
   absl::flat_hash_map<uint32_t, OffCpuShares> off_cpu_shares_;
+  // Off-CPU: per thread still accounted, its clock samples (row, period),
+  // rescaled to its measured on-CPU time when its total comes (ScaleOnCpu).
+  absl::flat_hash_map<uint32_t, std::vector<std::pair<uint32_t, int64_t>>> on_cpu_samples_;
+  uint64_t on_cpu_measured_threads_ = 0;   // sampled threads rescaled
+  uint64_t on_cpu_estimated_threads_ = 0;  // sampled threads left to their periods
   std::shared_ptr<const std::vector<uint8_t>> vdso_image_;
 };
 

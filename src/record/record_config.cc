@@ -196,6 +196,11 @@ absl::StatusOr<RecordConfig> RecordConfig::Create(const RecordRequest& request,
                  RateHint(limits.max_sample_rate));
   }
   c.off_cpu_stack_hz = request.off_cpu_stack_hz;
+  if (request.per_thread_clock && !request.off_cpu) {
+    return Usage("--per-thread-clock applies to --off-cpu recordings",
+                 "without --off-cpu the clock is always per thread");
+  }
+  c.per_thread_clock = request.per_thread_clock;
   c.attr.switch_stack_hz = request.off_cpu_stack_hz;
   if (request.frequency_hz == 0) {
     return Usage("-F must be at least 1 Hz",

@@ -43,6 +43,7 @@ struct RecordRequest {
   bool no_kernel = false;
   bool off_cpu = false;  // --off-cpu: wall-clock profile
   uint64_t off_cpu_stack_hz = 0;  // --off-cpu-stack-rate: 0, a stack at every switch-out
+  bool per_thread_clock = false;  // --per-thread-clock (with --off-cpu)
   std::vector<std::string> outputs;  // -o, as given (only checked: no file twice)
   std::string unnamed = "address";   // --unnamed: address or module
   bool no_debuginfod = false;        // --no-debuginfod
@@ -96,6 +97,9 @@ struct RecordConfig {
   // gives the time of the others to their thread's sampled stacks
   // (PipelineOptions::off_cpu_sampled). 0: every switch-out.
   uint64_t off_cpu_stack_hz = 0;
+  // --off-cpu: one clock per thread even where a CPU-wide one is allowed
+  // (perf::Sampler::Options::cpu_wide_clock).
+  bool per_thread_clock = false;
   // Code without symbols: "module+0xSTART" (true) or "[module]" (false).
   bool unnamed_by_address = true;
   // Fetch debug info from DEBUGINFOD_URLS (when it is set).

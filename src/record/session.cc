@@ -131,6 +131,7 @@ absl::Status RecordSession::Init(const RecordConfig& config, const SessionOption
   sampler_options.attr = attr;
   sampler_options.mmap_pages = config.mmap_pages;
   sampler_options.off_cpu = config.off_cpu;
+  sampler_options.cpu_wide_clock = config.off_cpu && !config.per_thread_clock;
   auto sampler = perf::Sampler::Create(sampler_options, notes);
   if (!sampler.ok()) return WithOpenHint(sampler.status());
   sampler_ = *std::move(sampler);
@@ -158,11 +159,13 @@ absl::Status RecordSession::Init(const RecordConfig& config, const SessionOption
   pipeline_options.fp_only = attr.call_graph == perf::CallGraph::kFramePointer;
   pipeline_options.off_cpu = config.off_cpu;
   pipeline_options.off_cpu_sampled = config.off_cpu_stack_hz > 0;
+  if (child_) pipeline_options.launched_pid = static_cast<uint32_t>(child_->pid());
   pipeline_ = std::make_unique<Pipeline>(pipeline_options, unwinder_.get(), symbolizer_.get(),
                                          modules_.get());
   std::vector<ExecIdentity> seen(pids_.size());
   for (size_t i = 0; i < pids_.size(); ++i) {
     const int pid = pids_[i];
+    pipeline_->AddTarget(pid);
     auto maps = ProcessMaps::Read(pid);
     if (maps.ok()) {
       seen[i] = ExecutableMappings(*maps);
@@ -182,6 +185,10 @@ absl::Status RecordSession::Init(const RecordConfig& config, const SessionOption
                        .count();
   if (child_) {
     pipeline_->Start(sampler_.get());
+    if (absl::Status st = sampler_->EnableCpuWide(); !st.ok()) {
+      pipeline_->Stop();
+      return WithEnableHint(st);
+    }
     if (absl::Status st = child_->Release(); !st.ok()) {
       pipeline_->Stop();
       return WithHint(st, absl::IsNotFound(st) ? "check the spelling and PATH" : "");

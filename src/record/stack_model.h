@@ -193,6 +193,14 @@ class StackWeights {
     return it->second;
   }
 
+  // Adds delta to a row's weight and period (off-CPU recordings rescale a
+  // thread's on-CPU samples to its measured time).
+  void AdjustRow(uint32_t row, int64_t delta) {
+    rows_[row].weight += delta;
+    rows_[row].period += delta;
+    total_ += delta;
+  }
+
   const std::vector<WeightedStack>& rows() const { return rows_; }  // first-seen order
   WeightUnit unit() const { return unit_; }
   int64_t total() const { return total_; }

@@ -31,6 +31,37 @@ void WallClock::Emit(uint32_t tid, const Thread& t, uint64_t begin, uint64_t end
   sink_(span);
 }
 
+void WallClock::CloseOnCpu(Thread& t, uint64_t time_ns) {
+  uint64_t begin = 0;
+  if (t.state == State::kOn) {
+    begin = t.on_since;
+  } else if (t.state == State::kUnknown) {
+    begin = FirstOnCpu(t);
+  } else {
+    return;  // off CPU: no interval open
+  }
+  if (begin == 0) {
+    t.inexact = true;
+  } else if (time_ns > begin) {
+    t.on_ns += static_cast<int64_t>(time_ns - begin);
+  }
+  t.on_since = 0;
+}
+
+void WallClock::BecomeOnCpu(Thread& t) {
+  if (t.state == State::kUnknown) {
+    t.on_since = FirstOnCpu(t);
+  } else if (t.state == State::kOff) {
+    // On CPU with no SWITCH_IN seen: when it came back is lost.
+    t.on_since = 0;
+    t.inexact = true;
+  }
+}
+
+void WallClock::ReportOnCpu(uint32_t tid, const Thread& t) {
+  if (on_cpu_sink_) on_cpu_sink_(OnCpuTotal{t.pid, tid, t.on_ns, !t.inexact});
+}
+
 void WallClock::Blocked(uint32_t pid, uint32_t tid, OffCpuStack stack, bool preempted) {
   Thread& t = Of(pid, tid);
   t.state = State::kOff;
@@ -49,11 +80,16 @@ void WallClock::Born(uint32_t pid, uint32_t tid, uint64_t time_ns) {
 }
 
 void WallClock::Exited(uint32_t tid, uint64_t time_ns) {
-  (void)time_ns;
   auto it = threads_.find(tid);
   if (it == threads_.end()) return;
+  Thread& t = it->second;
   // A thread exits on a CPU: off CPU here means its SWITCH_IN was lost.
-  if (it->second.state == State::kOff && !it->second.blocked_at_start) ++counts_.unpaired;
+  if (t.state == State::kOff) {
+    if (!t.blocked_at_start) ++counts_.unpaired;
+    t.inexact = true;
+  }
+  if (t.state == State::kOn) CloseOnCpu(t, time_ns);
+  ReportOnCpu(tid, t);
   threads_.erase(it);
 }
 
@@ -61,6 +97,7 @@ void WallClock::OnCpu(uint32_t pid, uint32_t tid, uint64_t time_ns) {
   (void)time_ns;
   Thread& t = Of(pid, tid);
   if (t.state == State::kOff && !t.blocked_at_start) ++counts_.unpaired;
+  BecomeOnCpu(t);
   t.blocked_at_start = false;
   t.state = State::kOn;
 }
@@ -68,6 +105,7 @@ void WallClock::OnCpu(uint32_t pid, uint32_t tid, uint64_t time_ns) {
 void WallClock::SwitchOutSample(uint32_t pid, uint32_t tid, uint64_t time_ns, OffCpuStack stack) {
   Thread& t = Of(pid, tid);
   if (t.state == State::kOff && !t.blocked_at_start) ++counts_.unpaired;
+  BecomeOnCpu(t);
   t.blocked_at_start = false;
   t.state = State::kOn;
   t.sampled = true;
@@ -79,7 +117,11 @@ void WallClock::SwitchOut(uint32_t pid, uint32_t tid, uint64_t time_ns, bool pre
   Thread& t = Of(pid, tid);
   // Two switch-outs without a switch-in between: the IN was lost, and with
   // it where the first span ended.
-  if (t.state == State::kOff && !t.blocked_at_start) ++counts_.unpaired;
+  if (t.state == State::kOff) {
+    if (!t.blocked_at_start) ++counts_.unpaired;
+    t.inexact = true;  // it came back on CPU unseen
+  }
+  CloseOnCpu(t, time_ns);
   t.blocked_at_start = false;
   ++counts_.switches;
   if (!t.sampled) t.stack = OffCpuStack();
@@ -110,8 +152,10 @@ void WallClock::SwitchIn(uint32_t pid, uint32_t tid, uint64_t time_ns) {
         ++counts_.switches;
         t.preempted = false;
         Emit(tid, t, t.sample_time, time_ns);
+        CloseOnCpu(t, t.sample_time);
       } else {
         ++counts_.unpaired;
+        t.inexact = true;
       }
       break;
   }
@@ -119,6 +163,7 @@ void WallClock::SwitchIn(uint32_t pid, uint32_t tid, uint64_t time_ns) {
   t.sampled = false;
   t.stack = OffCpuStack();
   t.state = State::kOn;
+  t.on_since = time_ns;
 }
 
 void WallClock::Finish(uint64_t stop_ns) {
@@ -128,7 +173,12 @@ void WallClock::Finish(uint64_t stop_ns) {
     } else if (t.state == State::kOn && t.sampled) {
       ++counts_.switches;
       Emit(tid, t, t.sample_time, stop_ns);
+      CloseOnCpu(t, t.sample_time);
+    } else if (t.state == State::kOn) {
+      CloseOnCpu(t, stop_ns);
     }
+    // (kUnknown: born and never ran.)
+    ReportOnCpu(tid, t);
     t.state = State::kOn;
     t.sampled = false;
   }

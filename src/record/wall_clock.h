@@ -16,7 +16,14 @@
 //   - from a thread's birth (FORK) to its first SWITCH_IN (it waited for a
 //     CPU);
 //   - to the stop (Finish) for a thread still off CPU then.
-// On-CPU time is not measured here: the clock samples' periods weigh it.
+// On-CPU time is measured too, per thread: from each SWITCH_IN (or the
+// start, or its birth) to the next SWITCH_OUT (or its exit, or the stop).
+// When a thread's accounting ends (its EXIT, or Finish) its total goes to
+// the on-CPU sink, marked exact unless a lost record left one of its
+// intervals without a beginning or an end. The clock samples only share that
+// time among the thread's stacks (the pipeline scales their periods to it):
+// a per-CPU clock's samples fall on a thread by chance, so their periods
+// alone would tell its CPU time only within a few % (1/sqrt(samples)).
 //
 // Records must come in time order per thread (the pipeline holds each batch
 // back to a watermark so that per-CPU rings merge in order). What lost
@@ -72,15 +79,30 @@ struct WallClockCounts {
   int64_t preempted_ns = 0;     // of which runnable, waiting for a CPU
 };
 
+// A thread's time on CPU within the recording (see above).
+struct OnCpuTotal {
+  uint32_t pid = 0;
+  uint32_t tid = 0;
+  int64_t on_cpu_ns = 0;
+  bool exact = true;
+};
+
 class WallClock {
  public:
   using SpanSink = std::function<void(const OffCpuSpan&)>;
-  explicit WallClock(SpanSink sink) : sink_(std::move(sink)) {}
+  using OnCpuSink = std::function<void(const OnCpuTotal&)>;
+  explicit WallClock(SpanSink sink, OnCpuSink on_cpu_sink = nullptr)
+      : sink_(std::move(sink)), on_cpu_sink_(std::move(on_cpu_sink)) {}
 
   // The recording started at start_ns with these threads already there
   // (attach): a thread whose first record is a SWITCH_IN was off CPU from
   // start_ns. Without Start (a launched command) threads are born by FORK.
   void Start(uint64_t start_ns) { start_ns_ = start_ns; }
+  // A launched command: the time of the first record, from which a thread
+  // with no FORK record (its first thread, running at its exec) was on CPU.
+  void FirstRecord(uint64_t time_ns) {
+    if (first_record_ns_ == 0) first_record_ns_ = time_ns;
+  }
   // A thread found off CPU at the start, with its stack when read.
   void Blocked(uint32_t pid, uint32_t tid, OffCpuStack stack, bool preempted);
 
@@ -110,13 +132,29 @@ class WallClock {
     uint64_t since = 0;             // kOff: when it left; kUnknown: its birth (0: unknown)
     uint64_t sample_time = 0;
     OffCpuStack stack;              // kOff: its span's; kOn: the waiting sample's
+    uint64_t on_since = 0;          // kOn: since when (0: unknown, then inexact)
+    int64_t on_ns = 0;              // closed on-CPU intervals
+    bool inexact = false;           // an interval's beginning or end was lost
   };
 
   Thread& Of(uint32_t pid, uint32_t tid);
   void Emit(uint32_t tid, const Thread& t, uint64_t begin, uint64_t end);
+  // Where a thread first seen on CPU (kUnknown) began its interval: its
+  // birth, the start, or a launched command's first record; 0 if unknown.
+  uint64_t FirstOnCpu(const Thread& t) const {
+    return t.since != 0 ? t.since : first_record_ns_;
+  }
+  // Ends the thread's current on-CPU interval at time_ns.
+  void CloseOnCpu(Thread& t, uint64_t time_ns);
+  // Turns a thread that was not known on CPU (kUnknown, kOff) into kOn at
+  // once: its interval's beginning.
+  void BecomeOnCpu(Thread& t);
+  void ReportOnCpu(uint32_t tid, const Thread& t);
 
   SpanSink sink_;
+  OnCpuSink on_cpu_sink_;
   uint64_t start_ns_ = 0;
+  uint64_t first_record_ns_ = 0;
   absl::flat_hash_map<uint32_t, Thread> threads_;
   WallClockCounts counts_;
 };

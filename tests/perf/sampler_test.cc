@@ -5,8 +5,10 @@
 #include "src/perf/sampler.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -107,6 +109,92 @@ TEST(SamplerTest, SamplesExistingAndLaterThreads) {
   EXPECT_NE(std::find(d.mmapped_files.begin(), d.mmapped_files.end(), std::string(exe)),
             d.mmapped_files.end());
   EXPECT_EQ((*sampler)->corrupt_bytes(), 0u);
+}
+
+// --off-cpu's CPU-wide clock: one event per CPU samples every process (a
+// child burning beside us shows up, flagged IsCpuWide, never a duplicate),
+// while the per-thread switch events bring this process's MMAP2 records the
+// clock no longer sends.
+TEST(SamplerTest, CpuWideClockSamplesEveryProcessAndSwitchEventsSendTheMaps) {
+  if (geteuid() != 0) GTEST_SKIP() << "CPU-wide events need root here";
+  g_stop = false;
+  std::atomic<int> burn_tid{0};
+  std::thread burn(Burn, &burn_tid);
+  while (burn_tid.load() == 0) std::this_thread::yield();
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    volatile unsigned long x = 1;
+    for (;;) x = x * 6364136223846793005ul + 1;
+  }
+  Sampler::Options options;
+  options.pids = {getpid()};
+  options.attr.frequency_hz = 499;
+  options.mmap_pages = 64;
+  options.off_cpu = true;
+  options.cpu_wide_clock = true;
+  std::vector<std::string> notes;
+  auto sampler = Sampler::Create(options, &notes);
+  ASSERT_TRUE(sampler.ok()) << sampler.status();
+  Sampler& s = **sampler;
+  ASSERT_TRUE(s.cpu_wide_clock()) << (notes.empty() ? "" : notes.back());
+  const size_t cpus = OnlineCpus().size();
+  EXPECT_EQ(s.event_count(), s.thread_count() * cpus + cpus);
+  ASSERT_TRUE(s.Enable().ok());
+  char exe[4096];
+  const ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  ASSERT_GT(n, 0);
+  exe[n] = '\0';
+  const int fd = open(exe, O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  void* text = mmap(nullptr, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
+  ASSERT_NE(text, MAP_FAILED);
+  close(fd);
+  int ours = 0, childs = 0, duplicates = 0, malformed = 0, switch_samples = 0;
+  bool mmap_seen = false;
+  auto drain = [&] {
+    s.Drain([&](const perf_event_header* h) {
+      auto parsed = ParseRecord(h, s.layout());
+      if (!parsed) {
+        ++malformed;
+        return;
+      }
+      if (auto* r = std::get_if<SampleRecord>(&*parsed)) {
+        if (s.IsDuplicate(r->id, r->sample.tid)) ++duplicates;
+        if (s.IsSwitchEvent(r->id)) {
+          ++switch_samples;
+          EXPECT_FALSE(s.IsCpuWide(r->id));
+          EXPECT_EQ(r->sample.pid, static_cast<uint32_t>(getpid()));
+          return;
+        }
+        EXPECT_TRUE(s.IsCpuWide(r->id));
+        if (r->sample.tid == static_cast<uint32_t>(burn_tid.load())) ++ours;
+        if (r->sample.pid == static_cast<uint32_t>(child)) ++childs;
+      } else if (auto* m = std::get_if<MmapRecord>(&*parsed)) {
+        EXPECT_EQ(m->pid, static_cast<uint32_t>(getpid()));  // never another process's
+        if (m->filename == exe) mmap_seen = true;
+      }
+    });
+  };
+  const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(1500);
+  while (std::chrono::steady_clock::now() < end) {
+    s.Wait(20);
+    drain();
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));  // a switch-out or two
+  }
+  s.Disable();
+  drain();
+  g_stop = true;
+  burn.join();
+  kill(child, SIGKILL);
+  waitpid(child, nullptr, 0);
+  munmap(text, 4096);
+  EXPECT_EQ(malformed, 0);
+  EXPECT_EQ(duplicates, 0);
+  EXPECT_GT(ours, 20);
+  EXPECT_GT(childs, 20);
+  EXPECT_GT(switch_samples, 100);
+  EXPECT_TRUE(mmap_seen);
 }
 
 TEST(SamplerTest, MissingProcessIsNotFound) {

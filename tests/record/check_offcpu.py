@@ -157,40 +157,61 @@ def check_worker_split(folded, names, label, measured):
                                                                by_phase["sleep_phase"]))
 
 
-def check_launched(tmp):
-    base = os.path.join(tmp, "launched")
+def only_pid(folded, pid, label):
+    """Every --per-thread root (comm-PID/TID) is of process pid (None: of one
+    process): the CPU-wide clock's samples of other processes were left out."""
+    pids = {int(s.split(";", 1)[0].rsplit("-", 1)[1].split("/")[0]) for s in folded}
+    check(len(pids) == 1 and (pid is None or pids == {pid}),
+          "%s: only the target's stacks (pid %s): %s" % (label, pid, sorted(pids)))
+
+
+def clock_note(stderr, label):
+    """As root the clock is one per CPU (or per thread, asked): no note says
+    it fell back to one per thread."""
+    if os.geteuid() == 0:
+        check("the clock is per thread" not in stderr,
+              "%s: as root, no fallback to a per-thread clock: %s" % (label, stderr))
+
+
+def check_launched(tmp, per_thread_clock=False):
+    label = "launched" + (" --per-thread-clock" if per_thread_clock else "")
+    base = os.path.join(tmp, "launched" + ("-ptc" if per_thread_clock else ""))
     r = subprocess.run([BIN, "record", "--off-cpu", "--per-thread", "-F", "999", "-o",
                         base + ".folded", "-o", base + ".svg", "-o", base + ".speedscope.json",
-                        "-o", base + ".pb.gz", "--", os.path.join(WORKLOADS, "record_offcpu"), "2"],
+                        "-o", base + ".pb.gz"] +
+                       (["--per-thread-clock"] if per_thread_clock else []) +
+                       ["--", os.path.join(WORKLOADS, "record_offcpu"), "2"],
                        capture_output=True, text=True, timeout=60)
-    if not check(r.returncode == 0, "launched record: " + r.stderr):
+    if not check(r.returncode == 0, label + " record: " + r.stderr):
         return None
-    print(r.stderr)
+    print(label + ":", r.stderr)
+    clock_note(r.stderr, label)
     span_s = span_seconds(r.stderr)
     folded = read_folded(base + ".folded")
     total, off, names = per_tid(folded)
-    check_worker_split(folded, names, "launched", measured_split(r.stdout))
+    only_pid(folded, None, label)
+    check_worker_split(folded, names, label, measured_split(r.stdout))
     # (sf-spawner ends early; sf-short threads are checked below.)
     main_tid = [tid for tid, n in names.items() if any(True for _ in n) and
                 any(s.startswith("record_offcpu-%d/%d;" % (tid, tid)) for s in folded)]
     for comm, tids in (("main", main_tid), ("sf-worker", tid_named(names, "sf-worker")),
                        ("sf-helper", tid_named(names, "sf-helper"))):
-        check(len(tids) == 1, "launched: one %s thread: %s" % (comm, names))
+        check(len(tids) == 1, "%s: one %s thread: %s" % (label, comm, names))
         for tid in tids:
             got = total[tid] / 1e6
-            print("launched: %s (%d) on+off %.3f s of %.3f s" % (comm, tid, got, span_s))
+            print("%s: %s (%d) on+off %.3f s of %.3f s" % (label, comm, tid, got, span_s))
             check(abs(got - span_s) <= 0.05 * span_s,
-                  "launched: %s's on-CPU + off-CPU time %.3f s is the recording's %.3f s +- 5 %%"
-                  % (comm, got, span_s))
+                  "%s: %s's on-CPU + off-CPU time %.3f s is the recording's %.3f s +- 5 %%"
+                  % (label, comm, got, span_s))
     shorts = [l.split() for l in r.stdout.splitlines() if l.startswith("short ")]
-    check(len(shorts) >= 2, "launched: sf-short threads were born and ended: " + r.stdout)
+    check(len(shorts) >= 2, label + ": sf-short threads were born and ended: " + r.stdout)
     # Each lived between LEAST and MOST us: it began inside pthread_create.
     for _, tid, most_us, least_us in shorts:
         got, most, least = total[int(tid)], int(most_us), int(least_us)
-        print("launched: sf-short %s counted %d us, lived %d-%d us" % (tid, got, least, most))
+        print("%s: sf-short %s counted %d us, lived %d-%d us" % (label, tid, got, least, most))
         check(0.9 * least <= got <= 1.1 * most,
-              "launched: sf-short %s counted %d us, lived %d-%d us (+- 10 %%)"
-              % (tid, got, least, most))
+              "%s: sf-short %s counted %d us, lived %d-%d us (+- 10 %%)"
+              % (label, tid, got, least, most))
 
     svg = open(base + ".svg", encoding="utf-8").read()
     m = re.search(r'<text id="subtitle"[^>]*>([^<]*)<', svg)
@@ -321,6 +342,9 @@ def check_attached(tmp):
     try:
         check(target.stdout.readline().strip() == "ready", "the workload starts")
         time.sleep(0.4)  # sf-long's 200 ms of work are over: it sleeps
+        # Another process busy beside the target: the CPU-wide clock samples
+        # it, and none of it may reach the profile.
+        burner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
         rec = subprocess.Popen([BIN, "record", "--off-cpu", "--per-thread", "-F", "999", "-p",
                                 str(target.pid), "-o", out], stderr=subprocess.PIPE, text=True)
         line = rec.stderr.readline()
@@ -337,9 +361,14 @@ def check_attached(tmp):
     finally:
         target.kill()
         target_out, _ = target.communicate()
+        if "burner" in locals():
+            burner.kill()
+            burner.wait()
     span_s = span_seconds(err)
+    clock_note(err, "attached")
     check(2.3 <= span_s <= 4.0, "attached: the recording lasted until SIGINT: %.3f s" % span_s)
     folded = read_folded(out)
+    only_pid(folded, target.pid, "attached")
     total, off, names = per_tid(folded)
     check_worker_split(folded, names, "attached", measured_split(target_out, t0, t1 + 0.05))
     main_tid = [tid for tid in names if tid == target.pid]
@@ -454,6 +483,7 @@ def main():
             print("SKIP: perf_event_open is refused here:", reason)
             return SKIP
         launched = check_launched(tmp)
+        check_launched(tmp, per_thread_clock=True)
         check_capped(tmp)
         attached = check_attached(tmp)
         if launched and attached:

@@ -160,6 +160,84 @@ TEST_F(PipelineTest, OffCpuSampledGivesUnsampledTimeToTheThreadsLatestStack) {
   EXPECT_EQ(p.counters().switches.load(), 5u);
 }
 
+perf::ParsedRecord ClockSample(uint32_t pid, uint32_t tid, uint64_t time, uint64_t ip,
+                               uint64_t period) {
+  perf::ParsedRecord r = Sample(pid, tid, time, ip);
+  auto& s = std::get<perf::SampleRecord>(r);
+  s.cpu_wide = true;
+  s.sample.period = period;
+  return r;
+}
+
+perf::ParsedRecord Task(bool fork, uint32_t tid, uint64_t time) {
+  perf::TaskRecord t;
+  t.fork = fork;
+  t.pid = t.ppid = kPid;
+  t.tid = tid;
+  t.ptid = kPid;
+  t.time_ns = time;
+  return t;
+}
+
+// A CPU-wide clock's samples: another process's are dropped, and so is a
+// sample of a thread after its EXIT record; the target's are rescaled to
+// each thread's on-CPU time as the switch records measured it.
+TEST_F(PipelineTest, CpuWideClockSamplesAreFilteredAndShareTheMeasuredCpuTime) {
+  constexpr uint64_t us = 1000;
+  PipelineOptions options;
+  options.off_cpu = true;
+  Pipeline p(options, &unwinder_, &symbolizer_);
+  p.AddTarget(kPid);
+  p.Process(Batch(
+      // Thread 7 runs from the first record (100 us) to 300 us, and from 500
+      // us to the stop: 700 us on CPU; its two samples' periods say 200 us.
+      ClockSample(kPid, 7, 100 * us, 0xa000, 50 * us),
+      ClockSample(kPid + 1, 33, 120 * us, 0xc000, 100 * us),  // not the target
+      Task(true, 9, 120 * us), Switch(9, 130 * us, false),
+      ClockSample(kPid, 9, 140 * us, 0xd000, 10 * us),
+      ClockSample(kPid, 7, 150 * us, 0xb000, 150 * us),
+      Task(false, 9, 160 * us),
+      ClockSample(kPid, 9, 170 * us, 0xd000, 10 * us),  // on its way out
+      Switch(7, 300 * us, true), Switch(7, 500 * us, false)));
+  p.FinishWallClock(1000 * us);
+  const std::string folded = Folded(p.FoldedProfile());
+  // 700 us shared 50:150 between the two stacks.
+  EXPECT_NE(folded.find("[unknown]:a000 175\n"), std::string::npos) << folded;
+  EXPECT_NE(folded.find("[unknown]:b000 525\n"), std::string::npos) << folded;
+  // Off CPU: thread 7's 200 us, and thread 9's 10 us waiting for its first
+  // CPU (it lived from 120 us to 160 us, on CPU from 130 us).
+  EXPECT_NE(folded.find("[unknown];[off-cpu] 210\n"), std::string::npos) << folded;
+  EXPECT_NE(folded.find("[unknown]:d000 30\n"), std::string::npos) << folded;
+  EXPECT_EQ(folded.find("c000"), std::string::npos) << folded;
+  EXPECT_EQ(p.counters().foreign.load(), 2u);
+  const WallTotals w = p.wall_totals();
+  EXPECT_EQ(w.on_cpu_ns, static_cast<int64_t>(730 * us));
+  EXPECT_EQ(w.on_cpu_measured_threads, 2u);
+  EXPECT_EQ(w.on_cpu_estimated_threads, 0u);
+}
+
+// A launched command's pid: its CPU-wide samples before its exec are of the
+// fork's child (stackfire's own code) and are dropped.
+TEST_F(PipelineTest, CpuWideClockSamplesOfALaunchedCommandStartAtItsExec) {
+  PipelineOptions options;
+  options.off_cpu = true;
+  options.launched_pid = kPid;
+  Pipeline p(options, &unwinder_, &symbolizer_);
+  p.AddTarget(kPid);
+  perf::CommRecord exec;
+  exec.pid = exec.tid = kPid;
+  exec.comm = "app";
+  exec.exec = true;
+  exec.time_ns = 2000;
+  p.Process(Batch(ClockSample(kPid, kPid, 1000, 0xa000, 100), exec,
+                  ClockSample(kPid, kPid, 3000, 0xb000, 100)));
+  p.FinishWallClock(5000);
+  const std::string folded = Folded(p.FoldedProfile());
+  EXPECT_EQ(folded.find("a000"), std::string::npos) << folded;
+  EXPECT_NE(folded.find("b000"), std::string::npos) << folded;
+  EXPECT_EQ(p.counters().foreign.load(), 1u);
+}
+
 TEST_F(PipelineTest, MmapAppliesBeforeLaterSamplesEvenOutOfOrder) {
   Pipeline p({}, &unwinder_, &symbolizer_);
   unwinder_.next = {0x7000010, 0x1005};

@@ -70,6 +70,20 @@ TEST(RecordConfigTest, OffCpuStackRateSetsTheSwitchEventsFrequency) {
   EXPECT_TRUE(Has(Error(r).first, "--off-cpu-stack-rate applies to --off-cpu"));
 }
 
+TEST(RecordConfigTest, PerThreadClockIsAnOffCpuChoice) {
+  RecordRequest r = Attach();
+  r.off_cpu = true;
+  auto c = RecordConfig::Create(r, Limits());
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_FALSE(c->per_thread_clock);  // one clock per CPU where allowed
+  r.per_thread_clock = true;
+  c = RecordConfig::Create(r, Limits());
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_TRUE(c->per_thread_clock);
+  r.off_cpu = false;
+  EXPECT_TRUE(Has(Error(r).first, "--per-thread-clock applies to --off-cpu"));
+}
+
 TEST(RecordConfigTest, Defaults) {
   auto c = RecordConfig::Create(Attach("12, 34,12"), Limits());
   ASSERT_TRUE(c.ok()) << c.status();

@@ -11,8 +11,23 @@ namespace {
 
 class WallClockTest : public ::testing::Test {
  protected:
-  WallClock clock_{[this](const OffCpuSpan& s) { spans_.push_back(s); }};
+  WallClock clock_{[this](const OffCpuSpan& s) { spans_.push_back(s); },
+                   [this](const OnCpuTotal& t) { on_.push_back(t); }};
   std::vector<OffCpuSpan> spans_;
+  std::vector<OnCpuTotal> on_;
+  // The one on-CPU total reported for tid (exact or not), or -1.
+  int64_t OnNs(uint32_t tid, bool* exact = nullptr) const {
+    int64_t ns = -1;
+    int reports = 0;
+    for (const OnCpuTotal& t : on_) {
+      if (t.tid != tid) continue;
+      ns = t.on_cpu_ns;
+      ++reports;
+      if (exact != nullptr) *exact = t.exact;
+    }
+    EXPECT_LE(reports, 1) << "tid " << tid << " reported twice";
+    return ns;
+  }
   static OffCpuStack Stack(uint32_t id) { return OffCpuStack{true, 0, id}; }
   int64_t OffNs(uint32_t tid) const {
     int64_t ns = 0;
@@ -125,6 +140,82 @@ TEST_F(WallClockTest, PreemptedSpanCountsAsRunnable) {
   clock_.SwitchIn(1, 2, 1250);
   EXPECT_EQ(clock_.counts().preempted_ns, 50);
   EXPECT_EQ(clock_.counts().off_cpu_ns, 50);
+}
+
+// On-CPU time: from each switch-in (or the start, or a birth) to the next
+// switch-out (or the exit, or the stop), so that on + off is the thread's
+// time in the recording; exact unless a lost record cut an interval.
+TEST_F(WallClockTest, OnCpuRunsFromStartOrSwitchInToSwitchOutOrStop) {
+  clock_.Start(1000);
+  clock_.OnCpu(1, 2, 1100);
+  clock_.SwitchOutSample(1, 2, 1200, Stack(7));
+  clock_.SwitchOut(1, 2, 1200, false);
+  clock_.SwitchIn(1, 2, 1500);
+  clock_.Finish(2000);
+  bool exact = false;
+  EXPECT_EQ(OnNs(2, &exact), 200 + 500);
+  EXPECT_TRUE(exact);
+  EXPECT_EQ(OnNs(2) + OffNs(2), 1000);
+}
+
+TEST_F(WallClockTest, OnCpuOfAThreadBornAndEndedIsReportedAtItsExit) {
+  clock_.Start(1000);
+  clock_.Born(1, 3, 2000);
+  clock_.SwitchIn(1, 3, 2100);  // waited 100 for its first CPU
+  clock_.SwitchOut(1, 3, 2300, false);
+  clock_.SwitchIn(1, 3, 2500);
+  clock_.Exited(3, 2600);
+  bool exact = false;
+  EXPECT_EQ(OnNs(3, &exact), 200 + 100);
+  EXPECT_TRUE(exact);
+  EXPECT_EQ(OnNs(3) + OffNs(3), 600);
+  clock_.Finish(5000);
+  EXPECT_EQ(on_.size(), 1u);  // not again at the stop
+}
+
+TEST_F(WallClockTest, OnCpuOfALaunchedCommandsFirstThreadRunsFromTheFirstRecord) {
+  clock_.FirstRecord(1000);
+  clock_.OnCpu(1, 1, 1100);
+  clock_.SwitchOut(1, 1, 1300, false);
+  clock_.SwitchIn(1, 1, 1600);
+  clock_.Finish(2000);
+  bool exact = false;
+  EXPECT_EQ(OnNs(1, &exact), 300 + 400);
+  EXPECT_TRUE(exact);
+}
+
+TEST_F(WallClockTest, OnCpuOfAThreadThatNeverSwitchedIsTheWholeRecording) {
+  clock_.Start(1000);
+  clock_.OnCpu(1, 4, 1500);
+  clock_.Finish(3000);
+  EXPECT_EQ(OnNs(4), 2000);
+}
+
+TEST_F(WallClockTest, OnCpuWithALostSwitchOutEndsAtItsSample) {
+  clock_.Start(1000);
+  clock_.SwitchIn(1, 5, 1100);
+  clock_.SwitchOutSample(1, 5, 1300, Stack(2));  // its SWITCH_OUT lost
+  clock_.SwitchIn(1, 5, 1500);
+  clock_.Finish(2000);
+  bool exact = false;
+  EXPECT_EQ(OnNs(5, &exact), 200 + 500);
+  EXPECT_TRUE(exact);
+}
+
+TEST_F(WallClockTest, OnCpuIsInexactWhenASwitchRecordIsLostWithoutATrace) {
+  clock_.Start(1000);
+  clock_.SwitchIn(1, 6, 1100);
+  clock_.SwitchIn(1, 6, 1500);  // the SWITCH_OUT between was lost
+  clock_.SwitchOut(1, 7, 1200, false);
+  clock_.SwitchOut(1, 7, 1600, false);  // the SWITCH_IN between was lost
+  clock_.SwitchIn(1, 7, 1700);
+  clock_.Finish(2000);
+  bool exact = true;
+  OnNs(6, &exact);
+  EXPECT_FALSE(exact);
+  exact = true;
+  OnNs(7, &exact);
+  EXPECT_FALSE(exact);
 }
 
 }  // namespace
