@@ -140,5 +140,16 @@ TEST(EventAttrTest, SwitchOutsCopyLessStackUnlessASizeIsGiven) {
   EXPECT_EQ(BuildSwitchAttr(options, false).sample_stack_user, 0u);
 }
 
+// The kernel walks the user frame pointers at a switch-out only where they
+// are the stack (fp); with DWARF the clock samples keep the walk as a
+// fallback, the switch-outs do not pay for it.
+TEST(EventAttrTest, SwitchOutsWalkUserFramePointersOnlyInFpMode) {
+  AttrOptions options;
+  EXPECT_EQ(BuildAttr(options).exclude_callchain_user, 0u);
+  EXPECT_EQ(BuildSwitchAttr(options, true).exclude_callchain_user, 1u);
+  options.call_graph = CallGraph::kFramePointer;
+  EXPECT_EQ(BuildSwitchAttr(options, true).exclude_callchain_user, 0u);
+}
+
 }  // namespace
 }  // namespace stackfire::perf
