@@ -3,7 +3,8 @@
 A field program is recorded by `stackfire record` and by
 `perf record --call-graph dwarf` on the same process, at the same time when
 both attach by PID (two perf_event_open users of one process do not disturb
-each other), else one after the other. perf's recording is folded by
+each other; perf starts when stackfire says it samples, so that both windows
+match), else one after the other. perf's recording is folded by
 `perf script | stackfire collapse` (byte-compatible with FlameGraph's
 stackcollapse-perf.pl). Both sample user space only (`--no-kernel` and
 `--all-user`), at the same rate.
@@ -404,14 +405,19 @@ class Recording:
 
 def record_pid_both(rec, child, seconds, freq=499):
     """stackfire and perf on one process (a Child) at the same time for
-    `seconds`."""
+    `seconds`: perf starts when stackfire says it samples (after loading the
+    target's tables), so that both sample the same window of a load that
+    is not steady (tokio's once differed by 8 points when perf started
+    first)."""
     pid = child.pid
     sf = subprocess.Popen(rec.stackfire_args(freq) + ["-p", str(pid), "-d", str(seconds)],
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    first = sf.stderr.readline()  # "stackfire: sampling at ..." (or an error, then EOF)
     perf = subprocess.Popen(rec.perf_args(freq) + ["-p", str(pid), "--", "sleep", str(seconds)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     _, sf_err = sf.communicate(timeout=seconds + 120)
     _, perf_err = perf.communicate(timeout=seconds + 120)
+    sf_err = first + sf_err
     rec.sf_stderr = sf_err
     child.check_running()
     if sf.returncode != 0:
