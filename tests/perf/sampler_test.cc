@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <string>
 #include <thread>
 
 #include "absl/container/flat_hash_map.h"
@@ -36,6 +37,21 @@ struct Drained {
   int malformed = 0;
   int duplicates = 0;
 };
+
+// Maps a page of this test's own executable, executable, as a library
+// load does (the kernel then sends PERF_RECORD_MMAP2); its path in *path.
+// nullptr on failure.
+void* MapOwnExecutable(std::string* path) {
+  char exe[4096];
+  const ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n <= 0) return nullptr;
+  path->assign(exe, static_cast<size_t>(n));
+  const int fd = open(path->c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return nullptr;
+  void* text = mmap(nullptr, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
+  close(fd);
+  return text == MAP_FAILED ? nullptr : text;
+}
 
 void DrainInto(Sampler& sampler, Drained* d) {
   sampler.Drain([&](const perf_event_header* h) {
@@ -81,15 +97,9 @@ TEST(SamplerTest, SamplesExistingAndLaterThreads) {
 
   std::thread late(Burn, &late_tid);  // born after the events were opened
   // An executable mapping made now must come back as PERF_RECORD_MMAP2.
-  char exe[4096];
-  const ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-  ASSERT_GT(n, 0);
-  exe[n] = '\0';
-  const int fd = open(exe, O_RDONLY | O_CLOEXEC);
-  ASSERT_GE(fd, 0);
-  void* text = mmap(nullptr, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
-  ASSERT_NE(text, MAP_FAILED);
-  close(fd);
+  std::string exe;
+  void* text = MapOwnExecutable(&exe);
+  ASSERT_NE(text, nullptr);
   Drained d;
   const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(1500);
   while (std::chrono::steady_clock::now() < end) {
@@ -106,7 +116,7 @@ TEST(SamplerTest, SamplesExistingAndLaterThreads) {
   EXPECT_GT(d.samples_by_tid[static_cast<uint32_t>(early_tid.load())], 20);
   EXPECT_GT(d.samples_by_tid[static_cast<uint32_t>(late_tid.load())], 20);
   munmap(text, 4096);
-  EXPECT_NE(std::find(d.mmapped_files.begin(), d.mmapped_files.end(), std::string(exe)),
+  EXPECT_NE(std::find(d.mmapped_files.begin(), d.mmapped_files.end(), exe),
             d.mmapped_files.end());
   EXPECT_EQ((*sampler)->corrupt_bytes(), 0u);
 }
@@ -141,15 +151,9 @@ TEST(SamplerTest, CpuWideClockSamplesEveryProcessAndSwitchEventsSendTheMaps) {
   const size_t cpus = OnlineCpus().size();
   EXPECT_EQ(s.event_count(), s.thread_count() * cpus + cpus);
   ASSERT_TRUE(s.Enable().ok());
-  char exe[4096];
-  const ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-  ASSERT_GT(n, 0);
-  exe[n] = '\0';
-  const int fd = open(exe, O_RDONLY | O_CLOEXEC);
-  ASSERT_GE(fd, 0);
-  void* text = mmap(nullptr, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
-  ASSERT_NE(text, MAP_FAILED);
-  close(fd);
+  std::string exe;
+  void* text = MapOwnExecutable(&exe);
+  ASSERT_NE(text, nullptr);
   int ours = 0, childs = 0, duplicates = 0, malformed = 0, switch_samples = 0;
   bool mmap_seen = false;
   auto drain = [&] {
