@@ -38,6 +38,11 @@ void PrintUnwinderCheck(const unwind::UnwinderCheck& check) {
                  "; %llu more end at an unmapped return address, where libunwind guessed on",
                  static_cast<unsigned long long>(check.past_bad_return));
   }
+  if (check.reference_bad_return > 0) {
+    std::fprintf(stderr,
+                 "; %llu more where libunwind returned into memory that holds no code",
+                 static_cast<unsigned long long>(check.reference_bad_return));
+  }
   std::fprintf(stderr, "\n");
   for (const std::string& example : check.examples) {
     std::fprintf(stderr, "stackfire:   %s\n", example.c_str());

@@ -46,6 +46,9 @@ struct UnwinderCheck {
   // The table failed at an unmapped return address; libunwind's stack has
   // the same frames up to there, then guesses past it.
   uint64_t past_bad_return = 0;
+  // libunwind's stack agrees up to a return address of its own outside every
+  // executable mapping, where the table's goes on through code or stops.
+  uint64_t reference_bad_return = 0;
   std::vector<std::string> examples;
 };
 

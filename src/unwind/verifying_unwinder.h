@@ -9,7 +9,8 @@
 // frame pointer, a guess inside a prologue or epilogue where the two
 // unwinders' heuristics may legitimately differ: such disagreements are
 // counted apart. So are samples where both give the same pcs and only the
-// verdict (complete, truncated, failed) differs. Both unwinders read the ELF
+// verdict (complete, truncated, failed) differs, and samples where one of the
+// two returned into memory that holds no code (see CompareStacks). Both unwinders read the ELF
 // files through one elf::ModuleCache (borrowed, or owned when none is given).
 #ifndef STACKFIRE_SRC_UNWIND_VERIFYING_UNWINDER_H_
 #define STACKFIRE_SRC_UNWIND_VERIFYING_UNWINDER_H_
@@ -21,9 +22,30 @@
 
 #include "src/elf/module_cache.h"
 #include "src/unwind/unwinders.h"
+#include "stackfire/process_maps.h"
 #include "stackfire/unwinder.h"
 
 namespace stackfire::unwind {
+
+// How two unwinders' answers for one sample compare. `table` is the stack
+// under test, `reference` libunwind's; leaf_pc is the sample's ip.
+enum class StackComparison {
+  kSame,                  // the same pcs and the same verdict
+  kSameStackOtherVerdict,  // the same pcs, another verdict
+  // The table failed at a return address outside every executable mapping;
+  // the reference agrees up to there and guessed on.
+  kTablePastBadReturn,
+  // The reference agrees up to a return address of its own that lies outside
+  // every executable mapping (a stack or heap address: no call returns
+  // there), where the table's stack goes on or stops: the reference's fault.
+  kReferenceBadReturn,
+  kDifferWithoutCfi,  // the leaf is in code without CFI: frame-pointer guesses
+  kDiffer,            // a real difference
+};
+StackComparison CompareStacks(const std::vector<uint64_t>& table, UnwindOutcome table_outcome,
+                              const std::vector<uint64_t>& reference,
+                              UnwindOutcome reference_outcome, const ProcessMaps& maps,
+                              uint64_t leaf_pc);
 
 class VerifyingUnwinder : public Unwinder {
  public:

@@ -65,6 +65,13 @@ TEST_P(UnwinderParityTest, TableAndLibunwindAgreeOnEverySample) {
   EXPECT_EQ(differ, 0) << r.err;
   // Frame-pointer guesses in JIT prologues and epilogues: a few instructions.
   EXPECT_LE(without_cfi, compared / 20) << r.err;
+  // libunwind now and then returns into a stack address (1 sample in ~10^4
+  // here); those are its faults, not counted as differences, but a flood of
+  // them would mean the check no longer compares anything.
+  static const std::regex kReferenceBad(R"((\d+) more where libunwind returned into memory)");
+  std::smatch b;
+  const long reference_bad = std::regex_search(r.err, b, kReferenceBad) ? std::stol(b[1]) : 0;
+  EXPECT_LE(reference_bad, compared / 100) << r.err;
   // The stacks kept are the table's, and they fold into a real profile.
   const auto folded = ReadFolded(out);
   EXPECT_EQ(Total(folded), samples);

@@ -17,6 +17,7 @@
 #include "src/unwind/libunwind_unwinder.h"
 #include "src/unwind/table_unwinder.h"
 #include "src/unwind/unwinders.h"
+#include "src/unwind/verifying_unwinder.h"
 #include "tests/unwind/sample_capture.h"
 
 namespace stackfire::unwind {
@@ -398,6 +399,73 @@ TEST(UnwinderFactory, NoUserRegsFails) {
     EXPECT_EQ(CreateUnwinder(kind)->Unwind(s, maps, &pcs), UnwindOutcome::kFailed);
     EXPECT_TRUE(pcs.empty());
   }
+}
+
+// --unwinder=verify's judgement of two stacks, on maps with code (r-xp), a
+// stack (rw-p) and JIT code without a file.
+class CompareStacksTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto maps = ProcessMaps::Parse(
+        "400000-401000 r-xp 00000000 08:01 11 /usr/bin/server\n"
+        "7f0000000000-7f0000100000 r-xp 00000000 08:01 12 /usr/lib/libstdc++.so.6\n"
+        "7f1000000000-7f1000001000 rwxp 00000000 00:00 0 \n"
+        "7ffc00000000-7ffc00021000 rw-p 00000000 00:00 0 [stack]\n",
+        "");
+    ASSERT_TRUE(maps.ok()) << maps.status();
+    maps_ = *std::move(maps);
+  }
+  StackComparison Compare(const std::vector<uint64_t>& table, UnwindOutcome t,
+                          const std::vector<uint64_t>& reference, UnwindOutcome r,
+                          uint64_t leaf = kLib) {
+    return CompareStacks(table, t, reference, r, maps_, leaf);
+  }
+  static constexpr uint64_t kLib = 0x7f0000000100;
+  static constexpr uint64_t kExe = 0x400200;
+  static constexpr uint64_t kStack = 0x7ffc00000400;
+  static constexpr uint64_t kJit = 0x7f1000000010;
+  static constexpr auto kOk = UnwindOutcome::kComplete;
+  static constexpr auto kFail = UnwindOutcome::kFailed;
+  ProcessMaps maps_;
+};
+
+TEST_F(CompareStacksTest, SameStacks) {
+  EXPECT_EQ(Compare({kLib, kExe}, kOk, {kLib, kExe}, kOk), StackComparison::kSame);
+  EXPECT_EQ(Compare({kLib, kExe}, kFail, {kLib, kExe}, kOk),
+            StackComparison::kSameStackOtherVerdict);
+}
+
+TEST_F(CompareStacksTest, TableStoppedAtAReturnAddressWithoutCode) {
+  EXPECT_EQ(Compare({kLib, kStack}, kFail, {kLib, kStack, kExe}, kOk),
+            StackComparison::kTablePastBadReturn);
+  // Stopping at a return address in code is no excuse.
+  EXPECT_EQ(Compare({kLib, kExe}, kFail, {kLib, kExe, kExe + 8}, kOk), StackComparison::kDiffer);
+}
+
+TEST_F(CompareStacksTest, LibunwindReturnedIntoTheStack) {
+  // The CI sample: two agreed frames, then libunwind's "return address" is a
+  // stack address where the table goes on into the executable.
+  EXPECT_EQ(Compare({kLib, kLib + 0x10, kExe, kExe + 8}, kOk, {kLib, kLib + 0x10, kStack}, kOk),
+            StackComparison::kReferenceBadReturn);
+  // The table stopped where libunwind went on into the stack.
+  EXPECT_EQ(Compare({kLib, kLib + 0x10}, kOk, {kLib, kLib + 0x10, kStack}, kOk),
+            StackComparison::kReferenceBadReturn);
+}
+
+TEST_F(CompareStacksTest, RealDifferencesStayDifferences) {
+  // Both go on through code but disagree: the table may be the one wrong.
+  EXPECT_EQ(Compare({kLib, kExe}, kOk, {kLib, kExe + 8}, kOk), StackComparison::kDiffer);
+  // Both went into memory without code at the same depth: no one to blame.
+  EXPECT_EQ(Compare({kLib, kStack}, kOk, {kLib, kStack + 8}, kOk), StackComparison::kDiffer);
+  // A different leaf frame is never the reference's excuse.
+  EXPECT_EQ(Compare({kExe}, kOk, {kStack}, kOk), StackComparison::kDiffer);
+  // The table's stack longer than libunwind's, which ended in code.
+  EXPECT_EQ(Compare({kLib, kExe, kExe + 8}, kOk, {kLib, kExe}, kOk), StackComparison::kDiffer);
+}
+
+TEST_F(CompareStacksTest, LeafWithoutCfiIsCountedApart) {
+  EXPECT_EQ(Compare({kJit, kExe}, kOk, {kJit, kExe + 8}, kOk, kJit),
+            StackComparison::kDifferWithoutCfi);
 }
 
 }  // namespace
