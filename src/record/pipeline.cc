@@ -253,6 +253,25 @@ void Pipeline::Stop() {
   if (worker_thread_.joinable()) worker_thread_.join();
 }
 
+// The kernel writes a switch-out sample and then, in the same ring, the
+// thread's SWITCH_OUT record, both at the same switch. The sample's own time
+// cannot be trusted: when another tool's context-switches event is on the
+// same thread, the kernel fills the sample data once for both events and
+// ours gets the other event's time on its clock (perf record's default
+// clock: every stack then lands a clock offset away from its switch, and
+// the switch records lose their partners; seen with perf running beside
+// stackfire on redis). The switch record's time is ours.
+void Pipeline::TimeSwitchSample(const perf::SwitchRecord& out,
+                                std::vector<perf::ParsedRecord>* records) {
+  if (records->empty()) return;
+  auto* s = std::get_if<perf::SampleRecord>(&records->back());
+  if (s == nullptr || !s->switch_out || s->sample.tid != out.tid || s->sample.cpu != out.cpu) {
+    return;
+  }
+  // Just before the switch record, so that it stays first in time order.
+  s->sample.time_ns = out.time_ns - 1;
+}
+
 void Pipeline::DrainLoop() {
   const perf::SampleLayout layout = sampler_->layout();
   auto drain_once = [&](bool last) {
@@ -277,6 +296,7 @@ void Pipeline::DrainLoop() {
           counters_.duplicates.fetch_add(1, std::memory_order_relaxed);
           return;
         }
+        if (sw->out && sw->time_ns > 0) TimeSwitchSample(*sw, &batch.records);
       } else if (auto* lost = std::get_if<perf::LostRecord>(&*parsed)) {
         counters_.lost.fetch_add(lost->lost, std::memory_order_relaxed);
         return;

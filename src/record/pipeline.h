@@ -198,6 +198,13 @@ class Pipeline {
   // records afterwards. Call after Stop().
   RecordedProfile TakeRecorded();
 
+  // The drain's fix for a switch-out sample's time: the sample just read
+  // (records->back()), if it is the switch-out of the thread and CPU of
+  // `out`, gets the time of `out`, its SWITCH_OUT record read right after it
+  // from the same ring (see pipeline.cc for why).
+  static void TimeSwitchSample(const perf::SwitchRecord& out,
+                               std::vector<perf::ParsedRecord>* records);
+
  private:
   struct ProcessState {
     ProcessMaps maps;

@@ -518,5 +518,52 @@ TEST(StackBuilderTest, StacksOfOldMapsGenerationsAreSwept) {
   EXPECT_EQ(symbolizer.user_calls, calls);
 }
 
+// perf's context-switches event on the same thread makes the kernel give
+// our switch-out sample perf's time on perf's clock: the SWITCH_OUT record
+// read right after it (same ring) has ours.
+TEST(TimeSwitchSampleTest, TheSwitchRecordGivesTheSampleItsTime) {
+  auto switch_sample = [](uint32_t tid, uint32_t cpu, uint64_t time) {
+    perf::ParsedRecord r = Sample(kPid, tid, time, 0x1000);
+    auto& s = std::get<perf::SampleRecord>(r);
+    s.switch_out = true;
+    s.sample.cpu = cpu;
+    return r;
+  };
+  perf::SwitchRecord out;
+  out.out = true;
+  out.pid = kPid;
+  out.tid = 7;
+  out.cpu = 1;
+  out.time_ns = 5'000'000'000;
+  auto time_of = [](const std::vector<perf::ParsedRecord>& records) {
+    return std::get<perf::SampleRecord>(records.back()).sample.time_ns;
+  };
+  auto one = [](perf::ParsedRecord r) {  // records are move-only
+    std::vector<perf::ParsedRecord> v;
+    v.push_back(std::move(r));
+    return v;
+  };
+
+  std::vector<perf::ParsedRecord> records = one(switch_sample(7, 1, 9'000'000'123));
+  Pipeline::TimeSwitchSample(out, &records);
+  EXPECT_EQ(time_of(records), 4'999'999'999u);  // just before its switch record
+
+  // Not its sample: another thread, another CPU, a clock sample.
+  records = one(switch_sample(8, 1, 123));
+  Pipeline::TimeSwitchSample(out, &records);
+  EXPECT_EQ(time_of(records), 123u);
+  records = one(switch_sample(7, 0, 123));
+  Pipeline::TimeSwitchSample(out, &records);
+  EXPECT_EQ(time_of(records), 123u);
+  records = one(Sample(kPid, 7, 123, 0x1000));
+  std::get<perf::SampleRecord>(records.back()).sample.cpu = 1;
+  Pipeline::TimeSwitchSample(out, &records);
+  EXPECT_EQ(time_of(records), 123u);
+  // Nothing read before it.
+  records.clear();
+  Pipeline::TimeSwitchSample(out, &records);
+  EXPECT_TRUE(records.empty());
+}
+
 }  // namespace
 }  // namespace stackfire::record
