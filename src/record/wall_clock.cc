@@ -58,6 +58,14 @@ void WallClock::BecomeOnCpu(Thread& t) {
   }
 }
 
+void WallClock::OnCpuFromStart(Thread& t) {
+  if (t.state != State::kOff || !t.blocked_at_start) return;
+  t.state = State::kOn;
+  t.on_since = start_ns_;
+  t.blocked_at_start = false;
+  t.stack = OffCpuStack();
+}
+
 void WallClock::ReportOnCpu(uint32_t tid, const Thread& t) {
   if (on_cpu_sink_) on_cpu_sink_(OnCpuTotal{t.pid, tid, t.on_ns, !t.inexact});
 }
@@ -83,6 +91,7 @@ void WallClock::Exited(uint32_t tid, uint64_t time_ns) {
   auto it = threads_.find(tid);
   if (it == threads_.end()) return;
   Thread& t = it->second;
+  OnCpuFromStart(t);
   // A thread exits on a CPU: off CPU here means its SWITCH_IN was lost.
   if (t.state == State::kOff) {
     if (!t.blocked_at_start) ++counts_.unpaired;
@@ -96,6 +105,7 @@ void WallClock::Exited(uint32_t tid, uint64_t time_ns) {
 void WallClock::OnCpu(uint32_t pid, uint32_t tid, uint64_t time_ns) {
   (void)time_ns;
   Thread& t = Of(pid, tid);
+  OnCpuFromStart(t);
   if (t.state == State::kOff && !t.blocked_at_start) ++counts_.unpaired;
   BecomeOnCpu(t);
   t.blocked_at_start = false;
@@ -104,6 +114,7 @@ void WallClock::OnCpu(uint32_t pid, uint32_t tid, uint64_t time_ns) {
 
 void WallClock::SwitchOutSample(uint32_t pid, uint32_t tid, uint64_t time_ns, OffCpuStack stack) {
   Thread& t = Of(pid, tid);
+  OnCpuFromStart(t);
   if (t.state == State::kOff && !t.blocked_at_start) ++counts_.unpaired;
   BecomeOnCpu(t);
   t.blocked_at_start = false;
@@ -115,6 +126,7 @@ void WallClock::SwitchOutSample(uint32_t pid, uint32_t tid, uint64_t time_ns, Of
 
 void WallClock::SwitchOut(uint32_t pid, uint32_t tid, uint64_t time_ns, bool preempted) {
   Thread& t = Of(pid, tid);
+  OnCpuFromStart(t);
   // Two switch-outs without a switch-in between: the IN was lost, and with
   // it where the first span ended.
   if (t.state == State::kOff) {

@@ -103,7 +103,8 @@ class WallClock {
   void FirstRecord(uint64_t time_ns) {
     if (first_record_ns_ == 0) first_record_ns_ = time_ns;
   }
-  // A thread found off CPU at the start, with its stack when read.
+  // A thread found off CPU at the start, with its stack when read (after
+  // the start: if its first record is not a SWITCH_IN, it was on CPU then).
   void Blocked(uint32_t pid, uint32_t tid, OffCpuStack stack, bool preempted);
 
   void Born(uint32_t pid, uint32_t tid, uint64_t time_ns);
@@ -150,6 +151,11 @@ class WallClock {
   // once: its interval's beginning.
   void BecomeOnCpu(Thread& t);
   void ReportOnCpu(uint32_t tid, const Thread& t);
+  // Blocked() comes from /proc, read after the events were enabled: a
+  // thread that was on CPU at the start and blocked before the read has a
+  // switch-out (or a clock sample, or its exit), not a switch-in, as its
+  // first record. It was on CPU from the start; the blocked span is not one.
+  void OnCpuFromStart(Thread& t);
 
   SpanSink sink_;
   OnCpuSink on_cpu_sink_;

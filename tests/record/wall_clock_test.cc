@@ -74,6 +74,48 @@ TEST_F(WallClockTest, BlockedAtStartThenWakesCountsUntilItsSwitchIn) {
   EXPECT_EQ(clock_.counts().unpaired, 0u);
 }
 
+// /proc is read after the events are enabled: a thread still on CPU at the
+// start blocks before the read, so it looks blocked at the start, yet its
+// first record is a switch-out, not a switch-in.
+TEST_F(WallClockTest, BlockedAtStartButFirstSeenSwitchingOutWasOnCpuFromTheStart) {
+  clock_.Start(1000);
+  clock_.Blocked(1, 1, Stack(3), false);
+  clock_.SwitchOutSample(1, 1, 1100, Stack(7));
+  clock_.SwitchOut(1, 1, 1100, false);
+  clock_.SwitchIn(1, 1, 1300);
+  clock_.Finish(2000);
+  bool exact = false;
+  EXPECT_EQ(OnNs(1, &exact), 100 + 700);
+  EXPECT_TRUE(exact);
+  ASSERT_EQ(spans_.size(), 1u);
+  EXPECT_EQ(spans_[0].begin_ns, 1100u);
+  EXPECT_EQ(spans_[0].end_ns, 1300u);
+  EXPECT_EQ(spans_[0].stack.stack, 7u);
+  EXPECT_EQ(clock_.counts().unpaired, 0u);
+}
+
+TEST_F(WallClockTest, BlockedAtStartButFirstSeenOnCpuOrExitingWasOnCpuFromTheStart) {
+  clock_.Start(1000);
+  clock_.Blocked(1, 1, Stack(3), false);
+  clock_.Blocked(1, 2, Stack(4), false);
+  clock_.Blocked(1, 3, Stack(5), false);
+  clock_.OnCpu(1, 1, 1200);          // a clock sample
+  clock_.SwitchOut(1, 2, 1400, true);  // its switch-out sample lost
+  clock_.SwitchIn(1, 2, 1500);
+  clock_.Exited(3, 1600);
+  clock_.Finish(2000);
+  bool exact = false;
+  EXPECT_EQ(OnNs(1, &exact), 1000);
+  EXPECT_TRUE(exact);
+  EXPECT_EQ(OnNs(2, &exact), 400 + 500);
+  EXPECT_TRUE(exact);
+  EXPECT_EQ(OffNs(2), 100);
+  EXPECT_EQ(OnNs(3, &exact), 600);
+  EXPECT_TRUE(exact);
+  EXPECT_EQ(OffNs(1) + OffNs(3), 0);
+  EXPECT_EQ(clock_.counts().unpaired, 0u);
+}
+
 TEST_F(WallClockTest, UnseenOffCpuThreadCountsFromStartWithoutAStack) {
   clock_.Start(1000);
   clock_.SwitchIn(1, 4, 1300);  // /proc did not show it blocked
