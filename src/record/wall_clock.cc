@@ -94,7 +94,7 @@ void WallClock::Exited(uint32_t tid, uint64_t time_ns) {
   OnCpuFromStart(t);
   // A thread exits on a CPU: off CPU here means its SWITCH_IN was lost.
   if (t.state == State::kOff) {
-    if (!t.blocked_at_start) ++counts_.unpaired;
+    ++counts_.unpaired;
     t.inexact = true;
   }
   if (t.state == State::kOn) CloseOnCpu(t, time_ns);
@@ -106,18 +106,16 @@ void WallClock::OnCpu(uint32_t pid, uint32_t tid, uint64_t time_ns) {
   (void)time_ns;
   Thread& t = Of(pid, tid);
   OnCpuFromStart(t);
-  if (t.state == State::kOff && !t.blocked_at_start) ++counts_.unpaired;
+  if (t.state == State::kOff) ++counts_.unpaired;
   BecomeOnCpu(t);
-  t.blocked_at_start = false;
   t.state = State::kOn;
 }
 
 void WallClock::SwitchOutSample(uint32_t pid, uint32_t tid, uint64_t time_ns, OffCpuStack stack) {
   Thread& t = Of(pid, tid);
   OnCpuFromStart(t);
-  if (t.state == State::kOff && !t.blocked_at_start) ++counts_.unpaired;
+  if (t.state == State::kOff) ++counts_.unpaired;
   BecomeOnCpu(t);
-  t.blocked_at_start = false;
   t.state = State::kOn;
   t.sampled = true;
   t.sample_time = time_ns;
@@ -130,11 +128,10 @@ void WallClock::SwitchOut(uint32_t pid, uint32_t tid, uint64_t time_ns, bool pre
   // Two switch-outs without a switch-in between: the IN was lost, and with
   // it where the first span ended.
   if (t.state == State::kOff) {
-    if (!t.blocked_at_start) ++counts_.unpaired;
+    ++counts_.unpaired;
     t.inexact = true;  // it came back on CPU unseen
   }
   CloseOnCpu(t, time_ns);
-  t.blocked_at_start = false;
   ++counts_.switches;
   if (!t.sampled) t.stack = OffCpuStack();
   t.sampled = false;
